@@ -1,0 +1,331 @@
+"""The user–item interaction graph every other part of the engine stands on.
+
+Users and items are two node types with their own dense internal ids (``0..num_users-1`` and
+``0..num_items-1``). Samplers work on one homogeneous id space where users come first and items
+follow (``global = user`` or ``global = num_users + item``); :attr:`InteractionGraph.csr` gives the
+adjacency in that space. Raw ids from the data (``user:42``, ``item:1193``) map to internal ids
+through :meth:`InteractionGraph.node_id` and back through :meth:`InteractionGraph.node_name`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+NODE_TYPES = ("user", "item")
+USER, ITEM = 0, 1
+
+
+class NodeError(ValueError):
+    """A node name or id that does not exist in the graph."""
+
+
+class CSR(NamedTuple):
+    """Compressed sparse rows: the neighbours of row ``r`` are ``indices[indptr[r]:indptr[r + 1]]``."""
+
+    indptr: np.ndarray  # (num_rows + 1,) int64
+    indices: np.ndarray  # (num_edges,) int64
+
+    def degree(self) -> np.ndarray:
+        return np.diff(self.indptr)
+
+    def neighbours(self, row: int) -> np.ndarray:
+        return self.indices[self.indptr[row] : self.indptr[row + 1]]
+
+
+@dataclass
+class LoadReport:
+    """What a loader read and what it dropped or changed, so nothing disappears silently."""
+
+    source: str
+    rows_read: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)  # reason -> rows
+    notes: list[str] = field(default_factory=list)
+
+    def drop(self, reason: str, count: int) -> None:
+        if count:
+            self.dropped[reason] = self.dropped.get(reason, 0) + int(count)
+
+    @property
+    def rows_dropped(self) -> int:
+        return sum(self.dropped.values())
+
+    def to_dict(self) -> dict:
+        return {
+            "source": self.source,
+            "rows_read": self.rows_read,
+            "rows_dropped": self.rows_dropped,
+            "dropped": dict(self.dropped),
+            "notes": list(self.notes),
+        }
+
+
+def _csr(rows: np.ndarray, cols: np.ndarray, num_rows: int) -> tuple[CSR, np.ndarray]:
+    """CSR of (rows -> cols) plus the edge id behind every CSR slot."""
+    order = np.lexsort((cols, rows))
+    indptr = np.zeros(num_rows + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=num_rows), out=indptr[1:])
+    return CSR(indptr, cols[order].astype(np.int64, copy=False)), order
+
+
+class InteractionGraph:
+    """A bipartite user–item graph with optional ratings, timestamps and metadata.
+
+    Edges are stored sorted by ``(user, item)`` and are unique; edge ``e`` connects
+    ``user[e]`` and ``item[e]``.
+
+    Args:
+        user (np.ndarray): Internal user id of every edge, shape ``(E,)``.
+        item (np.ndarray): Internal item id of every edge, shape ``(E,)``.
+        num_users (int): Number of users (may exceed ``user.max() + 1`` for users without edges).
+        num_items (int): Number of items.
+        ratings (np.ndarray, optional): Rating of every edge, ``(E,)`` float32. (default: ``None``)
+        timestamps (np.ndarray, optional): Unix seconds of every edge, ``(E,)`` int64. (default: ``None``)
+        users (pd.DataFrame, optional): One row per internal user id, column ``user_id`` holds the raw id;
+            other columns are metadata (``age``, ``gender``, ``occupation``, ...). (default: raw id = internal id)
+        items (pd.DataFrame, optional): One row per internal item id, column ``item_id`` holds the raw id;
+            other columns are metadata (``title``, ``genres`` as ``"A|B"``, ``year``, ...). (default: raw = internal)
+        name (str): Dataset name shown to users. (default: ``"graph"``)
+        report (LoadReport, optional): What the loader dropped on the way. (default: empty report)
+    """
+
+    def __init__(
+        self,
+        user: np.ndarray,
+        item: np.ndarray,
+        num_users: int,
+        num_items: int,
+        *,
+        ratings: np.ndarray | None = None,
+        timestamps: np.ndarray | None = None,
+        users: pd.DataFrame | None = None,
+        items: pd.DataFrame | None = None,
+        name: str = "graph",
+        report: LoadReport | None = None,
+    ) -> None:
+        user = np.asarray(user, dtype=np.int64)
+        item = np.asarray(item, dtype=np.int64)
+        if user.shape != item.shape or user.ndim != 1:
+            raise ValueError(f"'user' and 'item' must be 1-D arrays of one length (got {user.shape} and {item.shape})")
+        if len(user) and (user.min() < 0 or user.max() >= num_users):
+            raise ValueError(f"user ids must lie in [0, {num_users}) (got {user.min()}..{user.max()})")
+        if len(item) and (item.min() < 0 or item.max() >= num_items):
+            raise ValueError(f"item ids must lie in [0, {num_items}) (got {item.min()}..{item.max()})")
+        order = np.lexsort((item, user))
+        user, item = user[order], item[order]
+        if len(user) > 1:
+            same = (np.diff(user) == 0) & (np.diff(item) == 0)
+            if same.any():
+                raise ValueError(
+                    f"{int(same.sum())} duplicate (user, item) edges; build graphs with from_frame(), which keeps the latest"
+                )
+        self.num_users = int(num_users)
+        self.num_items = int(num_items)
+        self.user = user
+        self.item = item
+        self.ratings = None if ratings is None else np.asarray(ratings, dtype=np.float32)[order]
+        self.timestamps = None if timestamps is None else np.asarray(timestamps, dtype=np.int64)[order]
+        self.users = _metadata(users, self.num_users, "user_id")
+        self.items = _metadata(items, self.num_items, "item_id")
+        self.name = name
+        self.report = report or LoadReport(source=name)
+
+    # ----------------------------------------------------------------- sizes
+    @property
+    def num_edges(self) -> int:
+        return len(self.user)
+
+    @property
+    def num_nodes(self) -> int:
+        return self.num_users + self.num_items
+
+    @property
+    def density(self) -> float:
+        cells = self.num_users * self.num_items
+        return self.num_edges / cells if cells else 0.0
+
+    # ------------------------------------------------------------- adjacency
+    @cached_property
+    def user_csr(self) -> CSR:
+        """user -> items (internal item ids); slot ``p`` is edge ``p`` because edges are sorted by user."""
+        indptr = np.zeros(self.num_users + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.user, minlength=self.num_users), out=indptr[1:])
+        return CSR(indptr, self.item)
+
+    @cached_property
+    def _item_csr_and_edges(self) -> tuple[CSR, np.ndarray]:
+        return _csr(self.item, self.user, self.num_items)
+
+    @property
+    def item_csr(self) -> CSR:
+        """item -> users (internal user ids)."""
+        return self._item_csr_and_edges[0]
+
+    @property
+    def item_csr_edges(self) -> np.ndarray:
+        """Edge id behind every slot of :attr:`item_csr`, shape ``(E,)``."""
+        return self._item_csr_and_edges[1]
+
+    @cached_property
+    def csr(self) -> CSR:
+        """Homogeneous adjacency over global ids: users ``[0, U)``, items ``[U, U + I)``."""
+        u, i = self.user_csr, self.item_csr
+        indptr = np.concatenate([u.indptr, u.indptr[-1] + i.indptr[1:]])
+        indices = np.concatenate([u.indices + self.num_users, i.indices])
+        return CSR(indptr, indices)
+
+    def user_degree(self) -> np.ndarray:
+        return self.user_csr.degree()
+
+    def item_degree(self) -> np.ndarray:
+        return self.item_csr.degree()
+
+    # ------------------------------------------------------------ node names
+    def node_type(self, global_id: int) -> str:
+        return NODE_TYPES[USER] if global_id < self.num_users else NODE_TYPES[ITEM]
+
+    def to_global(self, node_type: str, local_id: int | np.ndarray) -> int | np.ndarray:
+        return local_id if node_type == "user" else local_id + self.num_users
+
+    @cached_property
+    def _raw_to_local(self) -> dict[str, dict[str, int]]:
+        return {
+            "user": {str(r): k for k, r in enumerate(self.users["user_id"].tolist())},
+            "item": {str(r): k for k, r in enumerate(self.items["item_id"].tolist())},
+        }
+
+    def node_name(self, global_id: int) -> str:
+        """``user:<raw id>`` or ``item:<raw id>`` for a global id."""
+        if not 0 <= global_id < self.num_nodes:
+            raise NodeError(f"node id {global_id} is out of range: this graph has {self.num_nodes} nodes")
+        if global_id < self.num_users:
+            return f"user:{self.users['user_id'].iat[global_id]}"
+        return f"item:{self.items['item_id'].iat[global_id - self.num_users]}"
+
+    def node_id(self, name: str) -> int:
+        """Global id of ``user:<raw id>`` / ``item:<raw id>``; raises :class:`NodeError` with a hint."""
+        node_type, sep, raw = str(name).partition(":")
+        if not sep or node_type not in NODE_TYPES or not raw:
+            raise NodeError(f"node {name!r} must look like 'user:<id>' or 'item:<id>' (e.g. 'item:1193')")
+        local = self._raw_to_local[node_type].get(raw)
+        if local is None:
+            ids = self.users["user_id"] if node_type == "user" else self.items["item_id"]
+            raise NodeError(
+                f"unknown {node_type} {raw!r} in dataset {self.name!r}: it has {len(ids)} {node_type}s "
+                f"(e.g. {', '.join(f'{node_type}:{r}' for r in ids.head(3).tolist())})"
+            )
+        return int(self.to_global(node_type, local))
+
+    def item_title(self, item: int) -> str:
+        """Title of an internal item id, or its node name when the dataset has no titles."""
+        if "title" in self.items.columns:
+            title = self.items["title"].iat[item]
+            if isinstance(title, str) and title:
+                return title
+        return f"item:{self.items['item_id'].iat[item]}"
+
+    # ----------------------------------------------------------- derivation
+    def with_edges(self, mask_or_index: np.ndarray, name: str | None = None) -> InteractionGraph:
+        """A graph on the same nodes and metadata holding only the selected edges."""
+        return InteractionGraph(
+            self.user[mask_or_index],
+            self.item[mask_or_index],
+            self.num_users,
+            self.num_items,
+            ratings=None if self.ratings is None else self.ratings[mask_or_index],
+            timestamps=None if self.timestamps is None else self.timestamps[mask_or_index],
+            users=self.users,
+            items=self.items,
+            name=name or self.name,
+            report=self.report,
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """Edges as a frame with internal ids (``user``, ``item``) plus ``rating``/``timestamp`` when present."""
+        frame = pd.DataFrame({"user": self.user, "item": self.item})
+        if self.ratings is not None:
+            frame["rating"] = self.ratings
+        if self.timestamps is not None:
+            frame["timestamp"] = self.timestamps
+        return frame
+
+    def __repr__(self) -> str:
+        return (
+            f"InteractionGraph(name={self.name!r}, users={self.num_users}, items={self.num_items}, "
+            f"edges={self.num_edges})"
+        )
+
+    # ----------------------------------------------------------- building
+    @classmethod
+    def from_frame(
+        cls,
+        interactions: pd.DataFrame,
+        *,
+        users: pd.DataFrame | None = None,
+        items: pd.DataFrame | None = None,
+        name: str = "graph",
+        report: LoadReport | None = None,
+    ) -> InteractionGraph:
+        """Build a graph from raw ids.
+
+        Args:
+            interactions (pd.DataFrame): Columns ``user``, ``item`` (raw ids of any hashable type) and
+                optionally ``rating`` and ``timestamp``. Duplicate ``(user, item)`` rows keep the latest one
+                (by timestamp when present, else the last row) and are counted in ``report``.
+            users (pd.DataFrame, optional): Metadata with a ``user_id`` column of raw ids. (default: ``None``)
+            items (pd.DataFrame, optional): Metadata with an ``item_id`` column of raw ids. (default: ``None``)
+            name (str): Dataset name. (default: ``"graph"``)
+            report (LoadReport, optional): Report to extend with what this step drops. (default: new one)
+        """
+        report = report or LoadReport(source=name, rows_read=len(interactions))
+        frame = interactions
+        if "timestamp" in frame.columns:
+            frame = frame.sort_values("timestamp", kind="stable")
+        duplicated = frame.duplicated(["user", "item"], keep="last")
+        report.drop("duplicate (user, item) rows (kept the latest)", int(duplicated.sum()))
+        frame = frame[~duplicated]
+
+        user_codes, user_raw = pd.factorize(frame["user"], sort=True)
+        item_codes, item_raw = pd.factorize(frame["item"], sort=True)
+        users_meta = _align(users, pd.Index(user_raw), "user_id", report)
+        items_meta = _align(items, pd.Index(item_raw), "item_id", report)
+        return cls(
+            user_codes,
+            item_codes,
+            len(user_raw),
+            len(item_raw),
+            ratings=frame["rating"].to_numpy() if "rating" in frame.columns else None,
+            timestamps=frame["timestamp"].to_numpy() if "timestamp" in frame.columns else None,
+            users=users_meta,
+            items=items_meta,
+            name=name,
+            report=report,
+        )
+
+
+def _metadata(table: pd.DataFrame | None, count: int, id_column: str) -> pd.DataFrame:
+    if table is None:
+        return pd.DataFrame({id_column: np.arange(count)})
+    if len(table) != count or id_column not in table.columns:
+        raise ValueError(f"metadata must have {count} rows and an {id_column!r} column (got {len(table)} rows)")
+    return table.reset_index(drop=True)
+
+
+def _align(table: pd.DataFrame | None, raw_ids: pd.Index, id_column: str, report: LoadReport) -> pd.DataFrame:
+    """Metadata rows in internal-id order; nodes missing from the table get empty metadata (counted)."""
+    if table is None:
+        return pd.DataFrame({id_column: raw_ids})
+    table = table.drop_duplicates(id_column, keep="last").set_index(id_column)
+    missing = (~raw_ids.isin(table.index)).sum()
+    if missing:
+        report.notes.append(f"{missing} {id_column.removesuffix('_id')}s have interactions but no metadata row")
+    unused = (~table.index.isin(raw_ids)).sum()
+    if unused:
+        report.notes.append(f"{unused} {id_column.removesuffix('_id')}s in the metadata have no interactions (left out)")
+    aligned = table.reindex(raw_ids)
+    aligned.index.name = id_column
+    return aligned.reset_index()
