@@ -1,0 +1,1 @@
+"""Streamlit dashboard over the engine's public API."""
