@@ -1,0 +1,57 @@
+"""Counter-based random streams for numba kernels (splitmix64, Steele et al., OOPSLA 2014).
+
+Every kernel draws from a stream keyed by ``(seed, key)`` where ``key`` is a node id or a row index,
+never by a thread id, so a result depends only on the seed and the input — not on how many threads
+ran it or in which order. A stream is one ``uint64`` state; each draw advances it by the golden
+gamma and returns the splitmix64 finaliser of the new state.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+_GAMMA = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_KEY_SALT = np.uint64(0xD1B54A32D192ED03)
+_S30 = np.uint64(30)
+_S27 = np.uint64(27)
+_S31 = np.uint64(31)
+_S32 = np.uint64(32)
+_S11 = np.uint64(11)
+_LOW32 = np.uint64(0xFFFFFFFF)
+_TWO_POW_M53 = 1.0 / 9007199254740992.0
+
+
+@njit(cache=True, nogil=True, inline="always")
+def mix64(z: np.uint64) -> np.uint64:
+    """splitmix64's finaliser: a bijective avalanche of 64 bits."""
+    z = (z ^ (z >> _S30)) * _MIX1
+    z = (z ^ (z >> _S27)) * _MIX2
+    return z ^ (z >> _S31)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def stream(seed: int, key: int) -> np.uint64:
+    """Initial state of the stream for ``(seed, key)``; distinct keys give unrelated streams."""
+    return mix64(mix64(np.uint64(seed) ^ _KEY_SALT) + np.uint64(key) * _GAMMA)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def next_u64(state: np.uint64) -> tuple[np.uint64, np.uint64]:
+    """Advance ``state``; returns ``(new_state, 64 random bits)``."""
+    state = state + _GAMMA
+    return state, mix64(state)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def below(bits: np.uint64, n: int) -> int:
+    """Map 64 random bits to ``[0, n)`` (Lemire's multiply-shift on the high word; ``n < 2**32``)."""
+    return np.int64(((bits >> _S32) * (np.uint64(n) & _LOW32)) >> _S32)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def unit(bits: np.uint64) -> float:
+    """Map 64 random bits to a float in ``[0, 1)`` with 53 bits of precision."""
+    return np.float64(bits >> _S11) * _TWO_POW_M53
