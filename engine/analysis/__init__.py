@@ -1,0 +1,29 @@
+"""Analysis of trained runs: 2-D projections, nearest neighbours, clusters, explanations and exports.
+
+Everything here works on arrays and run directories; the dashboard draws what it returns.
+"""
+
+from engine.analysis.explain import Explanation, explain_recommendations
+from engine.analysis.export import ExportError, external_fetches, figure_document, snapshot_document
+from engine.analysis.neighbours import kmeans_clusters, nearest_neighbours, unit_rows
+from engine.analysis.projection import METHODS, Projection, ProjectionError, fit_projection, procrustes_align
+from engine.analysis.store import EmbeddingsMissing, ProjectionStore
+
+__all__ = [
+    "METHODS",
+    "EmbeddingsMissing",
+    "Explanation",
+    "ExportError",
+    "Projection",
+    "ProjectionError",
+    "ProjectionStore",
+    "explain_recommendations",
+    "external_fetches",
+    "figure_document",
+    "fit_projection",
+    "kmeans_clusters",
+    "nearest_neighbours",
+    "procrustes_align",
+    "snapshot_document",
+    "unit_rows",
+]

@@ -1,0 +1,69 @@
+"""``python -m engine project``: cache 2-D maps of a run's embedding snapshots.
+
+The dashboard's background job runs this module directly (``python -m engine.analysis.cli``), so a
+projection never depends on the rest of the command line importing cleanly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from engine.analysis.projection import METHODS, ProjectionError
+from engine.analysis.store import ProjectionStore
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("project", help="project a run's embedding snapshots to 2-D (PCA or UMAP)")
+    add_arguments(parser)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--run-dir", required=True, help="the run directory (runs/<run-id>)")
+    parser.add_argument("--method", choices=METHODS, default="umap", help="projection method (default: umap)")
+    parser.add_argument("--epochs", default="all", help="comma-separated snapshot epochs, or 'all' (default: all)")
+    parser.add_argument("--seed", type=int, default=0, help="UMAP random state (default: 0)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    store = ProjectionStore(args.run_dir)
+    if not store.run_dir.is_dir():
+        raise FileNotFoundError(f"run directory {args.run_dir!r} does not exist")
+    epochs = store.epochs() if args.epochs == "all" else _parse_epochs(args.epochs)
+    if not epochs:
+        raise ProjectionError(f"run {store.run_dir.name!r} has no embedding snapshots to project")
+    failed = 0
+    for epoch in sorted(epochs):
+        try:
+            projection = store.compute(epoch, args.method, seed=args.seed)
+            where = store.path(epoch, args.method)
+            print(f"epoch {epoch}: {args.method} of {len(projection.coords)} points -> {where}")
+        except ProjectionError as error:
+            failed += 1
+            print(f"epoch {epoch}: error: {error}", file=sys.stderr)
+        finally:
+            store.finish_pending(epoch, args.method)
+    return 1 if failed else 0
+
+
+def _parse_epochs(text: str) -> list[int]:
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError as error:
+        raise ProjectionError(f"--epochs must be 'all' or comma-separated integers (got {text!r})") from error
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m engine.analysis.cli", description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (ProjectionError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,202 @@
+"""2-D maps of user and item embeddings: PCA at once, UMAP cached, both aligned across epochs.
+
+UMAP follows McInnes et al., "UMAP: Uniform Manifold Approximation and Projection for Dimension
+Reduction" (2018), with the cosine metric because recommenders score by dot products, so direction
+matters more than length. Successive epochs are aligned by orthogonal Procrustes (Schönemann, "A
+generalized solution of the orthogonal Procrustes problem", 1966) onto the previous snapshot's map,
+so a point moves on the epoch slider only when its embedding moved, not because the projection
+flipped or rotated.
+
+A projection is stored as ``<run>/projections/<epoch>_<method>.npz`` (plain arrays, loaded without
+pickle). New points (a cold-start user) are placed exactly for PCA and, for UMAP, the way
+``umap.UMAP.transform`` initialises them: the similarity-weighted mean position of their nearest
+fitted neighbours in the original space.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from engine.analysis.neighbours import unit_rows
+
+METHODS = ("pca", "umap")
+TRANSFORM_NEIGHBOURS = 15  # fitted points that place a new point on a UMAP map (UMAP's own default)
+
+
+class ProjectionError(ValueError):
+    """A projection that cannot be made or read; the message says why and what to do."""
+
+
+@dataclass
+class Projection:
+    """A 2-D map of ``num_users`` users followed by the items, already aligned to its reference epoch.
+
+    Args:
+        method (str): ``"pca"`` or ``"umap"``.
+        epoch (int): Embedding snapshot the map was fitted on.
+        coords (np.ndarray): Aligned positions, shape ``(U + I, 2)`` float32, users first.
+        num_users (int): How many leading rows of ``coords`` are users.
+        rotation (np.ndarray): Orthogonal ``(2, 2)`` alignment applied after the raw projection.
+        shift (np.ndarray): ``(2,)`` translation applied after ``rotation``.
+        aligned_to (int): Epoch of the map this one was aligned onto, ``-1`` when none.
+        pca_mean (np.ndarray, optional): ``(d,)`` centre of the PCA fit. (default: ``None``)
+        pca_components (np.ndarray, optional): ``(2, d)`` principal axes of the PCA fit. (default: ``None``)
+    """
+
+    method: str
+    epoch: int
+    coords: np.ndarray
+    num_users: int
+    rotation: np.ndarray
+    shift: np.ndarray
+    aligned_to: int = -1
+    pca_mean: np.ndarray | None = None
+    pca_components: np.ndarray | None = None
+
+    def transform(self, points: np.ndarray, fitted_embeddings: np.ndarray) -> np.ndarray:
+        """Place new embedding vectors on this map.
+
+        Args:
+            points (np.ndarray): New vectors, shape ``(B, d)``.
+            fitted_embeddings (np.ndarray): The ``(U + I, d)`` vectors this map was fitted on (users first);
+                UMAP placement looks up the new points' neighbours among them.
+
+        Returns:
+            np.ndarray: Positions on the aligned map, shape ``(B, 2)`` float32.
+        """
+        points = np.atleast_2d(np.asarray(points, dtype=np.float32))  # (B, d)
+        if len(fitted_embeddings) != len(self.coords):
+            raise ProjectionError(
+                f"this {self.method} map of epoch {self.epoch} has {len(self.coords)} points but "
+                f"{len(fitted_embeddings)} fitted embeddings were given; pass the same epoch's embeddings"
+            )
+        if self.method == "pca":
+            raw = (points - self.pca_mean) @ self.pca_components.T  # (B, 2)
+            return (raw @ self.rotation + self.shift).astype(np.float32)
+        fitted = unit_rows(fitted_embeddings)  # (N, d)
+        similarity = unit_rows(points) @ fitted.T  # (B, N)
+        k = min(TRANSFORM_NEIGHBOURS, len(fitted))
+        nearest = np.argpartition(-similarity, k - 1, axis=1)[:, :k]  # (B, k)
+        weights = np.clip(np.take_along_axis(similarity, nearest, axis=1), 1e-6, None)  # (B, k)
+        weights /= weights.sum(axis=1, keepdims=True)
+        return np.einsum("bk,bkc->bc", weights, self.coords[nearest]).astype(np.float32)
+
+    def save(self, path: Path) -> None:
+        """Write atomically, so a reader never sees half a file."""
+        arrays = {
+            "method": np.array(self.method),
+            "epoch": np.array(self.epoch),
+            "coords": self.coords,
+            "num_users": np.array(self.num_users),
+            "rotation": self.rotation,
+            "shift": self.shift,
+            "aligned_to": np.array(self.aligned_to),
+        }
+        if self.pca_mean is not None:
+            arrays["pca_mean"] = self.pca_mean
+            arrays["pca_components"] = self.pca_components
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+        with open(partial, "wb") as handle:
+            np.savez(handle, **arrays)
+        os.replace(partial, path)
+
+    @classmethod
+    def load(cls, path: Path) -> Projection:
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                return cls(
+                    method=str(data["method"]),
+                    epoch=int(data["epoch"]),
+                    coords=data["coords"],
+                    num_users=int(data["num_users"]),
+                    rotation=data["rotation"],
+                    shift=data["shift"],
+                    aligned_to=int(data["aligned_to"]),
+                    pca_mean=data["pca_mean"] if "pca_mean" in data else None,
+                    pca_components=data["pca_components"] if "pca_components" in data else None,
+                )
+        except (OSError, KeyError, ValueError) as error:
+            raise ProjectionError(f"cannot read projection {path}: {error}; delete it to recompute") from error
+
+
+def procrustes_align(source: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Orthogonal map (rotation or reflection) and shift that bring ``source`` closest to ``target``.
+
+    Args:
+        source (np.ndarray): Points to move, shape ``(N, 2)``.
+        target (np.ndarray): Where they should land, shape ``(N, 2)``.
+
+    Returns:
+        tuple: ``rotation (2, 2)`` and ``shift (2,)`` with ``source @ rotation + shift ≈ target``.
+    """
+    source_mean, target_mean = source.mean(axis=0), target.mean(axis=0)
+    u, _, vt = np.linalg.svd((source - source_mean).T @ (target - target_mean))  # (2, 2) cross-covariance
+    rotation = u @ vt
+    return rotation.astype(np.float32), (target_mean - source_mean @ rotation).astype(np.float32)
+
+
+def fit_projection(
+    embeddings: np.ndarray,
+    num_users: int,
+    method: str = "pca",
+    *,
+    epoch: int = 0,
+    reference: Projection | None = None,
+    seed: int = 0,
+) -> Projection:
+    """Project ``(U + I, d)`` embeddings (users first) to 2-D and align the map onto ``reference``.
+
+    Args:
+        embeddings (np.ndarray): User rows then item rows, shape ``(U + I, d)``.
+        num_users (int): Number of leading user rows.
+        method (str): ``"pca"`` or ``"umap"``. (default: ``"pca"``)
+        epoch (int): Snapshot epoch recorded with the map. (default: ``0``)
+        reference (Projection, optional): Earlier map of the same points to align onto. (default: ``None``)
+        seed (int): Random state of UMAP. (default: ``0``)
+    """
+    if method not in METHODS:
+        raise ProjectionError(f"unknown projection method {method!r}; choose one of {', '.join(METHODS)}")
+    embeddings = np.asarray(embeddings, dtype=np.float32)
+    if embeddings.ndim != 2 or len(embeddings) < 3:
+        raise ProjectionError(f"need at least 3 embedding rows of shape (N, d) to project (got {embeddings.shape})")
+    if not np.isfinite(embeddings).all():
+        raise ProjectionError(f"epoch {epoch} embeddings contain NaN or inf values; the run diverged at this epoch")
+    mean = components = None
+    if method == "pca":
+        mean = embeddings.mean(axis=0)  # (d,)
+        _, _, vt = np.linalg.svd(embeddings - mean, full_matrices=False)
+        components = np.zeros((2, embeddings.shape[1]), dtype=np.float32)
+        components[: min(2, len(vt))] = vt[:2]  # (2, d); a 1-d embedding gets a flat second axis
+        raw = (embeddings - mean) @ components.T  # (N, 2)
+    else:
+        raw = _umap(embeddings, seed)
+    rotation, shift = np.eye(2, dtype=np.float32), np.zeros(2, dtype=np.float32)
+    aligned_to = -1
+    if reference is not None and len(reference.coords) == len(raw):
+        rotation, shift = procrustes_align(raw, reference.coords)
+        aligned_to = reference.epoch
+    return Projection(
+        method=method,
+        epoch=epoch,
+        coords=(raw @ rotation + shift).astype(np.float32),
+        num_users=num_users,
+        rotation=rotation,
+        shift=shift,
+        aligned_to=aligned_to,
+        pca_mean=mean,
+        pca_components=components,
+    )
+
+
+def _umap(embeddings: np.ndarray, seed: int) -> np.ndarray:
+    # Imported here: importing umap compiles numba kernels for seconds, which pages that never ask for it skip.
+    import umap
+
+    neighbours = min(15, len(embeddings) - 1)
+    reducer = umap.UMAP(n_components=2, metric="cosine", n_neighbors=neighbours, random_state=seed, n_jobs=1)
+    return reducer.fit_transform(embeddings).astype(np.float32)  # (N, 2)

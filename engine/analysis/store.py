@@ -1,0 +1,191 @@
+"""Embedding snapshots of a run and the projections cached beside them.
+
+The run directory is the contract: training writes ``embeddings/epoch_XXXX.npz`` (``user``, ``item``
+float32 arrays); this module writes ``projections/<epoch>_<method>.npz``. Slow projections (UMAP) are
+computed by a separate process (``python -m engine project``) so the dashboard never waits: while it
+runs, ``projections/<epoch>_<method>.pending`` holds its pid, and a failure leaves the message in
+``projections/<epoch>_<method>.error``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from engine.analysis.projection import METHODS, Projection, ProjectionError, fit_projection
+
+SNAPSHOT_PATTERN = re.compile(r"^epoch_(\d+)\.npz$")
+ProjectionState = Literal["ready", "pending", "failed", "missing"]
+
+
+class EmbeddingsMissing(ProjectionError):
+    """A run that has no embedding snapshot to show."""
+
+
+class ProjectionStore:
+    """Embedding snapshots and cached 2-D maps of one run directory.
+
+    Args:
+        run_dir (str | Path): The run directory (``runs/<run-id>``).
+    """
+
+    def __init__(self, run_dir: str | Path) -> None:
+        self.run_dir = Path(run_dir)
+        self.projection_dir = self.run_dir / "projections"
+
+    # ------------------------------------------------------------ snapshots
+    def epochs(self) -> list[int]:
+        """Epochs with an embedding snapshot, ascending."""
+        folder = self.run_dir / "embeddings"
+        if not folder.is_dir():
+            return []
+        found = (SNAPSHOT_PATTERN.match(path.name) for path in folder.iterdir())
+        return sorted(int(match.group(1)) for match in found if match)
+
+    def embeddings(self, epoch: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(user (U, d), item (I, d))`` float32 arrays of one snapshot."""
+        path = self.run_dir / "embeddings" / f"epoch_{epoch:04d}.npz"
+        if not path.is_file():
+            known = self.epochs()
+            if not known:
+                raise EmbeddingsMissing(
+                    f"run {self.run_dir.name!r} has no embedding snapshots yet (embeddings/epoch_XXXX.npz); "
+                    "they are written on evaluated epochs — wait for the first evaluation or train longer"
+                )
+            raise EmbeddingsMissing(f"run {self.run_dir.name!r} has no snapshot for epoch {epoch}; it has {known}")
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                return data["user"].astype(np.float32), data["item"].astype(np.float32)
+        except (OSError, KeyError, ValueError) as error:
+            message = f"snapshot {path} is unreadable ({error}); it may still be being written"
+            raise EmbeddingsMissing(message) from error
+
+    def stacked(self, epoch: int) -> tuple[np.ndarray, int]:
+        """Users then items in one ``(U + I, d)`` matrix, and ``U``."""
+        user, item = self.embeddings(epoch)
+        return np.concatenate([user, item]), len(user)
+
+    # ----------------------------------------------------------- projections
+    def path(self, epoch: int, method: str) -> Path:
+        return self.projection_dir / f"{epoch:04d}_{method}.npz"
+
+    def state(self, epoch: int, method: str) -> ProjectionState:
+        """Whether the map is cached, being computed by a live process, failed, or not started."""
+        if self.path(epoch, method).is_file():
+            return "ready"
+        pending = self.path(epoch, method).with_suffix(".pending")
+        if pending.is_file():
+            if _alive(_read_pid(pending)):
+                return "pending"
+            pending.unlink(missing_ok=True)
+            if not self.path(epoch, method).with_suffix(".error").is_file():
+                log = self.projection_dir / f"{method}.log"
+                tail = log.read_text(errors="replace").strip().splitlines()[-3:] if log.is_file() else []
+                self._write_error(epoch, method, " ".join(["the projection process stopped before finishing.", *tail]))
+        if self.path(epoch, method).with_suffix(".error").is_file():
+            return "failed"
+        return "missing"
+
+    def error(self, epoch: int, method: str) -> str:
+        path = self.path(epoch, method).with_suffix(".error")
+        return path.read_text() if path.is_file() else ""
+
+    def load(self, epoch: int, method: str) -> Projection | None:
+        """The cached map, or ``None`` when it is not computed yet."""
+        path = self.path(epoch, method)
+        return Projection.load(path) if path.is_file() else None
+
+    def reference(self, epoch: int, method: str) -> Projection | None:
+        """The latest cached map of an earlier epoch, to align onto."""
+        earlier = [e for e in self.epochs() if e < epoch and self.path(e, method).is_file()]
+        return self.load(earlier[-1], method) if earlier else None
+
+    def compute(self, epoch: int, method: str, seed: int = 0) -> Projection:
+        """Fit, align onto the previous cached epoch, and cache one map (in this process)."""
+        if method not in METHODS:
+            raise ProjectionError(f"unknown projection method {method!r}; choose one of {', '.join(METHODS)}")
+        stacked, num_users = self.stacked(epoch)
+        try:
+            projection = fit_projection(
+                stacked, num_users, method, epoch=epoch, reference=self.reference(epoch, method), seed=seed
+            )
+        except ProjectionError as error:
+            self._write_error(epoch, method, str(error))
+            raise
+        projection.save(self.path(epoch, method))
+        self.path(epoch, method).with_suffix(".error").unlink(missing_ok=True)
+        return projection
+
+    def get_or_compute(self, epoch: int, method: str) -> Projection:
+        """The cached map, computed now when missing (use for PCA, which takes milliseconds)."""
+        return self.load(epoch, method) or self.compute(epoch, method)
+
+    def start_background(self, epochs: list[int], method: str) -> list[int]:
+        """Start one process computing the given epochs' maps in ascending order; returns the epochs queued.
+
+        Epochs already cached or already being computed are skipped, so calling this on every page
+        rerun is cheap and never starts duplicate work.
+        """
+        todo = sorted(e for e in epochs if self.state(e, method) in ("missing", "failed"))
+        if not todo:
+            return []
+        self.projection_dir.mkdir(parents=True, exist_ok=True)
+        for epoch in todo:
+            self.path(epoch, method).with_suffix(".error").unlink(missing_ok=True)
+        command = [sys.executable, "-m", "engine.analysis.cli", "--run-dir", str(self.run_dir), "--method", method]
+        command += ["--epochs", ",".join(str(e) for e in todo)]
+        with open(self.projection_dir / f"{method}.log", "ab") as log:  # the child keeps its own copy open
+            process = subprocess.Popen(
+                command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=Path(__file__).resolve().parents[2],
+                start_new_session=True,
+            )
+        for epoch in todo:
+            self.path(epoch, method).with_suffix(".pending").write_text(str(process.pid))
+        return todo
+
+    def finish_pending(self, epoch: int, method: str) -> None:
+        """Called by the projection process when it is done with an epoch, successful or not."""
+        self.path(epoch, method).with_suffix(".pending").unlink(missing_ok=True)
+
+    def _write_error(self, epoch: int, method: str, message: str) -> None:
+        self.projection_dir.mkdir(parents=True, exist_ok=True)
+        self.path(epoch, method).with_suffix(".error").write_text(message)
+
+
+def _read_pid(path: Path) -> int:
+    try:
+        return int(path.read_text().strip() or 0)
+    except (OSError, ValueError):
+        return 0
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return _not_zombie(pid)
+
+
+def _not_zombie(pid: int) -> bool:
+    # A finished child of this very process stays a zombie until reaped; /proc tells it apart on Linux.
+    stat = Path(f"/proc/{pid}/stat")
+    if not stat.is_file():
+        return True
+    try:
+        return stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True

@@ -1,0 +1,115 @@
+"""Nearest neighbours, k-means, explanations and offline export on data where the right answer is known."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from engine.analysis import (
+    ExportError,
+    explain_recommendations,
+    external_fetches,
+    figure_document,
+    kmeans_clusters,
+    nearest_neighbours,
+    snapshot_document,
+)
+
+
+def clusters(seed: int = 0):
+    rng = np.random.default_rng(seed)
+    centres = np.eye(8, dtype=np.float32)[:4] * 3
+    labels = np.repeat(np.arange(4), 25)
+    return (centres[labels] + rng.normal(scale=0.2, size=(100, 8))).astype(np.float32), labels
+
+
+@pytest.mark.parametrize("metric", ["cosine", "dot"])
+def test_neighbours_come_from_the_query_cluster(metric):
+    points, labels = clusters()
+    ids, scores = nearest_neighbours(points, points[3], k=10, metric=metric, exclude=np.array([3]))
+    assert ids.shape == scores.shape == (1, 10)
+    assert 3 not in ids[0]
+    assert (labels[ids[0]] == labels[3]).all()
+    assert (np.diff(scores[0]) <= 1e-6).all()
+
+
+def test_dot_neighbours_prefer_long_vectors_cosine_does_not():
+    points = np.array([[1.0, 0.0], [10.0, 1.0], [1.0, 0.01]], dtype=np.float32)
+    assert nearest_neighbours(points, [1.0, 0.0], k=1, metric="dot")[0][0, 0] == 1
+    assert nearest_neighbours(points, [1.0, 0.0], k=1, metric="cosine")[0][0, 0] == 0
+
+
+def test_k_larger_than_the_allowed_rows_is_capped():
+    points, _ = clusters()
+    ids, _ = nearest_neighbours(points[:5], points[0], k=50, exclude=np.array([0, 1]))
+    assert sorted(ids[0].tolist()) == [2, 3, 4]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [({"k": 0}, "'k' must be at least 1"), ({"metric": "euclid"}, "euclid"), ({"query": np.ones(3)}, "dimension 3")],
+)
+def test_bad_neighbour_requests_name_the_value(kwargs, message):
+    points, _ = clusters()
+    arguments = {"embeddings": points, "query": points[0]} | kwargs
+    with pytest.raises(ValueError, match=message):
+        nearest_neighbours(**arguments)
+
+
+def test_kmeans_recovers_planted_clusters():
+    points, labels = clusters()
+    found = kmeans_clusters(points, num_clusters=4)
+    assert found.shape == (100,)
+    for cluster in range(4):  # every planted cluster is one found cluster
+        assert len(set(found[labels == cluster].tolist())) == 1
+    assert len(set(found.tolist())) == 4
+    with pytest.raises(ValueError, match="num_clusters"):
+        kmeans_clusters(points, num_clusters=0)
+
+
+def test_explanation_points_at_the_history_item_in_the_recommendations_cluster():
+    points, labels = clusters()
+    history = np.array([0, 30, 60])  # one item from clusters 0, 1, 2
+    recommended = np.array([35, 70])  # clusters 1 and 2
+    walk_neighbours = np.array([[30, 99, -1], [5, 60, 0]])
+    walk_counts = np.array([[7, 3, 0], [9, 4, 1]])
+    explanations = explain_recommendations(
+        points, history, recommended, np.array([2.0, 1.0]), walk_neighbours=walk_neighbours, walk_counts=walk_counts
+    )
+    assert [e.item for e in explanations] == [35, 70]
+    assert explanations[0].similar_history[0][0] == 30
+    assert explanations[1].similar_history[0][0] == 60
+    assert explanations[0].walk_support == [(30, 7)]
+    assert explanations[1].walk_support == [(60, 4), (0, 1)]
+    assert labels[explanations[1].similar_history[0][0]] == labels[70]
+
+
+def test_explaining_for_a_user_without_history_gives_empty_evidence():
+    points, _ = clusters()
+    (explanation,) = explain_recommendations(points, np.array([], dtype=np.int64), np.array([1]), np.array([0.5]))
+    assert explanation.similar_history == [] and explanation.walk_support == []
+
+
+def test_external_fetches_finds_scripts_links_and_css_but_not_anchors():
+    document = (
+        '<html><head><script src="https://cdn.example/x.js"></script><link href="//cdn.example/a.css">'
+        "<style>@import 'http://x/y.css';</style></head><body><a href=\"https://example.org\">ok</a>"
+        "<script>var s = '<img src=\"https://not-a-tag\">';</script></body></html>"
+    )
+    found = external_fetches(document)
+    assert len(found) == 3
+    assert not any("example.org" in f or "not-a-tag" in f for f in found)
+
+
+def test_snapshot_escapes_its_caption_and_refuses_remote_documents():
+    document = snapshot_document("<html><head></head><body><p>x</p></body></html>", "t<script>", "<img src=x>")
+    assert "<script>" not in document and "&lt;img src=x&gt;" in document
+    with pytest.raises(ExportError, match="1 resource"):
+        snapshot_document('<html><body><script src="https://cdn/x.js"></script></body></html>', "t")
+
+
+def test_figure_document_is_self_contained():
+    document = figure_document(go.Figure(go.Scattergl(x=[1, 2], y=[3, 4])), "map", "epoch 3")
+    assert external_fetches(document) == []
+    assert "Scattergl".lower() in document.lower() and "<title>map</title>" in document
