@@ -10,6 +10,7 @@ import sys
 # ``func(args)`` returns the exit code.
 COMMAND_MODULES = (
     "engine.datasets.cli",
+    "engine.analysis.cli",
 )
 
 
