@@ -1,0 +1,222 @@
+"""``python -m engine train | evaluate | runs``: start or resume a run, score a run, list runs.
+
+Flags override a ``--config`` file, which overrides :class:`TrainConfig`'s defaults; every value is checked before
+the run directory is created. The dashboard builds its subprocess with :func:`train_command`, so the Train page and
+the CLI always agree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from engine.training.config import TrainConfig
+
+# (flag, TrainConfig field, type, help)
+_CONFIG_FLAGS: tuple[tuple[str, str, type, str], ...] = (
+    ("--dataset", "dataset", str, "dataset name or csv:PATH (default: synthetic)"),
+    ("--data-dir", "data_dir", str, "folder holding the dataset's files"),
+    ("--model", "model", str, "mf, lightgcn, graphsage or pinsage (default: lightgcn)"),
+    ("--epochs", "epochs", int, "training epochs (default: the model's)"),
+    ("--dim", "dim", int, "embedding dimension (default: 64)"),
+    ("--lr", "lr", float, "Adam learning rate (default: the model's)"),
+    ("--batch-size", "batch_size", int, "training edges per step (default: the model's)"),
+    ("--negatives", "num_negatives", int, "uniform negatives per positive (default: 1)"),
+    ("--split", "split", str, "random, leave-one-out or temporal (default: random)"),
+    ("--test-ratio", "test_ratio", float, "held-out share per user (default: 0.2)"),
+    ("--val-ratio", "val_ratio", float, "validation share for early stopping (default: 0, none)"),
+    ("--eval-every", "eval_every", int, "evaluate every N epochs (default: 1)"),
+    ("--patience", "patience", int, "evaluations without improvement before stopping (default: 5)"),
+    ("--monitor", "monitor", str, "metric picking the best epoch: recall, ndcg, ... (default: ndcg)"),
+    ("--seed", "seed", int, "seed of split, model, batches, negatives (default: 0)"),
+    ("--device", "device", str, "auto, cpu or cuda (default: auto)"),
+    ("--max-snapshots", "max_snapshots", int, "embedding snapshots kept (default: 10)"),
+)
+_RESUMABLE = {"epochs", "device"}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    train = subparsers.add_parser("train", help="train a model; prints the run directory on its last line")
+    for flag, dest, kind, help_text in _CONFIG_FLAGS:
+        train.add_argument(flag, dest=dest, type=kind, default=None, help=help_text)
+    train.add_argument("--k", dest="ks", type=int, nargs="+", default=None, help="metric cut-offs (default: 10 20)")
+    train.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a model hyper-parameter (repeatable), e.g. --param num_layers=3",
+    )
+    train.add_argument("--config", help="JSON config file (e.g. another run's config.json); flags override it")
+    train.add_argument("--runs-dir", default="runs", help="where run directories go (default: runs)")
+    train.add_argument("--run-id", help="name of the new run (default: <model>-<dataset>-<utc time>-<hex>)")
+    train.add_argument("--resume", metavar="RUN_DIR", help="continue this run from its last checkpoint")
+    train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.set_defaults(func=run_train)
+
+    evaluate = subparsers.add_parser("evaluate", help="metrics of a trained run on its test (or validation) split")
+    evaluate.add_argument("run_dir", metavar="RUN_DIR")
+    evaluate.add_argument("--split", choices=("test", "val"), default="test", help="held-out slice (default: test)")
+    evaluate.add_argument("--k", dest="ks", type=int, nargs="+", help="cut-offs (default: the run's)")
+    evaluate.add_argument("--device", default="cpu", help="cpu, cuda or auto (default: cpu)")
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+    evaluate.set_defaults(func=run_evaluate)
+
+    runs = subparsers.add_parser("runs", help="table of the runs in a runs directory")
+    runs.add_argument("--runs-dir", default="runs", help="the runs directory (default: runs)")
+    runs.add_argument("--json", action="store_true", help="print a JSON list")
+    runs.set_defaults(func=run_runs)
+
+
+def train_command(
+    config: TrainConfig, runs_dir: str | Path, run_id: str | None = None, python: str = sys.executable
+) -> list[str]:
+    """The exact ``python -m engine train ...`` invocation for ``config`` (what the dashboard runs)."""
+    command = [python, "-m", "engine", "train"]
+    for flag, dest, _, _ in _CONFIG_FLAGS:
+        value = getattr(config, dest)
+        if value is not None:
+            command += [flag, str(value)]
+    command += ["--k", *map(str, config.ks)]
+    for name, value in sorted(config.params.items()):
+        command += ["--param", f"{name}={value}"]
+    command += ["--runs-dir", str(runs_dir), "--quiet"]
+    if run_id is not None:
+        command += ["--run-id", run_id]
+    return command
+
+
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    """Defaults, then ``--config``, then flags; validated."""
+    config = TrainConfig.from_file(args.config) if args.config else TrainConfig()
+    for _, dest, _, _ in _CONFIG_FLAGS:
+        if getattr(args, dest) is not None:
+            setattr(config, dest, getattr(args, dest))
+    if args.ks is not None:
+        config.ks = list(args.ks)
+    config.params = {**config.params, **parse_params(args.param)}
+    return config.validate()
+
+
+def parse_params(pairs: Sequence[str]) -> dict[str, str]:
+    params = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise ValueError(f"--param expects NAME=VALUE (got {pair!r}), e.g. --param num_layers=3")
+        params[name.strip()] = value.strip()
+    return params
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from engine.training.trainer import resume, train
+
+    if args.resume:
+        extra = [
+            flag for flag, dest, _, _ in _CONFIG_FLAGS if getattr(args, dest) is not None and dest not in _RESUMABLE
+        ]
+        extra += [
+            flag
+            for flag, given in (
+                ("--k", args.ks),
+                ("--param", args.param),
+                ("--config", args.config),
+                ("--run-id", args.run_id),
+            )
+            if given
+        ]
+        if extra:
+            raise ValueError(
+                f"--resume continues a run with its saved config; only --epochs and --device may change "
+                f"(got {', '.join(extra)})"
+            )
+        if not Path(args.resume).is_dir():
+            raise FileNotFoundError(f"run directory {args.resume} does not exist")
+        path = resume(args.resume, epochs=args.epochs, device=args.device, progress=not args.quiet)
+    else:
+        path = train(config_from_args(args), args.runs_dir, args.run_id, progress=not args.quiet)
+    from engine.training.runstore import read_run
+
+    state = read_run(path).state
+    if state != "finished":
+        print(f"run {state}; continue it with: python -m engine train --resume {path}", file=sys.stderr)
+    print(path)
+    return 0
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    from engine.training.evaluation import EvalData, evaluate
+    from engine.training.load import load_run
+
+    if not Path(args.run_dir).is_dir():
+        raise FileNotFoundError(f"run directory {args.run_dir} does not exist")
+    loaded = load_run(args.run_dir, device=args.device)
+    data = EvalData.from_split(loaded.split)
+    if args.split == "val" and not data.has_validation:
+        raise ValueError(f"run {loaded.run.run_id} has no validation slice (val_ratio 0); use --split test")
+    ks = args.ks or loaded.config.ks
+    user_emb, item_emb = loaded.model.embeddings()
+    metrics = evaluate(user_emb, item_emb, data, args.split, ks, loaded.config.eval_batch_size)
+    if args.json:
+        print(json.dumps({"run_id": loaded.run.run_id, "epoch": loaded.epoch, "split": args.split, **metrics}))
+        return 0
+    print(
+        f"{loaded.run.run_id}  model {loaded.config.model}  epoch {loaded.epoch}  {args.split} "
+        f"({metrics['users']} users)"
+    )
+    for key, value in metrics.items():
+        if key != "users":
+            print(f"  {key:<14} {value:.4f}")
+    return 0
+
+
+def run_runs(args: argparse.Namespace) -> int:
+    from engine.training.runstore import RunStore
+
+    runs = RunStore(args.runs_dir).list()
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "run_id": r.run_id,
+                        "path": str(r.path),
+                        "state": r.state,
+                        "config": r.config,
+                        "status": r.status,
+                        "summary": r.summary,
+                        "damaged": r.damaged,
+                    }
+                    for r in runs
+                ]
+            )
+        )
+        return 0
+    if not runs:
+        print(f"no runs in {args.runs_dir}")
+        return 0
+    rows = [("RUN", "MODEL", "DATASET", "STATE", "EPOCH", "NDCG@K (test)", "UPDATED")]
+    for run in runs:
+        test = (run.summary or {}).get("test", {})
+        ndcg_keys = sorted((key for key in test if key.startswith("ndcg@")), key=lambda key: int(key[5:]))
+        ndcg = f"{ndcg_keys[-1]}={test[ndcg_keys[-1]]:.4f}" if ndcg_keys else "-"
+        updated = run.status.get("updated_at")
+        rows.append(
+            (
+                run.run_id + (" (damaged)" if run.damaged else ""),
+                str(run.config.get("model", "?")),
+                str(run.config.get("dataset", "?")),
+                run.state,
+                f"{run.status.get('epoch', 0)}/{run.status.get('total_epochs', '?')}",
+                ndcg,
+                time.strftime("%Y-%m-%d %H:%M", time.localtime(updated)) if isinstance(updated, (int, float)) else "-",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    return 0

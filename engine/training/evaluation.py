@@ -1,0 +1,62 @@
+"""Which items are held out and which are masked when a run is evaluated on its validation or test slice."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from torch import Tensor
+
+from engine.graph import CSR, InteractionGraph
+from engine.training.metrics import compute_metrics, interactions_csr
+
+
+@dataclass
+class EvalData:
+    """Held-out interactions of a split and the items to mask for each user.
+
+    Validation ranks every item except the user's training items. Testing also masks the validation items: they
+    are known interactions of the user, not candidates.
+    """
+
+    train: InteractionGraph
+    val_user: np.ndarray  # (n_val,) internal user ids
+    val_item: np.ndarray  # (n_val,) internal item ids
+    test_user: np.ndarray  # (n_test,)
+    test_item: np.ndarray  # (n_test,)
+    test_exclude: CSR  # training plus validation items per user
+
+    @classmethod
+    def from_split(cls, split: Any) -> EvalData:
+        """From a :class:`engine.splits.Split` (``train``, ``val_user``/``val_item``, ``test_user``/``test_item``)."""
+        train = split.train
+        val_user = np.asarray(split.val_user, dtype=np.int64)
+        val_item = np.asarray(split.val_item, dtype=np.int64)
+        test_exclude = interactions_csr(
+            np.concatenate([train.user, val_user]), np.concatenate([train.item, val_item]), train.num_users
+        )
+        return cls(
+            train,
+            val_user,
+            val_item,
+            np.asarray(split.test_user, dtype=np.int64),
+            np.asarray(split.test_item, dtype=np.int64),
+            test_exclude,
+        )
+
+    @property
+    def has_validation(self) -> bool:
+        return len(self.val_user) > 0
+
+
+def evaluate(
+    user_emb: Tensor, item_emb: Tensor, data: EvalData, split: str, ks: Sequence[int], batch_size: int = 1024
+) -> dict[str, float]:
+    """:func:`~engine.training.metrics.compute_metrics` on the ``"val"`` or ``"test"`` slice of ``data``."""
+    if split == "val":
+        return compute_metrics(user_emb, item_emb, data.train.user_csr, data.val_user, data.val_item, ks, batch_size)
+    if split == "test":
+        return compute_metrics(user_emb, item_emb, data.test_exclude, data.test_user, data.test_item, ks, batch_size)
+    raise ValueError(f"unknown evaluation split {split!r}: choose 'val' or 'test'")

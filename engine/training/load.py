@@ -1,0 +1,70 @@
+"""Open a finished (or stopped) run as a ready model: what the dashboard's Embeddings and Recommend pages use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.graph import InteractionGraph
+from engine.training.checkpoint import CheckpointError, load_checkpoint, restore_model
+from engine.training.config import TrainConfig
+from engine.training.runstore import RunInfo, read_run
+from engine.training.trainer import build_model, resolve_device
+
+
+@dataclass
+class LoadedRun:
+    """A run's model in eval mode with the data it was trained on.
+
+    Attributes:
+        model: The :class:`~engine.models.Recommender`, weights of the selected epoch (best on validation when the
+            run had a validation slice, else the last checkpointed epoch).
+        graph: The full dataset (train, validation and test edges).
+        split: The run's split, rebuilt from its config (same seed, same edges).
+        config: The run's :class:`TrainConfig`.
+        run: What the run directory says (status, metrics, summary).
+        epoch: The epoch whose weights were loaded.
+    """
+
+    model: Any
+    graph: InteractionGraph
+    split: Any
+    config: TrainConfig
+    run: RunInfo
+    epoch: int
+
+
+def load_run(run_dir: str | Path, device: str = "cpu") -> LoadedRun:
+    """Rebuild a run's model and data from its directory.
+
+    Args:
+        run_dir (str | Path): The run directory.
+        device (str): ``cpu``, ``cuda`` or ``auto``. (default: ``"cpu"``)
+
+    Raises:
+        CheckpointError: When the run has no usable checkpoint (not trained an epoch yet, corrupt, or foreign).
+        ValueError: When its config is missing or invalid.
+    """
+    from engine.datasets import load_dataset
+    from engine.splits import split_interactions
+
+    info = read_run(run_dir)
+    if not info.config:
+        raise ValueError(f"cannot open run {info.path}: {'; '.join(info.damaged) or 'config.json is missing'}")
+    config = TrainConfig.from_dict(info.config)
+    config.device = device
+    config.validate()
+    path = info.path / "best.pt" if (info.path / "best.pt").exists() else info.path / "checkpoint.pt"
+    if not path.exists():
+        raise CheckpointError(f"run {info.run_id} has no checkpoint yet: it has not finished its first epoch")
+    graph = load_dataset(config.dataset, config.data_dir)
+    split = split_interactions(
+        graph, method=config.split, test_ratio=config.test_ratio, val_ratio=config.val_ratio, seed=config.seed
+    )
+    target = resolve_device(device)
+    contents = load_checkpoint(path, config.model, split.train, map_location=target)
+    model = build_model(config, split.train).to(target)
+    restore_model(model, contents, path)
+    model.eval()
+    return LoadedRun(model, graph, split, config, info, int(contents["epoch"]))

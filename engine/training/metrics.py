@@ -1,0 +1,147 @@
+"""Top-K ranking metrics over the whole catalogue, with each user's known items masked.
+
+The protocol of NGCF / LightGCN (Wang et al., SIGIR 2019; He et al., SIGIR 2020): every item the user did not
+interact with in training is a candidate, scores are dot products of user and item embeddings, and the user's
+training items (and, when testing, validation items) are removed before taking the top K. Users without held-out
+items are skipped; metrics are means over the evaluated users, except coverage, which is the share of the catalogue
+that appears in at least one evaluated user's top K.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from engine.graph import CSR
+
+
+def interactions_csr(users: np.ndarray, items: np.ndarray, num_users: int) -> CSR:
+    """CSR of user -> items from parallel arrays of internal ids."""
+    users = np.asarray(users, dtype=np.int64)
+    items = np.asarray(items, dtype=np.int64)
+    order = np.lexsort((items, users))
+    indptr = np.zeros(num_users + 1, dtype=np.int64)
+    np.cumsum(np.bincount(users, minlength=num_users), out=indptr[1:])
+    return CSR(indptr, items[order])
+
+
+def batch_mask(csr: CSR, users: np.ndarray, num_items: int, device: torch.device | str = "cpu") -> Tensor:
+    """Dense boolean matrix ``(B, I)`` with ``True`` where ``users[b]`` has item ``i`` in ``csr``."""
+    starts, ends = csr.indptr[users], csr.indptr[users + 1]
+    lengths = ends - starts  # (B,)
+    rows = np.repeat(np.arange(len(users)), lengths)  # (n,)
+    offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)  # (n,)
+    cols = csr.indices[np.repeat(starts, lengths) + offsets]  # (n,)
+    mask = torch.zeros(len(users), num_items, dtype=torch.bool, device=device)
+    mask[torch.as_tensor(rows, device=device), torch.as_tensor(cols, device=device)] = True
+    return mask
+
+
+def ranking_metrics(top_items: Tensor, relevant: Tensor, ks: Sequence[int]) -> dict[str, Tensor]:
+    """Per-user Recall, NDCG, Precision and HitRate at every K, from ranked lists and relevance masks.
+
+    Args:
+        top_items (Tensor): Ranked item ids per user, best first, ``(B, K_max)`` int64; ``-1`` marks an empty slot
+            (a user with fewer candidates than K).
+        relevant (Tensor): Held-out items per user as a boolean mask ``(B, I)``; every row has at least one item.
+        ks (Sequence[int]): Cut-offs, each at most ``K_max``.
+
+    Returns:
+        ``{"recall@K": (B,), "ndcg@K": (B,), "precision@K": (B,), "hit@K": (B,)}`` float tensors.
+    """
+    valid = top_items >= 0  # (B, K_max)
+    hits = relevant.gather(1, top_items.clamp(min=0)) & valid  # (B, K_max)
+    hits = hits.float()
+    num_relevant = relevant.sum(dim=1).float()  # (B,)
+    discounts = 1.0 / torch.log2(torch.arange(2, top_items.shape[1] + 2, device=top_items.device).float())  # (K_max,)
+    out: dict[str, Tensor] = {}
+    for k in ks:
+        hits_k = hits[:, :k].sum(dim=1)  # (B,)
+        dcg = (hits[:, :k] * discounts[:k]).sum(dim=1)  # (B,)
+        ideal = torch.cumsum(discounts[:k], dim=0)[(num_relevant.clamp(max=k) - 1).long()]  # (B,)
+        out[f"recall@{k}"] = hits_k / num_relevant
+        out[f"ndcg@{k}"] = dcg / ideal
+        out[f"precision@{k}"] = hits_k / k
+        out[f"hit@{k}"] = (hits_k > 0).float()
+    return out
+
+
+def reciprocal_rank(scores: Tensor, relevant: Tensor) -> Tensor:
+    """``1 / rank`` of the best-ranked relevant item among all candidates, ``(B,)``.
+
+    Args:
+        scores (Tensor): Scores ``(B, I)`` with excluded items already set to ``-inf``.
+        relevant (Tensor): Boolean mask ``(B, I)`` of held-out items, at least one per row.
+    """
+    best_relevant = scores.masked_fill(~relevant, float("-inf")).max(dim=1, keepdim=True).values  # (B, 1)
+    rank = (scores > best_relevant).sum(dim=1) + 1  # (B,) ties resolved in the item's favour
+    return 1.0 / rank.float()
+
+
+@torch.no_grad()
+def compute_metrics(
+    user_emb: Tensor,
+    item_emb: Tensor,
+    exclude: CSR,
+    held_out_users: np.ndarray,
+    held_out_items: np.ndarray,
+    ks: Sequence[int] = (10, 20),
+    batch_size: int = 1024,
+) -> dict[str, float]:
+    """Recall@K, NDCG@K, Precision@K, HitRate@K, MRR and catalogue coverage@K of dot-product scores.
+
+    Args:
+        user_emb (Tensor): User embeddings ``(U, d)``.
+        item_emb (Tensor): Item embeddings ``(I, d)`` on the same device.
+        exclude (CSR): Items never ranked for each user (training items, plus validation items when testing).
+        held_out_users (np.ndarray): Internal user id of every held-out interaction ``(n,)``.
+        held_out_items (np.ndarray): Internal item id of every held-out interaction ``(n,)``.
+        ks (Sequence[int]): Cut-offs. (default: ``(10, 20)``)
+        batch_size (int): Users scored at once; bounds memory at ``batch_size * I`` floats. (default: ``1024``)
+
+    Returns:
+        ``{"recall@K", "ndcg@K", "precision@K", "hit@K", "coverage@K"}`` for every K, ``"mrr"`` and
+        ``"users"`` (how many users were evaluated).
+    """
+    ks = sorted(set(int(k) for k in ks))
+    if not ks or ks[0] <= 0:
+        raise ValueError(f"every K must be a positive integer (got {list(ks)})")
+    if len(held_out_users) == 0:
+        raise ValueError("no held-out interactions to evaluate: the split left the test (or validation) set empty")
+    num_users, num_items = user_emb.shape[0], item_emb.shape[0]
+    device = user_emb.device
+    k_max = min(ks[-1], num_items)
+    held_out = interactions_csr(held_out_users, held_out_items, num_users)
+    users = np.flatnonzero(held_out.degree() > 0)
+    sums = {f"{name}@{k}": 0.0 for k in ks for name in ("recall", "ndcg", "precision", "hit")}
+    sums["mrr"] = 0.0
+    evaluated = 0
+    covered = {k: torch.zeros(num_items, dtype=torch.bool, device=device) for k in ks}
+    for start in range(0, len(users), batch_size):
+        batch = users[start : start + batch_size]
+        scores = user_emb[torch.as_tensor(batch, device=device)] @ item_emb.T  # (B, I)
+        scores = scores.float().masked_fill(batch_mask(exclude, batch, num_items, device), float("-inf"))
+        relevant = batch_mask(held_out, batch, num_items, device) & torch.isfinite(scores)  # (B, I)
+        rankable = relevant.any(dim=1)  # (B,) held-out items that are also excluded cannot be ranked
+        scores, relevant = scores[rankable], relevant[rankable]
+        evaluated += int(rankable.sum())
+        top_scores, top_items = torch.topk(scores, k_max, dim=1)  # (B, k_max)
+        top_items = top_items.masked_fill(torch.isinf(top_scores), -1)
+        if k_max < ks[-1]:
+            top_items = torch.cat([top_items, top_items.new_full((len(top_items), ks[-1] - k_max), -1)], dim=1)
+        for key, values in ranking_metrics(top_items, relevant, ks).items():
+            sums[key] += float(values.sum())
+        sums["mrr"] += float(reciprocal_rank(scores, relevant).sum())
+        for k in ks:
+            listed = top_items[:, :k]
+            covered[k][listed[listed >= 0]] = True
+    if evaluated == 0:
+        raise ValueError("every held-out item is also excluded from ranking: check that the split's sets are disjoint")
+    metrics = {key: value / evaluated for key, value in sums.items()}
+    for k in ks:
+        metrics[f"coverage@{k}"] = float(covered[k].sum()) / num_items
+    metrics["users"] = evaluated
+    return metrics
