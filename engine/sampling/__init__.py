@@ -6,6 +6,8 @@ fanout neighbourhoods and message-flow blocks (GraphSAGE), random-walk importanc
 """
 
 from engine.sampling.fanout import Block, FanoutSample, FanoutSampler
+from engine.sampling.negatives import hard_negatives, uniform_negatives
+from engine.sampling.pagerank import personalized_pagerank
 from engine.sampling.random_walk import RandomWalkNeighbours, RandomWalkSampler, random_walks
 
 __all__ = [
@@ -14,5 +16,8 @@ __all__ = [
     "FanoutSampler",
     "RandomWalkNeighbours",
     "RandomWalkSampler",
+    "hard_negatives",
+    "personalized_pagerank",
     "random_walks",
+    "uniform_negatives",
 ]
