@@ -11,6 +11,7 @@ import sys
 COMMAND_MODULES = (
     "engine.datasets.cli",
     "engine.analysis.cli",
+    "engine.training.cli",
 )
 
 
