@@ -1,0 +1,187 @@
+"""Fixtures for end-to-end tests in a real Chromium: a live ``streamlit run`` server and Playwright pages.
+
+Tests here use:
+    ``app_url``       the server's base URL (one server per session, runs directory ``browser_runs_dir``)
+    ``page``          a fresh Playwright page already showing the app, its first script run finished
+    ``open_page``     ``open_page(label)`` clicks the sidebar navigation link with that label and waits for the run
+    ``wait_for_app``  ``wait_for_app(page)`` waits until the script run triggered by the last action has finished
+    ``screenshot``    ``screenshot(page, name)`` saves ``test-artifacts/screenshots/<name>.png`` and returns the path
+The whole folder is skipped, with the reason, when Debian's chromium or Playwright is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+SERVER_START_SECONDS = 90
+APP_RUN_TIMEOUT_MS = 60_000
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if Path(str(item.fspath)).is_relative_to(Path(__file__).parent):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> Path:
+    if not CHROMIUM.is_file():
+        pytest.skip(f"Debian chromium not found at {CHROMIUM}: install it with 'apt-get install -y chromium'")
+    pytest.importorskip("playwright.sync_api", reason="Playwright's Python package is missing: pip install playwright")
+    return CHROMIUM
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def browser_runs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The runs directory the browser-test server reads and the Train page writes."""
+    return tmp_path_factory.mktemp("browser-runs")
+
+
+@pytest.fixture(scope="session")
+def app_url(chromium_path: Path, browser_runs_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
+    env = {**os.environ, "GNN_EXPLORER_RUNS_DIR": str(browser_runs_dir), "PYTHONUNBUFFERED": "1"}
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "dashboard/app.py",
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+    ]
+    with open(log_path, "wb") as log:
+        server = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + SERVER_START_SECONDS
+        while True:
+            if server.poll() is not None:
+                pytest.fail(f"streamlit exited with {server.returncode}:\n{log_path.read_text()}")
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not answer /_stcore/health within {SERVER_START_SECONDS}s")
+            time.sleep(0.5)
+        yield url
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: Path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _wait_for_app(page) -> None:
+    """Wait like Streamlit's own e2e tests: connected, then the script run finished."""
+    page.wait_for_selector(
+        "[data-testid='stApp'][data-test-connection-state='CONNECTED']", state="attached", timeout=APP_RUN_TIMEOUT_MS
+    )
+    page.wait_for_selector(
+        "[data-testid='stApp'][data-test-script-state='notRunning']", state="attached", timeout=APP_RUN_TIMEOUT_MS
+    )
+
+
+@pytest.fixture
+def wait_for_app() -> Callable:
+    return _wait_for_app
+
+
+@pytest.fixture
+def page(browser, app_url: str, request: pytest.FixtureRequest):
+    """A page showing the app; when the test fails, its last state is saved as ``failed-<test>.png``."""
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(APP_RUN_TIMEOUT_MS)
+    page.goto(app_url)
+    _wait_for_app(page)
+    page.wait_for_selector("[data-testid='stSidebarNav']")
+    yield page
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        name = "".join(c if c.isalnum() or c in "-_" else "_" for c in request.node.name)
+        page.screenshot(path=str(SCREENSHOTS / f"failed-{name}.png"), full_page=True)
+    context.close()
+
+
+@pytest.fixture
+def open_page(page) -> Callable[[str], None]:
+    def open_by_label(label: str) -> None:
+        page.locator("[data-testid='stSidebarNav'] [data-testid='stSidebarNavLink']").filter(has_text=label).click()
+        page.wait_for_url(f"**/{label.lower()}")
+        _wait_for_app(page)
+
+    return open_by_label
+
+
+@pytest.fixture
+def screenshot() -> Callable:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def save(page, name: str, full_page: bool = True) -> Path:
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=full_page)
+        return path
+
+    return save
