@@ -1,0 +1,43 @@
+# Two commands: `make app` (install and start the dashboard on the sample data) and `make test` (install the test
+# extras and Debian's chromium, then run the whole suite). The virtualenv is re-installed only when a requirements
+# file changes: each install leaves a stamp file newer than the requirements it installed.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+APP_STAMP := $(VENV)/.installed-app
+DEV_STAMP := $(VENV)/.installed-dev
+CHROMIUM := /usr/bin/chromium
+PORT ?= 8501
+PYTEST_ARGS ?=
+
+.PHONY: app test install install-dev chromium lint
+
+app: install
+	$(PY) -m streamlit run dashboard/app.py --server.headless true --server.port $(PORT) \
+		--browser.gatherUsageStats false
+
+test: install-dev chromium
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(PY) -m ruff check engine dashboard tests benchmarks
+	$(PY) -m ruff format --check engine dashboard tests benchmarks
+
+install: $(APP_STAMP)
+
+install-dev: $(DEV_STAMP)
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(APP_STAMP): requirements.txt | $(PY)
+	$(PY) -m pip install -r requirements.txt
+	touch $@
+
+$(DEV_STAMP): requirements.txt requirements-dev.txt $(APP_STAMP)
+	$(PY) -m pip install -r requirements-dev.txt
+	touch $@
+
+chromium:
+	@test -x $(CHROMIUM) || { apt-get update && apt-get install -y --no-install-recommends chromium fonts-liberation; }
