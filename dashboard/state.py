@@ -3,3 +3,13 @@
 RUNS_DIR = "runs_dir"  # str: the runs directory shown in the sidebar
 DATASET = "dataset"  # str: current dataset name (registry name or csv:PATH)
 DATA_DIR = "data_dir"  # str | None: folder holding MovieLens files, when given
+DATASET_PICK = "dataset_pick"  # str: the sidebar's dataset selectbox (a registry name or CSV_CHOICE)
+CSV_PATH = "csv_path"  # str: path typed in the sidebar when the dataset is a CSV file
+TRAIN_RUN_ID = "train_run_id"  # str | None: the run the Train page's live panel follows
+RUNS_SELECTED = "runs_selected"  # list[str]: run ids picked on the Runs page for overlay and comparison
+RUNS_METRIC = "runs_metric"  # str: metric overlaid on the Runs page
+RUNS_DELETE = "runs_delete"  # str | None: run id awaiting delete confirmation on the Runs page
+TRAIN_MODEL = "train_model"  # str: model chosen on the Train page
+TRAIN_PARAM_PREFIX = "train_param_"  # + "<model>_<field>": a model hyper-parameter input on the Train page
+TRAIN_FIELD_PREFIX = "train_field_"  # + "<field>": a trainer setting input on the Train page
+TRAIN_STOP = "train_stop"  # button: stop the followed run
