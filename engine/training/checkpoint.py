@@ -42,7 +42,7 @@ def save_checkpoint(path: Path, contents: dict[str, Any]) -> None:
 def load_checkpoint(
     path: Path, model: str, graph: InteractionGraph, map_location: torch.device | str = "cpu"
 ) -> dict[str, Any]:
-    """Read and check a checkpoint of ``model`` trained on ``graph``.
+    """Read a checkpoint of ``model`` and check it was trained on ``graph``.
 
     Args:
         path (Path): ``checkpoint.pt`` or ``best.pt`` of a run.
@@ -53,6 +53,18 @@ def load_checkpoint(
     Raises:
         CheckpointError: With the path and the reason.
     """
+    contents = read_checkpoint(path, model, map_location)
+    expected, found = fingerprint(graph), contents.get("data")
+    if found != expected:
+        raise CheckpointError(
+            f"checkpoint {path} was trained on data of size {found} but the run's dataset and split now give "
+            f"{expected}; the dataset files changed since training"
+        )
+    return contents
+
+
+def read_checkpoint(path: Path, model: str, map_location: torch.device | str = "cpu") -> dict[str, Any]:
+    """Read a checkpoint and check it is one of ours, for ``model``; cheap enough to run before any other work."""
     if not path.is_file():
         raise CheckpointError(f"checkpoint {path} does not exist")
     try:
@@ -79,12 +91,6 @@ def load_checkpoint(
     if contents.get("model") != model:
         raise CheckpointError(
             f"checkpoint {path} holds model {contents.get('model')!r} but the run's config names {model!r}"
-        )
-    expected, found = fingerprint(graph), contents.get("data")
-    if found != expected:
-        raise CheckpointError(
-            f"checkpoint {path} was trained on data of size {found} but the run's dataset and split now give "
-            f"{expected}; the dataset files changed since training"
         )
     return contents
 

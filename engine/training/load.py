@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.graph import InteractionGraph
-from engine.training.checkpoint import CheckpointError, load_checkpoint, restore_model
+from engine.training.checkpoint import CheckpointError, load_checkpoint, read_checkpoint, restore_model
 from engine.training.config import TrainConfig
 from engine.training.runstore import RunInfo, read_run
 from engine.training.trainer import build_model, resolve_device
@@ -58,11 +58,12 @@ def load_run(run_dir: str | Path, device: str = "cpu") -> LoadedRun:
     path = info.path / "best.pt" if (info.path / "best.pt").exists() else info.path / "checkpoint.pt"
     if not path.exists():
         raise CheckpointError(f"run {info.run_id} has no checkpoint yet: it has not finished its first epoch")
+    target = resolve_device(device)
+    read_checkpoint(path, config.model)
     graph = load_dataset(config.dataset, config.data_dir)
     split = split_interactions(
         graph, method=config.split, test_ratio=config.test_ratio, val_ratio=config.val_ratio, seed=config.seed
     )
-    target = resolve_device(device)
     contents = load_checkpoint(path, config.model, split.train, map_location=target)
     model = build_model(config, split.train).to(target)
     restore_model(model, contents, path)

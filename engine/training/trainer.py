@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from engine.training.checkpoint import fingerprint, load_checkpoint, restore_model, save_checkpoint
+from engine.training.checkpoint import fingerprint, load_checkpoint, read_checkpoint, restore_model, save_checkpoint
 from engine.training.config import TrainConfig, model_params
 from engine.training.evaluation import EvalData, evaluate
 from engine.training.runstore import ACTIVE_STATES, RunDir, RunStore, read_run
@@ -45,7 +45,7 @@ def train(config: TrainConfig, runs_dir: str | Path = "runs", run_id: str | None
     config.validate()
     run = RunStore(runs_dir).create(config.model, config.dataset, run_id)
     run.write_config(config.to_dict())
-    _set_status(run, config, "queued", epoch=0, started_at=time.time())
+    _set_status(run, config, "queued", epoch=0, started_at=time.time(), error=None, traceback=None)
     _execute(run, config, resume=False, progress=progress)
     return run.path
 
@@ -74,6 +74,8 @@ def resume(run_dir: str | Path, epochs: int | None = None, device: str | None = 
     if info.state == "finished" and config.epochs <= done:
         raise ValueError(f"run {info.run_id} already finished {done} epochs; pass --epochs N > {done} to extend it")
     run = RunDir(info.path)
+    if run.checkpoint_path.exists():
+        read_checkpoint(run.checkpoint_path, config.model)
     run.write_config(config.to_dict())
     _set_status(run, config, "queued", error=None, traceback=None)
     _execute(run, config, resume=True, progress=progress)
@@ -244,7 +246,7 @@ def _train_epoch(model, optimizer, train_graph, config: TrainConfig, epoch: int,
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
-        total += float(loss) * len(edges)
+        total += loss.item() * len(edges)
         if time.monotonic() - last_status > STATUS_INTERVAL_S:
             _set_status(run, config, "running", epoch=epoch - 1, batch=batch + 1, total_batches=num_batches)
             last_status = time.monotonic()

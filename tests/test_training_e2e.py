@@ -1,0 +1,212 @@
+"""Every model trains end to end on the bundled sample data and leaves a complete, loadable run directory."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from engine.models import MODELS
+from engine.training import TrainConfig, load_run, read_run, resume, train
+from engine.training.runstore import RunStore
+
+ROOT = Path(__file__).resolve().parents[1]
+METRIC_KEYS = ("recall", "ndcg", "precision", "hit", "coverage")
+
+
+def _config(model: str, **changes) -> TrainConfig:
+    values = {"model": model, "dataset": "synthetic", "epochs": 2, "dim": 8, "ks": [5, 10], "seed": 3}
+    return TrainConfig(**{**values, **changes})
+
+
+def _check_metrics(record: dict, ks: list[int]) -> None:
+    for k in ks:
+        for name in METRIC_KEYS:
+            assert 0.0 <= record[f"{name}@{k}"] <= 1.0, (name, k, record)
+    assert 0.0 < record["mrr"] <= 1.0
+
+
+@pytest.mark.parametrize("model", sorted(MODELS))
+def test_every_model_writes_a_complete_run_directory(tmp_path, model):
+    config = _config(model, val_ratio=0.1)
+    run_dir = train(config, tmp_path, run_id=f"{model}-e2e", progress=False)
+    assert run_dir == tmp_path / f"{model}-e2e"
+
+    saved_config = json.loads((run_dir / "config.json").read_text())
+    assert saved_config == config.to_dict()
+    assert saved_config["epochs"] == 2 and saved_config["params"], "defaults are resolved into config.json"
+
+    status = json.loads((run_dir / "status.json").read_text())
+    assert status["state"] == "finished" and status["epoch"] == status["total_epochs"] == 2
+    assert status["pid"] == os.getpid() and status["error"] is None
+    assert isinstance(status["started_at"], float) and status["updated_at"] >= status["started_at"]
+
+    lines = (run_dir / "metrics.jsonl").read_text().splitlines()
+    records = [json.loads(line) for line in lines]
+    assert [r["epoch"] for r in records] == [1, 2]
+    for record in records:
+        assert np.isfinite(record["loss"]) and record["seconds"] > 0 and record["split"] == "val"
+        _check_metrics(record, [5, 10])
+
+    summary = json.loads((run_dir / "summary.json").read_text())
+    _check_metrics(summary["test"], [5, 10])
+    assert summary["best_epoch"] in (1, 2) and summary["train_seconds"] > 0
+    assert summary["selected_by"] == "validation ndcg@10"
+
+    checkpoint = torch.load(run_dir / "checkpoint.pt", weights_only=True)
+    assert checkpoint["epoch"] == 2 and checkpoint["model"] == model and "optimizer_state" in checkpoint
+    best = torch.load(run_dir / "best.pt", weights_only=True)
+    assert best["epoch"] == summary["best_epoch"]
+
+    loaded = load_run(run_dir)
+    graph = loaded.graph
+    for name in ("epoch_0001", "epoch_0002", "best"):
+        with np.load(run_dir / "embeddings" / f"{name}.npz") as snapshot:
+            assert snapshot["user"].shape == (graph.num_users, 8) and snapshot["item"].shape == (graph.num_items, 8)
+            assert snapshot["user"].dtype == np.float32
+
+    assert loaded.epoch == summary["best_epoch"] and not loaded.model.training
+    items, scores = loaded.model.recommend(np.arange(3), k=5)
+    assert items.shape == scores.shape == (3, 5)
+    seen = loaded.split.train.user_csr
+    for user in range(3):
+        assert not set(items[user]) & set(seen.neighbours(user).tolist())
+
+    info = RunStore(tmp_path).get(f"{model}-e2e")
+    assert info.state == "finished" and info.damaged == [] and len(info.metrics) == 2
+
+
+def test_evaluate_command_reproduces_the_summary(tmp_path):
+    run_dir = train(_config("mf"), tmp_path, progress=False)
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["selected_by"] == "last epoch" and not (run_dir / "best.pt").exists()
+    result = subprocess.run(
+        [sys.executable, "-m", "engine", "evaluate", str(run_dir), "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    evaluated = json.loads(result.stdout)
+    for key, value in summary["test"].items():
+        assert evaluated[key] == pytest.approx(value, rel=1e-5), key
+    listing = subprocess.run(
+        [sys.executable, "-m", "engine", "runs", "--runs-dir", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    ).stdout
+    assert run_dir.name in listing and "finished" in listing and "ndcg@10=" in listing
+
+
+def test_resumed_run_matches_an_uninterrupted_one(tmp_path):
+    straight = train(_config("mf", epochs=4), tmp_path, run_id="straight", progress=False)
+    halves = train(_config("mf", epochs=2), tmp_path, run_id="halves", progress=False)
+    resume(halves, epochs=4, progress=False)
+    weights = [torch.load(path / "checkpoint.pt", weights_only=True)["model_state"] for path in (straight, halves)]
+    for key in weights[0]:
+        torch.testing.assert_close(weights[0][key], weights[1][key])
+    records = read_run(halves).metrics
+    assert [r["epoch"] for r in records] == [1, 2, 3, 4]
+    assert read_run(halves).state == "finished"
+    with pytest.raises(ValueError, match="already finished 4 epochs"):
+        resume(halves, progress=False)
+
+
+def test_early_stopping_on_a_flat_validation_curve(tmp_path):
+    # lr 1e-9 leaves the float32 embeddings unchanged, so validation NDCG never improves after epoch 1
+    config = _config("mf", epochs=10, lr=1e-9, val_ratio=0.2, patience=2)
+    run_dir = train(config, tmp_path, progress=False)
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["stopped_early"] and summary["epochs_run"] == 3 and summary["best_epoch"] == 1
+    assert (run_dir / "embeddings" / "epoch_0003.npz").exists(), "the last epoch run keeps a snapshot"
+
+
+def test_snapshots_are_bounded_and_evenly_spaced(tmp_path):
+    run_dir = train(_config("mf", epochs=9, max_snapshots=3, eval_every=2), tmp_path, progress=False)
+    names = sorted(path.name for path in (run_dir / "embeddings").iterdir())
+    assert names == ["epoch_0002.npz", "epoch_0006.npz", "epoch_0009.npz"]
+    evaluated = [r["epoch"] for r in read_run(run_dir).metrics if "ndcg@10" in r]
+    assert evaluated == [2, 4, 6, 8, 9]
+
+
+def _start(tmp_path: Path, run_id: str, epochs: int) -> subprocess.Popen:
+    command = [sys.executable, "-m", "engine", "train", "--dataset", "synthetic", "--model", "mf", "--dim", "8",
+               "--batch-size", "64", "--epochs", str(epochs), "--runs-dir", str(tmp_path), "--run-id", run_id,
+               "--quiet"]  # fmt: skip
+    return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _wait_for_epoch(run_dir: Path, process: subprocess.Popen, epoch: int, timeout: float = 240.0) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"training ended early: {process.stderr.read()}")
+        status = read_run(run_dir).status
+        if status.get("epoch", 0) >= epoch:
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"no epoch {epoch} within {timeout} s")
+
+
+@pytest.mark.slow
+def test_killed_run_reads_as_interrupted_and_resumes_to_the_end(tmp_path):
+    process = _start(tmp_path, "killed", epochs=40)
+    run_dir = tmp_path / "killed"
+    try:
+        _wait_for_epoch(run_dir, process, 1)
+    finally:
+        process.kill()  # SIGKILL: no handler runs, the status still says "running"
+        process.wait()
+    info = read_run(run_dir)
+    assert info.status["recorded_state"] == "running" and info.state == "interrupted"
+    done = len(info.metrics)
+    assert 1 <= done < 40
+    listing = subprocess.run([sys.executable, "-m", "engine", "runs", "--runs-dir", str(tmp_path)], cwd=ROOT,
+                             capture_output=True, text=True, timeout=300, check=True).stdout  # fmt: skip
+    assert "interrupted" in listing
+
+    resumed = subprocess.run([sys.executable, "-m", "engine", "train", "--resume", str(run_dir), "--quiet"],
+                             cwd=ROOT, capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert resumed.returncode == 0, resumed.stderr
+    assert resumed.stdout.strip().splitlines()[-1] == str(run_dir)
+    info = read_run(run_dir)
+    assert info.state == "finished" and info.damaged == []
+    assert [r["epoch"] for r in info.metrics] == list(range(1, 41))
+    assert info.summary["epochs_run"] == 40
+
+
+@pytest.mark.slow
+def test_sigterm_stops_the_run_and_keeps_its_metrics(tmp_path):
+    process = _start(tmp_path, "stopped", epochs=40)
+    run_dir = tmp_path / "stopped"
+    _wait_for_epoch(run_dir, process, 1)
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err
+    assert out.strip().splitlines()[-1] == str(run_dir)
+    assert "continue it with: python -m engine train --resume" in err
+    info = read_run(run_dir)
+    assert info.state == "stopped" and 1 <= len(info.metrics) < 40
+    assert info.status["epoch"] == len(info.metrics)
+
+
+def test_a_failing_run_records_its_error_and_traceback(tmp_path):
+    config = _config("mf", dataset=f"csv:{tmp_path / 'missing.csv'}")
+    with pytest.raises((ValueError, FileNotFoundError)):
+        train(config, tmp_path / "runs", run_id="broken", progress=False)
+    info = read_run(tmp_path / "runs" / "broken")
+    assert info.state == "failed"
+    assert "missing.csv" in info.status["error"]
+    assert info.status["traceback"].startswith("Traceback")
