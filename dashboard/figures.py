@@ -1,0 +1,154 @@
+"""Plotly figure builders for the Data, Train and Runs pages (pure: arrays and dicts in, figures out)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+USER_COLOUR = "#1f77b4"
+ITEM_COLOUR = "#ff7f0e"
+LAYOUT = {"margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "height": 340, "legend": {"orientation": "h", "y": -0.2}}
+
+
+def degree_distribution(user_degree: np.ndarray, item_degree: np.ndarray) -> go.Figure:
+    """How many nodes have each degree, users and items, on log–log axes (nodes of degree 0 cannot be drawn there).
+
+    Args:
+        user_degree (np.ndarray): Interactions per user, ``(U,)``.
+        item_degree (np.ndarray): Interactions per item, ``(I,)``.
+    """
+    figure = go.Figure()
+    for label, degree, colour in (("users", user_degree, USER_COLOUR), ("items", item_degree, ITEM_COLOUR)):
+        values, counts = np.unique(np.asarray(degree)[np.asarray(degree) > 0], return_counts=True)
+        figure.add_trace(
+            go.Scatter(
+                x=values,
+                y=counts,
+                mode="markers",
+                name=label,
+                marker={"color": colour, "size": 6, "opacity": 0.75},
+                hovertemplate=f"degree %{{x}}<br>%{{y}} {label}<extra></extra>",
+            )
+        )
+    figure.update_xaxes(type="log", title="degree (interactions)")
+    figure.update_yaxes(type="log", title="number of nodes")
+    figure.update_layout(title="Degree distribution", **LAYOUT)
+    return figure
+
+
+def popularity_long_tail(item_degree: np.ndarray, head_share: float = 0.2) -> go.Figure:
+    """Item interactions against popularity rank (log y), with the share of interactions the head holds.
+
+    Args:
+        item_degree (np.ndarray): Interactions per item, ``(I,)``.
+        head_share (float): Fraction of the catalogue counted as the head. (default: ``0.2``)
+    """
+    ranked = np.sort(np.asarray(item_degree))[::-1]  # (I,)
+    total = max(int(ranked.sum()), 1)
+    head = max(int(round(head_share * len(ranked))), 1) if len(ranked) else 0
+    head_fraction = ranked[:head].sum() / total
+    ranks = np.arange(1, len(ranked) + 1)
+    figure = go.Figure(
+        go.Scatter(
+            x=ranks,
+            y=np.where(ranked > 0, ranked, np.nan),
+            mode="lines",
+            fill="tozeroy",
+            line={"color": ITEM_COLOUR},
+            name="items",
+            hovertemplate="rank %{x}<br>%{y} interactions<extra></extra>",
+        )
+    )
+    if head:
+        figure.add_vline(x=head, line_dash="dot", line_color="grey")
+        figure.add_annotation(
+            x=head,
+            y=1,
+            yref="paper",
+            text=f"top {head_share:.0%} of items: {head_fraction:.0%} of interactions",
+            showarrow=False,
+            xanchor="left",
+            yanchor="top",
+        )
+    figure.update_xaxes(title="item popularity rank")
+    figure.update_yaxes(type="log", title="interactions")
+    figure.update_layout(title="Item popularity long tail", **LAYOUT)
+    return figure
+
+
+def metric_keys(metrics: Sequence[Mapping]) -> list[str]:
+    """Evaluation metric names present in a run's epoch records (``recall@20``, ``ndcg@20``, ``mrr`` …), sorted."""
+    skip = {"epoch", "loss", "seconds"}
+    keys = {key for record in metrics for key, value in record.items() if key not in skip and _is_number(value)}
+    return sorted(keys, key=lambda key: (key.split("@")[0], _cutoff(key)))
+
+
+def loss_curve(metrics: Sequence[Mapping]) -> go.Figure:
+    """Training loss per epoch of one run."""
+    points = [(record["epoch"], record["loss"]) for record in metrics if _is_number(record.get("loss"))]
+    figure = go.Figure(
+        go.Scatter(
+            x=[epoch for epoch, _ in points],
+            y=[loss for _, loss in points],
+            mode="lines+markers",
+            name="loss",
+            line={"color": "#d62728"},
+        )
+    )
+    figure.update_xaxes(title="epoch", rangemode="tozero")
+    figure.update_yaxes(title="training loss")
+    figure.update_layout(title="Loss", **LAYOUT)
+    return figure
+
+
+def metric_curves(metrics: Sequence[Mapping], keys: Sequence[str] | None = None) -> go.Figure:
+    """Evaluation metrics per evaluated epoch of one run, one line per metric.
+
+    Args:
+        metrics (Sequence[Mapping]): The run's ``metrics.jsonl`` records.
+        keys (Sequence[str], optional): Metrics to draw. (default: every metric present)
+    """
+    figure = go.Figure()
+    for key in metric_keys(metrics) if keys is None else keys:
+        points = [(record["epoch"], record[key]) for record in metrics if _is_number(record.get(key))]
+        figure.add_trace(go.Scatter(x=[p[0] for p in points], y=[p[1] for p in points], mode="lines+markers", name=key))
+    figure.update_xaxes(title="epoch", rangemode="tozero")
+    figure.update_yaxes(title="validation / test metric", rangemode="tozero")
+    figure.update_layout(title="Metrics", **LAYOUT)
+    return figure
+
+
+def overlay_curves(runs: Mapping[str, Sequence[Mapping]], metric: str) -> go.Figure:
+    """One metric (or ``loss``) of several runs on one set of axes, one line per run.
+
+    Args:
+        runs (Mapping[str, Sequence[Mapping]]): Run label -> its ``metrics.jsonl`` records.
+        metric (str): Key to draw, e.g. ``"ndcg@20"`` or ``"loss"``.
+    """
+    figure = go.Figure()
+    for label, metrics in runs.items():
+        points = [(record["epoch"], record[metric]) for record in metrics if _is_number(record.get(metric))]
+        figure.add_trace(
+            go.Scatter(
+                x=[p[0] for p in points],
+                y=[p[1] for p in points],
+                mode="lines+markers",
+                name=label,
+                hovertemplate=f"{label}<br>epoch %{{x}}<br>{metric} %{{y:.4f}}<extra></extra>",
+            )
+        )
+    figure.update_xaxes(title="epoch", rangemode="tozero")
+    figure.update_yaxes(title=metric)
+    figure.update_layout(title=f"{metric} by epoch", **{**LAYOUT, "height": 420})
+    return figure
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and np.isfinite(value)
+
+
+def _cutoff(key: str) -> int:
+    _, _, k = key.partition("@")
+    return int(k) if k.isdigit() else 0

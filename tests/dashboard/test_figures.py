@@ -1,0 +1,65 @@
+"""Figure builders: the right traces, axes and values from small known inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dashboard import figures
+
+
+def test_degree_distribution_counts_nodes_per_degree_and_leaves_out_zero() -> None:
+    figure = figures.degree_distribution(np.array([1, 1, 2, 5, 0]), np.array([3, 3, 3]))
+    users, items = figure.data
+    assert (users.name, items.name) == ("users", "items")
+    assert list(users.x) == [1, 2, 5] and list(users.y) == [2, 1, 1]
+    assert list(items.x) == [3] and list(items.y) == [3]
+    assert figure.layout.xaxis.type == "log" and figure.layout.yaxis.type == "log"
+
+
+def test_long_tail_is_sorted_and_annotates_the_head_share() -> None:
+    degree = np.array([1, 10, 0, 2, 7, 100, 3, 1, 1, 5])
+    figure = figures.popularity_long_tail(degree, head_share=0.2)
+    curve = figure.data[0]
+    assert list(curve.x) == list(range(1, 11))
+    assert curve.y[0] == 100 and curve.y[1] == 10 and np.isnan(curve.y[-1])
+    assert np.all(np.diff(curve.y[~np.isnan(curve.y)]) <= 0)
+    # top 2 of 10 items hold 110 of 130 interactions
+    assert "85% of interactions" in figure.layout.annotations[0].text
+    assert figure.layout.yaxis.type == "log"
+
+
+@pytest.mark.parametrize("degree", [np.array([], dtype=np.int64), np.zeros(4, dtype=np.int64)])
+def test_long_tail_of_empty_or_interactionless_catalogue_draws_without_error(degree: np.ndarray) -> None:
+    figure = figures.popularity_long_tail(degree)
+    assert len(figure.data) == 1
+
+
+METRICS = [
+    {"epoch": 1, "loss": 0.69, "seconds": 1.0},
+    {"epoch": 2, "loss": 0.5, "seconds": 1.2, "recall@10": 0.1, "recall@20": 0.2, "ndcg@20": 0.15, "mrr": 0.3},
+    {"epoch": 3, "loss": 0.4, "seconds": 1.1, "recall@10": 0.12, "recall@20": 0.25, "ndcg@20": 0.17, "mrr": 0.31},
+]
+
+
+def test_metric_keys_are_metrics_only_sorted_by_name_then_k() -> None:
+    records = [*METRICS, {"epoch": 4, "loss": 0.3, "recall@5": 0.05, "note": "text", "flag": True}]
+    assert figures.metric_keys(records) == ["mrr", "ndcg@20", "recall@5", "recall@10", "recall@20"]
+
+
+def test_loss_and_metric_curves_follow_the_records() -> None:
+    loss = figures.loss_curve(METRICS)
+    assert list(loss.data[0].x) == [1, 2, 3] and list(loss.data[0].y) == [0.69, 0.5, 0.4]
+    metrics = figures.metric_curves(METRICS)
+    by_name = {trace.name: trace for trace in metrics.data}
+    assert set(by_name) == {"mrr", "ndcg@20", "recall@10", "recall@20"}
+    assert list(by_name["recall@20"].x) == [2, 3] and list(by_name["recall@20"].y) == [0.2, 0.25]
+
+
+def test_overlay_draws_one_line_per_run_and_skips_missing_values() -> None:
+    other = [{"epoch": 1, "loss": 0.7, "ndcg@20": 0.05}, {"epoch": 2, "loss": 0.6, "ndcg@20": float("nan")}]
+    figure = figures.overlay_curves({"a": METRICS, "b": other}, "ndcg@20")
+    assert [trace.name for trace in figure.data] == ["a", "b"]
+    assert list(figure.data[0].y) == [0.15, 0.17]
+    assert list(figure.data[1].x) == [1]
+    assert figure.layout.yaxis.title.text == "ndcg@20"
