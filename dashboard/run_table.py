@@ -1,0 +1,124 @@
+"""Tables of runs for the Runs page, built from ``engine.training.RunInfo`` (pure: no Streamlit)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+
+from dashboard.figures import metric_keys
+from engine.training import RunInfo
+
+HIGHER_IS_BETTER = ("recall", "ndcg", "precision", "hit", "mrr", "coverage")
+
+
+def headline_key(run: RunInfo, metric: str) -> str | None:
+    """``metric@K`` at the run's largest K (e.g. ``ndcg@20``), or ``None`` when the run never reported it."""
+    reported = metric_keys(run.metrics) + metric_keys([(run.summary or {}).get("test") or {}])
+    keys = [key for key in reported if key.startswith(f"{metric}@") and key.partition("@")[2].isdigit()]
+    return max(keys, key=lambda key: int(key.partition("@")[2]), default=None)
+
+
+def best_value(run: RunInfo, key: str | None) -> float:
+    """Best value of ``key`` over the run's evaluated epochs, NaN when none."""
+    if key is None:
+        return float("nan")
+    values = [record[key] for record in run.metrics if isinstance(record.get(key), (int, float))]
+    return float(max(values)) if values else float("nan")
+
+
+def duration_seconds(run: RunInfo) -> float:
+    """Wall time from start to the last status update (training time once the run has a summary)."""
+    summary_seconds = (run.summary or {}).get("train_seconds")
+    if isinstance(summary_seconds, (int, float)):
+        return float(summary_seconds)
+    started, updated = run.status.get("started_at"), run.status.get("updated_at")
+    if isinstance(started, (int, float)) and isinstance(updated, (int, float)):
+        return max(float(updated) - float(started), 0.0)
+    return float("nan")
+
+
+def state_label(run: RunInfo) -> str:
+    """The run's state, with ``(damaged)`` when part of its directory could not be read."""
+    return f"{run.state} (damaged)" if run.damaged else run.state
+
+
+def runs_frame(runs: Sequence[RunInfo]) -> pd.DataFrame:
+    """One row per run: run, model, dataset, status, best NDCG@K and Recall@K, epochs, duration, start time.
+
+    The metric columns hold each run's values at its own largest K (column ``K``), so runs sort on one column.
+    """
+    rows = []
+    for run in runs:
+        ndcg_key, recall_key = headline_key(run, "ndcg"), headline_key(run, "recall")
+        started = run.status.get("started_at")
+        epochs = [record.get("epoch") for record in run.metrics if isinstance(record.get("epoch"), int)]
+        rows.append(
+            {
+                "run": run.run_id,
+                "model": run.config.get("model", "?"),
+                "dataset": run.config.get("dataset", "?"),
+                "status": state_label(run),
+                "best NDCG": best_value(run, ndcg_key),
+                "best Recall": best_value(run, recall_key),
+                "K": int(ndcg_key.partition("@")[2]) if ndcg_key else None,
+                "epochs": f"{max(epochs, default=0)}/{run.status.get('total_epochs') or run.config.get('epochs', '?')}",
+                "duration (s)": round(duration_seconds(run), 1),
+                "started": datetime.fromtimestamp(started) if isinstance(started, (int, float)) else pd.NaT,
+            }
+        )
+    columns = [
+        "run",
+        "model",
+        "dataset",
+        "status",
+        "best NDCG",
+        "best Recall",
+        "K",
+        "epochs",
+        "duration (s)",
+        "started",
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def comparison_frame(runs: Sequence[RunInfo]) -> pd.DataFrame:
+    """Final test metrics of runs side by side: one row per run, one column per metric (``summary.json``'s ``test``).
+
+    Runs without a summary keep a row of NaN so the table still lists every selected run.
+    """
+    tests = {run.run_id: (run.summary or {}).get("test") or {} for run in runs}
+    keys = metric_keys(list(tests.values()))
+    frame = pd.DataFrame(
+        [[_number(tests[run_id].get(key)) for key in keys] for run_id in tests], index=list(tests), columns=keys
+    )
+    frame.index.name = "run"
+    return frame
+
+
+def best_per_column(frame: pd.DataFrame) -> dict[str, str]:
+    """Run id holding the best value of each metric column (all our metrics are higher-is-better)."""
+    best = {}
+    for column in frame.columns:
+        if column.split("@")[0] in HIGHER_IS_BETTER and frame[column].notna().any():
+            best[column] = str(frame[column].idxmax())
+    return best
+
+
+def highlight_best(frame: pd.DataFrame) -> pd.io.formats.style.Styler:
+    """The comparison table with each column's best value in bold on a green background."""
+    best = best_per_column(frame)
+
+    def style(column: pd.Series) -> list[str]:
+        winner = best.get(str(column.name))
+        return ["font-weight: bold; background-color: #c8f7c5" if row == winner else "" for row in column.index]
+
+    return frame.style.apply(style, axis=0).format("{:.4f}", na_rep="–")
+
+
+def _number(value: object) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and np.isfinite(value):
+        return float(value)
+    return float("nan")

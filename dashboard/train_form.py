@@ -1,0 +1,152 @@
+"""The Train page's form, described as data: one :class:`FormField` per model hyper-parameter and trainer setting.
+
+Model fields come from the model's ``Params`` dataclass (default, and ``help``/``min``/``max`` metadata); trainer
+fields take their defaults from :class:`engine.training.TrainConfig` and their help and bounds from
+:data:`TRAINER_FIELDS`. :func:`build_config` turns submitted values into a validated ``TrainConfig``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import typing
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from engine.models import MODELS
+from engine.training import TrainConfig
+from engine.training.config import DEVICES, METRIC_NAMES, SPLITS
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One input of the form."""
+
+    name: str  # attribute of Params / TrainConfig
+    kind: str  # int | float | bool | str | choice | int_list
+    default: Any  # shown first
+    help: str  # one line under the label
+    min: float | None = None  # inclusive lower bound, numbers only
+    max: float | None = None  # inclusive upper bound, numbers only
+    choices: tuple[str, ...] = ()  # allowed values of a choice field
+    advanced: bool = False  # shown folded
+
+
+# name -> (help, min, max, choices, advanced); defaults come from TrainConfig.
+TRAINER_FIELDS: dict[str, tuple[str, float | None, float | None, tuple[str, ...], bool]] = {
+    "epochs": ("training epochs (early stopping may end sooner)", 1, 10_000, (), False),
+    "dim": ("embedding dimension d", 1, 1024, (), False),
+    "lr": ("Adam learning rate", 1e-6, 1.0, (), False),
+    "batch_size": ("training edges (user, positive item) per step", 1, 1_000_000, (), False),
+    "split": ("how test interactions are held out", None, None, SPLITS, False),
+    "test_ratio": ("share of each user's interactions held out for testing", 0.01, 0.9, (), False),
+    "ks": ("cut-offs K of the ranking metrics, comma-separated", None, None, (), False),
+    "seed": ("seeds the split, the model, batches and negatives", 0, 2**31 - 1, (), False),
+    "device": ("auto picks CUDA when a GPU is visible", None, None, DEVICES, False),
+    "num_negatives": ("uniform negatives per positive", 0, 1000, (), True),
+    "val_ratio": ("validation share; > 0 enables best-epoch selection and early stopping", 0.0, 0.9, (), True),
+    "monitor": ("metric (at the largest K) that picks the best epoch", None, None, METRIC_NAMES, True),
+    "eval_every": ("evaluate every N epochs (the last is always evaluated)", 1, 10_000, (), True),
+    "patience": ("evaluations without improvement before stopping early; 0 = never", 0, 10_000, (), True),
+    "max_snapshots": ("embedding snapshots kept for the Embeddings page", 1, 1000, (), True),
+}
+
+
+def _kind(hint: Any) -> str:
+    if typing.get_origin(hint) is list:
+        return "int_list"
+    for kind in (bool, int, float, str):
+        if hint is kind or kind in typing.get_args(hint):
+            return kind.__name__
+    raise TypeError(f"form fields must be bool, int, float, str or list[int] (got {hint!r})")
+
+
+def model_fields(model: str) -> list[FormField]:
+    """The hyper-parameters of ``model`` (a key of ``engine.models.MODELS``) as form fields."""
+    if model not in MODELS:
+        raise ValueError(f"unknown model {model!r}: choose one of {', '.join(MODELS)}")
+    params = MODELS[model].Params
+    hints = typing.get_type_hints(params, globalns=vars(sys.modules[params.__module__]))
+    fields = []
+    for spec in dataclasses.fields(params):
+        meta = spec.metadata
+        choices = tuple(meta.get("choices", ()))
+        fields.append(
+            FormField(
+                name=spec.name,
+                kind="choice" if choices else _kind(hints[spec.name]),
+                default=spec.default,
+                help=str(meta.get("help", "")),
+                min=meta.get("min"),
+                max=meta.get("max"),
+                choices=choices,
+            )
+        )
+    return fields
+
+
+def trainer_fields() -> list[FormField]:
+    """The trainer settings of :class:`TrainConfig` shown in the form."""
+    defaults = TrainConfig()
+    hints = typing.get_type_hints(TrainConfig, globalns=vars(sys.modules[TrainConfig.__module__]))
+    fields = []
+    for name, (help_text, low, high, choices, advanced) in TRAINER_FIELDS.items():
+        fields.append(
+            FormField(
+                name=name,
+                kind="choice" if choices else _kind(hints[name]),
+                default=getattr(defaults, name),
+                help=help_text,
+                min=low,
+                max=high,
+                choices=choices,
+                advanced=advanced,
+            )
+        )
+    return fields
+
+
+def parse_int_list(text: str, name: str = "ks") -> list[int]:
+    """``"10, 20"`` -> ``[10, 20]``; raises ``ValueError`` naming the field and the bad entry."""
+    values = []
+    for part in str(text).replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not part.lstrip("-").isdigit():
+            raise ValueError(f"'{name}' must be whole numbers separated by commas, e.g. 10, 20 (got {part!r})")
+        values.append(int(part))
+    if not values:
+        raise ValueError(f"'{name}' needs at least one value, e.g. 10, 20")
+    return values
+
+
+def check_bounds(fields: Sequence[FormField], values: Mapping[str, Any]) -> None:
+    """Raise ``ValueError`` naming the first value outside its field's ``[min, max]``."""
+    for field in fields:
+        value = values.get(field.name)
+        if field.kind in ("int", "float") and isinstance(value, (int, float)):
+            if (field.min is not None and value < field.min) or (field.max is not None and value > field.max):
+                raise ValueError(f"'{field.name}' must lie in [{field.min}, {field.max}] (got {value})")
+
+
+def build_config(
+    dataset: str, data_dir: str | None, model: str, params: Mapping[str, Any], trainer: Mapping[str, Any]
+) -> TrainConfig:
+    """A validated ``TrainConfig`` from the form's values; raises ``ValueError`` saying what to change.
+
+    Args:
+        dataset (str): Registry name or ``csv:PATH``.
+        data_dir (str, optional): MovieLens folder.
+        model (str): Key of ``engine.models.MODELS``.
+        params (Mapping[str, Any]): Model hyper-parameters by name.
+        trainer (Mapping[str, Any]): Trainer settings by name; ``ks`` may be text (``"10, 20"``).
+    """
+    check_bounds(model_fields(model), params)
+    check_bounds(trainer_fields(), trainer)
+    values = dict(trainer)
+    if isinstance(values.get("ks"), str):
+        values["ks"] = parse_int_list(values["ks"])
+    config = TrainConfig(dataset=dataset, data_dir=data_dir or None, model=model, params=dict(params), **values)
+    return config.validate()

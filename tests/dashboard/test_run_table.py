@@ -1,0 +1,109 @@
+"""Runs-page tables and progress from RunInfo records: headline metrics, damage marks, best-per-column, ETA."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dashboard.progress import format_seconds, run_progress
+from dashboard.run_table import best_per_column, comparison_frame, headline_key, highlight_best, runs_frame
+from engine.training import RunInfo
+
+
+def make_run(run_id: str, state: str = "finished", metrics=None, summary=None, damaged=None, **status) -> RunInfo:
+    return RunInfo(
+        run_id=run_id,
+        path=Path("/nonexistent") / run_id,
+        config={"model": "mf", "dataset": "synthetic", "epochs": 4},
+        status={"state": state, "total_epochs": 4, "started_at": 1_700_000_000.0, **status},
+        metrics=metrics or [],
+        summary=summary,
+        damaged=damaged or [],
+    )
+
+
+CURVE = [
+    {"epoch": 1, "loss": 0.7, "seconds": 2.0, "ndcg@10": 0.1, "ndcg@20": 0.12, "recall@10": 0.2, "recall@20": 0.3},
+    {"epoch": 2, "loss": 0.6, "seconds": 4.0, "ndcg@10": 0.3, "ndcg@20": 0.32, "recall@10": 0.25, "recall@20": 0.35},
+    {"epoch": 3, "loss": 0.5, "seconds": 3.0, "ndcg@10": 0.2, "ndcg@20": 0.22, "recall@10": 0.4, "recall@20": 0.45},
+]
+
+
+def test_headline_key_takes_the_largest_cutoff_numerically() -> None:
+    run = make_run("a", metrics=[{"epoch": 1, "ndcg@5": 0.1, "ndcg@100": 0.2, "ndcg@20": 0.3}])
+    assert headline_key(run, "ndcg") == "ndcg@100"
+    assert headline_key(make_run("b"), "ndcg") is None
+
+
+def test_runs_frame_reports_best_values_epochs_duration_and_damage() -> None:
+    runs = [
+        make_run("good", metrics=CURVE, summary={"test": {"ndcg@20": 0.3}, "train_seconds": 9.0}, epoch=3),
+        make_run(
+            "torn",
+            state="running",
+            metrics=CURVE[:1],
+            damaged=["metrics.jsonl line 2 is incomplete"],
+            updated_at=1_700_000_005.0,
+        ),
+        make_run("empty", state="unknown", damaged=["status.json is missing"]),
+    ]
+    table = runs_frame(runs).set_index("run")
+    assert table.loc["good", "best NDCG"] == pytest.approx(0.32)
+    assert table.loc["good", "best Recall"] == pytest.approx(0.45)
+    assert table.loc["good", "K"] == 20
+    assert table.loc["good", "epochs"] == "3/4" and table.loc["good", "duration (s)"] == 9.0
+    assert table.loc["torn", "status"] == "running (damaged)"
+    assert table.loc["torn", "duration (s)"] == 5.0
+    assert table.loc["empty", "status"] == "unknown (damaged)" and math.isnan(table.loc["empty", "best NDCG"])
+
+
+def test_comparison_lists_every_run_and_highlights_the_best_per_column() -> None:
+    runs = [
+        make_run("mf", summary={"test": {"recall@20": 0.2, "ndcg@20": 0.15, "coverage@20": 0.5}}),
+        make_run("lightgcn", summary={"test": {"recall@20": 0.3, "ndcg@20": 0.1, "coverage@20": 0.4}}),
+        make_run("unfinished", state="running"),
+    ]
+    frame = comparison_frame(runs)
+    assert list(frame.index) == ["mf", "lightgcn", "unfinished"]
+    assert list(frame.columns) == ["coverage@20", "ndcg@20", "recall@20"]
+    assert frame.loc["unfinished"].isna().all()
+    assert best_per_column(frame) == {"coverage@20": "mf", "ndcg@20": "mf", "recall@20": "lightgcn"}
+    html = highlight_best(frame).to_html()
+    bold_rule = re.search(r"([^}]*)\{\s*font-weight: bold", html).group(1)
+    assert set(re.findall(r"row(\d)_col(\d)", bold_rule)) == {("0", "0"), ("0", "1"), ("1", "2")}
+
+
+def test_progress_uses_batches_and_mean_epoch_seconds_for_eta() -> None:
+    run = make_run("r", state="running", metrics=CURVE[:2], epoch=2, batch=5, total_batches=10)
+    progress = run_progress(run)
+    assert progress.epoch == 2 and progress.total_epochs == 4
+    assert progress.fraction == pytest.approx(2.5 / 4)
+    assert progress.seconds_per_epoch == pytest.approx(3.0)
+    assert progress.eta_seconds == pytest.approx(1.5 * 3.0)
+    assert progress.label == "epoch 2/4 · ETA 4s"
+
+
+@pytest.mark.parametrize(("state", "fraction", "eta"), [("finished", 1.0, None), ("stopped", 0.5, None)])
+def test_progress_of_ended_runs_has_no_eta(state: str, fraction: float, eta) -> None:
+    progress = run_progress(make_run("r", state=state, metrics=CURVE[:2], epoch=2))
+    assert progress.fraction == pytest.approx(fraction) and progress.eta_seconds is eta
+
+
+def test_progress_before_the_first_epoch() -> None:
+    progress = run_progress(make_run("r", state="queued"))
+    assert (progress.epoch, progress.fraction, progress.eta_seconds) == (0, 0.0, None)
+    assert progress.label == "epoch 0/4"
+
+
+@pytest.mark.parametrize(("seconds", "text"), [(0, "0s"), (59.4, "59s"), (187, "3m 07s"), (3720, "1h 02m")])
+def test_format_seconds(seconds: float, text: str) -> None:
+    assert format_seconds(seconds) == text
+
+
+def test_best_per_column_ignores_all_nan_columns() -> None:
+    frame = comparison_frame([make_run("a", summary={"test": {"mrr": np.nan}})])
+    assert best_per_column(frame) == {}
