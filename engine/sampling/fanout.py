@@ -152,7 +152,8 @@ class FanoutSampler:
                         f"hop {hop} of '{name}' would sample {int(offsets[-1])} edges, above the cap of "
                         f"{MAX_SAMPLED_EDGES}; use fewer seeds or smaller fanouts (got {self.fanouts})"
                     )
-                src = _sample_hop(self._indptr, self._indices, frontier, offsets, self.replace, seed, hop)
+                draw_with_replacement = self.replace and fanout != -1
+                src = _sample_hop(self._indptr, self._indices, frontier, offsets, draw_with_replacement, seed, hop)
                 srcs.append(src)
                 dsts.append(np.repeat(frontier, take))
                 edge_hops.append(np.full(src.size, hop, dtype=np.int64))
