@@ -7,10 +7,22 @@ from engine.analysis.explain import Explanation, explain_recommendations
 from engine.analysis.export import ExportError, external_fetches, figure_document, snapshot_document
 from engine.analysis.neighbours import kmeans_clusters, nearest_neighbours, unit_rows
 from engine.analysis.projection import METHODS, Projection, ProjectionError, fit_projection, procrustes_align
+from engine.analysis.sampling_stats import (
+    NeighbourFrequency,
+    TopTStability,
+    fanout_frequency,
+    top_t_stability,
+    walk_frequency,
+)
 from engine.analysis.store import EmbeddingsMissing, ProjectionStore
 
 __all__ = [
     "METHODS",
+    "NeighbourFrequency",
+    "TopTStability",
+    "fanout_frequency",
+    "top_t_stability",
+    "walk_frequency",
     "EmbeddingsMissing",
     "Explanation",
     "ExportError",

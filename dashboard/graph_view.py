@@ -1,0 +1,324 @@
+"""Interactive drawings of what a sampler gave the model for one node (pyvis / vis-network, all in-line).
+
+The drawing is built with pyvis and rendered through our own small template rather than pyvis's:
+pyvis's template always links Bootstrap from a CDN (the page must work offline) and switches its
+tooltips to ``innerHTML`` as soon as a title contains ``href`` (a dataset title could then run
+script). Here node data reaches the page only as JSON through Jinja's ``tojson`` (which escapes
+``<``, ``>``, ``&`` and quotes) and vis-network shows string tooltips with ``innerText``; every
+other string in the page is HTML-escaped by Jinja's autoescape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import jinja2
+import numpy as np
+import pyvis
+from pyvis.network import Network
+
+from engine import InteractionGraph
+from engine.sampling import FanoutSample, RandomWalkNeighbours
+
+HOP_COLOURS = ("#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2")
+TYPE_SHAPES = {"user": "dot", "item": "square"}
+TYPE_BORDERS = {"user": "#08306b", "item": "#7f2704"}
+GHOST_COLOUR = "rgba(150,150,150,0.35)"
+MAX_GHOST_EDGES = 300  # unsampled edges drawn in all; the rest are counted in the note
+MAX_GHOST_PER_NODE = 12  # unsampled edges drawn per expanded node, so one hub cannot take them all
+MAX_WALK_NODES = 150  # nodes drawn from walk traces, most visited first
+VIS_LIB = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2"
+
+TEMPLATE = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>{{ title }}</title>
+<style>{{ vis_css | safe }}</style>
+<script>{{ vis_js | safe }}</script>
+<style>
+ body { margin: 0; font-family: sans-serif; }
+ #network { width: 100%; height: {{ height }}px; border: 1px solid #ddd; }
+ .legend { font-size: 12px; padding: 4px 6px; color: #333; }
+ .legend span { margin-right: 12px; white-space: nowrap; }
+ .swatch { display: inline-block; width: 10px; height: 10px; margin-right: 3px; vertical-align: middle; }
+ .vis-tooltip { white-space: pre-line; max-width: 360px; }
+</style></head>
+<body>
+<div id="graph-meta" data-nodes="{{ num_nodes }}" data-sampled-edges="{{ num_sampled_edges }}"
+     data-ghost-edges="{{ num_ghost_edges }}" data-hidden-edges="{{ hidden_edges }}"></div>
+<div class="legend">{% for label, colour in hop_legend %}<span><i class="swatch" style="background:{{ colour }}"></i>
+{{ label }}</span>{% endfor %}<span>● user</span><span>■ item</span><span>★ centre</span>
+<span>— sampled edge</span><span style="color:#aaa">— existing edge, not sampled</span></div>
+{% for note in notes %}<div class="legend">{{ note }}</div>{% endfor %}
+<div id="network"></div>
+<script>
+  var nodes = new vis.DataSet({{ nodes | tojson }});
+  var edges = new vis.DataSet({{ edges | tojson }});
+  var network = new vis.Network(document.getElementById("network"), {nodes: nodes, edges: edges},
+                                {{ options | tojson }});
+  network.once("stabilizationIterationsDone", function () { network.setOptions({physics: false}); });
+</script>
+</body></html>
+"""
+
+
+@dataclass
+class GraphView:
+    """A rendered neighbourhood and the honest counts behind it.
+
+    Args:
+        html (str): A complete, self-contained HTML document (nothing fetched from the network).
+        num_nodes (int): Nodes drawn.
+        num_sampled_edges (int): Distinct sampled (or walked) edges drawn solid.
+        num_ghost_edges (int): Existing but unsampled edges drawn ghosted.
+        hidden_edges (int): Existing but unsampled edges not drawn because of the caps.
+        notes (list[str]): Plain-text remarks shown above the drawing (caps, hidden counts).
+    """
+
+    html: str
+    num_nodes: int
+    num_sampled_edges: int
+    num_ghost_edges: int
+    hidden_edges: int
+    notes: list[str] = field(default_factory=list)
+
+
+def node_tooltip(graph: InteractionGraph, node: int, degree: int, extra: str = "") -> str:
+    """Plain text shown on hover: name, title and genres for items, metadata for users, degree."""
+    lines = [graph.node_name(node)]
+    if node >= graph.num_users:
+        item = node - graph.num_users
+        lines.append(graph.item_title(item))
+        if "genres" in graph.items.columns and isinstance(graph.items["genres"].iat[item], str):
+            lines.append(f"genres: {graph.items['genres'].iat[item]}")
+    else:
+        for column in ("age", "gender", "occupation", "taste_group"):
+            if column in graph.users.columns:
+                lines.append(f"{column}: {graph.users[column].iat[node]}")
+    lines.append(f"degree: {degree}")
+    if extra:
+        lines.append(extra)
+    return "\n".join(lines)
+
+
+def short_label(graph: InteractionGraph, node: int, width: int = 24) -> str:
+    text = graph.item_title(node - graph.num_users) if node >= graph.num_users else graph.node_name(node)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def fanout_view(graph: InteractionGraph, sample: FanoutSample, height: int = 560) -> GraphView:
+    """Draw a :class:`FanoutSample` of one seed: nodes by hop and type, sampled edges solid, the rest ghosted.
+
+    Args:
+        graph (InteractionGraph): The graph the sample was drawn from.
+        sample (FanoutSample): Output of ``FanoutSampler.sample`` for one seed.
+        height (int): Drawing height in pixels. (default: ``560``)
+    """
+    degree = graph.csr.degree()
+    net = _network(height)
+    drawn = set(sample.nodes.tolist())
+    num_hops = len(sample.hop_counts)
+    for node, hop in zip(sample.nodes.tolist(), sample.node_hop.tolist(), strict=True):
+        _add_node(net, graph, node, hop, int(degree[node]), label_hop=1, extra=f"hop: {hop}")
+    pairs, multiplicity = np.unique(np.stack([sample.edge_src, sample.edge_dst]), axis=1, return_counts=True)
+    hop_of = dict(zip(sample.nodes.tolist(), sample.node_hop.tolist(), strict=True))
+    for (src, dst), times in zip(pairs.T.tolist(), multiplicity.tolist(), strict=True):
+        hop = hop_of[dst] + 1
+        title = f"sampled at hop {hop}" + (f", drawn {times} times (with replacement)" if times > 1 else "")
+        net.add_edge(src, dst, color=HOP_COLOURS[min(hop, len(HOP_COLOURS) - 1)], width=1 + times, title=title)
+    expanded = sample.nodes[sample.node_hop < num_hops]
+    ghost_drawn, hidden = _ghost_edges(net, graph, expanded, pairs, drawn, degree)
+    notes = [
+        f"Hop {h + 1}: sampled {count} of {true} edges of the expanded nodes ({_share(count, true)})."
+        for h, (count, true) in enumerate(zip(sample.hop_counts, sample.hop_degrees, strict=True))
+    ]
+    if hidden:
+        notes.append(
+            f"{hidden} more existing-but-unsampled edges are hidden "
+            f"(drawing capped at {MAX_GHOST_PER_NODE} per node, {MAX_GHOST_EDGES} in all)."
+        )
+    return _render(net, graph, num_hops, pairs.shape[1], ghost_drawn, hidden, notes, height)
+
+
+def random_walk_view(
+    graph: InteractionGraph, walks: RandomWalkNeighbours, height: int = 560, max_nodes: int = MAX_WALK_NODES
+) -> GraphView:
+    """Draw the walks of one seed (``walks`` sampled with ``return_traces=True``).
+
+    The top-T neighbours are sized by visit count and outlined; the other-type nodes the walks passed
+    through are drawn small; walked edges are solid with width by traversals; existing edges among the
+    drawn nodes that no walk took are ghosted.
+
+    Args:
+        graph (InteractionGraph): The graph walked.
+        walks (RandomWalkNeighbours): Output of ``RandomWalkSampler.sample(..., return_traces=True)``.
+        height (int): Drawing height in pixels. (default: ``560``)
+        max_nodes (int): Most nodes drawn; the least visited are left out with a note. (default: ``150``)
+    """
+    if walks.traces is None:
+        raise ValueError("random_walk_view needs walk traces: sample with return_traces=True")
+    degree = graph.csr.degree()
+    seed = int(walks.seeds[0])
+    traces = walks.traces[0]  # (num_walks, 2 * walk_length + 1)
+    steps = np.stack([traces[:, :-1], traces[:, 1:]], axis=-1).reshape(-1, 2)  # (num_walks * 2L, 2)
+    steps = steps[(steps >= 0).all(axis=1) & (steps[:, 0] != steps[:, 1])]
+    positions = np.broadcast_to(np.arange(traces.shape[1]), traces.shape)
+    valid = traces >= 0
+    visited, visits = np.unique(traces[valid], return_counts=True)
+    first_step = {int(n): int(positions[valid][traces[valid] == n].min()) for n in visited}
+    top = walks.neighbours[0][walks.neighbours[0] >= 0]
+    top_counts = dict(zip(top.tolist(), walks.visit_counts[0][: len(top)].tolist(), strict=True))
+    keep = [seed, *[n for n in top.tolist() if n != seed]]
+    by_visits = visited[np.argsort(-visits, kind="stable")]
+    keep += [int(n) for n in by_visits if int(n) not in set(keep)][: max(0, max_nodes - len(keep))]
+    kept = set(keep)
+    left_out = len(visited) - len(kept & set(visited.tolist()))
+    net = _network(height)
+    max_count = max(top_counts.values(), default=1)
+    for node in keep:
+        count = top_counts.get(node)
+        hop = first_step.get(node, 0)
+        extra = f"first reached after {hop} steps" + (f"\nvisits: {count} (top-T)" if count is not None else "")
+        size = 12 + 28 * np.sqrt(count / max_count) if count is not None else None
+        _add_node(net, graph, node, hop, int(degree[node]), label_hop=-1, extra=extra, size=size, top=count is not None)
+    steps = steps[np.isin(steps, keep).all(axis=1)]
+    walked = np.unique(np.sort(steps, axis=1), axis=0, return_counts=True) if len(steps) else (np.zeros((0, 2)), [])
+    for (a, b), times in zip(walked[0].tolist(), list(walked[1]), strict=True):
+        net.add_edge(int(a), int(b), color="#444444", width=1 + np.log2(times), title=f"walked {times} times")
+    pairs = walked[0].T.astype(np.int64) if len(walked[0]) else np.zeros((2, 0), dtype=np.int64)
+    ghost_drawn, hidden = _ghost_edges(net, graph, np.array(keep), pairs, kept, degree, only_between_drawn=True)
+    notes = [f"{len(top)} top-T neighbours from {traces.shape[0]} walks; size = visit count."]
+    if left_out:
+        notes.append(f"{left_out} rarely visited nodes are not drawn (drawing capped at {max_nodes} nodes).")
+    if hidden:
+        notes.append(f"{hidden} more existing-but-unwalked edges among drawn nodes are hidden.")
+    steps_drawn = max((first_step.get(node, 0) for node in keep), default=0)
+    return _render(net, graph, steps_drawn, len(walked[0]), ghost_drawn, hidden, notes, height, walk=True)
+
+
+def _network(height: int) -> Network:
+    return Network(height=f"{height}px", width="100%", cdn_resources="in_line")
+
+
+def _add_node(
+    net: Network,
+    graph: InteractionGraph,
+    node: int,
+    hop: int,
+    degree: int,
+    *,
+    label_hop: int,
+    extra: str,
+    size: float | None = None,
+    top: bool = False,
+) -> None:
+    kind = graph.node_type(node)
+    centre = hop == 0
+    colour = HOP_COLOURS[min(hop, len(HOP_COLOURS) - 1)]
+    net.add_node(
+        node,
+        label=short_label(graph, node) if centre or hop <= label_hop or top else " ",
+        title=node_tooltip(graph, node, degree, ("CENTRE\n" if centre else "") + extra),
+        shape="star" if centre else TYPE_SHAPES[kind],
+        color={"background": colour, "border": TYPE_BORDERS[kind]},
+        borderWidth=4 if top or centre else 1,
+        size=float(size if size is not None else (30 if centre else 12)),
+    )
+
+
+def _ghost_edges(
+    net: Network,
+    graph: InteractionGraph,
+    expanded: np.ndarray,
+    sampled_pairs: np.ndarray,
+    drawn: set[int],
+    degree: np.ndarray,
+    only_between_drawn: bool = False,
+) -> tuple[int, int]:
+    """Add unsampled existing edges of the expanded nodes, capped; returns (drawn, hidden)."""
+    sampled = {(int(a), int(b)) for a, b in sampled_pairs.T.tolist()}
+    sampled |= {(b, a) for a, b in sampled}
+    csr = graph.csr
+    total = drawn_count = 0
+    seen: set[tuple[int, int]] = set()
+    for node in expanded.tolist():
+        neighbours = csr.neighbours(node)
+        in_drawing = np.isin(neighbours, list(drawn))
+        # Edges to nodes already drawn come first: they show structure without adding nodes.
+        ordered = np.concatenate([neighbours[in_drawing], [] if only_between_drawn else neighbours[~in_drawing]])
+        per_node = 0
+        for other in ordered.astype(np.int64).tolist():
+            pair = (min(node, other), max(node, other))
+            if (node, other) in sampled or pair in seen:
+                continue
+            seen.add(pair)
+            total += 1
+            if per_node >= MAX_GHOST_PER_NODE or drawn_count >= MAX_GHOST_EDGES:
+                continue
+            if other not in drawn:
+                net.add_node(
+                    other,
+                    label=" ",
+                    title=node_tooltip(graph, other, int(degree[other]), "not sampled"),
+                    shape=TYPE_SHAPES[graph.node_type(other)],
+                    color=GHOST_COLOUR,
+                    size=6,
+                )
+                drawn.add(other)
+            net.add_edge(node, other, color=GHOST_COLOUR, dashes=True, width=1, title="exists, not sampled")
+            per_node += 1
+            drawn_count += 1
+    return drawn_count, total - drawn_count
+
+
+def _share(count: int, true: int) -> str:
+    return f"{100 * count / true:.0f}%" if true else "no edges"
+
+
+@cache
+def _vis_assets() -> tuple[str, str]:
+    return (VIS_LIB / "vis-network.min.js").read_text(), (VIS_LIB / "vis-network.css").read_text()
+
+
+def _render(
+    net: Network,
+    graph: InteractionGraph,
+    num_hops: int,
+    sampled_edges: int,
+    ghost_edges: int,
+    hidden: int,
+    notes: list[str],
+    height: int,
+    walk: bool = False,
+) -> GraphView:
+    vis_js, vis_css = _vis_assets()
+    options = {
+        "physics": {
+            "solver": "barnesHut",
+            "barnesHut": {"gravitationalConstant": -4000, "springLength": 90},
+            "stabilization": {"iterations": 150},
+        },
+        "interaction": {"hover": True, "tooltipDelay": 120},
+        "edges": {"smooth": False},
+        "layout": {"improvedLayout": len(net.nodes) <= 100},  # vis's improved layout gives up on larger graphs
+    }
+    unit = "step" if walk else "hop"
+    colours = range(1, min(num_hops, len(HOP_COLOURS) - 1) + 1)
+    hop_legend = [("centre", HOP_COLOURS[0])] + [(f"{unit} {h}", HOP_COLOURS[h]) for h in colours]
+    environment = jinja2.Environment(autoescape=True)
+    html = environment.from_string(TEMPLATE).render(
+        title=f"neighbourhood in {graph.name}",
+        vis_js=vis_js,
+        vis_css=vis_css,
+        height=height,
+        nodes=net.nodes,
+        edges=net.edges,
+        options=options,
+        num_nodes=len(net.nodes),
+        num_sampled_edges=sampled_edges,
+        num_ghost_edges=ghost_edges,
+        hidden_edges=hidden,
+        hop_legend=hop_legend,
+        notes=notes,
+    )
+    return GraphView(html, len(net.nodes), sampled_edges, ghost_edges, hidden, notes)

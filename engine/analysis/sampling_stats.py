@@ -1,0 +1,155 @@
+"""How a sampler behaves for one node over many draws: frequency of each neighbour, stability of top-T sets.
+
+A single sample shows what the model saw once; training sees a fresh sample every epoch. Resampling
+answers the questions an engineer actually has: does the fanout sampler draw every neighbour equally
+often (GraphSAGE, Hamilton et al., NeurIPS 2017, samples uniformly), and how many walks does PinSage's
+importance sampler (Ying et al., KDD 2018) need before its top-T neighbourhood stops changing?
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.graph import InteractionGraph
+from engine.sampling import FanoutSampler, RandomWalkSampler
+
+
+@dataclass
+class NeighbourFrequency:
+    """How often each node was drawn for a seed over ``resamples`` draws.
+
+    Args:
+        nodes (np.ndarray): Global ids drawn at least once, most drawn first, ``(K,)``.
+        draws (np.ndarray): Draws in which each node appeared, ``(K,)`` int64.
+        expected (np.ndarray): Draws expected under the sampler's ideal (uniform for fanout), ``(K,)``
+            float64; ``nan`` where no closed form applies (random walks).
+        resamples (int): Number of draws.
+        never_drawn (int): Neighbours of the seed that no draw picked.
+    """
+
+    nodes: np.ndarray
+    draws: np.ndarray
+    expected: np.ndarray
+    resamples: int
+    never_drawn: int
+
+
+def fanout_frequency(sampler: FanoutSampler, node: int, resamples: int = 100, seed: int = 0) -> NeighbourFrequency:
+    """Resample the first hop of ``node`` and count how often each neighbour is drawn.
+
+    Without replacement each of ``d`` neighbours is expected in ``min(1, fanout / d)`` of the draws;
+    with replacement a neighbour appears (at least once) with probability ``1 - (1 - 1/d) ** fanout``.
+
+    Args:
+        sampler (FanoutSampler): The sampler (only its first-hop fanout matters here).
+        node (int): Global id of the seed.
+        resamples (int): Number of independent draws. (default: ``100``)
+        seed (int): First random seed; draw ``r`` uses ``seed + r``. (default: ``0``)
+    """
+    if resamples < 1:
+        raise ValueError(f"'resamples' must be at least 1 (got {resamples})")
+    neighbours = sampler.graph.csr.neighbours(node)
+    degree, fanout = len(neighbours), sampler.fanouts[0]
+    one_hop = FanoutSampler(sampler.graph, [fanout], replace=sampler.replace)
+    counts: dict[int, int] = {}
+    for draw in range(resamples):
+        for neighbour in np.unique(one_hop.sample(np.array([node]), seed=seed + draw).edge_src).tolist():
+            counts[neighbour] = counts.get(neighbour, 0) + 1
+    nodes, draws = _sorted(counts)
+    if degree == 0:
+        probability = 0.0
+    elif fanout == -1:
+        probability = 1.0
+    elif sampler.replace:
+        probability = 1 - (1 - 1 / degree) ** fanout
+    else:
+        probability = min(1.0, fanout / degree)
+    expected = np.full(len(nodes), probability * resamples)
+    return NeighbourFrequency(nodes, draws, expected, resamples, degree - len(nodes))
+
+
+def walk_frequency(sampler: RandomWalkSampler, node: int, resamples: int = 100, seed: int = 0) -> NeighbourFrequency:
+    """Resample ``node``'s walks and count how often each node enters its top-T set.
+
+    Args:
+        sampler (RandomWalkSampler): The sampler with the walk settings to study.
+        node (int): Global id of the seed.
+        resamples (int): Number of independent draws. (default: ``100``)
+        seed (int): First random seed; draw ``r`` uses ``seed + r``. (default: ``0``)
+    """
+    if resamples < 1:
+        raise ValueError(f"'resamples' must be at least 1 (got {resamples})")
+    # Walks are keyed by (seed, node), so repeating the node in one batch would repeat the walks: loop over seeds.
+    counts: dict[int, int] = {}
+    for draw in range(resamples):
+        top = sampler.sample(np.array([node]), seed=seed + draw).neighbours[0]
+        for neighbour in top[top >= 0].tolist():
+            counts[neighbour] = counts.get(neighbour, 0) + 1
+    nodes, draws = _sorted(counts)
+    return NeighbourFrequency(nodes, draws, np.full(len(nodes), np.nan), resamples, 0)
+
+
+@dataclass
+class TopTStability:
+    """Agreement of repeated top-T sets as the number of walks grows.
+
+    Args:
+        num_walks (list[int]): Walk budgets tried.
+        mean_jaccard (list[float]): Mean Jaccard similarity between the top-T sets of independent draws.
+        resamples (int): Draws per budget.
+    """
+
+    num_walks: list[int]
+    mean_jaccard: list[float]
+    resamples: int
+
+
+def top_t_stability(
+    graph: InteractionGraph,
+    node: int,
+    num_walks: Sequence[int] = (25, 50, 100, 200, 400, 800),
+    *,
+    walk_length: int = 4,
+    restart_prob: float = 0.5,
+    top_t: int = 10,
+    resamples: int = 10,
+    seed: int = 0,
+) -> TopTStability:
+    """Mean pairwise Jaccard similarity of top-T sets drawn with each walk budget.
+
+    Args:
+        graph (InteractionGraph): The graph to walk.
+        node (int): Global id of the seed.
+        num_walks (Sequence[int]): Walk budgets. (default: ``(25, 50, 100, 200, 400, 800)``)
+        walk_length (int): Two-hop steps per walk. (default: ``4``)
+        restart_prob (float): Restart probability. (default: ``0.5``)
+        top_t (int): Neighbours kept. (default: ``10``)
+        resamples (int): Independent draws per budget, at least 2. (default: ``10``)
+        seed (int): First random seed. (default: ``0``)
+    """
+    if resamples < 2:
+        raise ValueError(f"'resamples' must be at least 2 to compare draws (got {resamples})")
+    means = []
+    for walks in num_walks:
+        sampler = RandomWalkSampler(graph, walks, walk_length, restart_prob, top_t)
+        sets = []
+        for draw in range(resamples):
+            top = sampler.sample(np.array([node]), seed=seed + draw).neighbours[0]
+            sets.append(set(top[top >= 0].tolist()))
+        pairs = [_jaccard(a, b) for i, a in enumerate(sets) for b in sets[i + 1 :]]
+        means.append(float(np.mean(pairs)))
+    return TopTStability(list(num_walks), means, resamples)
+
+
+def _jaccard(a: set[int], b: set[int]) -> float:
+    return len(a & b) / len(a | b) if a | b else 1.0
+
+
+def _sorted(counts: dict[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    nodes = np.array(list(counts), dtype=np.int64)
+    draws = np.array(list(counts.values()), dtype=np.int64)
+    order = np.lexsort((nodes, -draws))
+    return nodes[order], draws[order]

@@ -1,0 +1,95 @@
+"""Neighbourhood drawings: honest counts, capped hubs, in-line resources, and titles that stay text."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dashboard.graph_view import MAX_GHOST_PER_NODE, fanout_view, random_walk_view
+from engine import InteractionGraph
+from engine.analysis import external_fetches
+from engine.sampling import FanoutSampler, RandomWalkSampler
+
+HOSTILE = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", '<a href="javascript:alert(1)">x</a>']
+
+
+@pytest.fixture(scope="module")
+def hub_graph() -> InteractionGraph:
+    """Item 0 is a hub seen by 12,000 users; items 1-5 have hostile titles; users 0-19 see a few more items."""
+    rows = [(u, 0) for u in range(12_000)] + [(u, 1 + u % 5) for u in range(20)] + [(u, 6) for u in range(5)]
+    titles = [f"Hub film {i}" for i in range(7)]
+    titles[1:4] = HOSTILE
+    items = pd.DataFrame({"item_id": range(7), "title": titles, "genres": ["Drama|<b>x</b>"] * 7})
+    return InteractionGraph.from_frame(pd.DataFrame(rows, columns=["user", "item"]), items=items, name="hub")
+
+
+def vis_nodes(html: str) -> list[dict]:
+    return json.loads(re.search(r"new vis\.DataSet\((\[.*?\])\);", html, re.S).group(1))
+
+
+def test_fanout_view_of_a_hub_is_capped_with_honest_counts(hub_graph):
+    hub = hub_graph.num_users  # item 0
+    sample = FanoutSampler(hub_graph, [10, 3]).sample(np.array([hub]), seed=1)
+    view = fanout_view(hub_graph, sample)
+    nodes = vis_nodes(view.html)
+    assert view.num_nodes == len(nodes)
+    assert {n["id"] for n in nodes} >= set(sample.nodes.tolist())
+    assert view.num_sampled_edges == len(set(zip(sample.edge_src.tolist(), sample.edge_dst.tolist(), strict=True)))
+    assert view.num_ghost_edges <= MAX_GHOST_PER_NODE * int((sample.node_hop < 2).sum())
+    # Every existing edge of the expanded nodes is either sampled, ghosted or counted as hidden.
+    expanded = sample.nodes[sample.node_hop < 2]
+    existing = int(hub_graph.csr.degree()[expanded].sum())
+    sampled_pairs = {tuple(sorted(p)) for p in zip(sample.edge_src.tolist(), sample.edge_dst.tolist(), strict=True)}
+    assert view.num_ghost_edges + view.hidden_edges <= existing
+    assert view.num_ghost_edges + view.hidden_edges >= 12_000 - len(sampled_pairs)
+    assert any("hidden" in note for note in view.notes)
+    assert f'data-nodes="{view.num_nodes}"' in view.html
+    centre = next(n for n in nodes if n["id"] == hub)
+    assert centre["shape"] == "star" and "degree: 12000" in centre["title"]
+
+
+def test_views_fetch_nothing_and_keep_titles_as_text(hub_graph):
+    users = np.array([0])
+    fanout = fanout_view(hub_graph, FanoutSampler(hub_graph, [-1, 2]).sample(users))
+    walks = RandomWalkSampler(hub_graph, num_walks=50, top_t=5).sample(
+        np.array([hub_graph.num_users + 1]), return_traces=True
+    )
+    walk = random_walk_view(hub_graph, walks)
+    for view in (fanout, walk):
+        assert external_fetches(view.html) == []
+        assert "innerHTML" not in view.html.split("</style>")[-1]  # our page script never parses titles as HTML
+        for hostile in HOSTILE:
+            assert hostile not in view.html
+        titles = " ".join(n["title"] for n in vis_nodes(view.html))
+        assert HOSTILE[0] in titles  # the JSON decodes back to the literal title text
+    assert "\\u003cscript\\u003e" in fanout.html
+
+
+def test_walk_view_sizes_top_t_by_visits(hub_graph):
+    seed = hub_graph.num_users + 1
+    walks = RandomWalkSampler(hub_graph, num_walks=200, top_t=3).sample(np.array([seed]), return_traces=True)
+    nodes = {n["id"]: n for n in vis_nodes(random_walk_view(hub_graph, walks).html)}
+    top = [int(n) for n in walks.neighbours[0] if n >= 0]
+    assert all(t in nodes for t in top)
+    sizes = [nodes[t]["size"] for t in top]
+    assert sizes == sorted(sizes, reverse=True)
+    assert nodes[seed]["shape"] == "star"
+
+
+def test_walk_view_needs_traces(hub_graph):
+    walks = RandomWalkSampler(hub_graph, num_walks=5).sample(np.array([hub_graph.num_users]))
+    with pytest.raises(ValueError, match="return_traces=True"):
+        random_walk_view(hub_graph, walks)
+
+
+def test_walk_view_caps_nodes(hub_graph):
+    walks = RandomWalkSampler(hub_graph, num_walks=400, top_t=5).sample(
+        np.array([hub_graph.num_users]), return_traces=True
+    )
+    view = random_walk_view(hub_graph, walks, max_nodes=40)
+    assert len([n for n in vis_nodes(view.html) if n.get("size", 0) != 6]) <= 40
+    assert any("not drawn" in note for note in view.notes)

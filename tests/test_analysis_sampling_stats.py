@@ -1,0 +1,68 @@
+"""Resampling statistics: fanout draws are uniform, top-T sets stabilise as walks grow."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from engine import InteractionGraph
+from engine.analysis import fanout_frequency, top_t_stability, walk_frequency
+from engine.sampling import FanoutSampler, RandomWalkSampler
+
+
+@pytest.fixture(scope="module")
+def star_graph() -> InteractionGraph:
+    """Item 0 seen by 40 users; users 0-9 also share items 1-3 (a community), the rest one random item each."""
+    rng = np.random.default_rng(0)
+    rows = [(u, 0) for u in range(40)]
+    rows += [(u, i) for u in range(10) for i in (1, 2, 3)]
+    rows += [(u, int(rng.integers(4, 30))) for u in range(10, 40)]
+    return InteractionGraph.from_frame(pd.DataFrame(rows, columns=["user", "item"]))
+
+
+@pytest.mark.parametrize("replace", [False, True])
+def test_fanout_draws_are_uniform_over_neighbours(star_graph, replace):
+    hub = star_graph.num_users  # item 0
+    result = fanout_frequency(FanoutSampler(star_graph, [5], replace=replace), hub, resamples=400, seed=3)
+    assert result.never_drawn == 0
+    assert len(result.nodes) == 40
+    assert set(result.nodes.tolist()) == set(range(40))
+    expected = 400 * (1 - (1 - 1 / 40) ** 5 if replace else 5 / 40)
+    np.testing.assert_allclose(result.expected, expected)
+    # Chi-square against the uniform expectation: a biased sampler fails this at p < 0.001.
+    assert stats.chisquare(result.draws, np.full(40, result.draws.sum() / 40)).pvalue > 0.001
+
+
+def test_fanout_frequency_is_deterministic_and_counts_unseen(star_graph):
+    sampler = FanoutSampler(star_graph, [2])
+    first = fanout_frequency(sampler, star_graph.num_users, resamples=3, seed=9)
+    again = fanout_frequency(sampler, star_graph.num_users, resamples=3, seed=9)
+    np.testing.assert_array_equal(first.draws, again.draws)
+    assert first.draws.sum() == 6
+    assert first.never_drawn == 40 - len(first.nodes)
+
+
+def test_walk_frequency_favours_the_community(star_graph):
+    item1 = star_graph.num_users + 1
+    result = walk_frequency(RandomWalkSampler(star_graph, num_walks=100, top_t=3), item1, resamples=30)
+    assert np.isnan(result.expected).all()
+    # Every community user holds items 0-3, so from item 1 the walks reach exactly items 0, 2 and 3.
+    assert set(result.nodes.tolist()) == {star_graph.num_users + i for i in (0, 2, 3)}
+    assert (result.draws == 30).all()
+
+
+def test_top_t_sets_agree_more_with_more_walks(star_graph):
+    result = top_t_stability(star_graph, star_graph.num_users, num_walks=(5, 2000), top_t=5, resamples=6)
+    assert result.num_walks == [5, 2000]
+    assert result.mean_jaccard[1] > result.mean_jaccard[0]
+    assert 0 <= min(result.mean_jaccard) and max(result.mean_jaccard) <= 1
+
+
+@pytest.mark.parametrize("resamples", [0, -3])
+def test_bad_resample_counts_are_refused(star_graph, resamples):
+    with pytest.raises(ValueError, match="'resamples' must be at least 1"):
+        fanout_frequency(FanoutSampler(star_graph, [2]), 0, resamples=resamples)
+    with pytest.raises(ValueError, match="'resamples' must be at least 2"):
+        top_t_stability(star_graph, 0, resamples=1)
