@@ -12,6 +12,7 @@ COMMAND_MODULES = (
     "engine.datasets.cli",
     "engine.analysis.cli",
     "engine.training.cli",
+    "engine.sampling.cli",
 )
 
 
