@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import streamlit as st
+import torch
 
 from dashboard import loaders
 from engine.analysis import Projection, ProjectionStore, kmeans_clusters
@@ -67,3 +68,16 @@ def clusters(run_dir: str, epoch: int, num_clusters: int, mtime: float) -> np.nd
 def snapshot_clusters(run_dir: str | Path, epoch: int, num_clusters: int) -> np.ndarray:
     path = Path(run_dir) / "embeddings" / f"epoch_{epoch:04d}.npz"
     return clusters(str(run_dir), epoch, num_clusters, path.stat().st_mtime if path.is_file() else 0.0)
+
+
+@st.cache_resource(show_spinner="Computing embeddings…", max_entries=4)
+def model_embeddings(run_dir: str, checkpoint_mtime: float, _loaded) -> tuple[np.ndarray, np.ndarray]:
+    """Full-graph ``(U, d)`` user and ``(I, d)`` item embeddings of a loaded run's model.
+
+    Args:
+        run_dir (str): The run's folder (cache key). checkpoint_mtime (float): Cache key only.
+        _loaded (LoadedRun): The loaded run (not hashed).
+    """
+    with torch.no_grad():
+        user, item = _loaded.model.embeddings()
+    return user.detach().cpu().numpy().astype(np.float32), item.detach().cpu().numpy().astype(np.float32)

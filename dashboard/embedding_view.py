@@ -1,0 +1,175 @@
+"""WebGL scatter maps of user and item embeddings, coloured by type, genre, degree or cluster.
+
+Each colour category is one ``Scattergl`` trace so the legend toggles it; every point carries its
+global node id in ``customdata`` so plotly selection events name the node. Dataset strings reach
+plotly's hover only HTML-escaped (plotly renders ``<b>``, ``<a href>`` and friends in text).
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.colors import qualitative
+
+from engine import InteractionGraph
+from engine.analysis import Projection
+
+COLOURINGS = ("node type", "genre", "degree bucket", "cluster")
+PALETTE = qualitative.D3 + qualitative.Set2 + qualitative.Pastel1
+NO_GENRE = "(no genre)"
+
+
+def first_genres(graph: InteractionGraph) -> np.ndarray:
+    """First listed genre of every item, ``(I,)`` strings (``"(no genre)"`` when missing)."""
+    if "genres" not in graph.items.columns:
+        return np.full(graph.num_items, NO_GENRE, dtype=object)
+    genres = graph.items["genres"].fillna("").astype(str).str.split("|").str[0]
+    return genres.where(genres != "", NO_GENRE).to_numpy(dtype=object)
+
+
+def categories(graph: InteractionGraph, colour_by: str, clusters: np.ndarray | None = None) -> np.ndarray:
+    """Category label of every node (users first), ``(U + I,)`` strings, for one colouring.
+
+    Users take the genre they interacted with most; degree buckets are powers of two per node type.
+
+    Args:
+        graph (InteractionGraph): The dataset graph (the run's node ids).
+        colour_by (str): One of :data:`COLOURINGS`.
+        clusters (np.ndarray, optional): ``(U + I,)`` k-means labels, needed for ``"cluster"``. (default: ``None``)
+    """
+    if colour_by == "node type":
+        return np.array(["user"] * graph.num_users + ["item"] * graph.num_items, dtype=object)
+    if colour_by == "genre":
+        item_genre = first_genres(graph)
+        frame = pd.DataFrame({"user": graph.user, "genre": item_genre[graph.item]})
+        favourite = frame.groupby("user")["genre"].agg(lambda g: g.value_counts().index[0]) if len(frame) else None
+        user_genre = np.full(graph.num_users, NO_GENRE, dtype=object)
+        if favourite is not None:
+            user_genre[favourite.index.to_numpy()] = favourite.to_numpy()
+        return np.concatenate([user_genre, item_genre])
+    if colour_by == "degree bucket":
+        degree = np.concatenate([graph.user_degree(), graph.item_degree()])
+        bucket = np.floor(np.log2(np.maximum(degree, 1))).astype(int)
+        kinds = ["user"] * graph.num_users + ["item"] * graph.num_items
+        return np.array(
+            [f"{k} degree {2**b}-{2 ** (b + 1) - 1}" for k, b in zip(kinds, bucket, strict=True)], dtype=object
+        )
+    if colour_by == "cluster":
+        if clusters is None:
+            raise ValueError("colouring by cluster needs the k-means labels")
+        return np.array([f"cluster {c}" for c in clusters], dtype=object)
+    raise ValueError(f"unknown colouring {colour_by!r}; choose one of {', '.join(COLOURINGS)}")
+
+
+def hover_texts(graph: InteractionGraph) -> np.ndarray:
+    """Escaped hover text of every node, users first."""
+    users = [html.escape(graph.node_name(u)) for u in range(graph.num_users)]
+    degree = graph.item_degree()
+    genres = graph.items["genres"].fillna("").astype(str) if "genres" in graph.items.columns else None
+    items = [
+        f"{html.escape(graph.node_name(graph.num_users + i))}<br>{html.escape(graph.item_title(i))}"
+        + (f"<br>{html.escape(genres.iat[i])}" if genres is not None else "")
+        + f"<br>degree {degree[i]}"
+        for i in range(graph.num_items)
+    ]
+    return np.array(users + items, dtype=object)
+
+
+def map_figure(
+    projection: Projection,
+    labels: np.ndarray,
+    hover: np.ndarray,
+    *,
+    title: str,
+    highlight: dict[str, np.ndarray] | None = None,
+    extra_points: dict[str, np.ndarray] | None = None,
+    category_order: list[str] | None = None,
+    height: int = 620,
+) -> go.Figure:
+    """A WebGL scatter of a projection, one trace per category.
+
+    Args:
+        projection (Projection): Map of ``U + I`` points.
+        labels (np.ndarray): ``(U + I,)`` category of every point.
+        hover (np.ndarray): ``(U + I,)`` escaped hover text.
+        title (str): Figure title (plain text; escaped here).
+        highlight (dict, optional): Legend name -> global ids drawn on top as rings. (default: ``None``)
+        extra_points (dict, optional): Legend name -> ``(n, 2)`` positions of points not in the map
+            (a cold-start user), drawn as stars. (default: ``None``)
+        category_order (list[str], optional): Category order, so two maps share colours. (default: sorted)
+        height (int): Pixels. (default: ``620``)
+    """
+    coords = projection.coords
+    ids = np.arange(len(coords))
+    order = category_order or sorted(set(labels.tolist()))
+    figure = go.Figure()
+    for index, category in enumerate(order):
+        mask = labels == category
+        if not mask.any():
+            continue
+        marker_symbol = np.where(ids[mask] < projection.num_users, "circle", "square")
+        figure.add_trace(
+            go.Scattergl(
+                x=coords[mask, 0],
+                y=coords[mask, 1],
+                mode="markers",
+                name=html.escape(str(category)),
+                marker={"size": 5, "color": PALETTE[index % len(PALETTE)], "symbol": marker_symbol, "opacity": 0.75},
+                customdata=ids[mask],
+                text=hover[mask],
+                hovertemplate="%{text}<extra></extra>",
+            )
+        )
+    for index, (name, nodes) in enumerate((highlight or {}).items()):
+        nodes = np.asarray(nodes, dtype=np.int64)
+        figure.add_trace(
+            go.Scattergl(
+                x=coords[nodes, 0],
+                y=coords[nodes, 1],
+                mode="markers",
+                name=html.escape(name),
+                marker={
+                    "size": 13 if index == 0 else 10,
+                    "color": "rgba(0,0,0,0)",
+                    "line": {"width": 2, "color": "black"},
+                },
+                customdata=nodes,
+                text=hover[nodes],
+                hovertemplate="%{text}<extra>" + html.escape(name) + "</extra>",
+            )
+        )
+    for name, points in (extra_points or {}).items():
+        figure.add_trace(
+            go.Scattergl(
+                x=points[:, 0],
+                y=points[:, 1],
+                mode="markers",
+                name=html.escape(name),
+                marker={"size": 20, "symbol": "star", "color": "gold", "line": {"width": 1.5, "color": "black"}},
+                hovertemplate=html.escape(name) + "<extra></extra>",
+            )
+        )
+    figure.update_layout(
+        title=html.escape(title),
+        height=height,
+        margin={"t": 40, "b": 10, "l": 10, "r": 10},
+        xaxis={"visible": False},
+        yaxis={"visible": False, "scaleanchor": "x"},
+        legend={"itemsizing": "constant"},
+    )
+    return figure
+
+
+def selected_node(event) -> int | None:
+    """Global id of the first point in a ``st.plotly_chart`` selection event, if any."""
+    points = (event or {}).get("selection", {}).get("points", []) if hasattr(event, "get") else []
+    for point in points:
+        custom = point.get("customdata")
+        if isinstance(custom, list):
+            custom = custom[0] if custom else None
+        if custom is not None:
+            return int(custom)
+    return None

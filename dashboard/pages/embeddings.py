@@ -1,0 +1,185 @@
+"""Embeddings page: where users and items live — PCA at once, UMAP from a background process, epochs aligned."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from dashboard import embedding_view, explore_cache, loaders, node_picker, run_picker, state
+from engine import InteractionGraph, NodeError
+from engine.analysis import ProjectionError, ProjectionStore, figure_document, nearest_neighbours
+from engine.training import RunInfo
+
+UMAP, PCA = "UMAP (cosine)", "PCA"
+MAP_KEY, COMPARE_KEY = "embeddings_map", "embeddings_compare_map"
+
+
+def projection_for(store: ProjectionStore, epoch: int, method: str):
+    """The requested map, or PCA with a note while UMAP is computed in the background."""
+    if method == PCA:
+        return explore_cache.ready_projection(store.run_dir, epoch, "pca"), None
+    status = store.state(epoch, "umap")
+    if status == "ready":
+        return explore_cache.ready_projection(store.run_dir, epoch, "umap"), None
+    if status == "failed":
+        note = f"UMAP failed for epoch {epoch}: {store.error(epoch, 'umap')} — showing PCA."
+    else:
+        store.start_background([epoch], "umap")
+        note = f"UMAP of epoch {epoch} is being computed in the background; PCA is shown until it is ready."
+    return explore_cache.ready_projection(store.run_dir, epoch, "pca"), note
+
+
+@st.fragment(run_every=2)
+def wait_for_umap(store: ProjectionStore, epochs: list[int]) -> None:
+    """Poll the background job; rerun the page once every requested map is ready or failed."""
+    if all(store.state(epoch, "umap") != "pending" for epoch in epochs):
+        st.rerun()
+    st.caption(":material/hourglass_top: computing UMAP… the page stays usable meanwhile.")
+
+
+def selection_from_state(graph: InteractionGraph) -> int | None:
+    for key in (MAP_KEY, COMPARE_KEY):
+        node = embedding_view.selected_node(st.session_state.get(key))
+        if node is not None and node != st.session_state.get(f"{key}_last"):
+            st.session_state[f"{key}_last"] = node
+            st.session_state[state.EMBEDDINGS_SELECTED] = node
+    node = st.session_state.get(state.EMBEDDINGS_SELECTED)
+    return node if node is not None and 0 <= node < graph.num_nodes else None
+
+
+def recommendations(run: RunInfo, graph: InteractionGraph, stacked: np.ndarray, user: int, k: int = 10):
+    """Top-k items by dot product of this snapshot, the run's training items masked; plus the masking note."""
+    try:
+        train = loaders.loaded_run(run.path).split.train
+        seen, note = train.user_csr.neighbours(user), "training items masked"
+    except (ValueError, FileNotFoundError, OSError) as error:
+        seen, note = graph.user_csr.neighbours(user), f"all known items masked (run not loadable: {error})"
+    items = stacked[graph.num_users :]
+    ids, scores = nearest_neighbours(items, stacked[user], k=k, metric="dot", exclude=seen)
+    return ids[0], scores[0], note
+
+
+def neighbour_panel(run: RunInfo, graph: InteractionGraph, stacked: np.ndarray, node: int) -> None:
+    st.subheader(f"Selected: {node_picker.label(graph, node)}")
+    is_user = node < graph.num_users
+    lo, hi = (0, graph.num_users) if is_user else (graph.num_users, graph.num_nodes)
+    ids, scores = nearest_neighbours(stacked[lo:hi], stacked[node], k=10, exclude=np.array([node - lo]))
+    left, right = st.columns(2)
+    left.markdown(f"**Nearest {'users' if is_user else 'items'}** (cosine, original {stacked.shape[1]}-d space)")
+    left.dataframe(
+        pd.DataFrame(
+            {"node": [node_picker.label(graph, int(i) + lo) for i in ids[0]], "cosine": np.round(scores[0], 3)}
+        ),
+        hide_index=True,
+        key="embeddings_neighbours",
+    )
+    if is_user:
+        items, item_scores, note = recommendations(run, graph, stacked, node)
+        right.markdown(f"**Recommendations** (dot product, {note})")
+        right.dataframe(
+            pd.DataFrame(
+                {
+                    "item": [node_picker.label(graph, int(i) + graph.num_users) for i in items],
+                    "score": np.round(item_scores, 3),
+                }
+            ),
+            hide_index=True,
+            key="embeddings_recommendations",
+        )
+
+
+st.title("Embeddings")
+runs = run_picker.runs_with_embeddings()
+if not runs:
+    run_picker.explain_no_runs()
+    st.stop()
+top = st.columns([3, 2, 2, 2])
+with top[0]:
+    run = run_picker.pick_run("Run", state.EMBEDDINGS_RUN, runs)
+store = ProjectionStore(run.path)
+epochs = store.epochs()
+method = top[1].radio("Projection", [UMAP, PCA], key="embeddings_method", horizontal=True)
+colour_by = top[2].selectbox("Colour by", embedding_view.COLOURINGS, key="embeddings_colour")
+num_clusters = int(
+    top[3].number_input("k-means clusters", 2, 40, 8, key="embeddings_k", disabled=colour_by != "cluster")
+)
+epoch = (
+    st.select_slider("Epoch snapshot", epochs, value=epochs[-1], key="embeddings_epoch")
+    if len(epochs) > 1
+    else epochs[0]
+)
+same_dataset = [r for r in runs if r.run_id != run.run_id and r.config.get("dataset") == run.config.get("dataset")]
+compare = run_picker.pick_run("Compare with run (same dataset)", state.EMBEDDINGS_COMPARE_RUN, same_dataset, True)
+
+try:
+    graph = loaders.graph(run.config["dataset"], run.config.get("data_dir"))
+    stacked, num_users = explore_cache.stacked_embeddings(run.path, epoch)
+    if len(stacked) != graph.num_nodes:
+        raise ProjectionError(
+            f"snapshot has {len(stacked)} rows but dataset {graph.name!r} has {graph.num_nodes} nodes; "
+            "the dataset changed since this run was trained"
+        )
+    projection, note = projection_for(store, epoch, method)
+except (ProjectionError, ValueError, FileNotFoundError, OSError, KeyError) as error:
+    st.error(f"Cannot show run {run.run_id!r}: {error}", icon=":material/error:")
+    st.stop()
+
+clusters = explore_cache.snapshot_clusters(run.path, epoch, num_clusters) if colour_by == "cluster" else None
+labels = embedding_view.categories(graph, colour_by, clusters)
+order = sorted(set(labels.tolist()))
+hover = embedding_view.hover_texts(graph)
+selected = selection_from_state(graph)
+with st.expander("Or pick a node to select"):
+    typed = st.text_input("Node id", key="embeddings_typed", placeholder="user:1 or item:1")
+    if typed:
+        try:
+            selected = graph.node_id(typed.strip())
+            st.session_state[state.EMBEDDINGS_SELECTED] = selected
+        except NodeError as error:
+            st.error(str(error), icon=":material/error:")
+highlight = {"selected": np.array([selected])} if selected is not None else None
+
+if note:
+    st.info(note, icon=":material/hourglass_top:")
+    if store.state(epoch, "umap") == "pending":
+        wait_for_umap(store, [epoch])
+shown = "UMAP" if projection.method == "umap" else "PCA"
+title = f"{run.run_id} · {run.config.get('model')} · epoch {epoch} · {shown}"
+figure = embedding_view.map_figure(projection, labels, hover, title=title, highlight=highlight, category_order=order)
+columns = st.columns(2) if compare else [st.container()]
+columns[0].plotly_chart(figure, on_select="rerun", selection_mode="points", key=MAP_KEY)
+if compare:
+    compare_store = ProjectionStore(compare.path)
+    compare_epoch = compare_store.epochs()[-1]
+    try:
+        compare_projection, compare_note = projection_for(compare_store, compare_epoch, method)
+        compare_title = f"{compare.run_id} · {compare.config.get('model')} · epoch {compare_epoch}"
+        compare_figure = embedding_view.map_figure(
+            compare_projection, labels, hover, title=compare_title, highlight=highlight, category_order=order
+        )
+        columns[1].plotly_chart(compare_figure, on_select="rerun", selection_mode="points", key=COMPARE_KEY)
+        if compare_note:
+            columns[1].caption(compare_note)
+    except ProjectionError as error:
+        columns[1].error(f"Cannot show run {compare.run_id!r}: {error}", icon=":material/error:")
+st.caption(
+    f"{len(projection.coords):,} points ({num_users:,} users ● and {graph.num_items:,} items ■). "
+    + (f"Aligned to epoch {projection.aligned_to} by orthogonal Procrustes. " if projection.aligned_to >= 0 else "")
+    + "Click a point to inspect it."
+)
+
+tools = st.columns(2)
+if tools[0].button("Compute UMAP for every epoch", key="embeddings_umap_all", icon=":material/animation:"):
+    queued = store.start_background(epochs, "umap")
+    st.toast(f"UMAP queued for epochs {queued}" if queued else "UMAP is already cached or running for every epoch")
+if tools[1].button("Prepare offline HTML of this map", key="embeddings_export", icon=":material/download:"):
+    tools[1].download_button(
+        "Download map",
+        figure_document(figure, title, f"dataset {graph.name} · colour by {colour_by}"),
+        file_name=f"embeddings-{run.run_id}-epoch{epoch}.html",
+        mime="text/html",
+        key="embeddings_download",
+    )
+if selected is not None:
+    neighbour_panel(run, graph, stacked, selected)

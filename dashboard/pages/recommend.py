@@ -1,0 +1,173 @@
+"""Recommend page: a user's history, top-K with held-out hits and why; a cold-start user placed on the map."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from dashboard import embedding_view, explore_cache, loaders, node_picker, run_picker, state
+from engine import InteractionGraph, NodeError
+from engine.analysis import ProjectionError, ProjectionStore, explain_recommendations
+from engine.models import InductiveNotSupported
+from engine.sampling import RandomWalkSampler
+
+WHY_WALKS = 300  # walks from each recommended item when looking for the history items they reach
+WHY_TOP_T = 100
+
+
+def item_label(graph: InteractionGraph, item: int) -> str:
+    return node_picker.label(graph, graph.num_users + int(item))
+
+
+def evidence(graph: InteractionGraph, pairs: list[tuple[int, float]], unit: str) -> str:
+    """``Title (0.83); Title (0.77)`` for similarities, ``Title (12 visits)`` for walk counts."""
+    return "; ".join(
+        f"{graph.item_title(item)} ({value:.2f})" if unit == "cos" else f"{graph.item_title(item)} ({value} visits)"
+        for item, value in pairs
+    )
+
+
+def pick_user(graph: InteractionGraph) -> int | None:
+    activity = graph.user_degree()
+    active = np.argsort(-activity, kind="stable")[:500]
+    typed = st.text_input("User id (or pick below)", key="recommend_user_typed", placeholder="user:1")
+    if typed.strip():
+        try:
+            node = graph.node_id(typed.strip())
+        except NodeError as error:
+            st.error(str(error), icon=":material/error:")
+            return None
+        if node >= graph.num_users:
+            st.error(f"{typed.strip()!r} is an item; recommendations are for users (user:<id>).")
+            return None
+        return node
+    return int(
+        st.selectbox(
+            "User (500 most active)",
+            active.tolist(),
+            format_func=lambda u: f"{graph.node_name(u)} ({activity[u]} interactions)",
+            key="recommend_user",
+        )
+    )
+
+
+def recommendations_panel(loaded, graph: InteractionGraph, item_emb: np.ndarray, user: int, k: int) -> None:
+    train, split = loaded.split.train, loaded.split
+    history = train.user_csr.neighbours(user)
+    held_out = set(split.test_item[split.test_user == user].tolist())
+    items, scores = loaded.model.recommend(np.array([user]), k)
+    items, scores = np.asarray(items)[0], np.asarray(scores)[0]
+    walker = RandomWalkSampler(train, WHY_WALKS, 3, 0.5, WHY_TOP_T)
+    walks = walker.sample(items + graph.num_users, seed=0)
+    walked = np.where(walks.neighbours >= 0, walks.neighbours - graph.num_users, -1)
+    explanations = explain_recommendations(
+        item_emb, history, items, scores, walk_neighbours=walked, walk_counts=walks.visit_counts
+    )
+    hits = sum(int(i) in held_out for i in items)
+    left, right = st.columns([1, 2])
+    left.markdown(f"**History** ({len(history)} training items)")
+    left.dataframe(pd.DataFrame({"item": [item_label(graph, i) for i in history]}), hide_index=True, key="history")
+    right.markdown(f"**Top-{k}** — {hits} of {len(held_out)} held-out items recovered (✅ = held-out hit)")
+    right.dataframe(
+        pd.DataFrame(
+            {
+                "hit": ["✅" if int(i) in held_out else "" for i in items],
+                "item": [item_label(graph, i) for i in items],
+                "score": np.round(scores, 3),
+                "most similar history items (cosine)": [
+                    evidence(graph, e.similar_history, "cos") for e in explanations
+                ],
+                "history items its walks reach": [
+                    evidence(graph, e.walk_support, "visits") or "—" for e in explanations
+                ],
+            }
+        ),
+        hide_index=True,
+        key="recommendations",
+    )
+
+
+def cold_start_panel(run, loaded, graph: InteractionGraph, item_emb: np.ndarray, k: int) -> None:
+    st.subheader("Cold start")
+    model = loaded.model
+    if not getattr(model, "supports_inductive", False):
+        try:
+            model.embed_new_user([0])
+        except InductiveNotSupported as error:
+            st.warning(f"{run.config.get('model')} cannot place a new user: {error}", icon=":material/block:")
+            return
+    popularity = np.argsort(-graph.item_degree(), kind="stable")
+    chosen = st.multiselect(
+        "Items the new user liked",
+        popularity.tolist(),
+        format_func=lambda i: item_label(graph, i),
+        key=state.RECOMMEND_COLD_ITEMS,
+        placeholder="type to search titles",
+    )
+    if not chosen:
+        st.info("Pick at least one item to build a cold-start user.", icon=":material/person_add:")
+        return
+    try:
+        vector = model.embed_new_user([int(i) for i in chosen]).detach().cpu().numpy().astype(np.float32)  # (d,)
+    except (InductiveNotSupported, ValueError) as error:
+        st.warning(str(error), icon=":material/block:")
+        return
+    if getattr(model, "inductive_is_approximate", False):
+        st.caption("This model's inductive embedding is an approximation of what training would learn.")
+    scores = item_emb @ vector  # (I,)
+    scores[np.asarray(chosen)] = -np.inf
+    top = np.argsort(-scores, kind="stable")[:k]
+    left, right = st.columns([1, 2])
+    left.dataframe(
+        pd.DataFrame({"item": [item_label(graph, i) for i in top], "score": np.round(scores[top], 3)}),
+        hide_index=True,
+        key="cold_recommendations",
+    )
+    store = ProjectionStore(run.path)
+    epochs = store.epochs()
+    epoch = loaded.epoch if loaded.epoch in epochs else epochs[-1]
+    try:
+        stacked, _ = explore_cache.stacked_embeddings(run.path, epoch)
+        method = "umap" if store.state(epoch, "umap") == "ready" else "pca"
+        projection = explore_cache.ready_projection(run.path, epoch, method)
+        position = projection.transform(vector, stacked)  # (1, 2)
+    except ProjectionError as error:
+        right.warning(f"Cannot place the user on the map: {error}")
+        return
+    labels = embedding_view.categories(graph, "genre")
+    figure = embedding_view.map_figure(
+        projection,
+        labels,
+        embedding_view.hover_texts(graph),
+        title=f"Cold-start user on the {method.upper()} map of epoch {epoch}",
+        highlight={"chosen items": np.asarray(chosen) + graph.num_users},
+        extra_points={"cold-start user": position},
+        height=520,
+    )
+    right.plotly_chart(figure, key="cold_map")
+    if method == "pca":
+        right.caption("UMAP of this epoch is not cached yet (open the Embeddings page to compute it); PCA is shown.")
+
+
+st.title("Recommend")
+runs = run_picker.runs_with_embeddings()
+if not runs:
+    run_picker.explain_no_runs()
+    st.stop()
+run = run_picker.pick_run("Run", state.RECOMMEND_RUN, runs)
+try:
+    loaded = loaders.loaded_run(run.path)
+except (ValueError, FileNotFoundError, OSError) as error:
+    st.error(f"Cannot load run {run.run_id!r}: {error}", icon=":material/error:")
+    st.stop()
+graph = loaded.graph
+_, item_emb = explore_cache.model_embeddings(str(run.path), (run.path / "checkpoint.pt").stat().st_mtime, loaded)
+k = int(st.slider("K", 5, 50, 10, key="recommend_k"))
+user = pick_user(graph)
+if user is not None:
+    if loaded.split.train.user_csr.degree()[user] == 0:
+        st.warning(f"{graph.node_name(user)} has no training interactions; use the cold-start section below.")
+    else:
+        recommendations_panel(loaded, graph, item_emb, user, k)
+cold_start_panel(run, loaded, graph, item_emb, k)
