@@ -29,6 +29,8 @@ _CONFIG_FLAGS: tuple[tuple[str, str, type, str], ...] = (
     ("--split", "split", str, "random, leave-one-out or temporal (default: random)"),
     ("--test-ratio", "test_ratio", float, "held-out share per user (default: 0.2)"),
     ("--val-ratio", "val_ratio", float, "validation share for early stopping (default: 0, none)"),
+    ("--min-rating", "min_rating", float, "keep interactions rated at least this (default: all)"),
+    ("--k-core", "k_core", int, "drop users/items with fewer interactions, repeatedly (default: 0, off)"),
     ("--eval-every", "eval_every", int, "evaluate every N epochs (default: 1)"),
     ("--patience", "patience", int, "evaluations without improvement before stopping (default: 5)"),
     ("--monitor", "monitor", str, "metric picking the best epoch: recall, ndcg, ... (default: ndcg)"),

@@ -47,6 +47,8 @@ class TrainConfig:
     split: str = "random"  # random (per-user holdout) | leave-one-out | temporal
     test_ratio: float = 0.2  # share of each user's interactions held out for testing
     val_ratio: float = 0.0  # share held out for validation; > 0 enables best-epoch selection and early stopping
+    min_rating: float | None = None  # keep only interactions rated at least this (implicit feedback); None = all
+    k_core: int = 0  # drop users and items with fewer interactions than this, repeatedly; 0 = no filter
     ks: list[int] = field(default_factory=lambda: [10, 20])  # cut-offs K of the ranking metrics
     monitor: str = "ndcg"  # metric, at the largest K, that picks the best epoch on the validation slice
     eval_every: int = 1  # evaluate every N epochs (the last epoch is always evaluated)
@@ -77,8 +79,11 @@ class TrainConfig:
         _positive_int(self, "eval_every", "e.g. --eval-every 1")
         _positive_int(self, "max_snapshots", "e.g. --max-snapshots 10")
         _positive_int(self, "eval_batch_size", "e.g. 1024")
-        _non_negative_int(self, "num_negatives")
+        _positive_int(self, "num_negatives", "e.g. --negatives 1")
         _non_negative_int(self, "patience")
+        _non_negative_int(self, "k_core")
+        if self.min_rating is not None and not isinstance(self.min_rating, (int, float)):
+            raise ValueError(f"'min_rating' must be a number or None (got {self.min_rating!r})")
         _non_negative_int(self, "seed")
         if not isinstance(self.lr, (int, float)) or not 0 < self.lr < 10:
             raise ValueError(f"'lr' must be a learning rate in (0, 10) (got {self.lr!r}); e.g. --lr 0.005")

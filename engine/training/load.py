@@ -10,7 +10,7 @@ from engine.graph import InteractionGraph
 from engine.training.checkpoint import CheckpointError, load_checkpoint, read_checkpoint, restore_model
 from engine.training.config import TrainConfig
 from engine.training.runstore import RunInfo, read_run
-from engine.training.trainer import build_model, resolve_device
+from engine.training.trainer import build_model, make_split, resolve_device
 
 
 @dataclass
@@ -47,7 +47,6 @@ def load_run(run_dir: str | Path, device: str = "cpu") -> LoadedRun:
         ValueError: When its config is missing or invalid.
     """
     from engine.datasets import load_dataset
-    from engine.splits import split_interactions
 
     info = read_run(run_dir)
     if not info.config:
@@ -61,9 +60,7 @@ def load_run(run_dir: str | Path, device: str = "cpu") -> LoadedRun:
     target = resolve_device(device)
     read_checkpoint(path, config.model)
     graph = load_dataset(config.dataset, config.data_dir)
-    split = split_interactions(
-        graph, method=config.split, test_ratio=config.test_ratio, val_ratio=config.val_ratio, seed=config.seed
-    )
+    split = make_split(config, graph)
     contents = load_checkpoint(path, config.model, split.train, map_location=target)
     model = build_model(config, split.train).to(target)
     restore_model(model, contents, path)

@@ -77,7 +77,7 @@ def resume(run_dir: str | Path, epochs: int | None = None, device: str | None = 
     if run.checkpoint_path.exists():
         read_checkpoint(run.checkpoint_path, config.model)
     run.write_config(config.to_dict())
-    _set_status(run, config, "queued", error=None, traceback=None)
+    _set_status(run, config, "queued", error=None, traceback=None, resumed_at=time.time())
     _execute(run, config, resume=True, progress=progress)
     return run.path
 
@@ -94,6 +94,21 @@ def build_model(config: TrainConfig, train_graph: Any) -> torch.nn.Module:
     from engine.models import MODELS
 
     return MODELS[config.model](train_graph, config.dim, model_params(config.model, config.params), config.seed)
+
+
+def make_split(config: TrainConfig, graph: Any) -> Any:
+    """The run's split of ``graph``: same config, same edges, every time (training, resuming, loading)."""
+    from engine.splits import split_interactions
+
+    return split_interactions(
+        graph,
+        method=config.split,
+        test_ratio=config.test_ratio,
+        val_ratio=config.val_ratio,
+        seed=config.seed,
+        min_rating=config.min_rating,
+        k_core=config.k_core,
+    )
 
 
 def derive_seed(*keys: int) -> int:
@@ -150,14 +165,11 @@ def _execute(run: RunDir, config: TrainConfig, resume: bool, progress: bool) -> 
 
 def _loop(run: RunDir, config: TrainConfig, resume: bool, progress: bool, stop: _StopFlag) -> None:
     from engine.datasets import load_dataset
-    from engine.splits import split_interactions
 
     device = resolve_device(config.device)
     torch.manual_seed(config.seed)
     graph = load_dataset(config.dataset, config.data_dir)
-    split = split_interactions(
-        graph, method=config.split, test_ratio=config.test_ratio, val_ratio=config.val_ratio, seed=config.seed
-    )
+    split = make_split(config, graph)
     train_graph = split.train
     model = build_model(config, train_graph).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
