@@ -1,0 +1,224 @@
+"""MovieLens 100K, 1M and latest-small: parsers for the three file formats (GroupLens, Harper & Konstan 2015).
+
+Where the files come from is :mod:`engine.datasets.download`'s job (``--data-dir``, the per-user cache, or
+GroupLens); this module turns a folder of release files into an :class:`InteractionGraph` with titles,
+genres, years and, where the release has them, user demographics. Every malformed file raises a
+:class:`DatasetError` that names the file, the row or column, and what to do.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from engine.datasets.csv_loader import read_csv_table
+from engine.datasets.download import locate_release
+from engine.datasets.validation import DatasetError, id_column, numeric_column, require_columns, require_file
+from engine.graph import InteractionGraph, LoadReport
+
+_YEAR = re.compile(r"\((\d{4})\)\s*$")
+_GENRES_100K = (
+    "unknown", "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary", "Drama",
+    "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller", "War", "Western",
+)  # fmt: skip
+_OCCUPATIONS_1M = (
+    "other", "academic/educator", "artist", "clerical/admin", "college/grad student", "customer service",
+    "doctor/health care", "executive/managerial", "farmer", "homemaker", "K-12 student", "lawyer", "programmer",
+    "retired", "sales/marketing", "scientist", "self-employed", "technician/engineer", "tradesman/craftsman",
+    "unemployed", "writer",
+)  # fmt: skip
+_RATING_COLUMNS = ("user", "item", "rating", "timestamp")
+
+
+@dataclass(frozen=True)
+class MovieLensRelease:
+    """One GroupLens release: where to get it and which files it must contain."""
+
+    description: str
+    archive: str  # folder name inside the zip, e.g. "ml-100k"
+    md5: str | None  # None: check against the ``.md5`` file GroupLens publishes beside the zip
+    files: tuple[str, ...]
+    parse: Callable[[Path, str], InteractionGraph]
+
+    @property
+    def url(self) -> str:
+        return f"https://files.grouplens.org/datasets/movielens/{self.archive}.zip"
+
+
+def load_movielens(name: str, data_dir: str | Path | None = None) -> InteractionGraph:
+    """Load a MovieLens release by registry name from ``data_dir``, the cache, or a download."""
+    release = MOVIELENS[name]
+    folder = locate_release(name, release.archive, release.url, release.md5, release.files, data_dir)
+    return release.parse(folder, name)
+
+
+def _parse_100k(folder: Path, name: str) -> InteractionGraph:
+    ratings_path = folder / "u.data"
+    ratings = _read_headerless(ratings_path, "\t", _RATING_COLUMNS, "tab-separated")
+    items = _read_headerless(folder / "u.item", "|", ("item_id", "title", "release_date"), "pipe-separated")
+    flags = items.iloc[:, 5 : 5 + len(_GENRES_100K)]
+    if flags.shape[1] != len(_GENRES_100K):
+        raise DatasetError(
+            f"{folder / 'u.item'}: expected 5 fields plus {len(_GENRES_100K)} genre flags per line "
+            f"(found {items.shape[1]} fields); re-extract u.item from ml-100k.zip"
+        )
+    is_set = flags.to_numpy() == "1"  # (I, 19)
+    genres = ["|".join(g for g, on in zip(_GENRES_100K, row, strict=True) if on) for row in is_set]
+    item_table = pd.DataFrame(
+        {
+            "item_id": id_column(items["item_id"], "item_id", folder / "u.item", 1),
+            "title": items["title"],
+            "genres": genres,
+            "year": _years(items["title"], items["release_date"].str[-4:]),
+        }
+    )
+    users = _read_headerless(folder / "u.user", "|", ("user_id", "age", "gender", "occupation", "zip"), "pipe")
+    user_table = pd.DataFrame(
+        {
+            "user_id": id_column(users["user_id"], "user_id", folder / "u.user", 1),
+            "age": numeric_column(users["age"], "age", folder / "u.user", 1).astype(np.int64),
+            "gender": users["gender"],
+            "occupation": users["occupation"],
+        }
+    )
+    return _graph(ratings, ratings_path, item_table, user_table, name)
+
+
+def _parse_1m(folder: Path, name: str) -> InteractionGraph:
+    ratings_path = folder / "ratings.dat"
+    ratings = _read_headerless(ratings_path, "::", _RATING_COLUMNS, "'::'-separated")
+    movies = _read_headerless(folder / "movies.dat", "::", ("item_id", "title", "genres"), "'::'-separated")
+    item_table = pd.DataFrame(
+        {
+            "item_id": id_column(movies["item_id"], "item_id", folder / "movies.dat", 1),
+            "title": movies["title"],
+            "genres": movies["genres"],
+            "year": _years(movies["title"]),
+        }
+    )
+    users_path = folder / "users.dat"
+    users = _read_headerless(users_path, "::", ("user_id", "gender", "age", "occupation", "zip"), "'::'-separated")
+    occupation = numeric_column(users["occupation"], "occupation", users_path, 1).astype(np.int64)
+    user_table = pd.DataFrame(
+        {
+            "user_id": id_column(users["user_id"], "user_id", users_path, 1),
+            "age": numeric_column(users["age"], "age", users_path, 1).astype(np.int64),  # bucket: 1, 18, 25, ...
+            "gender": users["gender"],
+            "occupation": np.array(_OCCUPATIONS_1M, dtype=object)[np.clip(occupation, 0, len(_OCCUPATIONS_1M) - 1)],
+        }
+    )
+    return _graph(ratings, ratings_path, item_table, user_table, name)
+
+
+def _parse_latest_small(folder: Path, name: str) -> InteractionGraph:
+    ratings_path = folder / "ratings.csv"
+    hint = "--data-dir must point at the unpacked ml-latest-small folder"
+    ratings = read_csv_table(ratings_path, "ratings file", hint).rename(columns={"userid": "user", "movieid": "item"})
+    require_columns(ratings, _RATING_COLUMNS, ratings_path, "userId,movieId,rating,timestamp")
+    movies_path = folder / "movies.csv"
+    movies = read_csv_table(movies_path, "movies file", hint)
+    require_columns(movies, ("movieid", "title", "genres"), movies_path, "movieId,title,genres")
+    item_table = pd.DataFrame(
+        {
+            "item_id": id_column(movies["movieid"], "movieId", movies_path, 2),
+            "title": movies["title"].str.strip(),
+            "genres": movies["genres"].replace("(no genres listed)", ""),
+            "year": _years(movies["title"]),
+        }
+    )
+    return _graph(ratings, ratings_path, item_table, None, name, first_line=2)
+
+
+def _read_headerless(path: Path, sep: str, names: tuple[str, ...], style: str) -> pd.DataFrame:
+    """Read a headerless MovieLens file as strings; a header line or too few fields raises with the fix."""
+    require_file(path, "MovieLens file", f"re-extract {path.name} from the release zip")
+    text = path.read_bytes().decode("latin-1")
+    if sep == "::":
+        text = text.replace("::", "\t")  # the C parser needs a one-character separator
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep="\t" if sep == "::" else sep,
+            header=None,
+            dtype=str,
+            quoting=3,
+            keep_default_na=False,
+        )
+    except pd.errors.EmptyDataError as error:
+        raise DatasetError(f"{path}: MovieLens file is empty; re-extract {path.name} from the release zip") from error
+    except pd.errors.ParserError as error:
+        raise DatasetError(f"{path}: cannot parse ({error}); the file must be {style} with no header") from error
+    if frame.shape[1] < len(names):
+        raise DatasetError(
+            f"{path}: missing column {names[frame.shape[1]]!r}: expected {len(names)} {style} fields "
+            f"{', '.join(names)} per line (found {frame.shape[1]}); re-extract {path.name} from the release zip"
+        )
+    first = str(frame.iat[0, 0]).strip()
+    if not first.lstrip("+-").isdigit():
+        raise DatasetError(
+            f"{path}: row 1 looks like a header line ({first!r} is not an id); MovieLens {path.name} has no "
+            "header, delete that line"
+        )
+    frame.columns = list(names) + [f"field_{k}" for k in range(len(names), frame.shape[1])]
+    return frame
+
+
+def _years(titles: pd.Series, fallback: pd.Series | None = None) -> pd.Series:
+    """Release year from a trailing "(1995)" in the title, else from ``fallback``; missing stays <NA>."""
+    year = titles.str.extract(_YEAR, expand=False)
+    if fallback is not None:
+        year = year.fillna(fallback)
+    return pd.to_numeric(year, errors="coerce").astype("Int64")
+
+
+def _graph(
+    ratings: pd.DataFrame,
+    path: Path,
+    items: pd.DataFrame,
+    users: pd.DataFrame | None,
+    name: str,
+    first_line: int = 1,
+) -> InteractionGraph:
+    if ratings.empty:
+        raise DatasetError(f"{path}: has no rating rows; re-extract {path.name} from the release zip")
+    interactions = pd.DataFrame(
+        {
+            "user": id_column(ratings["user"], "user", path, first_line),
+            "item": id_column(ratings["item"], "item", path, first_line),
+            "rating": numeric_column(ratings["rating"], "rating", path, first_line).astype(np.float32),
+            "timestamp": numeric_column(ratings["timestamp"], "timestamp", path, first_line).astype(np.int64),
+        }
+    )
+    report = LoadReport(source=str(path), rows_read=len(interactions))
+    return InteractionGraph.from_frame(interactions, users=users, items=items, name=name, report=report)
+
+
+MOVIELENS: dict[str, MovieLensRelease] = {
+    "movielens-100k": MovieLensRelease(
+        "MovieLens 100K: 943 users, 1,682 movies, 100,000 ratings (1-5) with age, gender, occupation",
+        "ml-100k",
+        "0e33842e24a9c977be4e0107933c0723",
+        ("u.data", "u.item", "u.user"),
+        _parse_100k,
+    ),
+    "movielens-1m": MovieLensRelease(
+        "MovieLens 1M: 6,040 users, 3,706 movies, 1,000,209 ratings (1-5) with age, gender, occupation",
+        "ml-1m",
+        "c4d9eecfca2ab87c1945afe126590906",
+        ("ratings.dat", "movies.dat", "users.dat"),
+        _parse_1m,
+    ),
+    "movielens-latest-small": MovieLensRelease(
+        "MovieLens latest-small: ~600 users, ~9k movies, ~100k ratings (0.5-5), no demographics",
+        "ml-latest-small",
+        None,
+        ("ratings.csv", "movies.csv"),
+        _parse_latest_small,
+    ),
+}

@@ -1,0 +1,82 @@
+"""Datasets addressed by name: ``synthetic``, the MovieLens releases, and ``csv:PATH``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from engine.datasets.csv_loader import load_csv
+from engine.datasets.movielens import MOVIELENS, load_movielens
+from engine.datasets.validation import DatasetError
+from engine.graph import InteractionGraph
+
+SAMPLE_DATA = Path(__file__).resolve().parents[2] / "sample_data"
+SYNTHETIC_INTERACTIONS = SAMPLE_DATA / "synthetic" / "interactions.csv"
+CSV_PREFIX = "csv:"
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """A dataset the registry can load by name."""
+
+    name: str
+    description: str
+
+
+_SYNTHETIC = DatasetInfo(
+    "synthetic",
+    "bundled offline sample: ~1k users x 1k items x 50k ratings with planted taste groups (sample_data/synthetic)",
+)
+
+
+def list_datasets() -> list[DatasetInfo]:
+    """Every named dataset, the bundled synthetic sample first (``csv:PATH`` is accepted too)."""
+    return [_SYNTHETIC] + [DatasetInfo(name, release.description) for name, release in MOVIELENS.items()]
+
+
+def load_dataset(name: str, data_dir: str | Path | None = None) -> InteractionGraph:
+    """Load a dataset by name.
+
+    Loaded graphs are cached in memory per (name, folder, file modification time); treat them as read-only.
+
+    Args:
+        name (str): ``synthetic``, ``movielens-100k``, ``movielens-1m``, ``movielens-latest-small`` or
+            ``csv:PATH``.
+        data_dir (str | Path, optional): Folder holding the MovieLens files; without it the per-user cache is
+            used and, when empty, the files are downloaded. Ignored by ``synthetic`` and ``csv:``. (default: ``None``)
+
+    Raises:
+        DatasetError: Unknown name (the message lists the known ones), missing or malformed files.
+    """
+    name = str(name).strip()
+    if name == _SYNTHETIC.name:
+        return _load_csv_cached(str(SYNTHETIC_INTERACTIONS), _stamp(SYNTHETIC_INTERACTIONS), "synthetic")
+    if name.startswith(CSV_PREFIX):
+        path = Path(name[len(CSV_PREFIX) :]).expanduser()
+        if not name[len(CSV_PREFIX) :]:
+            raise DatasetError("csv: needs a path, e.g. csv:data/interactions.csv")
+        return _load_csv_cached(str(path.resolve()), _stamp(path), name)
+    if name in MOVIELENS:
+        folder = None if data_dir is None else str(Path(data_dir).expanduser().resolve())
+        return _load_movielens_cached(name, folder, _stamp(Path(folder)) if folder else 0)
+    known = ", ".join(info.name for info in list_datasets())
+    raise DatasetError(f"unknown dataset {name!r}; known datasets: {known}, or csv:PATH for your own CSV file")
+
+
+def _stamp(path: Path) -> int:
+    """Modification time that keys the cache, so an edited file is read again (0 when absent)."""
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
+
+
+@lru_cache(maxsize=8)
+def _load_csv_cached(path: str, stamp: int, name: str) -> InteractionGraph:
+    return load_csv(path, name=name)
+
+
+@lru_cache(maxsize=4)
+def _load_movielens_cached(name: str, data_dir: str | None, stamp: int) -> InteractionGraph:
+    return load_movielens(name, data_dir)
