@@ -71,6 +71,8 @@ _TIME_START = 1_420_070_400  # 2015-01-01 UTC
 _TIME_END = 1_735_603_200  # 2024-12-31 UTC
 _MIN_INTERACTIONS_PER_USER = 5
 _MAX_ACTIVITY_FRACTION = 0.3  # no user interacts with more than this share of the catalogue
+_DRAW_ROUNDS = 6  # rounds of affinity draws before uniform top-up
+_UNIFORM_ROUNDS = 20
 
 
 @dataclass
@@ -143,8 +145,7 @@ def generate_synthetic_data(
     Args:
         num_users (int): Number of users; every one gets at least five interactions.
         num_items (int): Number of items (catalogue size).
-        num_interactions (int): Target number of unique (user, item) interactions; the result can fall a
-            fraction of a percent short when heavy users exhaust their tastes.
+        num_interactions (int): Number of unique (user, item) interactions.
         seed (int): Random seed; equal arguments give identical data. (default: ``0``)
         num_taste_groups (int): Number of taste groups, at most 12. (default: ``8``)
         taste_strength (float): Probability that an interaction follows the user's tastes rather than
@@ -273,14 +274,12 @@ def _activity(rng: np.random.Generator, num_users: int, num_items: int, total: i
     raw = rng.pareto(shape, num_users) + 1.0
     extra = total - num_users * _MIN_INTERACTIONS_PER_USER
     counts = np.full(num_users, _MIN_INTERACTIONS_PER_USER, dtype=np.int64)
-    for _ in range(20):  # water-filling: redistribute what the cap cuts off
-        room = cap - counts
-        share = np.where(room > 0, raw, 0.0)
-        if extra <= 0 or share.sum() == 0:
-            break
-        add = np.minimum(np.floor(share / share.sum() * extra).astype(np.int64), room)
-        if add.sum() == 0:
-            add[np.argmax(np.where(room > 0, raw, -1.0))] = 1
+    while extra > 0 and (counts < cap).any():  # water-filling: redistribute what the cap cuts off
+        share = np.where(counts < cap, raw, 0.0)
+        share = share / share.sum() * extra
+        add = np.minimum(np.floor(share).astype(np.int64), cap - counts)
+        if add.sum() == 0:  # less than one each is left: one more for the heaviest open users
+            add[np.argsort(-share, kind="stable")[:extra]] = 1
         counts += add
         extra -= int(add.sum())
     return counts
@@ -289,17 +288,21 @@ def _activity(rng: np.random.Generator, num_users: int, num_items: int, total: i
 def _unique_draws(
     rng: np.random.Generator, activity: np.ndarray, num_items: int, draw
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Draw items per user until each user has ``activity[u]`` distinct items (or rounds run out)."""
+    """Draw items per user until each user has ``activity[u]`` distinct items.
+
+    Popularity-weighted draws repeat more and more as a heavy user's tastes fill up, so the last rounds
+    complete the few remaining slots with uniformly drawn items (long-tail exploration).
+    """
     num_users = len(activity)
     keys = np.empty(0, dtype=np.int64)
-    for attempt in range(8):
+    for attempt in range(_DRAW_ROUNDS + _UNIFORM_ROUNDS):
         have = np.bincount(keys // num_items, minlength=num_users)
         deficit = np.maximum(activity - have, 0)
-        if deficit.sum() <= activity.sum() // 1000:  # heavy users exhausting their tastes may stay a little short
+        if deficit.sum() == 0:
             break
-        oversample = np.ceil(deficit * (1.1 + 0.3 * attempt)).astype(np.int64)
-        users = np.repeat(np.arange(num_users), oversample)
-        keys = np.sort(np.concatenate([keys, users * num_items + draw(users)]))
+        users = np.repeat(np.arange(num_users), np.ceil(deficit * 1.2).astype(np.int64))
+        items = draw(users) if attempt < _DRAW_ROUNDS else rng.integers(0, num_items, len(users))
+        keys = np.sort(np.concatenate([keys, users * num_items + items]))
         keys = keys[np.concatenate([[True], keys[1:] != keys[:-1]])]  # sort-based unique; numpy's hash is slower
     # Keep a random subset of ``activity[u]`` draws per user: rank each user's keys by a random priority.
     user = keys // num_items
