@@ -39,6 +39,7 @@ def _item_table(graph: InteractionGraph) -> tuple[np.ndarray, list[str]]:
     names = ["bias"]
     if "genres" in items.columns:
         genres = items["genres"].fillna("").astype(str).str.get_dummies(sep="|")  # (I, G)
+        genres = genres.drop(columns=[column for column in genres.columns if not column.strip()])
         blocks.append(genres.to_numpy(dtype=np.float32))
         names += [f"genre:{genre}" for genre in genres.columns]
     if "year" in items.columns:

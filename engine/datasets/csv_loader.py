@@ -85,7 +85,7 @@ def _timestamps(values: pd.Series, path: Path) -> np.ndarray:
             f"{path}: row {row + 2}, column 'timestamp': {values.iat[row]!r} is neither unix seconds nor an "
             "ISO date/time; fix that cell or drop the timestamp column"
         )
-    return (parsed.astype("int64") // 1_000_000_000).to_numpy()
+    return ((parsed - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)).to_numpy(dtype=np.int64)
 
 
 def _metadata(path: Path, id_name: str, interaction_ids: pd.Series) -> pd.DataFrame | None:
