@@ -37,7 +37,7 @@ from engine.sampling import (  # noqa: E402
 
 
 def power_law_graph(num_edges: int, num_users: int, num_items: int, exponent: float, seed: int) -> InteractionGraph:
-    """Interactions whose user activity and item popularity both follow Zipf laws; duplicates dropped."""
+    """``num_edges`` distinct interactions whose user activity and item popularity both follow Zipf laws."""
     rng = np.random.default_rng(seed)
 
     def zipf_draws(count: int, size: int) -> np.ndarray:
@@ -46,7 +46,11 @@ def power_law_graph(num_edges: int, num_users: int, num_items: int, exponent: fl
         ranks = np.minimum(np.searchsorted(cumulative, rng.random(size=count)), size - 1)
         return rng.permutation(size)[ranks]  # popular ids scattered over the id space, as in real data
 
-    pairs = np.unique(zipf_draws(num_edges, num_users) * num_items + zipf_draws(num_edges, num_items))
+    pairs = np.empty(0, dtype=np.int64)
+    while pairs.size < num_edges:  # popular pairs repeat: draw until enough distinct ones, then keep num_edges
+        draws = int(1.3 * (num_edges - pairs.size)) + 1
+        pairs = np.union1d(pairs, zipf_draws(draws, num_users) * num_items + zipf_draws(draws, num_items))
+    pairs = np.sort(rng.choice(pairs, num_edges, replace=False))
     return InteractionGraph(pairs // num_items, pairs % num_items, num_users, num_items, name="power-law")
 
 

@@ -24,6 +24,8 @@ from engine.sampling.rng import below, next_u64, stream, unit
 MAX_TOTAL_STEPS = 2_000_000_000
 MAX_STEPS_PER_SEED = 10_000_000
 MAX_TRACE_ENTRIES = 50_000_000
+# Walks of one seed advanced together, enough independent reads in flight to hide memory latency.
+_LANES = 16
 
 
 @dataclass(frozen=True)
@@ -134,45 +136,6 @@ class RandomWalkSampler:
         )
 
 
-def random_walks(graph: InteractionGraph, starts: np.ndarray, walk_length: int, seed: int = 0) -> np.ndarray:
-    """Uniform random walks without restart, one per start, like ``torch_cluster.random_walk``.
-
-    Args:
-        graph (InteractionGraph): The graph to walk.
-        starts (np.ndarray): Global ids where walks start, ``(W,)``.
-        walk_length (int): Single-hop steps per walk.
-        seed (int): Random seed; walk ``w`` uses the stream keyed by ``(seed, w)``. (default: ``0``)
-
-    Returns:
-        np.ndarray: ``(W, walk_length + 1)`` global ids; a walk that reaches a node without neighbours stays there.
-    """
-    starts = global_ids(starts, graph.num_nodes, "random_walks", "starts")
-    walk_length = positive_int(walk_length, "walk_length", "random_walks")
-    if starts.size * (walk_length + 1) > MAX_TRACE_ENTRIES:
-        raise ValueError(
-            f"{starts.size} walks of length {walk_length} exceed the cap of {MAX_TRACE_ENTRIES} entries "
-            "for 'random_walks'; walk in batches"
-        )
-    indptr, indices = compact_csr(graph, "random_walks")
-    return _uniform_walks(indptr, indices, starts, walk_length, seed)
-
-
-@njit(cache=True, nogil=True, parallel=True)
-def _uniform_walks(indptr, indices, starts, walk_length, seed):  # pragma: no cover - numba
-    walks = np.empty((starts.size, walk_length + 1), dtype=np.int64)
-    for w in prange(starts.size):
-        state = stream(seed, w)
-        node = starts[w]
-        walks[w, 0] = node
-        for step in range(1, walk_length + 1):
-            start, degree = indptr[node], indptr[node + 1] - indptr[node]
-            if degree > 0:
-                state, bits = next_u64(state)
-                node = indices[start + below(bits, degree)]
-            walks[w, step] = node
-    return walks
-
-
 @njit(cache=True, nogil=True, parallel=True)
 def _walk_and_rank(
     indptr, indices, seeds, num_walks, walk_length, restart_prob, top_t, seed, traces, keep_traces, num_chunks
@@ -181,6 +144,8 @@ def _walk_and_rank(
 
     Seeds are split into ``num_chunks`` contiguous chunks; each chunk owns a dense count array over
     all nodes and resets only the entries it touched, so a seed costs its steps, not the graph size.
+    A seed's walks advance ``_LANES`` at a time in lockstep: their memory reads are independent, so
+    the CPU overlaps the cache misses that a one-walk-at-a-time loop would wait on in turn.
     """
     num_seeds, num_nodes = seeds.size, indptr.size - 1
     neighbours = np.full((num_seeds, top_t), -1, dtype=np.int64)
@@ -188,34 +153,51 @@ def _walk_and_rank(
     for chunk in prange(num_chunks):
         counts = np.zeros(num_nodes, dtype=np.int64)
         touched = np.empty(num_walks * walk_length, dtype=np.int64)
+        lane_node = np.empty(_LANES, dtype=np.int64)
+        lane_walk = np.empty(_LANES, dtype=np.int64)
+        lane_steps = np.empty(_LANES, dtype=np.int64)
         for b in range(chunk * num_seeds // num_chunks, (chunk + 1) * num_seeds // num_chunks):
             origin = seeds[b]
             state = stream(seed, origin)
             num_touched = 0
-            for w in range(num_walks):
-                node = origin
-                if keep_traces:
-                    traces[b, w, 0] = origin
-                for step in range(walk_length):
-                    degree = indptr[node + 1] - indptr[node]
-                    if degree == 0:
-                        break
+            if keep_traces:
+                traces[b, :, 0] = origin
+            active = 0 if indptr[origin + 1] == indptr[origin] else min(_LANES, num_walks)
+            for lane in range(active):
+                lane_node[lane], lane_walk[lane], lane_steps[lane] = origin, lane, 0
+            next_walk = active
+            while active > 0:
+                lane = 0
+                while lane < active:
+                    node = lane_node[lane]
                     state, bits = next_u64(state)
-                    middle = indices[indptr[node] + below(bits, degree)]
+                    middle = indices[indptr[node] + below(bits, indptr[node + 1] - indptr[node])]
                     state, bits = next_u64(state)
                     node = indices[indptr[middle] + below(bits, indptr[middle + 1] - indptr[middle])]
+                    step = lane_steps[lane]
                     if keep_traces:
-                        traces[b, w, 2 * step + 1] = middle
-                        traces[b, w, 2 * step + 2] = node
+                        traces[b, lane_walk[lane], 2 * step + 1] = middle
+                        traces[b, lane_walk[lane], 2 * step + 2] = node
                     if node != origin:
                         if counts[node] == 0:
                             touched[num_touched] = node
                             num_touched += 1
                         counts[node] += 1
-                    if restart_prob > 0.0:
+                    lane_node[lane], lane_steps[lane] = node, step + 1
+                    ended = step + 1 == walk_length
+                    if not ended and restart_prob > 0.0:
                         state, bits = next_u64(state)
-                        if unit(bits) < restart_prob:
-                            break
+                        ended = unit(bits) < restart_prob
+                    if not ended:
+                        lane += 1
+                    elif next_walk < num_walks:
+                        lane_node[lane], lane_walk[lane], lane_steps[lane] = origin, next_walk, 0
+                        next_walk += 1
+                        lane += 1
+                    else:  # retire the lane: the last active lane takes its slot
+                        active -= 1
+                        lane_node[lane], lane_walk[lane] = lane_node[active], lane_walk[active]
+                        lane_steps[lane] = lane_steps[active]
             visited = touched[:num_touched]
             # Sort key: more visits first, then lower id; counts <= num_walks * walk_length fit the product.
             keys = (num_walks * walk_length - counts[visited]) * num_nodes + visited
