@@ -150,3 +150,14 @@ def test_pagerank_refuses_out_of_range_queries_and_huge_dense_output(monkeypatch
     monkeypatch.setattr("engine.sampling.pagerank.MAX_DENSE_ENTRIES", 10)
     with pytest.raises(ValueError, match="above the cap of 10"):
         personalized_pagerank(graph, np.array([0]))
+
+
+def test_hard_negative_bands_are_cached_without_changing_results(monkeypatch):
+    graph = random_graph(seed=7)
+    queries = np.array([3, 8, graph.num_users + 5, 3])
+    first = hard_negatives(graph, queries, 12, seed=1)
+    assert np.array_equal(hard_negatives(graph, queries, 12, seed=1), first)
+    assert not np.array_equal(hard_negatives(graph, queries, 12, seed=2), first)
+    negatives_module._BANDS.clear()
+    monkeypatch.setattr(negatives_module, "MAX_CACHED_BAND_ENTRIES", 5)  # every call overflows and refills
+    assert np.array_equal(hard_negatives(graph, queries, 12, seed=1), first)

@@ -9,6 +9,8 @@ a rank band given as fractions of the catalogue.
 
 from __future__ import annotations
 
+import weakref
+
 import numba
 import numpy as np
 from numba import njit, prange
@@ -20,6 +22,10 @@ from engine.sampling.rng import below, next_u64, stream
 
 # Output entries (rows x negatives) one call may return; checked before allocating.
 MAX_NEGATIVES = 50_000_000
+# Band items kept per graph across calls; past this the graph's cache is emptied and refilled.
+MAX_CACHED_BAND_ENTRIES = 20_000_000
+# graph -> (restart_prob, tolerance, first rank, last rank) -> query -> its band of item ids.
+_BANDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _check_request(graph: InteractionGraph, num_queries: int, num_negatives: int, owner: str) -> int:
@@ -100,9 +106,12 @@ def hard_negatives(
 ) -> np.ndarray:
     """Items drawn uniformly from a rank band of each query's personalised PageRank.
 
-    Items are ranked by score (ties by lower id, items without score last in random order), leaving out
-    the query user's positives or the query item itself. Ranks ``floor(lo * I)`` to ``ceil(hi * I)``
-    (at least one rank, clipped to the rankable items) form the band.
+    Items are ranked by score, leaving out the query user's positives or the query item itself; ties
+    go to the lower id, and items without score follow in a random order fixed per query. Ranks
+    ``floor(lo * I)`` to ``ceil(hi * I)`` (at least one, clipped to the rankable items) form the band.
+    A query's band depends only on the graph and the ranking settings, so it is computed once (forward
+    push, milliseconds per query on MovieLens) and kept for the graph's lifetime: training epochs after
+    the first draw hard negatives at the cost of uniform ones.
 
     Args:
         graph (InteractionGraph): The graph to rank on and whose edges count as positives.
@@ -111,9 +120,11 @@ def hard_negatives(
         num_negatives (int): Negatives per query.
         band (tuple[float, float]): ``(lo, hi)`` with ``0 <= lo < hi <= 1``, as fractions of the
             catalogue size. (default: ``(0.01, 0.05)``)
-        seed (int): Random seed; row ``b`` uses the stream keyed by ``(seed, b)``. (default: ``0``)
+        seed (int): Random seed for the draws from the bands. (default: ``0``)
         restart_prob (float): PageRank restart probability per step. (default: ``0.3``)
-        tolerance (float): Forward-push tolerance, see :func:`personalized_pagerank`. (default: ``1e-6``)
+        tolerance (float): Forward-push tolerance, see :func:`personalized_pagerank`; above about
+            ``1e-6`` on MovieLens the push stops before reaching the items three hops from a user, and
+            the band degenerates to random items. (default: ``1e-6``)
 
     Returns:
         np.ndarray: ``(B, num_negatives)`` int64 internal item ids.
@@ -133,12 +144,26 @@ def hard_negatives(
         raise ValueError(f"'{owner}' needs at least two items to rank (got {graph.num_items})")
     first = int(np.floor(lo * graph.num_items))
     last = max(first + 1, int(np.ceil(hi * graph.num_items)))
-    csr = graph.csr
-    chunks = max(1, min(queries.size, numba.get_num_threads()))
-    return _hard(
-        csr.indptr, csr.indices, graph.num_users, queries, num_negatives, first, last, seed,
-        float(restart_prob), float(tolerance), chunks,
-    )  # fmt: skip
+    bands = _cached_bands(graph, queries, (float(restart_prob), float(tolerance), first, last))
+    sizes = np.array([len(b) for b in bands])  # (B,)
+    picks = (np.random.default_rng(seed).random((queries.size, num_negatives)) * sizes[:, None]).astype(np.int64)
+    return np.array([b[p] for b, p in zip(bands, picks, strict=True)], dtype=np.int64).reshape(picks.shape)
+
+
+def _cached_bands(graph: InteractionGraph, queries: np.ndarray, key: tuple) -> list[np.ndarray]:
+    """The band of every query, computing the ones not cached for ``(graph, key)`` in one parallel pass."""
+    table = _BANDS.setdefault(graph, {}).setdefault(key, {})
+    missing = np.array([q for q in np.unique(queries).tolist() if q not in table], dtype=np.int64)
+    if missing.size:
+        alpha, tolerance, first, last = key
+        if (len(table) + missing.size) * (last - first) > MAX_CACHED_BAND_ENTRIES:
+            table.clear()
+        csr = graph.csr
+        chunks = max(1, min(missing.size, numba.get_num_threads()))
+        rows, sizes = _bands(csr.indptr, csr.indices, graph.num_users, missing, first, last, alpha, tolerance, chunks)
+        for query, row, size in zip(missing.tolist(), rows, sizes, strict=True):
+            table[query] = row[:size].copy()
+    return [table[q] for q in queries.tolist()]
 
 
 @njit(cache=True, nogil=True)
@@ -157,14 +182,15 @@ def _is_excluded(indptr, indices, num_users, query, node):  # pragma: no cover -
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _hard(
-    indptr, indices, num_users, queries, num_negatives, first, last, seed, alpha, tolerance, num_chunks
-):  # pragma: no cover - numba
+def _bands(indptr, indices, num_users, queries, first, last, alpha, tolerance, num_chunks):  # pragma: no cover
+    """Internal item ids at ranks ``first..last - 1`` of each query, ``(M, last - first)``, and each band's size."""
     num_nodes = indptr.size - 1
     num_items = num_nodes - num_users
-    out = np.empty((queries.size, num_negatives), dtype=np.int64)
+    bands = np.full((queries.size, last - first), -1, dtype=np.int64)
+    sizes = np.zeros(queries.size, dtype=np.int64)
     for chunk in prange(num_chunks):
         p, r, queue, in_queue, touched = push_buffers(num_nodes)
+        taken = np.zeros(num_nodes, dtype=np.bool_)
         for b in range(chunk * queries.size // num_chunks, (chunk + 1) * queries.size // num_chunks):
             query = queries[b]
             reached = forward_push(indptr, indices, query, alpha, tolerance, p, r, queue, in_queue, touched)
@@ -175,24 +201,26 @@ def _hard(
             scored = scored[keep]
             ranked = scored[np.argsort(-p[scored], kind="mergesort")]  # stable: ties by lower id
             excluded = (indptr[query + 1] - indptr[query]) if query < num_users else 1
-            rankable = num_items - excluded
-            band_end = min(last, rankable)
+            band_end = min(last, num_items - excluded)
             band_start = min(first, band_end - 1)
-            state = stream(seed, b)
-            for n in range(num_negatives):
-                state, bits = next_u64(state)
-                rank = band_start + below(bits, band_end - band_start)
+            sizes[b] = band_end - band_start
+            state = stream(query, num_nodes)  # tie order of unscored items: fixed per query
+            for k in range(band_end - band_start):
+                rank = band_start + k
                 if rank < ranked.size:
-                    out[b, n] = ranked[rank] - num_users
+                    bands[b, k] = ranked[rank]
                     continue
-                # Every unscored item ties at rank >= ranked.size: any of them, uniformly.
-                while True:
+                while True:  # the next unscored item in a random order
                     state, bits = next_u64(state)
                     node = num_users + below(bits, num_items)
-                    if p[node] == 0.0 and not _is_excluded(indptr, indices, num_users, query, node):
-                        out[b, n] = node - num_users
+                    if p[node] == 0.0 and not taken[node] and not _is_excluded(indptr, indices, num_users, query, node):
+                        taken[node] = True
+                        bands[b, k] = node
                         break
+            for k in range(band_end - band_start):
+                taken[bands[b, k]] = False
+                bands[b, k] -= num_users
             for node in reached:
                 p[node] = 0.0
                 r[node] = 0.0
-    return out
+    return bands, sizes
