@@ -1,0 +1,194 @@
+"""AppTest of the Neighborhood, Embeddings and Recommend pages over runs really trained with the CLI."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dashboard import state
+from dashboard.graph_view import fanout_view, random_walk_view
+from engine.analysis import ProjectionStore, external_fetches
+from engine.datasets import load_dataset
+from engine.sampling import FanoutSampler, RandomWalkSampler
+
+ROOT = Path(__file__).resolve().parents[2]
+NEIGHBOURHOOD, EMBEDDINGS, RECOMMEND = "pages/neighborhood.py", "pages/embeddings.py", "pages/recommend.py"
+
+
+def train(runs_dir: Path, run_id: str, model: str, epochs: int) -> None:
+    command = [
+        sys.executable, "-m", "engine", "train", "--dataset", "synthetic", "--model", model, "--epochs", str(epochs),
+        "--dim", "16", "--runs-dir", str(runs_dir), "--run-id", run_id, "--quiet",
+    ]  # fmt: skip
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, f"training {run_id} failed:\n{result.stdout}\n{result.stderr}"
+
+
+@pytest.fixture(scope="module")
+def explore_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """LightGCN trained 2 epochs (two snapshots) and MF trained 1 epoch, on the sample data."""
+    runs_dir = tmp_path_factory.mktemp("explore-runs")
+    train(runs_dir, "lightgcn-2", "lightgcn", 2)
+    train(runs_dir, "mf-1", "mf", 1)
+    return runs_dir
+
+
+@pytest.fixture(scope="module")
+def graph():
+    return load_dataset("synthetic")
+
+
+def srcdoc_nodes(at, index: int = 0) -> int:
+    html = at.get("iframe")[index].proto.srcdoc
+    assert external_fetches(html) == []
+    return int(re.search(r'data-nodes="(\d+)"', html).group(1))
+
+
+def hub(graph) -> int:
+    return graph.num_users + int(np.argmax(graph.item_degree()))
+
+
+# ---------------------------------------------------------------- Neighborhood
+def test_fanout_neighbourhood_draws_the_sampled_nodes(app_at, explore_runs, graph):
+    at = app_at(NEIGHBOURHOOD, runs_dir=explore_runs)
+    assert not at.exception, at.exception
+    expected = fanout_view(graph, FanoutSampler(graph, [10, 5]).sample(np.array([hub(graph)]), seed=0))
+    assert srcdoc_nodes(at) == expected.num_nodes
+    assert len(at.get("plotly_chart")) == 2  # per-hop counts and resampling frequency
+    assert any("sampled and drawn in" in caption.value for caption in at.caption)
+
+
+def test_switching_to_random_walks_and_resampling(app_at, explore_runs, graph):
+    at = app_at(NEIGHBOURHOOD, runs_dir=explore_runs)
+    at.radio(key="neighbourhood_mode").set_value("Random walk (PinSage)").run()
+    assert not at.exception, at.exception
+    walks = RandomWalkSampler(graph).sample(np.array([hub(graph)]), seed=0, return_traces=True)
+    assert srcdoc_nodes(at) == random_walk_view(graph, walks).num_nodes
+    assert len(at.get("plotly_chart")) == 3  # top-T importance, frequency, stability
+    before = at.get("iframe")[0].proto.srcdoc
+    at.button(key="neighbourhood_resample").click().run()
+    assert at.session_state[state.NEIGHBOURHOOD_SEED] == 1
+    assert at.get("iframe")[0].proto.srcdoc != before
+
+
+def test_side_by_side_shows_both_samplers(app_at, explore_runs):
+    at = app_at(NEIGHBOURHOOD, runs_dir=explore_runs)
+    at.radio(key="neighbourhood_mode").set_value("Side by side").run()
+    assert not at.exception, at.exception
+    assert len(at.get("iframe")) == 2
+
+
+@pytest.mark.parametrize(
+    ("node", "message"),
+    [("item:no-such-item", "unknown item"), ("film:1", "must look like"), ("user:", "must look like")],
+)
+def test_unknown_node_is_a_message(app_at, explore_runs, node, message):
+    at = app_at(NEIGHBOURHOOD, runs_dir=explore_runs)
+    at.radio(key=f"{state.NEIGHBOURHOOD_NODE}_mode").set_value("node id").run()
+    at.text_input(key=f"{state.NEIGHBOURHOOD_NODE}_id").set_value(node).run()
+    assert not at.exception
+    assert any(message in error.value for error in at.error)
+    assert len(at.get("iframe")) == 0
+
+
+@pytest.mark.parametrize("fanouts", ["10, x", "0", "1,2,3,4,5", ""])
+def test_bad_fanouts_are_a_message(app_at, explore_runs, fanouts):
+    at = app_at(NEIGHBOURHOOD, runs_dir=explore_runs)
+    at.text_input(key="neighbourhood_fanouts").set_value(fanouts).run()
+    assert not at.exception
+    assert any("fanout" in error.value for error in at.error)
+
+
+def test_hub_with_ten_thousand_neighbours_is_capped_honestly(app_at, explore_runs, tmp_path):
+    path = tmp_path / "hub.csv"
+    path.write_text("user,item\n" + "".join(f"u{u},hub\n" for u in range(10_500)) + "u1,other\nu2,other\n")
+    at = app_at(NEIGHBOURHOOD, runs_dir=explore_runs, **{state.DATASET_PICK: "CSV file…", state.CSV_PATH: str(path)})
+    assert not at.exception, at.exception
+    html = at.get("iframe")[0].proto.srcdoc
+    hidden = int(re.search(r'data-hidden-edges="(\d+)"', html).group(1))
+    ghosts = int(re.search(r'data-ghost-edges="(\d+)"', html).group(1))
+    assert srcdoc_nodes(at) < 400
+    assert hidden + ghosts == 10_500 - 10  # every unsampled edge of the hub is drawn or counted
+    assert "more existing-but-unsampled edges are hidden" in html
+
+
+# ---------------------------------------------------------------- Embeddings
+def test_pca_map_appears_at_once_and_umap_replaces_it(app_at, explore_runs, graph):
+    at = app_at(EMBEDDINGS, runs_dir=explore_runs, **{state.EMBEDDINGS_RUN: "lightgcn-2"})
+    assert not at.exception, at.exception
+    figure = at.get("plotly_chart")[0].proto.spec
+    assert "scattergl" in figure and "PCA" in figure
+    assert any("background" in info.value for info in at.info)
+    store = ProjectionStore(explore_runs / "lightgcn-2")
+    deadline = time.monotonic() + 300
+    while store.state(2, "umap") == "pending" and time.monotonic() < deadline:
+        time.sleep(1)
+    assert store.state(2, "umap") == "ready", store.error(2, "umap")
+    at.run()
+    assert "UMAP" in at.get("plotly_chart")[0].proto.spec
+    assert len(store.load(2, "umap").coords) == graph.num_nodes
+
+
+def test_selecting_a_user_shows_neighbours_and_recommendations(app_at, explore_runs):
+    at = app_at(EMBEDDINGS, runs_dir=explore_runs, **{state.EMBEDDINGS_RUN: "lightgcn-2", "embeddings_method": "PCA"})
+    at.text_input(key="embeddings_typed").set_value("user:1").run()
+    assert not at.exception, at.exception
+    assert len(at.dataframe[0].value) == 10
+    assert len(at.dataframe[1].value) == 10
+    at.text_input(key="embeddings_typed").set_value("item:nope").run()
+    assert any("unknown item" in error.value for error in at.error)
+
+
+@pytest.mark.parametrize("colour", ["genre", "degree bucket", "cluster"])
+def test_colourings_and_comparison(app_at, explore_runs, colour):
+    at = app_at(
+        EMBEDDINGS,
+        runs_dir=explore_runs,
+        **{state.EMBEDDINGS_RUN: "lightgcn-2", "embeddings_method": "PCA", "embeddings_colour": colour},
+    )
+    at.selectbox(key=state.EMBEDDINGS_COMPARE_RUN).set_value("mf-1").run()
+    assert not at.exception, at.exception
+    assert len(at.get("plotly_chart")) == 2
+
+
+def test_runs_without_embeddings_explain_themselves(app_at, tmp_path):
+    (tmp_path / "empty-run").mkdir()
+    (tmp_path / "empty-run" / "config.json").write_text('{"model": "mf", "dataset": "synthetic"}')
+    for page in (EMBEDDINGS, RECOMMEND):
+        at = app_at(page, runs_dir=tmp_path)
+        assert not at.exception
+        assert any("no run in the runs directory has embedding snapshots" in i.value.lower() for i in at.info)
+
+
+# ---------------------------------------------------------------- Recommend
+def test_recommendations_with_hits_and_evidence(app_at, explore_runs):
+    at = app_at(RECOMMEND, runs_dir=explore_runs, **{state.RECOMMEND_RUN: "lightgcn-2"})
+    assert not at.exception, at.exception
+    table = at.dataframe[1].value
+    assert len(table) == 10
+    assert {"hit", "score", "most similar history items (cosine)"} <= set(table.columns)
+    assert table["score"].is_monotonic_decreasing
+    assert len(at.dataframe[0].value) > 0
+    assert any("Pick at least one item" in info.value for info in at.info)
+
+
+def test_mf_explains_it_cannot_embed_new_users(app_at, explore_runs):
+    at = app_at(RECOMMEND, runs_dir=explore_runs, **{state.RECOMMEND_RUN: "mf-1"})
+    assert not at.exception, at.exception
+    assert any("cannot place a new user" in warning.value for warning in at.warning)
+
+
+def test_cold_start_user_is_placed_on_the_map(app_at, explore_runs):
+    at = app_at(RECOMMEND, runs_dir=explore_runs, **{state.RECOMMEND_RUN: "lightgcn-2"})
+    if any("cannot place a new user" in warning.value for warning in at.warning):
+        pytest.skip("LightGCN here is not inductive")
+    at.multiselect(key=state.RECOMMEND_COLD_ITEMS).set_value([0, 1, 2]).run()
+    assert not at.exception, at.exception
+    assert len(at.dataframe[-1].value) == 10
+    assert "cold-start user" in at.get("plotly_chart")[-1].proto.spec
