@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from engine.datasets import GENRES, SAMPLE_DATA, generate_synthetic, generate_synthetic_data, load_dataset
+from engine.graph import InteractionGraph
 
 
 @pytest.fixture(scope="module")
@@ -110,6 +111,19 @@ def test_generate_synthetic_returns_the_same_graph_as_its_tables():
     assert graph.node_name(0) == "user:1"
     assert {"title", "genres", "year"} <= set(graph.items.columns)
     assert {"age", "gender", "occupation", "taste_group"} <= set(graph.users.columns)
+
+
+@pytest.mark.parametrize("num_items", [120, 5_000])  # 5,000 items for 600 interactions leaves most unused
+def test_to_graph_equals_building_from_the_tables(num_items):
+    data = generate_synthetic_data(100, num_items, 600, seed=2)
+    direct = data.to_graph()
+    built = InteractionGraph.from_frame(data.interactions, users=data.users, items=data.items, name="synthetic")
+    assert direct.num_items == built.num_items and direct.num_users == built.num_users
+    for field in ("user", "item", "ratings", "timestamps"):
+        assert np.array_equal(getattr(direct, field), getattr(built, field))
+    pd.testing.assert_frame_equal(direct.items, built.items)
+    pd.testing.assert_frame_equal(direct.users, built.users)
+    assert direct.report.notes == built.report.notes
 
 
 def test_bundled_sample_is_what_the_documented_command_generates():

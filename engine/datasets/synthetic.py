@@ -71,8 +71,8 @@ _TIME_START = 1_420_070_400  # 2015-01-01 UTC
 _TIME_END = 1_735_603_200  # 2024-12-31 UTC
 _MIN_INTERACTIONS_PER_USER = 5
 _MAX_ACTIVITY_FRACTION = 0.3  # no user interacts with more than this share of the catalogue
-_DRAW_ROUNDS = 6  # rounds of affinity draws before uniform top-up
-_UNIFORM_ROUNDS = 20
+_DRAW_ROUNDS = 10  # rounds of affinity draws before the uniform top-up
+_UNIFORM_ROUNDS = 40
 
 
 @dataclass
@@ -100,9 +100,31 @@ class SyntheticData:
         return paths
 
     def to_graph(self, name: str = "synthetic") -> InteractionGraph:
+        """The graph ``InteractionGraph.from_frame`` builds from these tables, built directly for speed.
+
+        Ids are already dense and the pairs unique, so only items nobody interacted with need removing
+        (noted in the report, as ``from_frame`` does).
+        """
+        user = self.interactions["user"].to_numpy() - 1
+        item = self.interactions["item"].to_numpy() - 1
         report = LoadReport(source=name, rows_read=len(self.interactions))
-        return InteractionGraph.from_frame(
-            self.interactions, users=self.users, items=self.items, name=name, report=report
+        used = np.bincount(item, minlength=len(self.items)) > 0
+        items = self.items
+        if not used.all():
+            report.notes.append(f"{int((~used).sum())} items in the metadata have no interactions (left out)")
+            item = (np.cumsum(used) - 1)[item]
+            items = items[used].reset_index(drop=True)
+        return InteractionGraph(
+            user,
+            item,
+            len(self.users),
+            len(items),
+            ratings=self.interactions["rating"].to_numpy(),
+            timestamps=self.interactions["timestamp"].to_numpy(),
+            users=self.users,
+            items=items,
+            name=name,
+            report=report,
         )
 
 
@@ -166,36 +188,30 @@ def generate_synthetic_data(
     favourite = _favourite_genres(rng, group_genres, group_of_user)  # (U,) genre index
     activity = _activity(rng, num_users, num_items, num_interactions, activity_shape)  # (U,)
 
-    # One sampling distribution per (group, favourite genre): popularity times genre overlap, favourite boosted.
+    # One sampling distribution per (group, favourite genre): popularity times genre overlap, favourite boosted;
+    # plus global popularity as the last row. Row r's CDF is shifted to [r, r + 1] and all rows are chained,
+    # so a draw for row r is one ``searchsorted`` of ``r + uniform`` in the chained array, for all users at once.
     overlap = item_genres.astype(np.float64) @ group_genres.T.astype(np.float64)  # (I, G)
     pair = group_of_user * num_genres + favourite  # (U,)
     pairs = np.unique(pair)
-    cdfs = np.empty((len(pairs), num_items))
+    weights = np.empty((len(pairs) + 1, num_items))  # (P + 1, I)
     for row, code in enumerate(pairs):
         group, genre = divmod(int(code), num_genres)
-        weight = popularity * (overlap[:, group] + 2.0 * item_genres[:, genre]) * (overlap[:, group] > 0)
-        cdfs[row] = np.cumsum(weight) / weight.sum()
+        weights[row] = popularity * (overlap[:, group] + 2.0 * item_genres[:, genre]) * (overlap[:, group] > 0)
+    weights[-1] = popularity
+    chained_cdf = (np.cumsum(weights, axis=1) / weights.sum(axis=1, keepdims=True)).clip(max=1.0)  # (P + 1, I)
+    chained_cdf = (chained_cdf + np.arange(len(pairs) + 1)[:, None]).ravel()
     pair_row = np.searchsorted(pairs, pair)  # (U,)
-    global_cdf = np.cumsum(popularity) / popularity.sum()
 
     def draw(users: np.ndarray) -> np.ndarray:
-        items = np.empty(len(users), dtype=np.int64)
-        follows_taste = rng.random(len(users)) < taste_strength
-        order = np.argsort(pair_row[users], kind="stable")
-        rows = pair_row[users][order]
-        bounds = np.searchsorted(rows, np.arange(len(pairs) + 1))
-        uniform = rng.random(len(users))
-        for row in range(len(pairs)):
-            chosen = order[bounds[row] : bounds[row + 1]]
-            items[chosen] = np.searchsorted(cdfs[row], uniform[chosen], side="right")
-        noise = ~follows_taste
-        items[noise] = np.searchsorted(global_cdf, uniform[noise], side="right")
-        return np.minimum(items, num_items - 1)
+        row = np.where(rng.random(len(users)) < taste_strength, pair_row[users], len(pairs))  # noise: last row
+        slot = np.searchsorted(chained_cdf, row + rng.random(len(users)), side="right")
+        return np.minimum(slot - row * num_items, num_items - 1)
 
     user, item = _unique_draws(rng, activity, num_items, draw)
 
     group = group_of_user[user]
-    match = overlap[item, group] / item_genres[item].sum(axis=1)  # share of the item's genres the user likes
+    match = overlap[item, group] / item_genres.sum(axis=1)[item]  # share of the item's genres the user likes
     likes_favourite = item_genres[item, favourite[user]]
     user_bias = rng.normal(0.0, 0.4, num_users)
     score = 2.6 + 1.2 * match + 0.6 * likes_favourite + quality[item] + user_bias[user]
@@ -288,29 +304,28 @@ def _activity(rng: np.random.Generator, num_users: int, num_items: int, total: i
 def _unique_draws(
     rng: np.random.Generator, activity: np.ndarray, num_items: int, draw
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Draw items per user until each user has ``activity[u]`` distinct items.
+    """Draw items per user until each user has exactly ``activity[u]`` distinct items.
 
+    Each round draws as many items as a user still lacks and discards repeats, so nobody overshoots.
     Popularity-weighted draws repeat more and more as a heavy user's tastes fill up, so the last rounds
     complete the few remaining slots with uniformly drawn items (long-tail exploration).
     """
     num_users = len(activity)
-    keys = np.empty(0, dtype=np.int64)
+    keys = np.empty(0, dtype=np.int64)  # user * num_items + item, sorted and unique
+    deficit = activity.copy()
     for attempt in range(_DRAW_ROUNDS + _UNIFORM_ROUNDS):
-        have = np.bincount(keys // num_items, minlength=num_users)
-        deficit = np.maximum(activity - have, 0)
-        if deficit.sum() == 0:
+        if not deficit.any():
             break
-        users = np.repeat(np.arange(num_users), np.ceil(deficit * 1.2).astype(np.int64))
+        users = np.repeat(np.arange(num_users), deficit)
         items = draw(users) if attempt < _DRAW_ROUNDS else rng.integers(0, num_items, len(users))
-        keys = np.sort(np.concatenate([keys, users * num_items + items]))
-        keys = keys[np.concatenate([[True], keys[1:] != keys[:-1]])]  # sort-based unique; numpy's hash is slower
-    # Keep a random subset of ``activity[u]`` draws per user: rank each user's keys by a random priority.
-    user = keys // num_items
-    order = np.lexsort((rng.random(len(keys)), user))
-    starts = np.concatenate([[0], np.cumsum(np.bincount(user, minlength=num_users))[:-1]])
-    rank = np.arange(len(keys)) - starts[user[order]]
-    kept = np.sort(order[rank < activity[user[order]]])
-    return keys[kept] // num_items, keys[kept] % num_items
+        fresh = np.sort(users * num_items + items)
+        fresh = fresh[np.concatenate([[True], fresh[1:] != fresh[:-1]])]  # sort-based unique; numpy's hash is slower
+        if len(keys):
+            known = keys[np.minimum(np.searchsorted(keys, fresh), len(keys) - 1)] == fresh
+            fresh = fresh[~known]
+        deficit -= np.bincount(fresh // num_items, minlength=num_users)
+        keys = np.sort(np.concatenate([keys, fresh]), kind="stable")  # merges two sorted runs in linear time
+    return keys // num_items, keys % num_items
 
 
 def _titles(rng: np.random.Generator, count: int) -> np.ndarray:
