@@ -1,0 +1,195 @@
+"""The one contract every recommender implements, so the trainer and the dashboard treat them alike.
+
+A model is built from the *train* graph (node ids are the full dataset's ids), scores a user–item pair
+by the dot product of their embeddings, and is trained by the trainer through :meth:`Recommender.loss`
+on batches of (user, positive item, negative items). Following *implicit*'s ``RecommenderBase``, every
+model passes one shared contract test (``tests/test_models_contract.py``).
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from dataclasses import fields
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from engine.graph import InteractionGraph
+
+RECOMMEND_CHUNK = 1024  # users scored at once in recommend(): bounds the (chunk, I) score matrix
+
+
+class InductiveNotSupported(ValueError):
+    """Raised by :meth:`Recommender.embed_new_user` on a model that only knows the users it was trained on."""
+
+
+def csr_gather(indptr: Tensor, indices: Tensor, rows: Tensor) -> tuple[Tensor, Tensor]:
+    """All CSR entries of ``rows`` at once, without a Python loop.
+
+    Args:
+        indptr (Tensor): ``(R + 1,)`` row pointers.
+        indices (Tensor): ``(nnz,)`` column ids.
+        rows (Tensor): ``(B,)`` rows to read.
+
+    Returns:
+        ``(position, column)``: for every entry, the index into ``rows`` it belongs to and its column.
+    """
+    starts, ends = indptr[rows], indptr[rows + 1]  # (B,), (B,)
+    counts = ends - starts  # (B,)
+    position = torch.repeat_interleave(torch.arange(len(rows), device=rows.device), counts)  # (n,)
+    offsets = torch.cumsum(counts, 0) - counts  # (B,)
+    slots = starts[position] + torch.arange(len(position), device=rows.device) - offsets[position]  # (n,)
+    return position, indices[slots]
+
+
+def params_help(params_cls: type) -> dict[str, dict[str, Any]]:
+    """``{field: {"help", "min", "max", "default"}}`` of a model's ``Params`` dataclass (for forms and CLIs)."""
+    return {f.name: {**f.metadata, "default": f.default} for f in fields(params_cls)}
+
+
+def check_params(params: Any) -> None:
+    """Raise ``ValueError`` naming the field when a ``Params`` value lies outside its ``min``/``max`` metadata."""
+    for f in fields(params):
+        value, low, high = getattr(params, f.name), f.metadata.get("min"), f.metadata.get("max")
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise ValueError(
+                f"'{f.name}' of {type(params).__qualname__} must lie in [{low}, {high}] (got {value!r}); "
+                f"the default is {f.default!r}"
+            )
+
+
+class Recommender(torch.nn.Module, abc.ABC):
+    """Abstract base of every recommender: embeddings, a training loss, top-K and (maybe) inductive users.
+
+    Scores are dot products ``user_emb @ item_emb.T``, so the embeddings returned by :meth:`embeddings`
+    are exactly what the Embeddings page projects.
+
+    Args:
+        graph (InteractionGraph): The training graph; its edges are the "seen" items masked in
+            :meth:`recommend` and the graph message passing runs on.
+        dim (int): Embedding size ``d``.
+        params (Params): Model-specific hyper-parameters (an instance of the subclass's ``Params``).
+        seed (int): Seed of parameter initialisation and of any sampling the model does. (default: ``0``)
+    """
+
+    name: ClassVar[str]
+    Params: ClassVar[type]
+    supports_inductive: ClassVar[bool] = False
+    inductive_is_approximate: ClassVar[bool] = False
+    default_train: ClassVar[dict[str, Any]]  # trainer defaults that suit this model: epochs, lr, batch_size
+
+    def __init__(self, graph: InteractionGraph, dim: int, params: Any, seed: int = 0) -> None:
+        super().__init__()
+        if not isinstance(dim, int) or dim <= 0:
+            raise ValueError(f"'dim' must be a positive integer for '{type(self).__name__}' (got {dim!r})")
+        if not isinstance(params, self.Params):
+            raise TypeError(
+                f"'{type(self).__name__}' needs params of type {self.Params.__qualname__} "
+                f"(got {type(params).__qualname__}); build them as {type(self).__name__}.Params(**values)"
+            )
+        if graph.num_users == 0 or graph.num_items == 0:
+            raise ValueError(f"'{type(self).__name__}' needs a graph with users and items (got {graph!r})")
+        check_params(params)
+        self.num_users, self.num_items, self.dim = graph.num_users, graph.num_items, dim
+        self.params, self.seed = params, seed
+        seen = graph.user_csr
+        # Rebuilt from the graph on every construction, so they stay out of the checkpoint.
+        self.register_buffer("seen_indptr", torch.from_numpy(seen.indptr.copy()), persistent=False)
+        self.register_buffer("seen_items", torch.from_numpy(seen.indices.copy()), persistent=False)
+
+    @property
+    def device(self) -> torch.device:
+        return self.seen_indptr.device
+
+    def generator(self, offset: int = 0) -> torch.Generator:
+        """A CPU generator seeded from the model seed, for reproducible initialisation on any device."""
+        return torch.Generator().manual_seed(self.seed * 1_000_003 + offset)
+
+    # ------------------------------------------------------------------ contract
+    @abc.abstractmethod
+    def embeddings(self) -> tuple[Tensor, Tensor]:
+        """Full-graph inference: ``(user_emb (U, d), item_emb (I, d))``, computed without gradients."""
+
+    @abc.abstractmethod
+    def loss(self, users: Tensor, pos: Tensor, neg: Tensor) -> Tensor:
+        """Scalar training loss of a batch: ``users (B,)``, ``pos (B,)`` internal item ids, ``neg (B, n)``."""
+
+    def num_hard_negatives(self, epoch: int) -> int:
+        """How many of the ``n`` negatives per positive the trainer should draw as hard ones at ``epoch``."""
+        return 0
+
+    def on_epoch_start(self, epoch: int, seed: int) -> None:
+        """Hook called by the trainer before every epoch (e.g. to resample neighbourhoods)."""
+
+    def embed_new_user(self, items: Sequence[int]) -> Tensor:
+        """Embedding ``(d,)`` of a user the model never saw, from the internal ids of the items they chose."""
+        able = sorted(c.name for c in _concrete_models() if c.supports_inductive)
+        raise InductiveNotSupported(
+            f"'{self.name}' learns one free vector per training user, so it cannot embed a user it was not "
+            f"trained on; use one of {able} for cold-start users"
+        )
+
+    # ------------------------------------------------------------------ shared
+    def recommend(self, users: Sequence[int] | np.ndarray | Tensor, k: int, exclude_seen: bool = True):
+        """Top-``k`` items per user by embedding dot product.
+
+        Args:
+            users: Internal user ids, shape ``(B,)``.
+            k (int): Items per user, ``1 <= k <= num_items``.
+            exclude_seen (bool): Never recommend the user's training items. (default: ``True``)
+
+        Returns:
+            ``(items (B, k) int64, scores (B, k) float32)`` as numpy arrays, best first. When a user has
+            fewer than ``k`` unseen items the tail holds seen items with score ``-inf``.
+        """
+        if not isinstance(k, (int, np.integer)) or not 1 <= k <= self.num_items:
+            raise ValueError(f"'k' must be an integer in [1, {self.num_items}] for '{self.name}' (got {k!r})")
+        users = self._user_tensor(users)
+        user_emb, item_emb = self.embeddings()
+        top_items, top_scores = [], []
+        for chunk in torch.split(users, RECOMMEND_CHUNK):
+            scores = user_emb[chunk] @ item_emb.T  # (b, I)
+            if exclude_seen:
+                row, col = csr_gather(self.seen_indptr, self.seen_items, chunk)
+                scores[row, col] = float("-inf")
+            values, items = torch.topk(scores, int(k), dim=1)  # (b, k)
+            top_items.append(items)
+            top_scores.append(values)
+        items = torch.cat(top_items) if top_items else torch.empty(0, int(k), dtype=torch.long)
+        scores = torch.cat(top_scores) if top_scores else torch.empty(0, int(k))
+        return items.cpu().numpy().astype(np.int64), scores.float().cpu().numpy()
+
+    def _user_tensor(self, users: Sequence[int] | np.ndarray | Tensor) -> Tensor:
+        users = torch.as_tensor(np.asarray(users.cpu() if isinstance(users, Tensor) else users)).reshape(-1)
+        if users.dtype.is_floating_point or users.dtype == torch.bool:
+            raise ValueError(f"user ids must be integers (got dtype {users.dtype})")
+        if len(users) and (users.min() < 0 or users.max() >= self.num_users):
+            raise ValueError(
+                f"user ids must lie in [0, {self.num_users}) for '{self.name}' "
+                f"(got {int(users.min())}..{int(users.max())})"
+            )
+        return users.long().to(self.device)
+
+    def _new_user_items(self, items: Sequence[int]) -> Tensor:
+        """Validated, de-duplicated ``(n,)`` item tensor on the model's device for :meth:`embed_new_user`."""
+        array = np.asarray(items)
+        if array.ndim != 1 or len(array) == 0:
+            raise ValueError(f"a new user needs a non-empty list of item ids (got {items!r})")
+        if not np.issubdtype(array.dtype, np.integer):
+            raise ValueError(f"item ids must be integers (got dtype {array.dtype})")
+        if array.min() < 0 or array.max() >= self.num_items:
+            raise ValueError(f"item ids must lie in [0, {self.num_items}) (got {array.min()}..{array.max()})")
+        return torch.from_numpy(np.unique(array).astype(np.int64)).to(self.device)
+
+
+def _concrete_models() -> list[type[Recommender]]:
+    found, stack = [], list(Recommender.__subclasses__())
+    while stack:
+        cls = stack.pop()
+        stack.extend(cls.__subclasses__())
+        if not getattr(cls, "__abstractmethods__", None):
+            found.append(cls)
+    return found
