@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
-from engine.graph import USER, InteractionGraph
+from engine.graph import ITEM, USER, InteractionGraph
 from engine.sampling.arrays import compact_csr, global_ids
 from engine.sampling.rng import below, next_u64, stream
 
@@ -140,11 +140,7 @@ class FanoutSampler:
             frontier, num_nodes = seeds, seeds.size
             for hop, fanout in enumerate(self.fanouts, start=1):
                 degree = self._indptr[frontier + 1] - self._indptr[frontier]  # (F,)
-                take = (
-                    degree
-                    if fanout == -1
-                    else (np.minimum(degree, fanout) if not self.replace else np.where(degree > 0, fanout, 0))
-                )
+                take = _draw_counts(degree, fanout, self.replace)  # (F,)
                 offsets = np.zeros(frontier.size + 1, dtype=np.int64)
                 np.cumsum(take, out=offsets[1:])
                 if offsets[-1] > MAX_SAMPLED_EDGES:
@@ -173,7 +169,7 @@ class FanoutSampler:
             seeds=seeds,
             nodes=nodes,
             node_hop=node_hop,
-            node_type=np.where(nodes < self.graph.num_users, USER, 1 - USER).astype(np.int8),
+            node_type=np.where(nodes < self.graph.num_users, USER, ITEM).astype(np.int8),
             edge_src=edge_src,
             edge_dst=edge_dst,
             edge_hop=np.concatenate(edge_hops),
@@ -181,6 +177,16 @@ class FanoutSampler:
             hop_degrees=hop_degrees,
             blocks=_blocks(nodes, node_hop, local_src, local_dst, hop_counts),
         )
+
+
+def _draw_counts(degree: np.ndarray, fanout: int, replace: bool) -> np.ndarray:
+    """Neighbours each node contributes: all for ``-1``, else ``fanout`` draws (capped at the degree
+    without replacement); nodes without neighbours contribute none."""
+    if fanout == -1:
+        return degree
+    if replace:
+        return np.where(degree > 0, fanout, 0)
+    return np.minimum(degree, fanout)
 
 
 def _blocks(
