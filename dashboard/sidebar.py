@@ -1,0 +1,159 @@
+"""The sidebar every page shares: the runs directory and the current dataset.
+
+The runs directory comes from, in order: what the user typed in the sidebar, ``--runs-dir`` after ``--`` on the
+``streamlit run`` command line, the ``GNN_EXPLORER_RUNS_DIR`` environment variable, and finally ``runs/``. The
+dataset likewise starts from ``--dataset`` / ``--data-dir`` and then follows the sidebar's picker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard import loaders, state
+
+RUNS_DIR_ENV = "GNN_EXPLORER_RUNS_DIR"
+DEFAULT_RUNS_DIR = "runs"
+DEFAULT_DATASET = "synthetic"
+CSV_CHOICE = "CSV file…"
+
+
+class RunsDirError(ValueError):
+    """A runs directory that cannot be created, read or written."""
+
+
+@dataclass(frozen=True)
+class LaunchOptions:
+    """What the dashboard was started with (``streamlit run dashboard/app.py -- --runs-dir DIR ...``)."""
+
+    runs_dir: str  # folder holding one sub-folder per run
+    dataset: str  # registry name or csv:PATH shown first
+    data_dir: str | None  # folder holding MovieLens files, if given
+
+
+def launch_options(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> LaunchOptions:
+    """Read the script arguments and environment; unknown arguments are ignored (Streamlit may add its own).
+
+    Args:
+        argv (Sequence[str], optional): Script arguments. (default: ``sys.argv[1:]``)
+        environ (Mapping[str, str], optional): Environment. (default: ``os.environ``)
+    """
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--runs-dir")
+    parser.add_argument("--dataset")
+    parser.add_argument("--data-dir")
+    known, _ = parser.parse_known_args(list(sys.argv[1:] if argv is None else argv))
+    environ = os.environ if environ is None else environ
+    return LaunchOptions(
+        runs_dir=known.runs_dir or environ.get(RUNS_DIR_ENV) or DEFAULT_RUNS_DIR,
+        dataset=known.dataset or DEFAULT_DATASET,
+        data_dir=known.data_dir or None,
+    )
+
+
+def prepare_runs_dir(path: str | Path) -> Path:
+    """Create the runs directory when missing and check that it can be listed and written.
+
+    Args:
+        path (str | Path): The folder; relative paths are taken from the current working directory.
+
+    Raises:
+        RunsDirError: The folder is a file, cannot be created, or lacks read/write permission.
+    """
+    runs_dir = Path(path).expanduser().resolve()
+    if runs_dir.exists() and not runs_dir.is_dir():
+        raise RunsDirError(f"runs directory {str(runs_dir)!r} is a file, not a folder: pick another path")
+    try:
+        runs_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise RunsDirError(
+            f"runs directory {str(runs_dir)!r} cannot be created ({error.strerror}): pick a folder you can write to"
+        ) from error
+    if not os.access(runs_dir, os.R_OK | os.W_OK | os.X_OK):
+        raise RunsDirError(
+            f"runs directory {str(runs_dir)!r} is not readable and writable by this user: fix its permissions "
+            "or pick another folder"
+        )
+    return runs_dir
+
+
+def dataset_from_choice(choice: str, csv_path: str) -> str | None:
+    """The dataset name a sidebar choice stands for, or ``None`` while a CSV path is still empty."""
+    if choice != CSV_CHOICE:
+        return choice
+    csv_path = csv_path.strip()
+    return f"csv:{csv_path}" if csv_path else None
+
+
+def _initialise(options: LaunchOptions, names: list[str]) -> None:
+    if state.RUNS_DIR not in st.session_state:
+        st.session_state[state.RUNS_DIR] = options.runs_dir
+    if state.DATA_DIR not in st.session_state:
+        st.session_state[state.DATA_DIR] = options.data_dir or ""
+    if state.DATASET_PICK not in st.session_state:
+        if options.dataset.startswith("csv:"):
+            st.session_state[state.DATASET_PICK] = CSV_CHOICE
+            st.session_state[state.CSV_PATH] = options.dataset.removeprefix("csv:")
+        else:
+            st.session_state[state.DATASET_PICK] = options.dataset if options.dataset in names else names[0]
+    st.session_state.setdefault(state.CSV_PATH, "")
+
+
+def render() -> None:
+    """Draw the sidebar and leave the resolved runs directory, dataset and data directory in session state."""
+    names = [info.name for info in loaders.dataset_infos()]
+    descriptions = {info.name: info.description for info in loaders.dataset_infos()}
+    _initialise(launch_options(), names)
+    with st.sidebar:
+        st.subheader("Dataset")
+        st.selectbox(
+            "Dataset",
+            [*names, CSV_CHOICE],
+            key=state.DATASET_PICK,
+            help="The dataset the Data, Train and Neighborhood pages use.",
+        )
+        pick = st.session_state[state.DATASET_PICK]
+        if pick == CSV_CHOICE:
+            st.text_input(
+                "Interactions CSV",
+                key=state.CSV_PATH,
+                placeholder="path/to/interactions.csv",
+                help="Columns user,item[,rating][,timestamp]; optional items.csv / users.csv beside it.",
+            )
+        elif pick in descriptions:
+            st.caption(descriptions[pick])
+        st.text_input(
+            "MovieLens data folder",
+            key=state.DATA_DIR,
+            placeholder="e.g. ../shared/data/ml-latest-small",
+            help="Folder holding the MovieLens files; when empty they are read from the user cache or downloaded.",
+        )
+        st.session_state[state.DATASET] = dataset_from_choice(pick, st.session_state[state.CSV_PATH])
+        st.subheader("Runs")
+        st.text_input("Runs directory", key=state.RUNS_DIR, help=f"Default {DEFAULT_RUNS_DIR}/ or ${RUNS_DIR_ENV}.")
+        try:
+            runs_dir = prepare_runs_dir(st.session_state[state.RUNS_DIR])
+        except RunsDirError as error:
+            st.error(str(error), icon=":material/folder_off:")
+        else:
+            st.caption(f"`{runs_dir}`")
+
+
+def current_runs_dir() -> Path | None:
+    """The usable runs directory, or ``None`` after showing why it is unusable."""
+    try:
+        return prepare_runs_dir(st.session_state.get(state.RUNS_DIR) or launch_options().runs_dir)
+    except RunsDirError as error:
+        st.error(f"{error}. Change it in the sidebar.", icon=":material/folder_off:")
+        return None
+
+
+def current_dataset() -> tuple[str | None, str | None]:
+    """The sidebar's dataset name (``None`` while a CSV path is empty) and MovieLens data folder."""
+    return st.session_state.get(state.DATASET), st.session_state.get(state.DATA_DIR) or None

@@ -1,0 +1,70 @@
+"""Fixtures for AppTest tests of the dashboard: a runs directory with a really trained run, and app factories."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import state
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "dashboard" / "app.py")
+APP_TIMEOUT = 180
+TRAINED_RUN_ID = "fixture-mf-1epoch"
+
+
+@pytest.fixture(scope="session")
+def trained_runs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A runs directory holding one run really trained for 1 epoch on the sample data with the training CLI."""
+    runs_dir = tmp_path_factory.mktemp("dashboard-runs")
+    command = [
+        sys.executable, "-m", "engine", "train", "--dataset", "synthetic", "--model", "mf", "--epochs", "1",
+        "--dim", "16", "--runs-dir", str(runs_dir), "--run-id", TRAINED_RUN_ID, "--quiet",
+    ]  # fmt: skip
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, f"training the fixture run failed:\n{result.stdout}\n{result.stderr}"
+    assert result.stdout.strip().splitlines()[-1].endswith(TRAINED_RUN_ID)
+    return runs_dir
+
+
+@pytest.fixture
+def app_at(trained_runs_dir: Path) -> Callable[..., AppTest]:
+    """``app_at(page, runs_dir=..., query=..., **session)``: an AppTest of ``dashboard/app.py`` on ``page``, run once.
+
+    ``runs_dir`` defaults to :func:`trained_runs_dir`; ``query`` sets URL query parameters; other keyword arguments
+    are session-state values set before the first run.
+    """
+
+    def open_page(
+        page: str = "pages/data.py", runs_dir: Path | str | None = None, query: dict | None = None, **session
+    ) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=APP_TIMEOUT)
+        at.session_state[state.RUNS_DIR] = str(trained_runs_dir if runs_dir is None else runs_dir)
+        for key, value in (query or {}).items():
+            at.query_params[key] = value
+        for key, value in session.items():
+            at.session_state[key] = value
+        at.run()  # the first run registers st.navigation's pages; switching before it would bypass app.py
+        at.switch_page(page)
+        return at.run()
+
+    return open_page
+
+
+@pytest.fixture
+def frame_with() -> Callable:
+    """``frame_with(at, column)``: the first dataframe on the page that has ``column`` (AppTest frames carry no key)."""
+
+    def find(at: AppTest, column: str):
+        frames = [frame.value for frame in at.dataframe]
+        for frame in frames:
+            if column in frame.columns or column == frame.index.name:
+                return frame
+        raise AssertionError(f"no dataframe with column {column!r}; columns: {[list(f.columns) for f in frames]}")
+
+    return find

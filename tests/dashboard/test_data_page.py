@@ -1,0 +1,68 @@
+"""AppTest of the Data page: sizes, figures, previews and the load report for real and broken datasets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dashboard import state
+from engine.datasets import load_dataset
+
+PAGE = "pages/data.py"
+
+
+def test_sample_data_renders_sizes_figures_and_previews(app_at) -> None:
+    at = app_at(PAGE)
+    assert not at.exception
+    graph = load_dataset("synthetic")
+    metrics = {metric.label: metric.value for metric in at.metric}
+    assert metrics["Users"] == f"{graph.num_users:,}"
+    assert metrics["Items"] == f"{graph.num_items:,}"
+    assert metrics["Interactions"] == f"{graph.num_edges:,}"
+    assert len(at.get("plotly_chart")) == 2
+    items = at.dataframe[0].value
+    assert {"item_id", "interactions", "title"} <= set(items.columns)
+    assert items["interactions"].is_monotonic_decreasing
+    assert any(markdown.value.startswith("Read **") for markdown in at.markdown)
+
+
+def test_item_filter_narrows_the_preview(app_at) -> None:
+    at = app_at(PAGE)
+    first_title = at.dataframe[0].value["title"].iloc[0]
+    at.text_input(key="data_item_filter").set_value(first_title).run()
+    assert not at.exception
+    titles = at.dataframe[0].value["title"]
+    assert len(titles) >= 1 and titles.str.contains(first_title, regex=False).all()
+
+
+def write_csv(folder: Path) -> Path:
+    path = folder / "interactions.csv"
+    path.write_text("user,item,rating,timestamp\nu1,i1,5,10\nu1,i2,3,11\nu2,i1,4,12\nu1,i1,2,13\nu3,i3,1,14\n")
+    return path
+
+
+def test_csv_dataset_shows_the_duplicate_rows_it_dropped(app_at, frame_with, tmp_path: Path) -> None:
+    at = app_at(PAGE, **{state.DATASET_PICK: "CSV file…", state.CSV_PATH: str(write_csv(tmp_path))})
+    assert not at.exception
+    metrics = {metric.label: metric.value for metric in at.metric}
+    assert (metrics["Users"], metrics["Items"], metrics["Interactions"]) == ("3", "3", "4")
+    dropped = frame_with(at, "reason")
+    assert dropped["rows"].sum() == 1 and dropped["reason"].str.contains("duplicate").all()
+
+
+def test_missing_csv_is_an_error_message_not_a_traceback(app_at, tmp_path: Path) -> None:
+    missing = tmp_path / "nope.csv"
+    at = app_at(PAGE, **{state.DATASET_PICK: "CSV file…", state.CSV_PATH: str(missing)})
+    assert not at.exception
+    assert len(at.error) == 1 and "nope.csv" in at.error[0].value
+
+
+def test_empty_csv_path_asks_for_one(app_at) -> None:
+    at = app_at(PAGE, **{state.DATASET_PICK: "CSV file…", state.CSV_PATH: ""})
+    assert not at.exception
+    assert "interactions CSV" in at.info[0].value
+
+
+def test_movielens_without_files_names_the_flag(app_at, tmp_path: Path) -> None:
+    at = app_at(PAGE, **{state.DATASET_PICK: "movielens-100k", state.DATA_DIR: str(tmp_path)})
+    assert not at.exception
+    assert len(at.error) == 1 and "movielens-100k" in at.error[0].value
