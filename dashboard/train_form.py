@@ -1,8 +1,9 @@
 """The Train page's form, described as data: one :class:`FormField` per model hyper-parameter and trainer setting.
 
 Model fields come from the model's ``Params`` dataclass (default, and ``help``/``min``/``max`` metadata); trainer
-fields take their defaults from :class:`engine.training.TrainConfig` and their help and bounds from
-:data:`TRAINER_FIELDS`. :func:`build_config` turns submitted values into a validated ``TrainConfig``.
+fields take their defaults from :class:`engine.training.TrainConfig` as validated for the chosen model (epochs,
+learning rate and batch size default per model) and their help and bounds from :data:`TRAINER_FIELDS`.
+:func:`build_config` turns submitted values into a validated ``TrainConfig``.
 """
 
 from __future__ import annotations
@@ -50,6 +51,14 @@ TRAINER_FIELDS: dict[str, tuple[str, float | None, float | None, tuple[str, ...]
     "eval_every": ("evaluate every N epochs (the last is always evaluated)", 1, 10_000, (), True),
     "patience": ("evaluations without improvement before stopping early; 0 = never", 0, 10_000, (), True),
     "max_snapshots": ("embedding snapshots kept for the Embeddings page", 1, 1000, (), True),
+    "min_rating": ("keep only interactions rated at least this (implicit feedback); empty keeps all", 0, 10, (), True),
+    "k_core": (
+        "drop users and items with fewer interactions than this, repeatedly; 0 = no filter",
+        0,
+        10_000,
+        (),
+        True,
+    ),
 }
 
 
@@ -86,9 +95,9 @@ def model_fields(model: str) -> list[FormField]:
     return fields
 
 
-def trainer_fields() -> list[FormField]:
-    """The trainer settings of :class:`TrainConfig` shown in the form."""
-    defaults = TrainConfig()
+def trainer_fields(model: str) -> list[FormField]:
+    """The trainer settings of :class:`TrainConfig` shown in the form, with ``model``'s defaults."""
+    defaults = TrainConfig(model=model).validate()
     hints = typing.get_type_hints(TrainConfig, globalns=vars(sys.modules[TrainConfig.__module__]))
     fields = []
     for name, (help_text, low, high, choices, advanced) in TRAINER_FIELDS.items():
@@ -144,7 +153,7 @@ def build_config(
         trainer (Mapping[str, Any]): Trainer settings by name; ``ks`` may be text (``"10, 20"``).
     """
     check_bounds(model_fields(model), params)
-    check_bounds(trainer_fields(), trainer)
+    check_bounds(trainer_fields(model), trainer)
     values = dict(trainer)
     if isinstance(values.get("ks"), str):
         values["ks"] = parse_int_list(values["ks"])

@@ -24,18 +24,20 @@ def test_model_fields_mirror_the_params_dataclass(model: str) -> None:
             assert form_field.min <= form_field.default <= form_field.max
 
 
-def test_trainer_fields_take_defaults_from_train_config() -> None:
-    defaults = TrainConfig()
-    fields = {f.name: f for f in trainer_fields()}
+@pytest.mark.parametrize("model", sorted(MODELS))
+def test_trainer_fields_take_the_models_defaults_from_train_config(model: str) -> None:
+    defaults = TrainConfig(model=model).validate()
+    fields = {f.name: f for f in trainer_fields(model)}
     assert list(fields) == list(TRAINER_FIELDS)
     for name, field in fields.items():
         assert field.default == getattr(defaults, name)
     assert fields["ks"].kind == "int_list" and fields["split"].kind == "choice"
-    assert fields["lr"].kind == "float" and fields["epochs"].kind == "int"
+    assert fields["lr"].kind == "float" and fields["epochs"].kind == "int" and fields["min_rating"].kind == "float"
+    assert all(f.default is not None for f in fields.values() if f.name != "min_rating")
 
 
 def form_values(**overrides) -> dict:
-    values = {f.name: f.default for f in trainer_fields()}
+    values = {f.name: f.default for f in trainer_fields("lightgcn")}
     values["ks"] = "10, 20"
     return {**values, **overrides}
 

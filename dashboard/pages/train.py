@@ -1,0 +1,186 @@
+"""Train page: pick a model and its hyper-parameters, start a run in a subprocess, watch it live, stop it."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import figures, launcher, loaders, sidebar, state
+from dashboard.progress import format_seconds, run_progress
+from dashboard.train_form import FormField, build_config, model_fields, trainer_fields
+from engine.models import MODELS
+from engine.training import RunNotFound
+
+REFRESH_SECONDS = 1.0
+BADGE_COLOURS = {"queued": "gray", "running": "blue", "finished": "green", "stopped": "orange"}
+
+st.title("Train")
+runs_dir = sidebar.current_runs_dir()
+if runs_dir is None:
+    st.stop()
+dataset, data_dir = sidebar.current_dataset()
+store = loaders.run_store(str(runs_dir))
+launches = loaders.launched_processes(str(runs_dir))
+
+
+def field_widget(field: FormField, key: str) -> object:
+    """The input for one form field; numbers are bounded by the field's min/max."""
+    label = field.name.replace("_", " ")
+    if field.kind == "bool":
+        return st.checkbox(label, value=bool(field.default), help=field.help, key=key)
+    if field.kind == "choice":
+        return st.selectbox(label, field.choices, index=field.choices.index(field.default), help=field.help, key=key)
+    if field.kind == "int_list":
+        return st.text_input(label, value=", ".join(map(str, field.default)), help=field.help, key=key)
+    if field.kind == "str":
+        return st.text_input(label, value=str(field.default), help=field.help, key=key)
+    if field.kind == "int":
+        low = None if field.min is None else int(field.min)
+        high = None if field.max is None else int(field.max)
+        value = None if field.default is None else int(field.default)
+        return st.number_input(label, low, high, value, step=1, help=field.help, key=key)
+    step = 10 ** math.floor(math.log10(abs(field.default))) if field.default else 0.5
+    low = None if field.min is None else float(field.min)
+    high = None if field.max is None else float(field.max)
+    value = None if field.default is None else float(field.default)
+    return st.number_input(label, low, high, value, step=step, format="%g", help=field.help, key=key)
+
+
+def start_form() -> None:
+    """Model choice, its hyper-parameters and the trainer settings; Start launches the run."""
+    model = st.selectbox("Model", list(MODELS), index=list(MODELS).index("lightgcn"), key=state.TRAIN_MODEL)
+    st.caption(f"Dataset **{dataset or '(none)'}**, chosen in the sidebar.")
+    with st.form("train_form", border=True):
+        params = {f.name: field_widget(f, f"{state.TRAIN_PARAM_PREFIX}{model}_{f.name}") for f in model_fields(model)}
+        trainer = trainer_fields(model)
+        prefix = f"{state.TRAIN_FIELD_PREFIX}{model}_"
+        settings = {f.name: field_widget(f, f"{prefix}{f.name}") for f in trainer if not f.advanced}
+        with st.expander("Advanced"):
+            settings |= {f.name: field_widget(f, f"{prefix}{f.name}") for f in trainer if f.advanced}
+        submitted = st.form_submit_button("Start training", type="primary", icon=":material/play_arrow:")
+    if not submitted:
+        return
+    if dataset is None:
+        st.error("Pick a dataset in the sidebar first (a CSV dataset needs its path).")
+        return
+    try:
+        config = build_config(dataset, data_dir, model, params, settings)
+    except ValueError as error:
+        st.error(f"Not started: {error}", icon=":material/block:")
+        return
+    started = launcher.launch(config, runs_dir)
+    launches[started.run_id] = started
+    st.session_state[state.TRAIN_RUN_ID] = started.run_id
+    st.toast(f"Started run {started.run_id}", icon=":material/rocket_launch:")
+
+
+def followed_run_id(run_ids: list[str]) -> str | None:
+    """The run the panel follows: the URL's ``?run=``, else this session's choice, else the newest run."""
+    from_url = st.query_params.get("run")
+    if from_url and state.TRAIN_RUN_ID not in st.session_state:
+        if from_url not in run_ids:
+            st.warning(
+                f"The link names run `{from_url}`, which is not in the runs directory.", icon=":material/link_off:"
+            )
+        st.session_state[state.TRAIN_RUN_ID] = from_url
+    current = st.session_state.get(state.TRAIN_RUN_ID)
+    if current not in run_ids:
+        current = run_ids[0] if run_ids else None
+        st.session_state[state.TRAIN_RUN_ID] = current
+    return current
+
+
+def starting(run_id: str) -> bool:
+    """Whether this session launched ``run_id`` and its process is alive, its directory perhaps not made yet."""
+    return run_id in launches and launches[run_id].process.poll() is None
+
+
+def show_pending(run_id: str) -> None:
+    """A launched run whose directory does not exist yet: starting, or failed before creating it."""
+    started = launches[run_id]
+    if starting(run_id):
+        st.info(f"Starting {run_id}…", icon=":material/hourglass_top:")
+        return
+    st.error(f"Run {run_id} exited with code {started.process.returncode} before it started.", icon=":material/error:")
+    st.code(launcher.log_tail(started.log_path) or "(no output)", language="text")
+
+
+def live_panel(run_id: str, polling: bool) -> None:
+    """Status, progress with ETA, Stop, and the loss and metric curves of one run, re-read every refresh."""
+    try:
+        run = store.get(run_id)
+    except (RunNotFound, ValueError) as error:
+        if polling and not starting(run_id):
+            st.rerun()
+        if run_id in launches:
+            show_pending(run_id)
+        else:
+            st.error(str(error), icon=":material/search_off:")
+        return
+    active = run.state in launcher.ACTIVE_STATES
+    if polling and not active:
+        st.rerun()
+    header, button = st.columns([4, 1], vertical_alignment="center")
+    header.markdown(f"**{run.run_id}** · {run.config.get('model', '?')} on {run.config.get('dataset', '?')}")
+    with header:
+        st.badge(run.state, color=BADGE_COLOURS.get(run.state, "red"))
+    if active and button.button("Stop", icon=":material/stop:", key=state.TRAIN_STOP):
+        st.toast(launcher.stop(run), icon=":material/stop_circle:")
+    progress = run_progress(run)
+    st.progress(progress.fraction, text=progress.label)
+    if run.damaged:
+        st.warning("Damaged run directory: " + "; ".join(run.damaged), icon=":material/warning:")
+    if run.state in ("failed", "interrupted"):
+        st.error(run.status.get("error") or f"The training process died (pid {run.status.get('pid')}).")
+        if run.status.get("traceback"):
+            with st.expander("Traceback", expanded=True):
+                st.code(run.status["traceback"], language="python")
+        log = launcher.log_tail(launcher.log_path(runs_dir, run.run_id))
+        if log:
+            with st.expander("Process output"):
+                st.code(log, language="text")
+    if not run.metrics:
+        st.info("Waiting for the first epoch to finish…", icon=":material/hourglass_top:")
+        return
+    last = run.metrics[-1]
+    cells = st.columns(3)
+    cells[0].metric("Loss", f"{last.get('loss', float('nan')):.4f}")
+    if progress.seconds_per_epoch is not None:
+        cells[1].metric("Seconds / epoch", f"{progress.seconds_per_epoch:.2f}")
+    if isinstance(run.status.get("updated_at"), float) and isinstance(run.status.get("started_at"), float):
+        cells[2].metric("Elapsed", format_seconds(run.status["updated_at"] - run.status["started_at"]))
+    left, right = st.columns(2)
+    left.plotly_chart(figures.loss_curve(run.metrics), key="train_loss")
+    right.plotly_chart(figures.metric_curves(run.metrics), key="train_metrics")
+    test = (run.summary or {}).get("test")
+    if test:
+        st.caption("Final test metrics")
+        st.dataframe(pd.DataFrame([test]), hide_index=True, key="train_test_metrics")
+
+
+form_column, panel_column = st.columns([1, 2], gap="large")
+with form_column:
+    start_form()
+with panel_column:
+    runs = store.list()
+    active_ids = [run.run_id for run in runs if run.state in launcher.ACTIVE_STATES]
+    listed = {run.run_id for run in runs}
+    pending = [run_id for run_id in launches if run_id not in listed]
+    run_ids = pending + active_ids + [run.run_id for run in runs if run.run_id not in active_ids]
+    run_id = followed_run_id(run_ids)
+    if run_id is None:
+        st.info("No runs yet: choose a model and press **Start training**.", icon=":material/model_training:")
+        st.stop()
+    st.selectbox(
+        "Follow run",
+        run_ids,
+        key=state.TRAIN_RUN_ID,
+        format_func=lambda name: f"{name}  (running)" if name in active_ids else name,
+        help=f"{len(active_ids)} running now. Runs keep going when this tab closes.",
+    )
+    run_id = st.session_state[state.TRAIN_RUN_ID]
+    st.query_params["run"] = run_id
+    polling = run_id in active_ids or starting(run_id)
+    st.fragment(live_panel, run_every=REFRESH_SECONDS if polling else None)(run_id, polling)

@@ -1,0 +1,168 @@
+"""AppTest of the Train page: the form, real training subprocesses started and stopped from it, and faults."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from dashboard import state
+from engine.training import RunStore
+
+PAGE = "pages/train.py"
+WAIT_SECONDS = 240
+
+
+def wait_for(runs_dir: Path, run_id: str, done, what: str):
+    """Poll the run directory until ``done(run)`` holds; returns the run."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            run = RunStore(runs_dir).get(run_id)
+        except ValueError:
+            run = None
+        if run is not None and done(run):
+            return run
+        time.sleep(0.5)
+    log = (runs_dir / ".logs" / f"{run_id}.log").read_text() if (runs_dir / ".logs").exists() else ""
+    pytest.fail(f"run {run_id} never became {what} within {WAIT_SECONDS}s; its output:\n{log}")
+
+
+def training_processes(runs_dir: Path) -> list[int]:
+    """Pids of live ``engine train`` processes writing into ``runs_dir``."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        try:
+            command = proc.joinpath("cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"train" in command and str(runs_dir).encode() in command:
+            pids.append(int(proc.name))
+    return pids
+
+
+@pytest.fixture
+def runs_dir(tmp_path: Path):
+    """An empty runs directory; training processes still writing into it at the end are killed."""
+    yield tmp_path
+    for pid in training_processes(tmp_path):
+        os.kill(pid, signal.SIGKILL)
+
+
+def submit(at, **fields):
+    """Fill trainer fields of the chosen model's form and press Start."""
+    prefix = f"{state.TRAIN_FIELD_PREFIX}{at.session_state[state.TRAIN_MODEL]}_"
+    for name, value in fields.items():
+        widget = at.text_input(key=prefix + name) if name == "ks" else at.number_input(key=prefix + name)
+        widget.set_value(value)
+    return next(button for button in at.button if button.label == "Start training").click().run()
+
+
+def test_form_is_built_from_the_model_params(app_at) -> None:
+    at = app_at(PAGE)
+    assert not at.exception
+    labels = {widget.label for widget in at.number_input}
+    assert {"num layers", "reg", "init std", "epochs", "lr", "dim"} <= labels
+    at.selectbox(key=state.TRAIN_MODEL).set_value("mf").run()
+    labels = {widget.label for widget in at.number_input}
+    assert "num layers" not in labels and "reg" in labels
+    layers = [w for w in at.number_input if w.label == "reg"][0]
+    assert layers.help == "L2 penalty on the batch's embeddings"
+
+
+def test_finished_fixture_run_shows_full_progress_and_curves(app_at) -> None:
+    at = app_at(PAGE)
+    assert not at.exception
+    assert at.session_state[state.TRAIN_RUN_ID] == "fixture-mf-1epoch"
+    assert "epoch 1/1" in at.get("progress")[0].proto.text
+    assert len(at.get("plotly_chart")) == 2
+    assert at.query_params["run"] == "fixture-mf-1epoch"
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"ks": "0, 10"}, "every K must be a positive integer"),
+        ({"ks": "10, twenty"}, "got 'twenty'"),
+        ({"test_ratio": 0.5, "val_ratio": 0.5}, "must leave training data"),
+    ],
+)
+def test_bad_settings_are_refused_before_anything_starts(app_at, runs_dir: Path, fields: dict, message: str) -> None:
+    at = submit(app_at(PAGE, runs_dir=runs_dir), **fields)
+    assert not at.exception
+    assert any("Not started" in error.value and message in error.value for error in at.error)
+    assert RunStore(runs_dir).list() == [] and not (runs_dir / ".logs").exists()
+    assert training_processes(runs_dir) == []
+
+
+def test_start_trains_in_a_subprocess_and_the_panel_follows_it(app_at, frame_with, runs_dir: Path) -> None:
+    at = app_at(PAGE, runs_dir=runs_dir)
+    at.selectbox(key=state.TRAIN_MODEL).set_value("mf").run()
+    at = submit(at, epochs=2, dim=16)
+    assert not at.exception
+    run_id = at.session_state[state.TRAIN_RUN_ID]
+    assert run_id.startswith("mf-synthetic-")
+    run = wait_for(runs_dir, run_id, lambda run: run.state == "finished", "finished")
+    assert [record["epoch"] for record in run.metrics] == [1, 2]
+    assert run.config["epochs"] == 2 and run.config["dim"] == 16
+    at.run()
+    assert not at.exception
+    assert "epoch 2/2" in at.get("progress")[0].proto.text
+    assert len(at.get("plotly_chart")) == 2
+    assert frame_with(at, "recall@20").shape[0] == 1
+
+
+def test_stop_terminates_the_run_and_keeps_its_metrics(app_at, runs_dir: Path) -> None:
+    at = app_at(PAGE, runs_dir=runs_dir)
+    at.selectbox(key=state.TRAIN_MODEL).set_value("mf").run()
+    at = submit(at, epochs=5000, dim=8)
+    run_id = at.session_state[state.TRAIN_RUN_ID]
+    wait_for(runs_dir, run_id, lambda run: run.state == "running" and len(run.metrics) >= 1, "running")
+    at.run()
+    at.button(key=state.TRAIN_STOP).click().run()
+    assert not at.exception
+    run = wait_for(runs_dir, run_id, lambda run: run.state == "stopped", "stopped")
+    assert len(run.metrics) >= 1 and run.status["epoch"] < 5000
+
+
+def test_failed_run_shows_error_and_traceback(app_at, runs_dir: Path) -> None:
+    run = RunStore(runs_dir).create("mf", "synthetic", "failed-run")
+    run.write_config({"model": "mf", "dataset": "synthetic", "epochs": 3})
+    run.update_status(state="failed", total_epochs=3, epoch=1, started_at=time.time(), error="RuntimeError: boom",
+                      traceback="Traceback (most recent call last):\n  ...\nRuntimeError: boom")  # fmt: skip
+    at = app_at(PAGE, runs_dir=runs_dir)
+    assert not at.exception
+    assert any("RuntimeError: boom" in error.value for error in at.error)
+    assert any("Traceback (most recent call last)" in code.value for code in at.code)
+
+
+def test_run_whose_process_died_shows_as_interrupted(app_at, runs_dir: Path) -> None:
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    run = RunStore(runs_dir).create("mf", "synthetic", "orphan")
+    run.write_config({"model": "mf", "dataset": "synthetic", "epochs": 3})
+    run.update_status(state="running", pid=dead.pid, total_epochs=3, epoch=1, started_at=time.time())
+    at = app_at(PAGE, runs_dir=runs_dir)
+    assert not at.exception
+    assert any("badge[interrupted]" in markdown.value for markdown in at.markdown)
+    assert any("process died" in error.value for error in at.error)
+    assert not [button for button in at.button if button.key == state.TRAIN_STOP]
+
+
+def test_run_id_in_the_url_cannot_leave_the_runs_directory(app_at) -> None:
+    at = app_at(PAGE, query={"run": "../../etc"})
+    assert not at.exception
+    assert any("not in the runs directory" in warning.value for warning in at.warning)
+    assert at.session_state[state.TRAIN_RUN_ID] == "fixture-mf-1epoch"
+
+
+def test_unusable_runs_directory_is_a_message(app_at, tmp_path: Path) -> None:
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("x")
+    at = app_at(PAGE, runs_dir=not_a_folder)
+    assert not at.exception
+    assert any("is a file, not a folder" in error.value for error in at.error)
