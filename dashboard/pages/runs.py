@@ -1,0 +1,89 @@
+"""Runs page: every run in the runs directory, overlaid curves, final test metrics side by side, delete."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import figures, launcher, loaders, sidebar, state
+from dashboard.run_table import comparison_frame, highlight_best, runs_frame
+from engine.training import RunNotFound
+
+DEFAULT_SELECTION = 3
+
+st.title("Runs")
+runs_dir = sidebar.current_runs_dir()
+if runs_dir is None:
+    st.stop()
+store = loaders.run_store(str(runs_dir))
+runs = store.list()
+if not runs:
+    st.info(
+        f"No runs in `{runs_dir}` yet. Start one on the **Train** page, or from a shell with "
+        f"`python -m engine train --runs-dir {runs_dir}`.",
+        icon=":material/inbox:",
+    )
+    st.stop()
+by_id = {run.run_id: run for run in runs}
+
+damaged = [run for run in runs if run.damaged]
+if damaged:
+    with st.expander(f"{len(damaged)} damaged run(s): listed with what could be read", icon=":material/warning:"):
+        for run in damaged:
+            st.markdown(f"- `{run.run_id}`: " + "; ".join(run.damaged))
+
+st.dataframe(
+    runs_frame(runs),
+    hide_index=True,
+    key="runs_table",
+    column_config={
+        "best NDCG": st.column_config.NumberColumn(format="%.4f", help="best NDCG@K over evaluated epochs"),
+        "best Recall": st.column_config.NumberColumn(format="%.4f", help="best Recall@K over evaluated epochs"),
+        "started": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
+    },
+)
+st.caption(f"{len(runs)} runs in `{runs_dir}`; click a column header to sort.")
+
+if state.RUNS_SELECTED not in st.session_state:
+    st.session_state[state.RUNS_SELECTED] = [run.run_id for run in runs if run.metrics][:DEFAULT_SELECTION]
+st.session_state[state.RUNS_SELECTED] = [run_id for run_id in st.session_state[state.RUNS_SELECTED] if run_id in by_id]
+selected = st.multiselect("Compare runs", list(by_id), key=state.RUNS_SELECTED, placeholder="Pick runs to compare")
+
+if selected:
+    metric_options = ["loss", *figures.metric_keys([r for run_id in selected for r in by_id[run_id].metrics])]
+    preferred = [key for key in metric_options if key.startswith("ndcg@")]
+    if st.session_state.get(state.RUNS_METRIC) not in metric_options:
+        st.session_state[state.RUNS_METRIC] = preferred[-1] if preferred else "loss"
+    metric = st.selectbox("Metric", metric_options, key=state.RUNS_METRIC)
+    curves = {run_id: by_id[run_id].metrics for run_id in selected}
+    st.plotly_chart(figures.overlay_curves(curves, metric), key="runs_overlay")
+    comparison = comparison_frame([by_id[run_id] for run_id in selected])
+    st.subheader("Final test metrics")
+    if comparison.columns.empty:
+        st.info("None of the selected runs has finished: test metrics appear when training ends.")
+    else:
+        st.dataframe(highlight_best(comparison), key="runs_comparison")
+        st.caption("Best value of each column in bold green; – where a run has no final test metrics yet.")
+else:
+    st.info("Pick runs above to overlay their curves and compare their test metrics.", icon=":material/checklist:")
+
+with st.expander("Delete a run", icon=":material/delete:"):
+    target = st.selectbox("Run to delete", list(by_id), key=state.RUNS_DELETE_PICK)
+    if st.button("Delete…"):
+        st.session_state[state.RUNS_DELETE] = target
+    pending = st.session_state.get(state.RUNS_DELETE)
+    if pending:
+        st.warning(f"Delete run `{pending}` and all its files? This cannot be undone.", icon=":material/warning:")
+        confirm, cancel = st.columns(2)
+        if confirm.button("Yes, delete", type="primary"):
+            st.session_state[state.RUNS_DELETE] = None
+            try:
+                store.delete(pending)
+            except (RunNotFound, ValueError) as error:
+                st.error(str(error), icon=":material/error:")
+            else:
+                launcher.log_path(runs_dir, pending).unlink(missing_ok=True)
+                st.toast(f"Deleted run {pending}", icon=":material/delete:")
+                st.rerun()
+        if cancel.button("Cancel"):
+            st.session_state[state.RUNS_DELETE] = None
+            st.rerun()

@@ -1,0 +1,94 @@
+"""AppTest of the Runs page: listing, damaged runs, overlay and comparison, delete with confirmation."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from dashboard import state
+from engine.training import RunStore
+
+PAGE = "pages/runs.py"
+FIXTURE_RUN = "fixture-mf-1epoch"
+
+
+@pytest.fixture
+def runs_dir(trained_runs_dir: Path, tmp_path: Path) -> Path:
+    """Three runs: the trained fixture, a copy with better test metrics, and one with a torn metrics line."""
+    shutil.copytree(trained_runs_dir / FIXTURE_RUN, tmp_path / FIXTURE_RUN)
+    better = tmp_path / "better-copy"
+    shutil.copytree(trained_runs_dir / FIXTURE_RUN, better)
+    summary = json.loads((better / "summary.json").read_text())
+    summary["test"] = {key: value + 0.1 for key, value in summary["test"].items()}
+    (better / "summary.json").write_text(json.dumps(summary))
+    torn = tmp_path / "torn-metrics"
+    shutil.copytree(trained_runs_dir / FIXTURE_RUN, torn)
+    with (torn / "metrics.jsonl").open("a") as stream:
+        stream.write('{"epoch": 2, "loss": 0.')
+    return tmp_path
+
+
+def test_every_run_is_listed_with_damaged_ones_marked(app_at, frame_with, runs_dir: Path) -> None:
+    (runs_dir / "no-status").mkdir()
+    (runs_dir / "no-status" / "config.json").write_text(json.dumps({"model": "mf", "dataset": "synthetic"}))
+    at = app_at(PAGE, runs_dir=runs_dir)
+    assert not at.exception
+    table = frame_with(at, "best NDCG").set_index("run")
+    assert set(table.index) == {FIXTURE_RUN, "better-copy", "torn-metrics", "no-status"}
+    assert table.loc[FIXTURE_RUN, "status"] == "finished"
+    assert table.loc["torn-metrics", "status"] == "finished (damaged)"
+    assert table.loc["no-status", "status"] == "unknown (damaged)"
+    assert table.loc[FIXTURE_RUN, "best NDCG"] > 0 and table.loc[FIXTURE_RUN, "model"] == "mf"
+    assert table.loc[FIXTURE_RUN, "epochs"] == "1/1"
+    damaged = " ".join(markdown.value for markdown in at.markdown)
+    assert "torn-metrics" in damaged and "status.json is missing" in damaged
+
+
+def test_selected_runs_are_overlaid_and_compared_with_the_best_highlighted(app_at, frame_with, runs_dir: Path) -> None:
+    at = app_at(PAGE, runs_dir=runs_dir)
+    at.multiselect(key=state.RUNS_SELECTED).set_value([FIXTURE_RUN, "better-copy"]).run()
+    at.selectbox(key=state.RUNS_METRIC).set_value("loss").run()
+    assert not at.exception
+    figure = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert [trace["name"] for trace in figure["data"]] == [FIXTURE_RUN, "better-copy"]
+    assert figure["layout"]["yaxis"]["title"]["text"] == "loss"
+    comparison = frame_with(at, "ndcg@20")
+    assert list(comparison.index) == [FIXTURE_RUN, "better-copy"]
+    assert (comparison.loc["better-copy"] > comparison.loc[FIXTURE_RUN]).all()
+
+
+def test_delete_asks_for_confirmation_then_removes_the_run(app_at, frame_with, runs_dir: Path) -> None:
+    at = app_at(PAGE, runs_dir=runs_dir)
+    at.selectbox(key=state.RUNS_DELETE_PICK).set_value("better-copy").run()
+    next(button for button in at.button if button.label == "Delete…").click().run()
+    assert (runs_dir / "better-copy").is_dir()
+    assert any("cannot be undone" in warning.value for warning in at.warning)
+    next(button for button in at.button if button.label == "Cancel").click().run()
+    assert (runs_dir / "better-copy").is_dir() and not at.warning
+    next(button for button in at.button if button.label == "Delete…").click().run()
+    next(button for button in at.button if button.label == "Yes, delete").click().run()
+    assert not at.exception
+    assert not (runs_dir / "better-copy").exists()
+    assert "better-copy" not in set(frame_with(at, "best NDCG")["run"])
+
+
+def test_a_running_run_cannot_be_deleted(app_at, runs_dir: Path) -> None:
+    status = json.loads((runs_dir / FIXTURE_RUN / "status.json").read_text())
+    (runs_dir / FIXTURE_RUN / "status.json").write_text(json.dumps({**status, "state": "running", "pid": 1}))
+    at = app_at(PAGE, runs_dir=runs_dir)
+    at.selectbox(key=state.RUNS_DELETE_PICK).set_value(FIXTURE_RUN).run()
+    next(button for button in at.button if button.label == "Delete…").click().run()
+    next(button for button in at.button if button.label == "Yes, delete").click().run()
+    assert not at.exception
+    assert any("stop it first" in error.value for error in at.error)
+    assert RunStore(runs_dir).get(FIXTURE_RUN).state == "running"
+
+
+def test_empty_runs_directory_says_how_to_start(app_at, tmp_path: Path) -> None:
+    at = app_at(PAGE, runs_dir=tmp_path / "created-on-demand")
+    assert not at.exception
+    assert (tmp_path / "created-on-demand").is_dir()
+    assert "No runs in" in at.info[0].value
