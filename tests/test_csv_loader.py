@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -71,6 +72,7 @@ def test_load_dataset_accepts_csv_prefix_and_reloads_an_edited_file(tmp_path):
     path = _write(tmp_path / "log.csv", "user,item\n1,1\n")
     assert load_dataset(f"csv:{path}").num_edges == 1
     _write(path, "user,item\n1,1\n1,2\n")
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000_000))
     assert load_dataset(f"csv:{path}").num_edges == 2
 
 
@@ -133,3 +135,12 @@ def test_ragged_rows_are_reported_with_the_parser_message(tmp_path):
     path = _write(tmp_path / "log.csv", "user,item\n1,1\n1,2,3,4\n")
     with pytest.raises(DatasetError, match=r"log\.csv: cannot parse interactions file .*line 3"):
         load_csv(path)
+
+
+def test_editing_a_sibling_metadata_file_is_picked_up(tmp_path):
+    path = _write(tmp_path / "interactions.csv", "user,item\n1,1\n")
+    _write(tmp_path / "items.csv", "item_id,title\n1,Old\n")
+    assert load_dataset(f"csv:{path}").item_title(0) == "Old"
+    items = _write(tmp_path / "items.csv", "item_id,title\n1,New\n")
+    os.utime(items, ns=(items.stat().st_atime_ns, items.stat().st_mtime_ns + 1_000_000_000))
+    assert load_dataset(f"csv:{path}").item_title(0) == "New"

@@ -51,25 +51,37 @@ def load_dataset(name: str, data_dir: str | Path | None = None) -> InteractionGr
     """
     name = str(name).strip()
     if name == _SYNTHETIC.name:
-        return _load_csv_cached(str(SYNTHETIC_INTERACTIONS), _stamp(SYNTHETIC_INTERACTIONS), "synthetic")
+        return _load_csv_cached(str(SYNTHETIC_INTERACTIONS), _csv_stamp(SYNTHETIC_INTERACTIONS), "synthetic")
     if name.startswith(CSV_PREFIX):
         path = Path(name[len(CSV_PREFIX) :]).expanduser()
         if not name[len(CSV_PREFIX) :]:
             raise DatasetError("csv: needs a path, e.g. csv:data/interactions.csv")
-        return _load_csv_cached(str(path.resolve()), _stamp(path), name)
+        return _load_csv_cached(str(path.resolve()), _csv_stamp(path), name)
     if name in MOVIELENS:
         folder = None if data_dir is None else str(Path(data_dir).expanduser().resolve())
-        return _load_movielens_cached(name, folder, _stamp(Path(folder)) if folder else 0)
+        return _load_movielens_cached(name, folder, _folder_stamp(Path(folder)) if folder else 0)
     known = ", ".join(info.name for info in list_datasets())
     raise DatasetError(f"unknown dataset {name!r}; known datasets: {known}, or csv:PATH for your own CSV file")
 
 
-def _stamp(path: Path) -> int:
-    """Modification time that keys the cache, so an edited file is read again (0 when absent)."""
-    try:
-        return path.stat().st_mtime_ns
-    except OSError:
-        return 0
+def _stamp(*paths: Path) -> int:
+    """Newest modification time of ``paths``, keying the cache so an edited file is read again (0 if absent)."""
+    times = [0]
+    for path in paths:
+        try:
+            times.append(path.stat().st_mtime_ns)
+        except OSError:
+            continue
+    return max(times)
+
+
+def _csv_stamp(path: Path) -> int:
+    return _stamp(path, path.with_name("items.csv"), path.with_name("users.csv"))
+
+
+def _folder_stamp(folder: Path) -> int:
+    """Newest modification time of the files in ``folder`` and its sub-folders (one level down)."""
+    return _stamp(folder, *folder.glob("*"), *folder.glob("*/*"))
 
 
 @lru_cache(maxsize=8)
