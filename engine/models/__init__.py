@@ -1,9 +1,20 @@
 """Recommenders behind one contract (:class:`Recommender`): MF, LightGCN, GraphSAGE, PinSage."""
 
 from engine.models.base import InductiveNotSupported, Recommender, params_help
+from engine.models.graphsage import GraphSAGE
 from engine.models.lightgcn import LightGCN
 from engine.models.mf import MatrixFactorization
+from engine.models.pinsage import PinSage
 
-MODELS: dict[str, type[Recommender]] = {cls.name: cls for cls in (MatrixFactorization, LightGCN)}
+MODELS: dict[str, type[Recommender]] = {cls.name: cls for cls in (MatrixFactorization, LightGCN, GraphSAGE, PinSage)}
 
-__all__ = ["MODELS", "InductiveNotSupported", "LightGCN", "MatrixFactorization", "Recommender", "params_help"]
+__all__ = [
+    "MODELS",
+    "GraphSAGE",
+    "InductiveNotSupported",
+    "LightGCN",
+    "MatrixFactorization",
+    "PinSage",
+    "Recommender",
+    "params_help",
+]

@@ -1,0 +1,133 @@
+"""GraphSAGE over the user–item graph, trained on the fanout sampler's message-flow blocks.
+
+Hamilton, Ying and Leskovec, *Inductive Representation Learning on Large Graphs* (NeurIPS 2017).
+Layer-0 vectors are the metadata features of :mod:`engine.features` projected to ``d`` (one projection
+per node type) plus optional free ID vectors; ``L`` PyG :class:`~torch_geometric.nn.conv.SAGEConv`
+layers (mean aggregation) run on the blocks of :class:`engine.sampling.FanoutSampler`, the very
+sampler the Neighborhood page draws. Inference is layer-wise over every neighbour, as in PyG's
+``inference`` examples, so :meth:`GraphSAGE.embeddings` is deterministic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+from torch_geometric.nn import SAGEConv
+
+from engine.features import item_features, user_features
+from engine.graph import InteractionGraph
+from engine.models.base import Recommender
+from engine.models.losses import bpr_loss, l2_penalty
+from engine.sampling import FanoutSampler
+
+
+@dataclass
+class GraphSAGEParams:
+    """Hyper-parameters of :class:`GraphSAGE`."""
+
+    num_layers: int = field(default=2, metadata={"help": "SAGEConv layers (= sampled hops)", "min": 1, "max": 4})
+    fanout: int = field(default=10, metadata={"help": "neighbours sampled per node and hop", "min": 1, "max": 100})
+    id_embeddings: bool = field(
+        default=True, metadata={"help": "add a free ID vector to every node's projected features", "min": 0, "max": 1}
+    )
+    reg: float = field(default=1e-4, metadata={"help": "L2 penalty on the batch's outputs", "min": 0.0, "max": 1.0})
+
+
+class GraphSAGE(Recommender):
+    """GraphSAGE (Hamilton et al., NeurIPS 2017) with mean aggregation and the BPR loss.
+
+    A new user (:meth:`embed_new_user`) is an extra node whose neighbours are the chosen items: its
+    layer-0 vector is the average trained user's (mean user features, mean ID vector, since its own
+    metadata is unknown) and every layer aggregates the items' trained layer outputs with the same
+    ``SAGEConv`` weights — hence ``inductive_is_approximate`` (its own input is an average).
+
+    Args:
+        graph (InteractionGraph): Training graph; sampling and inference run on its edges.
+        dim (int): Embedding size ``d`` (every layer's width).
+        params (GraphSAGEParams): ``num_layers``, ``fanout``, ``id_embeddings``, ``reg``.
+        seed (int): Seed of initialisation and of the neighbourhood draws. (default: ``0``)
+    """
+
+    name = "graphsage"
+    Params = GraphSAGEParams
+    supports_inductive = True
+    inductive_is_approximate = True
+    default_train = {"epochs": 30, "lr": 0.005, "batch_size": 2048}
+
+    def __init__(self, graph: InteractionGraph, dim: int, params: GraphSAGEParams, seed: int = 0) -> None:
+        super().__init__(graph, dim, params, seed)
+        users, items = torch.from_numpy(user_features(graph)), torch.from_numpy(item_features(graph))
+        self.register_buffer("user_x", users, persistent=False)  # (U, F')
+        self.register_buffer("item_x", items, persistent=False)  # (I, F)
+        with torch.random.fork_rng(devices=[]):  # torch.nn layers draw from the global generator: seed it locally
+            torch.manual_seed(seed)
+            self.user_proj = torch.nn.Linear(users.shape[1], dim)
+            self.item_proj = torch.nn.Linear(items.shape[1], dim)
+            self.convs = torch.nn.ModuleList(SAGEConv(dim, dim) for _ in range(params.num_layers))
+        if params.id_embeddings:
+            self.id_emb = torch.nn.Parameter(torch.randn(graph.num_nodes, dim, generator=self.generator()) * 0.1)
+        user = torch.from_numpy(graph.user)
+        item = torch.from_numpy(graph.item) + graph.num_users
+        self.register_buffer("edge_index", torch.stack([torch.cat([item, user]), torch.cat([user, item])]), False)
+        self.sampler = FanoutSampler(graph, [params.fanout] * params.num_layers)
+        self._epoch_seed, self._batch = seed, 0
+
+    def on_epoch_start(self, epoch: int, seed: int) -> None:
+        self._epoch_seed, self._batch = int(np.random.SeedSequence([self.seed, seed]).generate_state(1)[0]), 0
+
+    def _inputs(self, nodes: Tensor) -> Tensor:
+        """Layer-0 vectors ``(N, d)`` of global ids ``nodes``."""
+        is_user = nodes < self.num_users  # (N,)
+        x = torch.empty(len(nodes), self.dim, device=self.device)
+        x[is_user] = self.user_proj(self.user_x[nodes[is_user]])
+        x[~is_user] = self.item_proj(self.item_x[nodes[~is_user] - self.num_users])
+        return x + self.id_emb[nodes] if self.params.id_embeddings else x
+
+    def _layer(self, index: int, x: tuple[Tensor, Tensor], edge_index: Tensor) -> Tensor:
+        out = self.convs[index](x, edge_index)
+        return out if index == len(self.convs) - 1 else F.relu(out)
+
+    def embeddings(self) -> tuple[Tensor, Tensor]:
+        with torch.no_grad():
+            out = self._full_layers()[-1]  # (U + I, d)
+        return out[: self.num_users].clone(), out[self.num_users :].clone()
+
+    def _full_layers(self) -> list[Tensor]:
+        """Every node's output at every layer ``[x_0, ..., x_L]``, each ``(U + I, d)``, over all neighbours."""
+        layers = [self._inputs(torch.arange(self.num_users + self.num_items, device=self.device))]
+        for index in range(len(self.convs)):
+            layers.append(self._layer(index, (layers[-1], layers[-1]), self.edge_index))
+        return layers
+
+    def loss(self, users: Tensor, pos: Tensor, neg: Tensor) -> Tensor:
+        seeds = torch.cat([users, pos + self.num_users, neg.reshape(-1) + self.num_users])  # (B + B + B n,)
+        unique, inverse = torch.unique(seeds, return_inverse=True)
+        self._batch += 1
+        sample = self.sampler.sample(unique.cpu().numpy(), seed=self._epoch_seed + self._batch)
+        x = self._inputs(torch.from_numpy(sample.blocks[0].src_nodes).to(self.device))  # (S, d)
+        for index, block in enumerate(sample.blocks):
+            edge_index = torch.from_numpy(block.edge_index).to(self.device)  # (2, m)
+            x = self._layer(index, (x, x[: block.num_dst]), edge_index)  # (num_dst, d)
+        out = x[inverse]  # rows of seeds, in the order of `seeds`
+        batch = len(users)
+        u, p = out[:batch], out[batch : 2 * batch]  # (B, d), (B, d)
+        n = out[2 * batch :].reshape(batch, -1, self.dim)  # (B, n, d)
+        return bpr_loss((u * p).sum(-1), torch.einsum("bd,bnd->bn", u, n)) + self.params.reg * l2_penalty(u, p, n)
+
+    def embed_new_user(self, items: Sequence[int] | np.ndarray) -> Tensor:
+        items = self._new_user_items(items) + self.num_users
+        with torch.no_grad():
+            layers = self._full_layers()
+            user = self.user_proj(self.user_x.mean(0, keepdim=True))  # (1, d)
+            if self.params.id_embeddings:
+                user = user + self.id_emb[: self.num_users].mean(0, keepdim=True)
+            edge_index = torch.stack([torch.arange(len(items)), torch.zeros(len(items), dtype=torch.long)])
+            edge_index = edge_index.to(self.device)  # (2, n): every chosen item sends to the new user
+            for index in range(len(self.convs)):
+                user = self._layer(index, (layers[index][items], user), edge_index)  # (1, d)
+            return user[0]
