@@ -8,8 +8,9 @@ from global popularity alone. Popularity and activity follow power laws, ratings
 demographics (age, gender, occupation) correlate with the taste group — so a GNN has collaborative and
 metadata signal to find, while the noise draws and overlapping groups keep the task from being trivial.
 
-Everything is vectorised with NumPy: sampling is a ``searchsorted`` per (group, favourite genre) pair,
-and duplicate (user, item) draws are topped up in a few rounds rather than rejected one by one.
+Everything is vectorised with NumPy: each round of draws is one ``searchsorted`` over the chained CDFs of
+every (group, favourite genre) pair, and repeated (user, item) draws are replaced in a few further rounds
+rather than rejected one by one.
 """
 
 from __future__ import annotations
@@ -20,52 +21,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from engine.datasets.titles import unique_titles
 from engine.graph import InteractionGraph, LoadReport
 
 GENRES = (
-    "Action",
-    "Adventure",
-    "Animation",
-    "Comedy",
-    "Crime",
-    "Documentary",
-    "Drama",
-    "Fantasy",
-    "Horror",
-    "Romance",
-    "Sci-Fi",
-    "Thriller",
-)
+    "Action", "Adventure", "Animation", "Comedy", "Crime", "Documentary", "Drama", "Fantasy", "Horror", "Romance",
+    "Sci-Fi", "Thriller",
+)  # fmt: skip
 OCCUPATIONS = (
-    "student",
-    "engineer",
-    "artist",
-    "teacher",
-    "healthcare",
-    "sales",
-    "scientist",
-    "writer",
-    "retired",
-    "other",
-)
-_ADJECTIVES = (
-    "Silent", "Crimson", "Golden", "Hidden", "Broken", "Electric", "Frozen", "Burning", "Midnight", "Lost",
-    "Wandering", "Iron", "Velvet", "Hollow", "Savage", "Gentle", "Final", "Secret", "Distant", "Shattered",
-    "Wild", "Quiet", "Restless", "Shadow", "Bright", "Bitter", "Endless", "Forgotten", "Neon", "Scarlet",
-    "Silver", "Stolen", "Sudden", "Twisted", "Untold", "Vanishing", "Wicked", "Lonely", "Radiant", "Fearless",
-    "Ancient", "Paper", "Glass", "Northern", "Southern", "Sleeping", "Falling", "Rising",
-)  # fmt: skip
-_NOUNS = (
-    "River", "Empire", "Garden", "Horizon", "Machine", "Harbor", "Kingdom", "Signal", "Mirror", "Storm",
-    "Frontier", "Orchard", "Voyage", "Lantern", "Circus", "Covenant", "Detective", "Dynasty", "Echo", "Falcon",
-    "Fortress", "Galaxy", "Heist", "Island", "Jungle", "Labyrinth", "Legacy", "Meadow", "Monsoon", "Nomad",
-    "Oracle", "Outpost", "Pilgrim", "Prophecy", "Requiem", "Saga", "Sentinel", "Serenade", "Summit", "Tide",
-    "Tower", "Valley", "Vendetta", "Witness", "Wolf", "Symphony", "Carnival", "Compass",
-)  # fmt: skip
-_PLACES = (
-    "Avalon", "Brighton", "Cairo", "Dover", "Eldoria", "Florence", "Granada", "Havana", "Istanbul", "Jericho",
-    "Kyoto", "Lisbon", "Marrakesh", "Nairobi", "Oslo", "Prague", "Quito", "Rio", "Samarkand", "Tangier",
-    "Utopia", "Venice", "Warsaw", "Zanzibar",
+    "student", "engineer", "artist", "teacher", "healthcare", "sales", "scientist", "writer", "retired", "other",
 )  # fmt: skip
 _TIME_START = 1_420_070_400  # 2015-01-01 UTC
 _TIME_END = 1_735_603_200  # 2024-12-31 UTC
@@ -225,7 +189,7 @@ def generate_synthetic_data(
     items = pd.DataFrame(
         {
             "item_id": np.arange(1, num_items + 1),
-            "title": _titles(rng, num_items),
+            "title": unique_titles(rng, num_items),
             "genres": _genre_strings(item_genres),
             "year": np.clip(2024 - np.floor(rng.exponential(14.0, num_items)), 1930, 2024).astype(np.int64),
         }
@@ -326,23 +290,6 @@ def _unique_draws(
         deficit -= np.bincount(fresh // num_items, minlength=num_users)
         keys = np.sort(np.concatenate([keys, fresh]), kind="stable")  # merges two sorted runs in linear time
     return keys // num_items, keys % num_items
-
-
-def _titles(rng: np.random.Generator, count: int) -> np.ndarray:
-    """Unique readable titles: "[The] Adjective Noun", "Adjective Noun of Place", then numbered sequels."""
-    adjectives, nouns, places = (np.array(words, dtype=object) for words in (_ADJECTIVES, _NOUNS, _PLACES))
-    forms = 2 + len(places)  # "A N", "The A N", and one "A N of P" per place
-    space = len(adjectives) * len(nouns) * forms
-    code = rng.permutation(space)[np.arange(count) % space]
-    sequel = np.arange(count) // space
-    form, rest = code % forms, code // forms
-    base = adjectives[rest % len(adjectives)] + " " + nouns[rest // len(adjectives)]
-    title = np.where(form == 1, "The " + base, base)
-    with_place = form >= 2
-    title[with_place] = title[with_place] + " of " + places[form[with_place] - 2]
-    numbered = sequel > 0
-    title[numbered] = title[numbered] + " " + (sequel[numbered] + 1).astype(str).astype(object)
-    return title
 
 
 def _genre_strings(item_genres: np.ndarray) -> np.ndarray:
