@@ -53,6 +53,8 @@ class MovieLensRelease:
 
 def load_movielens(name: str, data_dir: str | Path | None = None) -> InteractionGraph:
     """Load a MovieLens release by registry name from ``data_dir``, the cache, or a download."""
+    if name not in MOVIELENS:
+        raise DatasetError(f"unknown MovieLens release {name!r}; use one of {', '.join(MOVIELENS)}")
     release = MOVIELENS[name]
     folder = locate_release(name, release.archive, release.url, release.md5, release.files, data_dir)
     return release.parse(folder, name)
@@ -78,7 +80,9 @@ def _parse_100k(folder: Path, name: str) -> InteractionGraph:
             "year": _years(items["title"], items["release_date"].str[-4:]),
         }
     )
-    users = _read_headerless(folder / "u.user", "|", ("user_id", "age", "gender", "occupation", "zip"), "pipe")
+    users = _read_headerless(
+        folder / "u.user", "|", ("user_id", "age", "gender", "occupation", "zip"), "pipe-separated"
+    )
     user_table = pd.DataFrame(
         {
             "user_id": id_column(users["user_id"], "user_id", folder / "u.user", 1),
