@@ -11,6 +11,8 @@ PinSage's hard negatives (arXiv 1806.01973) are items from a rank band of these 
 
 from __future__ import annotations
 
+import numbers
+
 import numba
 import numpy as np
 from numba import njit, prange
@@ -25,7 +27,7 @@ MAX_DENSE_ENTRIES = 50_000_000
 def check_pagerank_args(restart_prob: float, tolerance: float, owner: str) -> None:
     """Raise a ``ValueError`` unless ``0 < restart_prob <= 1`` and ``0 < tolerance < 1``."""
     for name, value in (("restart_prob", restart_prob), ("tolerance", tolerance)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value <= 1:
             raise ValueError(f"'{name}' must be a number in (0, 1] for '{owner}' (got {value!r})")
 
 

@@ -9,6 +9,7 @@ or user → item → user … from a user) and keeps the top-T visited nodes, pl
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
 import numba
@@ -78,7 +79,7 @@ class RandomWalkSampler:
         self.num_walks = positive_int(num_walks, "num_walks", name)
         self.walk_length = positive_int(walk_length, "walk_length", name)
         self.top_t = positive_int(top_t, "top_t", name)
-        if isinstance(restart_prob, bool) or not isinstance(restart_prob, (int, float)) or not 0 <= restart_prob <= 1:
+        if isinstance(restart_prob, bool) or not isinstance(restart_prob, numbers.Real) or not 0 <= restart_prob <= 1:
             raise ValueError(f"'restart_prob' must be a number in [0, 1] for '{name}' (got {restart_prob!r})")
         if self.num_walks * self.walk_length > MAX_STEPS_PER_SEED:
             raise ValueError(
