@@ -218,6 +218,7 @@ def table(report: dict) -> str:
         f"{report['threads']} numba threads",
         f"first call per kernel, s ({'numba cache present' if report['numba_cache_present_at_start'] else 'no cache'}"
         f"): " + ", ".join(f"{k} {v}" for k, v in report["first_call_seconds"].items()),
+        "  (the first kernel called also pays for starting numba's thread pool, once per process)",
     ]
     if "cold_compile_seconds" in report:
         lines.append(f"cold compile of all kernels (empty cache, fresh process): {report['cold_compile_seconds']} s")
