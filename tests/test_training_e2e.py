@@ -162,7 +162,7 @@ def _wait_for_epoch(run_dir: Path, process: subprocess.Popen, epoch: int, timeou
 
 @pytest.mark.slow
 def test_killed_run_reads_as_interrupted_and_resumes_to_the_end(tmp_path):
-    process = _start(tmp_path, "killed", epochs=40)
+    process = _start(tmp_path, "killed", epochs=10)
     run_dir = tmp_path / "killed"
     try:
         _wait_for_epoch(run_dir, process, 1)
@@ -172,7 +172,7 @@ def test_killed_run_reads_as_interrupted_and_resumes_to_the_end(tmp_path):
     info = read_run(run_dir)
     assert info.status["recorded_state"] == "running" and info.state == "interrupted"
     done = len(info.metrics)
-    assert 1 <= done < 40
+    assert 1 <= done < 10
     listing = subprocess.run([sys.executable, "-m", "engine", "runs", "--runs-dir", str(tmp_path)], cwd=ROOT,
                              capture_output=True, text=True, timeout=300, check=True).stdout  # fmt: skip
     assert "interrupted" in listing
@@ -183,8 +183,8 @@ def test_killed_run_reads_as_interrupted_and_resumes_to_the_end(tmp_path):
     assert resumed.stdout.strip().splitlines()[-1] == str(run_dir)
     info = read_run(run_dir)
     assert info.state == "finished" and info.damaged == []
-    assert [r["epoch"] for r in info.metrics] == list(range(1, 41))
-    assert info.summary["epochs_run"] == 40
+    assert [r["epoch"] for r in info.metrics] == list(range(1, 11))
+    assert info.summary["epochs_run"] == 10
 
 
 @pytest.mark.slow
