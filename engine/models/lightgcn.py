@@ -50,6 +50,33 @@ def normalized_adjacency(graph: InteractionGraph) -> Tensor:
         return to_torch_csr_tensor(edge_index.flip(0), edge_weight, size=(graph.num_nodes, graph.num_nodes))
 
 
+class _SymmetricSpMM(torch.autograd.Function):
+    """``A @ x`` for a symmetric sparse ``A``; the gradient ``A^T @ g`` reuses ``A`` instead of transposing a CSR."""
+
+    @staticmethod
+    def forward(ctx, adj: Tensor, x: Tensor) -> Tensor:
+        ctx.adj = adj
+        return torch.sparse.mm(adj, x)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> tuple[None, Tensor]:
+        return None, torch.sparse.mm(ctx.adj, grad)
+
+
+class SymmetricLGConv(LGConv):
+    """PyG's :class:`~torch_geometric.nn.conv.LGConv` on a precomputed symmetric normalised adjacency.
+
+    Measured on ml-latest-small (3 layers, d=64, 2 cores): forward + backward of the propagation
+    takes a fraction of the time of ``LGConv`` on the same CSR, whose backward transposes the matrix.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(normalize=False)
+
+    def message_and_aggregate(self, adj_t: Tensor, x: Tensor) -> Tensor:
+        return _SymmetricSpMM.apply(adj_t, x)
+
+
 class LightGCN(Recommender):
     """LightGCN (He et al., SIGIR 2020) on PyG's ``LGConv``.
 
@@ -73,7 +100,7 @@ class LightGCN(Recommender):
     def __init__(self, graph: InteractionGraph, dim: int, params: LightGCNParams, seed: int = 0) -> None:
         super().__init__(graph, dim, params, seed)
         self.emb = torch.nn.Parameter(torch.randn(graph.num_nodes, dim, generator=self.generator()) * params.init_std)
-        self.conv = LGConv(normalize=False)
+        self.conv = SymmetricLGConv()
         self.register_buffer("adj", normalized_adjacency(graph), persistent=False)
         self.register_buffer("item_degree", torch.from_numpy(graph.item_degree()).float(), persistent=False)
 
