@@ -13,6 +13,7 @@ Usage::
 
     python benchmarks/bench_models.py                       # ml-latest-small (../shared/data) and synthetic
     python benchmarks/bench_models.py --datasets synthetic --models mf lightgcn --epochs 5
+    python benchmarks/bench_models.py --datasets --large 1000000   # memory check: 1M interactions, 2 epochs
 """
 
 from __future__ import annotations
@@ -105,38 +106,53 @@ def pyg_example_epoch_seconds(dataset: str, data_dir: str | None, lightgcn_confi
     return statistics.median(timings)
 
 
+def large_synthetic(folder: Path, interactions: int) -> str:
+    """Generate a synthetic dataset of ``interactions`` edges (csv:PATH) for the memory check."""
+    users, items = interactions // 50, interactions // 100
+    command = [sys.executable, "-m", "engine", "generate-synthetic", "--out", str(folder), "--users", str(users),
+               "--items", str(items), "--interactions", str(interactions), "--seed", "0"]  # fmt: skip
+    subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    return f"csv:{folder / 'interactions.csv'}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--datasets", nargs="+", default=["movielens-latest-small", "synthetic"])
+    parser.add_argument("--datasets", nargs="*", default=["movielens-latest-small", "synthetic"])
     parser.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR), help="folder of the MovieLens files")
     parser.add_argument("--models", nargs="+", default=sorted(MODELS), choices=sorted(MODELS))
     parser.add_argument("--epochs", type=int, help="override every model's default epochs (quick runs)")
+    parser.add_argument(
+        "--large", type=int, default=0, metavar="N", help="also train lightgcn, graphsage on N generated interactions"
+    )
+    parser.add_argument("--large-epochs", type=int, default=2, help="epochs of the large runs (default: 2)")
     parser.add_argument("--device", default="cpu", help="cpu, cuda or auto (default: cpu)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--runs-dir", help="keep the runs here (default: a temporary folder)")
     args = parser.parse_args(argv)
 
     runs_dir = Path(args.runs_dir) if args.runs_dir else Path(tempfile.mkdtemp(prefix="bench-runs-"))
+    jobs = [(dataset, model, args.epochs) for dataset in args.datasets for model in args.models]
+    if args.large:
+        large = large_synthetic(runs_dir / "large-synthetic", args.large)
+        jobs += [(large, model, args.large_epochs) for model in ("lightgcn", "graphsage")]
     rows, ratios = [], []
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {args.device}; runs in {runs_dir}")
-    for dataset in args.datasets:
+    stamp = time.strftime("%H%M%S")
+    for dataset, model, epochs in jobs:
         data_dir = args.data_dir if dataset.startswith("movielens") else None
-        stamp = time.strftime("%H%M%S")
-        for model in args.models:
-            config = TrainConfig(dataset=dataset, data_dir=data_dir, model=model, epochs=args.epochs,
-                                 seed=args.seed, device=args.device).validate()  # fmt: skip
-            result = train_one(config, runs_dir, f"bench-{model}-{dataset}-{stamp}")
-            test = result["summary"]["test"]
-            seconds = result["epoch_seconds"]
-            rows.append((model, dataset, test["recall@10"], test["recall@20"], test["ndcg@10"], test["ndcg@20"],
-                         result["summary"]["train_seconds"], statistics.median(seconds), len(seconds),
-                         result["wall"], result["peak_rss_mib"]))  # fmt: skip
-            print(
-                f"  trained {model} on {dataset}: ndcg@10 {test['ndcg@10']:.4f} in {result['wall']:.1f} s", flush=True
-            )
-            if model == "lightgcn":
-                peer = pyg_example_epoch_seconds(dataset, data_dir, result["config"])
-                ratios.append((dataset, statistics.median(seconds), peer, result["config"]))
+        label = f"synthetic-{args.large}" if dataset.startswith("csv:") else dataset
+        config = TrainConfig(dataset=dataset, data_dir=data_dir, model=model, epochs=epochs, seed=args.seed,
+                             device=args.device).validate()  # fmt: skip
+        result = train_one(config, runs_dir, f"bench-{model}-{label}-{stamp}")
+        test = result["summary"]["test"]
+        seconds = result["epoch_seconds"]
+        rows.append((model, label, test["recall@10"], test["recall@20"], test["ndcg@10"], test["ndcg@20"],
+                     result["summary"]["train_seconds"], statistics.median(seconds), len(seconds),
+                     result["wall"], result["peak_rss_mib"]))  # fmt: skip
+        print(f"  {model} on {label}: ndcg@10 {test['ndcg@10']:.4f}, {result['wall']:.1f} s", flush=True)
+        if model == "lightgcn" and not dataset.startswith("csv:"):
+            peer = pyg_example_epoch_seconds(dataset, data_dir, result["config"])
+            ratios.append((dataset, statistics.median(seconds), peer, result["config"]))
 
     header = ("model", "dataset", "R@10", "R@20", "N@10", "N@20", "train s", "s/epoch", "epochs", "wall s", "peak MiB")
     print()
