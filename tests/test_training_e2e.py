@@ -210,3 +210,15 @@ def test_a_failing_run_records_its_error_and_traceback(tmp_path):
     assert info.state == "failed"
     assert "missing.csv" in info.status["error"]
     assert info.status["traceback"].startswith("Traceback")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+@pytest.mark.parametrize("model", sorted(MODELS))
+def test_cuda_run_loads_back_on_the_cpu(tmp_path, model):
+    run_dir = train(_config(model, device="cuda"), tmp_path, progress=False)
+    assert read_run(run_dir).status["device"].startswith("cuda")
+    loaded = load_run(run_dir, device="cpu")
+    user_emb, item_emb = loaded.model.embeddings()
+    assert user_emb.device.type == item_emb.device.type == "cpu"
+    resume(run_dir, epochs=3, device="cuda", progress=False)
+    assert [r["epoch"] for r in read_run(run_dir).metrics] == [1, 2, 3]

@@ -182,6 +182,8 @@ def _loop(run: RunDir, config: TrainConfig, resume: bool, progress: bool, stop: 
         for group in optimizer.param_groups:
             group["lr"] = config.lr
         torch.set_rng_state(saved["torch_rng"].cpu())
+        if device.type == "cuda" and saved.get("cuda_rng") is not None:
+            torch.cuda.set_rng_state(saved["cuda_rng"].cpu(), device)
         state = {key: saved[key] for key in state}
     run.truncate_metrics(state["epoch"])
     _set_status(run, config, "running", epoch=state["epoch"], device=str(device))
@@ -289,6 +291,7 @@ def _evaluate_epoch(model, config: TrainConfig, data: EvalData, run: RunDir, epo
 
 
 def _save_state(run: RunDir, model, optimizer, config: TrainConfig, train_graph, state: dict[str, Any]) -> None:
+    device = next(model.parameters()).device
     save_checkpoint(
         run.checkpoint_path,
         {
@@ -296,6 +299,7 @@ def _save_state(run: RunDir, model, optimizer, config: TrainConfig, train_graph,
             "model_state": model.state_dict(),
             "optimizer_state": optimizer.state_dict(),
             "torch_rng": torch.get_rng_state(),
+            "cuda_rng": torch.cuda.get_rng_state(device) if device.type == "cuda" else None,
             "config": config.to_dict(),
             "data": fingerprint(train_graph),
             **state,
