@@ -44,8 +44,9 @@ _RESUMABLE = {"epochs", "device"}
 def register(subparsers: argparse._SubParsersAction) -> None:
     train = subparsers.add_parser("train", help="train a model; prints the run directory on its last line")
     for flag, dest, kind, help_text in _CONFIG_FLAGS:
-        train.add_argument(flag, dest=dest, type=kind, default=None, help=help_text)
-    train.add_argument("--k", dest="ks", type=int, nargs="+", default=None, help="metric cut-offs (default: 10 20)")
+        metavar = flag.removeprefix("--").replace("-", "_").upper()
+        train.add_argument(flag, dest=dest, type=kind, default=None, metavar=metavar, help=help_text)
+    train.add_argument("--k", dest="ks", type=int, nargs="+", metavar="K", help="metric cut-offs (default: 10 20)")
     train.add_argument(
         "--param",
         action="append",
@@ -63,7 +64,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     evaluate = subparsers.add_parser("evaluate", help="metrics of a trained run on its test (or validation) split")
     evaluate.add_argument("run_dir", metavar="RUN_DIR")
     evaluate.add_argument("--split", choices=("test", "val"), default="test", help="held-out slice (default: test)")
-    evaluate.add_argument("--k", dest="ks", type=int, nargs="+", help="cut-offs (default: the run's)")
+    evaluate.add_argument("--k", dest="ks", type=int, nargs="+", metavar="K", help="cut-offs (default: the run's)")
     evaluate.add_argument("--device", default="cpu", help="cpu, cuda or auto (default: cpu)")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
     evaluate.set_defaults(func=run_evaluate)
