@@ -14,8 +14,7 @@ PYTEST_ARGS ?=
 .PHONY: app test install install-dev chromium lint
 
 app: install
-	$(PY) -m streamlit run dashboard/app.py --server.headless true --server.port $(PORT) \
-		--browser.gatherUsageStats false
+	$(PY) -m streamlit run dashboard/app.py --server.port $(PORT)
 
 test: install-dev chromium
 	$(PY) -m pytest $(PYTEST_ARGS)

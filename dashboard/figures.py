@@ -7,9 +7,17 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from engine.training.config import METRIC_NAMES
+
 USER_COLOUR = "#1f77b4"
 ITEM_COLOUR = "#ff7f0e"
-LAYOUT = {"margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "height": 340, "legend": {"orientation": "h", "y": -0.2}}
+# Legend in a row between the title and the plot, where it never covers the axes.
+LAYOUT = {
+    "margin": {"l": 10, "r": 10, "t": 80, "b": 10},
+    "height": 360,
+    "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+}
+DEFAULT_CURVES = ("recall", "ndcg")
 
 
 def degree_distribution(user_degree: np.ndarray, item_degree: np.ndarray) -> go.Figure:
@@ -34,7 +42,7 @@ def degree_distribution(user_degree: np.ndarray, item_degree: np.ndarray) -> go.
         )
     figure.update_xaxes(type="log", title="degree (interactions)")
     figure.update_yaxes(type="log", title="number of nodes")
-    figure.update_layout(title="Degree distribution", **LAYOUT)
+    figure.update_layout(title=_title("Degree distribution"), **LAYOUT)
     return figure
 
 
@@ -74,14 +82,18 @@ def popularity_long_tail(item_degree: np.ndarray, head_share: float = 0.2) -> go
         )
     figure.update_xaxes(title="item popularity rank")
     figure.update_yaxes(type="log", title="interactions")
-    figure.update_layout(title="Item popularity long tail", **LAYOUT)
+    figure.update_layout(title=_title("Item popularity long tail"), **LAYOUT)
     return figure
 
 
 def metric_keys(metrics: Sequence[Mapping]) -> list[str]:
     """Evaluation metric names present in a run's epoch records (``recall@20``, ``ndcg@20``, ``mrr`` …), sorted."""
-    skip = {"epoch", "loss", "seconds"}
-    keys = {key for record in metrics for key, value in record.items() if key not in skip and _is_number(value)}
+    keys = {
+        key
+        for record in metrics
+        for key, value in record.items()
+        if key.split("@")[0] in METRIC_NAMES and _is_number(value)
+    }
     return sorted(keys, key=lambda key: (key.split("@")[0], _cutoff(key)))
 
 
@@ -97,9 +109,9 @@ def loss_curve(metrics: Sequence[Mapping]) -> go.Figure:
             line={"color": "#d62728"},
         )
     )
-    figure.update_xaxes(title="epoch", rangemode="tozero")
+    _epoch_axis(figure, metrics)
     figure.update_yaxes(title="training loss")
-    figure.update_layout(title="Loss", **LAYOUT)
+    figure.update_layout(title=_title("Loss"), showlegend=False, **LAYOUT)
     return figure
 
 
@@ -108,15 +120,15 @@ def metric_curves(metrics: Sequence[Mapping], keys: Sequence[str] | None = None)
 
     Args:
         metrics (Sequence[Mapping]): The run's ``metrics.jsonl`` records.
-        keys (Sequence[str], optional): Metrics to draw. (default: every metric present)
+        keys (Sequence[str], optional): Metrics to draw. (default: :func:`default_curves`)
     """
     figure = go.Figure()
-    for key in metric_keys(metrics) if keys is None else keys:
+    for key in default_curves(metrics) if keys is None else keys:
         points = [(record["epoch"], record[key]) for record in metrics if _is_number(record.get(key))]
         figure.add_trace(go.Scatter(x=[p[0] for p in points], y=[p[1] for p in points], mode="lines+markers", name=key))
-    figure.update_xaxes(title="epoch", rangemode="tozero")
-    figure.update_yaxes(title="validation / test metric", rangemode="tozero")
-    figure.update_layout(title="Metrics", **LAYOUT)
+    _epoch_axis(figure, metrics)
+    figure.update_yaxes(title="evaluation metric", rangemode="tozero")
+    figure.update_layout(title=_title("Metrics"), **LAYOUT)
     return figure
 
 
@@ -139,10 +151,25 @@ def overlay_curves(runs: Mapping[str, Sequence[Mapping]], metric: str) -> go.Fig
                 hovertemplate=f"{label}<br>epoch %{{x}}<br>{metric} %{{y:.4f}}<extra></extra>",
             )
         )
-    figure.update_xaxes(title="epoch", rangemode="tozero")
+    _epoch_axis(figure, [record for records in runs.values() for record in records])
     figure.update_yaxes(title=metric)
-    figure.update_layout(title=f"{metric} by epoch", **{**LAYOUT, "height": 420})
+    figure.update_layout(title=_title(f"{metric} by epoch"), showlegend=True, **{**LAYOUT, "height": 440})
     return figure
+
+
+def default_curves(metrics: Sequence[Mapping]) -> list[str]:
+    """Recall@K and NDCG@K at every K the run reports (the curves most people read first)."""
+    return [key for key in metric_keys(metrics) if key.split("@")[0] in DEFAULT_CURVES]
+
+
+def _title(text: str) -> dict:
+    return {"text": text, "y": 0.97, "yref": "container", "yanchor": "top", "x": 0, "xref": "paper"}
+
+
+def _epoch_axis(figure: go.Figure, metrics: Sequence[Mapping]) -> None:
+    """Epochs are whole numbers: integer ticks, one per epoch while there are few."""
+    last = max((record["epoch"] for record in metrics if _is_number(record.get("epoch"))), default=1)
+    figure.update_xaxes(title="epoch", rangemode="tozero", tickformat="d", dtick=1 if last <= 12 else None)
 
 
 def _is_number(value: object) -> bool:

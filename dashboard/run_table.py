@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 import numpy as np
@@ -116,6 +116,22 @@ def highlight_best(frame: pd.DataFrame) -> pd.io.formats.style.Styler:
         return ["font-weight: bold; background-color: #c8f7c5" if row == winner else "" for row in column.index]
 
     return frame.style.apply(style, axis=0).format("{:.4f}", na_rep="–")
+
+
+def metrics_by_cutoff(test: Mapping[str, object]) -> tuple[pd.DataFrame, dict[str, float]]:
+    """One run's test metrics as a metric x K table (``recall`` row, ``@20`` column) plus those without a K (MRR)."""
+    cells: dict[str, dict[str, float]] = {}
+    flat: dict[str, float] = {}
+    for key in metric_keys([test]):
+        name, _, k = key.partition("@")
+        if k.isdigit():
+            cells.setdefault(name, {})[f"@{k}"] = _number(test[key])
+        else:
+            flat[key] = _number(test[key])
+    frame = pd.DataFrame.from_dict(cells, orient="index")
+    frame = frame[sorted(frame.columns, key=lambda column: int(column[1:]))] if len(frame) else frame
+    frame.index.name = "metric"
+    return frame, flat
 
 
 def _number(value: object) -> float:

@@ -142,7 +142,8 @@ def render() -> None:
         except RunsDirError as error:
             st.error(str(error), icon=":material/folder_off:")
         else:
-            st.caption(f"`{runs_dir}`")
+            if str(runs_dir) != st.session_state[state.RUNS_DIR]:
+                st.caption(f"`{runs_dir}`")
 
 
 def current_runs_dir() -> Path | None:

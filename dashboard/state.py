@@ -22,3 +22,4 @@ EMBEDDINGS_COMPARE_RUN = "embeddings_compare_run"  # str: second run drawn besid
 EMBEDDINGS_SELECTED = "embeddings_selected"  # int | None: global node id picked on the map
 RECOMMEND_RUN = "recommend_run"  # str: run used on the Recommend page
 RECOMMEND_COLD_ITEMS = "recommend_cold_items"  # list[str]: item names chosen for the cold-start user
+TRAIN_CURVES = "train_curves"  # list[str]: metrics drawn in the Train page's live panel

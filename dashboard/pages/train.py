@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import math
 
-import pandas as pd
 import streamlit as st
 
 from dashboard import figures, launcher, loaders, sidebar, state
 from dashboard.progress import format_seconds, run_progress
+from dashboard.run_table import metrics_by_cutoff
 from dashboard.train_form import FormField, build_config, model_fields, trainer_fields
 from engine.models import MODELS
 from engine.training import RunNotFound
@@ -151,13 +151,19 @@ def live_panel(run_id: str, polling: bool) -> None:
         cells[1].metric("Seconds / epoch", f"{progress.seconds_per_epoch:.2f}")
     if isinstance(run.status.get("updated_at"), float) and isinstance(run.status.get("started_at"), float):
         cells[2].metric("Elapsed", format_seconds(run.status["updated_at"] - run.status["started_at"]))
+    available = figures.metric_keys(run.metrics)
+    chosen = st.multiselect(
+        "Metric curves", available, default=figures.default_curves(run.metrics), key=state.TRAIN_CURVES
+    )
     left, right = st.columns(2)
     left.plotly_chart(figures.loss_curve(run.metrics), key="train_loss")
-    right.plotly_chart(figures.metric_curves(run.metrics), key="train_metrics")
+    right.plotly_chart(figures.metric_curves(run.metrics, chosen), key="train_metrics")
     test = (run.summary or {}).get("test")
     if test:
-        st.caption("Final test metrics")
-        st.dataframe(pd.DataFrame([test]), hide_index=True, key="train_test_metrics")
+        table, flat = metrics_by_cutoff(test)
+        extras = " · ".join(f"{name.upper()} {value:.4f}" for name, value in flat.items())
+        st.markdown(f"**Final test metrics** {extras}")
+        st.dataframe(table.style.format("{:.4f}", na_rep="–"), key="train_test_metrics")
 
 
 form_column, panel_column = st.columns([1, 2], gap="large")

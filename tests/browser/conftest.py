@@ -5,7 +5,8 @@ Tests here use:
     ``page``          a fresh Playwright page already showing the app, its first script run finished
     ``open_page``     ``open_page(label)`` clicks the sidebar navigation link with that label and waits for the run
     ``wait_for_app``  ``wait_for_app(page)`` waits until the script run triggered by the last action has finished
-    ``screenshot``    ``screenshot(page, name)`` saves ``test-artifacts/screenshots/<name>.png`` and returns the path
+    ``screenshot``    ``screenshot(page, name)`` saves ``test-artifacts/screenshots/<name>.png`` of the whole app
+                      (not only the viewport) and returns the path
 The whole folder is skipped, with the reason, when Debian's chromium or Playwright is missing.
 """
 
@@ -161,7 +162,7 @@ def page(browser, app_url: str, request: pytest.FixtureRequest):
     if report is not None and report.failed:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         name = "".join(c if c.isalnum() or c in "-_" else "_" for c in request.node.name)
-        page.screenshot(path=str(SCREENSHOTS / f"failed-{name}.png"), full_page=True)
+        page.screenshot(path=str(SCREENSHOTS / f"failed-{name}.png"))
     context.close()
 
 
@@ -179,9 +180,15 @@ def open_page(page) -> Callable[[str], None]:
 def screenshot() -> Callable:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
-    def save(page, name: str, full_page: bool = True) -> Path:
+    def save(page, name: str) -> Path:
+        """Screenshot of the whole app: Streamlit scrolls inside its main block, so the viewport grows to fit it."""
         path = SCREENSHOTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=full_page)
+        size = page.viewport_size
+        height = page.evaluate("document.querySelector(\"[data-testid='stMain']\")?.scrollHeight ?? 0")
+        page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(int(height), 4000))})
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(path))
+        page.set_viewport_size(size)
         return path
 
     return save

@@ -1,4 +1,4 @@
-"""End to end in Chromium: start a 2-epoch run on the Train page, watch it finish, find it on the Runs page."""
+"""End to end in Chromium: start 2-epoch LightGCN and MF runs on the Train page, watch them finish, compare them."""
 
 from __future__ import annotations
 
@@ -26,8 +26,9 @@ def test_train_a_run_watch_it_live_and_compare_it(page, open_page, wait_for_app,
     page.locator("[data-testid='stPlotlyChart']").first.wait_for(timeout=TRAINING_TIMEOUT_MS)
     first_curve_point = time.monotonic() - started
     page.get_by_text("epoch 2/2").wait_for(timeout=TRAINING_TIMEOUT_MS)
-    page.locator("[data-testid='stBadge']").filter(has_text="finished").wait_for(timeout=TRAINING_TIMEOUT_MS)
+    page.get_by_text("Final test metrics").wait_for(timeout=TRAINING_TIMEOUT_MS)
     wait_for_app(page)
+    assert page.get_by_text("finished", exact=True).is_visible()
     runs = RunStore(browser_runs_dir).list()
     assert len(runs) == 1 and runs[0].state == "finished" and len(runs[0].metrics) == 2
     run_id = runs[0].run_id
@@ -40,10 +41,26 @@ def test_train_a_run_watch_it_live_and_compare_it(page, open_page, wait_for_app,
     print(f"\nbrowser: Start to first curve point {first_curve_point:.1f}s; first epoch itself {epoch_seconds:.1f}s")
     screenshot(page, "train")
 
+    page.locator("[data-testid='stSelectbox']").filter(has_text="Model").click()
+    page.get_by_role("option", name="mf", exact=True).click()
+    wait_for_app(page)
+    set_number(page, "epochs", "2")
+    page.locator("[data-testid='stFormSubmitButton'] button").click()
+    wait_for_app(page)
+    deadline = time.monotonic() + TRAINING_TIMEOUT_MS / 1000
+    while len([run for run in RunStore(browser_runs_dir).list() if run.state == "finished"]) < 2:
+        assert time.monotonic() < deadline, "the second run did not finish"
+        time.sleep(0.5)
+    second = next(run.run_id for run in RunStore(browser_runs_dir).list() if run.run_id != run_id)
+    assert second.startswith("mf-synthetic-")
+    page.get_by_text(second).first.wait_for()
+    page.get_by_text("Final test metrics").wait_for(timeout=TRAINING_TIMEOUT_MS)
+
     open_page("Runs")
     assert page.locator("[data-testid='stException']").count() == 0
-    page.locator("[data-testid='stMultiSelect']").filter(has_text=run_id).wait_for()
-    overlay = page.locator("[data-testid='stPlotlyChart']").first
-    overlay.locator(".legendtext").filter(has_text=run_id).wait_for()
-    assert page.get_by_text("Final test metrics").is_visible()
+    for listed in (run_id, second):
+        page.locator("[data-testid='stMultiSelect']").filter(has_text=listed).wait_for()
+        overlay = page.locator("[data-testid='stPlotlyChart']").first
+        overlay.locator(".legendtext").filter(has_text=listed).wait_for()
+    assert page.get_by_text("Final test metrics", exact=True).is_visible()
     screenshot(page, "runs")

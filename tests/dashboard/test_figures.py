@@ -43,7 +43,7 @@ METRICS = [
 
 
 def test_metric_keys_are_metrics_only_sorted_by_name_then_k() -> None:
-    records = [*METRICS, {"epoch": 4, "loss": 0.3, "recall@5": 0.05, "note": "text", "flag": True}]
+    records = [*METRICS, {"epoch": 4, "loss": 0.3, "recall@5": 0.05, "users": 900, "note": "text", "hit@3": True}]
     assert figures.metric_keys(records) == ["mrr", "ndcg@20", "recall@5", "recall@10", "recall@20"]
 
 
@@ -52,8 +52,10 @@ def test_loss_and_metric_curves_follow_the_records() -> None:
     assert list(loss.data[0].x) == [1, 2, 3] and list(loss.data[0].y) == [0.69, 0.5, 0.4]
     metrics = figures.metric_curves(METRICS)
     by_name = {trace.name: trace for trace in metrics.data}
-    assert set(by_name) == {"mrr", "ndcg@20", "recall@10", "recall@20"}
+    assert set(by_name) == {"ndcg@20", "recall@10", "recall@20"}  # recall and NDCG by default
     assert list(by_name["recall@20"].x) == [2, 3] and list(by_name["recall@20"].y) == [0.2, 0.25]
+    assert [trace.name for trace in figures.metric_curves(METRICS, ["mrr"]).data] == ["mrr"]
+    assert metrics.layout.xaxis.dtick == 1 and metrics.layout.xaxis.tickformat == "d"
 
 
 def test_overlay_draws_one_line_per_run_and_skips_missing_values() -> None:
@@ -62,4 +64,5 @@ def test_overlay_draws_one_line_per_run_and_skips_missing_values() -> None:
     assert [trace.name for trace in figure.data] == ["a", "b"]
     assert list(figure.data[0].y) == [0.15, 0.17]
     assert list(figure.data[1].x) == [1]
+    assert figure.layout.showlegend is True  # even for one run, so the run is named
     assert figure.layout.yaxis.title.text == "ndcg@20"

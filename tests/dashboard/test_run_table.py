@@ -10,7 +10,14 @@ import numpy as np
 import pytest
 
 from dashboard.progress import format_seconds, run_progress
-from dashboard.run_table import best_per_column, comparison_frame, headline_key, highlight_best, runs_frame
+from dashboard.run_table import (
+    best_per_column,
+    comparison_frame,
+    headline_key,
+    highlight_best,
+    metrics_by_cutoff,
+    runs_frame,
+)
 from engine.training import RunInfo
 
 
@@ -107,3 +114,10 @@ def test_format_seconds(seconds: float, text: str) -> None:
 def test_best_per_column_ignores_all_nan_columns() -> None:
     frame = comparison_frame([make_run("a", summary={"test": {"mrr": np.nan}})])
     assert best_per_column(frame) == {}
+
+
+def test_metrics_by_cutoff_pivots_metric_by_k_and_keeps_mrr_apart() -> None:
+    table, flat = metrics_by_cutoff({"recall@20": 0.3, "recall@5": 0.1, "ndcg@20": 0.2, "mrr": 0.4, "epoch": 3})
+    assert list(table.columns) == ["@5", "@20"] and list(table.index) == ["ndcg", "recall"]
+    assert table.loc["recall", "@5"] == 0.1 and np.isnan(table.loc["ndcg", "@5"])
+    assert flat == {"mrr": 0.4}

@@ -113,7 +113,7 @@ def test_start_trains_in_a_subprocess_and_the_panel_follows_it(app_at, frame_wit
     assert not at.exception
     assert "epoch 2/2" in at.get("progress")[0].proto.text
     assert len(at.get("plotly_chart")) == 2
-    assert frame_with(at, "recall@20").shape[0] == 1
+    assert frame_with(at, "@20").loc["recall", "@20"] > 0
 
 
 def test_stop_terminates_the_run_and_keeps_its_metrics(app_at, runs_dir: Path) -> None:
