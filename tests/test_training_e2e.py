@@ -222,3 +222,13 @@ def test_cuda_run_loads_back_on_the_cpu(tmp_path, model):
     assert user_emb.device.type == item_emb.device.type == "cpu"
     resume(run_dir, epochs=3, device="cuda", progress=False)
     assert [r["epoch"] for r in read_run(run_dir).metrics] == [1, 2, 3]
+
+
+def test_checkpoint_of_other_data_is_refused(tmp_path):
+    from engine.training import CheckpointError
+
+    run_dir = train(_config("mf", epochs=1), tmp_path, progress=False)
+    config = json.loads((run_dir / "config.json").read_text())
+    (run_dir / "config.json").write_text(json.dumps({**config, "seed": config["seed"] + 1}))  # another split
+    with pytest.raises(CheckpointError, match="trained on other data"):
+        load_run(run_dir)

@@ -9,11 +9,13 @@ is refused with a :class:`CheckpointError` that says what to do.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from engine.graph import InteractionGraph
@@ -26,9 +28,16 @@ class CheckpointError(ValueError):
     """A checkpoint that cannot be used: unreadable, not ours, or made for another model or dataset."""
 
 
-def fingerprint(graph: InteractionGraph) -> dict[str, int]:
-    """Sizes that must match between the graph a checkpoint was trained on and the one it is loaded against."""
-    return {"num_users": graph.num_users, "num_items": graph.num_items, "num_train_edges": graph.num_edges}
+def fingerprint(graph: InteractionGraph) -> dict[str, int | str]:
+    """What must match between the graph a checkpoint was trained on and the one it is loaded against."""
+    digest = hashlib.sha1(np.ascontiguousarray(graph.user).tobytes())
+    digest.update(np.ascontiguousarray(graph.item).tobytes())
+    return {
+        "num_users": graph.num_users,
+        "num_items": graph.num_items,
+        "num_train_edges": graph.num_edges,
+        "train_edges_sha1": digest.hexdigest(),
+    }
 
 
 def save_checkpoint(path: Path, contents: dict[str, Any]) -> None:
@@ -56,8 +65,8 @@ def load_checkpoint(
     expected, found = fingerprint(graph), contents.get("data")
     if found != expected:
         raise CheckpointError(
-            f"checkpoint {path} was trained on data of size {found} but the run's dataset and split now give "
-            f"{expected}; the dataset files changed since training"
+            f"checkpoint {path} was trained on other data than the run's dataset and split now give "
+            f"(saved {found}, now {expected}); the dataset files changed since training"
         )
     return contents
 
