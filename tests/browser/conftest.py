@@ -169,8 +169,10 @@ def page(browser, app_url: str, request: pytest.FixtureRequest):
 @pytest.fixture
 def open_page(page) -> Callable[[str], None]:
     def open_by_label(label: str) -> None:
-        page.locator("[data-testid='stSidebarNav'] [data-testid='stSidebarNavLink']").filter(has_text=label).click()
-        page.wait_for_url(f"**/{label.lower()}")
+        links = page.locator("[data-testid='stSidebarNav'] [data-testid='stSidebarNavLink']")
+        links.filter(has_text=label).click()
+        page.locator("[data-testid='stSidebarNavLink'][aria-current='page']").filter(has_text=label).wait_for()
+        page.wait_for_timeout(300)  # let the page's script run begin before waiting for it to end
         _wait_for_app(page)
 
     return open_by_label
