@@ -82,7 +82,10 @@ def frequency(graph: InteractionGraph, result: NeighbourFrequency, title: str, l
         f"; {result.never_drawn} never drawn" if result.never_drawn else ""
     )
     figure.update_layout(
-        title=f"{title} ({shown})", height=320, xaxis={"showticklabels": len(nodes) <= 20}, margin={"t": 40, "b": 20}
+        title=f"{title}<br><sup>{shown}</sup>",
+        height=320,
+        xaxis={"showticklabels": len(nodes) <= 20},
+        margin={"t": 50, "b": 20},
     )
     return figure
 

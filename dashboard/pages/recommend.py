@@ -68,11 +68,11 @@ def recommendations_panel(loaded, graph: InteractionGraph, item_emb: np.ndarray,
     left, right = st.columns([1, 2])
     left.markdown(f"**History** ({len(history)} training items)")
     left.dataframe(pd.DataFrame({"item": [item_label(graph, i) for i in history]}), hide_index=True, key="history")
-    right.markdown(f"**Top-{k}** — {hits} of {len(held_out)} held-out items recovered (✅ = held-out hit)")
+    right.markdown(f"**Top-{k}** — {hits} of {len(held_out)} held-out items recovered")
     right.dataframe(
         pd.DataFrame(
             {
-                "hit": ["✅" if int(i) in held_out else "" for i in items],
+                "held-out hit": [int(i) in held_out for i in items],
                 "item": [item_label(graph, i) for i in items],
                 "score": np.round(scores, 3),
                 "most similar history items (cosine)": [

@@ -172,7 +172,7 @@ def test_recommendations_with_hits_and_evidence(app_at, explore_runs):
     assert not at.exception, at.exception
     table = at.dataframe[1].value
     assert len(table) == 10
-    assert {"hit", "score", "most similar history items (cosine)"} <= set(table.columns)
+    assert {"held-out hit", "score", "most similar history items (cosine)"} <= set(table.columns)
     assert table["score"].is_monotonic_decreasing
     assert len(at.dataframe[0].value) > 0
     assert any("Pick at least one item" in info.value for info in at.info)
