@@ -159,7 +159,7 @@ def page(browser, app_url: str, request: pytest.FixtureRequest):
     page.wait_for_selector("[data-testid='stSidebarNav']")
     yield page
     report = getattr(request.node, "report_call", None)
-    if report is not None and report.failed:
+    if report is not None and report.failed and not page.is_closed():
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         name = "".join(c if c.isalnum() or c in "-_" else "_" for c in request.node.name)
         page.screenshot(path=str(SCREENSHOTS / f"failed-{name}.png"))

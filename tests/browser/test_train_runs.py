@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from pathlib import Path
 
@@ -64,3 +66,46 @@ def test_train_a_run_watch_it_live_and_compare_it(page, open_page, wait_for_app,
         overlay.locator(".legendtext").filter(has_text=listed).wait_for()
     assert page.get_by_text("Final test metrics", exact=True).is_visible()
     screenshot(page, "runs")
+
+
+def test_closing_the_tab_keeps_the_run_and_stop_works_after_reopening(
+    page, browser, app_url: str, open_page, wait_for_app, browser_runs_dir: Path
+):
+    open_page("Train")
+    page.locator("[data-testid='stSelectbox']").filter(has_text="Model").click()
+    page.get_by_role("option", name="mf", exact=True).click()
+    wait_for_app(page)
+    set_number(page, "epochs", "5000")
+    before = {run.run_id for run in RunStore(browser_runs_dir).list()}
+    page.locator("[data-testid='stFormSubmitButton'] button").click()
+    wait_for_app(page)
+    deadline = time.monotonic() + TRAINING_TIMEOUT_MS / 1000
+    while True:
+        started = [run for run in RunStore(browser_runs_dir).list() if run.run_id not in before]
+        if started and started[0].state == "running" and started[0].metrics:
+            break
+        assert time.monotonic() < deadline, "the long run never started"
+        time.sleep(0.5)
+    run_id = started[0].run_id
+    page.context.close()
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    try:
+        time.sleep(2)
+        assert RunStore(browser_runs_dir).get(run_id).state == "running"
+        reopened = context.new_page()
+        reopened.goto(f"{app_url}/train")
+        wait_for_app(reopened)
+        reopened.locator("[data-testid='stMarkdownContainer']").filter(has_text=run_id).first.wait_for()
+        reopened.get_by_text("running", exact=True).wait_for()
+        reopened.get_by_role("button", name="Stop").click()
+        while RunStore(browser_runs_dir).get(run_id).state != "stopped":
+            assert time.monotonic() < deadline, "the run did not stop"
+            time.sleep(0.5)
+        reopened.get_by_text("stopped", exact=True).wait_for()
+        stopped = RunStore(browser_runs_dir).get(run_id)
+        assert stopped.metrics and stopped.status["epoch"] < 5000
+    finally:
+        pid = RunStore(browser_runs_dir).get(run_id).status.get("pid")
+        if RunStore(browser_runs_dir).get(run_id).state == "running" and isinstance(pid, int):
+            os.kill(pid, signal.SIGKILL)
+        context.close()
