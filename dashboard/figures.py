@@ -87,13 +87,11 @@ def popularity_long_tail(item_degree: np.ndarray, head_share: float = 0.2) -> go
 
 
 def metric_keys(metrics: Sequence[Mapping]) -> list[str]:
-    """Evaluation metric names present in a run's epoch records (``recall@20``, ``ndcg@20``, ``mrr`` …), sorted."""
-    keys = {
-        key
-        for record in metrics
-        for key, value in record.items()
-        if key.split("@")[0] in METRIC_NAMES and _is_number(value)
-    }
+    """Evaluation metric names present in a run's epoch records (``recall@20``, ``ndcg@20``, ``mrr`` …), sorted.
+
+    Only ``<metric>`` and ``<metric>@<K>`` keys count, so nothing else from a run directory reaches a figure label.
+    """
+    keys = {key for record in metrics for key, value in record.items() if _is_metric_key(key) and _is_number(value)}
     return sorted(keys, key=lambda key: (key.split("@")[0], _cutoff(key)))
 
 
@@ -170,6 +168,11 @@ def _epoch_axis(figure: go.Figure, metrics: Sequence[Mapping]) -> None:
     """Epochs are whole numbers: integer ticks, one per epoch while there are few."""
     last = max((record["epoch"] for record in metrics if _is_number(record.get("epoch"))), default=1)
     figure.update_xaxes(title="epoch", rangemode="tozero", tickformat="d", dtick=1 if last <= 12 else None)
+
+
+def _is_metric_key(key: str) -> bool:
+    name, at, k = key.partition("@")
+    return name in METRIC_NAMES and (not at or k.isdigit())
 
 
 def _is_number(value: object) -> bool:

@@ -44,6 +44,7 @@ METRICS = [
 
 def test_metric_keys_are_metrics_only_sorted_by_name_then_k() -> None:
     records = [*METRICS, {"epoch": 4, "loss": 0.3, "recall@5": 0.05, "users": 900, "note": "text", "hit@3": True}]
+    records.append({"epoch": 5, "recall@<b>x</b>": 0.1, "ndcg@": 0.2})
     assert figures.metric_keys(records) == ["mrr", "ndcg@20", "recall@5", "recall@10", "recall@20"]
 
 
