@@ -9,13 +9,14 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import explore_cache, loaders, neighbourhood_figures, node_picker, sidebar, state
+from dashboard.aggregation import aggregation_weights
 from dashboard.graph_view import GraphView, fanout_view, random_walk_view
 from engine import InteractionGraph
 from engine.analysis import fanout_frequency, snapshot_document, top_t_stability, walk_frequency
-from engine.sampling import FanoutSampler, RandomWalkSampler
 
 FANOUT, WALK, BOTH = "Fanout (GraphSAGE)", "Random walk (PinSage)", "Side by side"
 RESAMPLES = 100
+MAX_WEIGHT_ROWS = 200
 
 
 def parse_fanouts(text: str) -> list[int]:
@@ -34,7 +35,7 @@ def advance_seed() -> None:
 
 
 def draw(view: GraphView, seconds: float, key: str, caption: str) -> None:
-    st.iframe(view.html, height=700)
+    st.iframe(view.html, height=680)
     st.caption(
         f"{view.num_nodes} nodes, {view.num_sampled_edges} sampled edges, {view.num_ghost_edges} unsampled edges "
         f"ghosted, {view.hidden_edges} hidden · sampled and drawn in {seconds * 1000:.0f} ms"
@@ -48,23 +49,25 @@ def draw(view: GraphView, seconds: float, key: str, caption: str) -> None:
     )
 
 
-def fanout_panel(graph: InteractionGraph, node: int, fanouts: list[int], replace: bool, seed: int) -> None:
+def fanout_panel(graph: InteractionGraph, node: int, fanouts: list[int], replace: bool, seed: int, charts) -> None:
+    """Draw a fanout sample of ``node``; its count and frequency charts go into the ``charts`` container."""
     caption = f"{graph.name} · {node_picker.label(graph, node)} · fanout {fanouts} · seed {seed}"
     started = time.perf_counter()
     sampler = explore_cache.fanout_sampler(name, data_dir, tuple(fanouts), replace)
     sample = sampler.sample(np.array([node]), seed=seed)
     view = fanout_view(graph, sample)
     draw(view, time.perf_counter() - started, "fanout", caption)
-    st.plotly_chart(neighbourhood_figures.hop_counts(sample), key="fanout_hops")
+    charts.plotly_chart(neighbourhood_figures.hop_counts(sample), key="fanout_hops")
     started = time.perf_counter()
     result = fanout_frequency(sampler, node, RESAMPLES, seed=seed)
-    st.plotly_chart(
+    charts.plotly_chart(
         neighbourhood_figures.frequency(graph, result, f"Hop-1 draws over {RESAMPLES} resamples"), key="fanout_freq"
     )
-    st.caption(f"{RESAMPLES} resamples in {(time.perf_counter() - started) * 1000:.0f} ms.")
+    charts.caption(f"{RESAMPLES} resamples in {(time.perf_counter() - started) * 1000:.0f} ms.")
 
 
-def walk_panel(graph: InteractionGraph, node: int, settings: dict, seed: int) -> None:
+def walk_panel(graph: InteractionGraph, node: int, settings: dict, seed: int, charts) -> None:
+    """Draw the random walks of ``node``; importance, frequency and stability charts go into ``charts``."""
     caption = f"{graph.name} · {node_picker.label(graph, node)} · random walks {settings} · seed {seed}"
     started = time.perf_counter()
     sampler = explore_cache.walk_sampler(name, data_dir, **settings)
@@ -72,10 +75,10 @@ def walk_panel(graph: InteractionGraph, node: int, settings: dict, seed: int) ->
     view = random_walk_view(graph, walks)
     draw(view, time.perf_counter() - started, "walk", caption)
     if (walks.neighbours[0] >= 0).any():
-        st.plotly_chart(neighbourhood_figures.top_t_importance(graph, walks), key="walk_top_t")
+        charts.plotly_chart(neighbourhood_figures.top_t_importance(graph, walks), key="walk_top_t")
     started = time.perf_counter()
     result = walk_frequency(sampler, node, RESAMPLES, seed=seed)
-    st.plotly_chart(
+    charts.plotly_chart(
         neighbourhood_figures.frequency(graph, result, f"Top-T membership over {RESAMPLES} resamples"),
         key="walk_freq",
     )
@@ -87,8 +90,8 @@ def walk_panel(graph: InteractionGraph, node: int, settings: dict, seed: int) ->
         top_t=settings["top_t"],
         seed=seed,
     )
-    st.plotly_chart(neighbourhood_figures.stability(budgets), key="walk_stability")
-    st.caption(f"Frequency and stability in {(time.perf_counter() - started) * 1000:.0f} ms.")
+    charts.plotly_chart(neighbourhood_figures.stability(budgets), key="walk_stability")
+    charts.caption(f"Frequency and stability in {(time.perf_counter() - started) * 1000:.0f} ms.")
 
 
 def model_weights(graph: InteractionGraph, node: int, seed: int) -> None:
@@ -108,45 +111,25 @@ def model_weights(graph: InteractionGraph, node: int, seed: int) -> None:
         )
         return
     run = usable[st.selectbox("Trained run", list(usable), key=state.NEIGHBOURHOOD_RUN)]
-    params = run.config.get("params", {})
     try:
-        train_graph = loaders.loaded_run(run.path).split.train
+        loaded = loaders.loaded_run(run.path)
+        result = aggregation_weights(loaded.model, loaded.split.train, node, seed)
     except (ValueError, FileNotFoundError, OSError) as error:
-        st.error(f"Cannot open run {run.run_id!r}: {error}", icon=":material/error:")
+        st.warning(f"Run {run.run_id!r}: {error}", icon=":material/info:")
         return
-    if train_graph.csr.degree()[node] == 0:
-        st.warning("This node has no training interactions, so the model aggregates nothing for it.")
-        return
-    if run.config["model"] == "graphsage":
-        fanouts = [int(f) for f in params.get("fanouts", [10])]
-        sample = FanoutSampler(train_graph, fanouts[:1]).sample(np.array([node]), seed=seed)
-        neighbours, counts = np.unique(sample.edge_src, return_counts=True)
-        weights = counts / counts.sum()
-        rule = f"mean aggregation: equal weight 1/{len(sample.edge_src)} per sampled neighbour (fanout {fanouts[0]})"
-    else:
-        walker = RandomWalkSampler(
-            train_graph,
-            int(params.get("num_walks", 200)),
-            int(params.get("walk_length", 4)),
-            float(params.get("restart_prob", 0.5)),
-            int(params.get("top_t", 10)),
-        )
-        walks = walker.sample(np.array([node]), seed=seed)
-        valid = walks.neighbours[0] >= 0
-        neighbours, weights = walks.neighbours[0][valid], walks.weights[0][valid]
-        rule = "importance pooling: weights are L1-normalised visit counts of random walks"
-    st.caption(f"{run.run_id} ({run.config['model']}) on its training graph — {rule}.")
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "neighbour": [graph.node_name(int(n)) for n in neighbours],
-                "title": [node_picker.label(graph, int(n)) for n in neighbours],
-                "weight": np.round(weights, 4),
-            }
-        ).sort_values("weight", ascending=False),
-        hide_index=True,
-        key="model_weights",
+    st.caption(f"{run.run_id} ({run.config['model']}, epoch {loaded.epoch}) on its training graph — {result.rule}.")
+    table = pd.DataFrame(
+        {
+            "neighbour": [node_picker.label(graph, int(n)) for n in result.neighbours],
+            "weight": np.round(result.weights, 4),
+        }
     )
+    if result.training_weights is not None:
+        table["weight in this training draw"] = np.round(result.training_weights, 4)
+    table = table.sort_values(table.columns[-1], ascending=False, kind="stable")
+    st.dataframe(table.head(MAX_WEIGHT_ROWS), hide_index=True, key="model_weights")
+    if len(table) > MAX_WEIGHT_ROWS:
+        st.caption(f"{MAX_WEIGHT_ROWS} of {len(table)} neighbours shown.")
 
 
 st.title("Neighborhood")
@@ -163,25 +146,21 @@ if graph.num_nodes == 0:
     st.warning(f"Dataset {name!r} has no nodes to explore.")
     st.stop()
 
-pick_column, sampler_column = st.columns([2, 3])
-with pick_column:
+top = st.columns([3, 3, 1, 1], vertical_alignment="bottom")
+with top[0]:
     node = node_picker.pick_node(graph, key=state.NEIGHBOURHOOD_NODE)
-with sampler_column:
-    mode = st.radio("Sampler", [FANOUT, WALK, BOTH], horizontal=True, key="neighbourhood_mode")
-    fanout_column, walk_column = st.columns(2)
-    with fanout_column:
-        fanout_text = st.text_input("Fanouts per hop", value="10, 5", key="neighbourhood_fanouts")
-        replace = st.checkbox("Sample with replacement", key="neighbourhood_replace")
-    with walk_column:
-        walk_settings = {
-            "num_walks": int(st.number_input("Walks", 1, 100_000, 200, key="neighbourhood_walks")),
-            "walk_length": int(st.number_input("Walk length (two-hop steps)", 1, 50, 4, key="neighbourhood_length")),
-            "restart_prob": float(st.slider("Restart probability", 0.0, 1.0, 0.5, key="neighbourhood_restart")),
-            "top_t": int(st.number_input("Top-T", 1, 500, 10, key="neighbourhood_top_t")),
-        }
-    seed_column, button_column = st.columns([3, 1])
-    seed = int(seed_column.number_input("Seed", 0, 2**31 - 1, 0, key=state.NEIGHBOURHOOD_SEED))
-    button_column.button("Resample", on_click=advance_seed, key="neighbourhood_resample", icon=":material/casino:")
+mode = top[1].radio("Sampler", [FANOUT, WALK, BOTH], key="neighbourhood_mode")
+seed = int(top[2].number_input("Seed", 0, 2**31 - 1, 0, key=state.NEIGHBOURHOOD_SEED))
+top[3].button("Resample", on_click=advance_seed, key="neighbourhood_resample", icon=":material/casino:")
+settings = st.columns(6, vertical_alignment="bottom")
+fanout_text = settings[0].text_input("Fanouts per hop", value="10, 5", key="neighbourhood_fanouts")
+replace = settings[1].checkbox("With replacement", key="neighbourhood_replace")
+walk_settings = {
+    "num_walks": int(settings[2].number_input("Walks", 1, 100_000, 200, key="neighbourhood_walks")),
+    "walk_length": int(settings[3].number_input("Walk length", 1, 50, 4, key="neighbourhood_length")),
+    "restart_prob": float(settings[4].slider("Restart probability", 0.0, 1.0, 0.5, key="neighbourhood_restart")),
+    "top_t": int(settings[5].number_input("Top-T", 1, 500, 10, key="neighbourhood_top_t")),
+}
 
 if node is None:
     st.stop()
@@ -204,14 +183,17 @@ if mode == BOTH:
     left, right = st.columns(2)
     with left:
         st.markdown("**Fanout neighbourhood**")
-        fanout_panel(graph, node, fanouts, replace, seed)
+        fanout_panel(graph, node, fanouts, replace, seed, st.container())
     with right:
         st.markdown("**Random-walk neighbourhood**")
-        walk_panel(graph, node, walk_settings, seed)
-elif mode == FANOUT:
-    fanout_panel(graph, node, fanouts, replace, seed)
+        walk_panel(graph, node, walk_settings, seed, st.container())
 else:
-    walk_panel(graph, node, walk_settings, seed)
+    drawing, charts = st.columns([3, 2])
+    with drawing:
+        if mode == FANOUT:
+            fanout_panel(graph, node, fanouts, replace, seed, charts)
+        else:
+            walk_panel(graph, node, walk_settings, seed, charts)
 
 with st.expander("Aggregation weights of a trained model", icon=":material/model_training:"):
     model_weights(graph, node, seed)

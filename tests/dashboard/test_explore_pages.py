@@ -32,10 +32,11 @@ def train(runs_dir: Path, run_id: str, model: str, epochs: int) -> None:
 
 @pytest.fixture(scope="module")
 def explore_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """LightGCN trained 2 epochs (two snapshots) and MF trained 1 epoch, on the sample data."""
+    """LightGCN trained 2 epochs (two snapshots), MF and PinSage 1 epoch each, on the sample data."""
     runs_dir = tmp_path_factory.mktemp("explore-runs")
     train(runs_dir, "lightgcn-2", "lightgcn", 2)
     train(runs_dir, "mf-1", "mf", 1)
+    train(runs_dir, "pinsage-1", "pinsage", 1)
     return runs_dir
 
 
@@ -118,6 +119,16 @@ def test_hub_with_ten_thousand_neighbours_is_capped_honestly(app_at, explore_run
     assert "more existing-but-unsampled edges are hidden" in html
 
 
+def test_model_aggregation_weights_of_a_pinsage_run(app_at, explore_runs, graph):
+    at = app_at(NEIGHBOURHOOD, runs_dir=explore_runs)
+    assert not at.exception, at.exception
+    assert at.selectbox(key=state.NEIGHBOURHOOD_RUN).value == "pinsage-1"  # the only run with such weights
+    weights = at.dataframe[-1].value
+    assert 0 < len(weights) <= 10  # PinSage's default top-T
+    assert abs(weights["weight"].sum() - 1) < 1e-3
+    assert any("importance pooling" in caption.value for caption in at.caption)
+
+
 # ---------------------------------------------------------------- Embeddings
 def test_pca_map_appears_at_once_and_umap_replaces_it(app_at, explore_runs, graph):
     at = app_at(EMBEDDINGS, runs_dir=explore_runs, **{state.EMBEDDINGS_RUN: "lightgcn-2"})
@@ -184,10 +195,9 @@ def test_mf_explains_it_cannot_embed_new_users(app_at, explore_runs):
     assert any("cannot place a new user" in warning.value for warning in at.warning)
 
 
-def test_cold_start_user_is_placed_on_the_map(app_at, explore_runs):
-    at = app_at(RECOMMEND, runs_dir=explore_runs, **{state.RECOMMEND_RUN: "lightgcn-2"})
-    if any("cannot place a new user" in warning.value for warning in at.warning):
-        pytest.skip("LightGCN here is not inductive")
+@pytest.mark.parametrize("run_id", ["lightgcn-2", "pinsage-1"])
+def test_cold_start_user_is_placed_on_the_map(app_at, explore_runs, run_id):
+    at = app_at(RECOMMEND, runs_dir=explore_runs, **{state.RECOMMEND_RUN: run_id})
     at.multiselect(key=state.RECOMMEND_COLD_ITEMS).set_value([0, 1, 2]).run()
     assert not at.exception, at.exception
     assert len(at.dataframe[-1].value) == 10
