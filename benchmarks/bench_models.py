@@ -37,7 +37,7 @@ import torch  # noqa: E402
 from engine.datasets import load_dataset  # noqa: E402
 from engine.models import MODELS  # noqa: E402
 from engine.training import TrainConfig, read_run, train_command  # noqa: E402
-from engine.training.trainer import make_split  # noqa: E402
+from engine.training.rebuild import make_split  # noqa: E402
 
 DEFAULT_DATA_DIR = ROOT.parent / "shared" / "data" / "ml-latest-small"
 

@@ -9,8 +9,8 @@ from typing import Any
 from engine.graph import InteractionGraph
 from engine.training.checkpoint import CheckpointError, load_checkpoint, read_checkpoint, restore_model
 from engine.training.config import TrainConfig
+from engine.training.rebuild import build_model, make_split, resolve_device
 from engine.training.runstore import RunInfo, read_run
-from engine.training.trainer import build_model, make_split, resolve_device
 
 
 @dataclass

@@ -11,13 +11,9 @@ from __future__ import annotations
 
 import math
 import os
-import signal
 import socket
-import threading
 import time
 import traceback
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +22,11 @@ import torch
 from tqdm import tqdm
 
 from engine.training.checkpoint import fingerprint, load_checkpoint, read_checkpoint, restore_model, save_checkpoint
-from engine.training.config import TrainConfig, model_params
+from engine.training.config import TrainConfig
 from engine.training.evaluation import EvalData, evaluate
+from engine.training.rebuild import build_model, make_split, resolve_device
 from engine.training.runstore import ACTIVE_STATES, RunDir, RunStore, read_run
+from engine.training.stopping import StopFlag
 
 STATUS_INTERVAL_S = 1.0  # least time between two intra-epoch status writes
 
@@ -82,35 +80,6 @@ def resume(run_dir: str | Path, epochs: int | None = None, device: str | None = 
     return run.path
 
 
-def resolve_device(name: str) -> torch.device:
-    """``auto`` picks CUDA when torch sees a GPU, else the CPU."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
-
-
-def build_model(config: TrainConfig, train_graph: Any) -> torch.nn.Module:
-    """``MODELS[name](train_graph, dim, Params(**params), seed)`` — the one way a model is built or rebuilt."""
-    from engine.models import MODELS
-
-    return MODELS[config.model](train_graph, config.dim, model_params(config.model, config.params), config.seed)
-
-
-def make_split(config: TrainConfig, graph: Any) -> Any:
-    """The run's split of ``graph``: same config, same edges, every time (training, resuming, loading)."""
-    from engine.splits import split_interactions
-
-    return split_interactions(
-        graph,
-        method=config.split,
-        test_ratio=config.test_ratio,
-        val_ratio=config.val_ratio,
-        seed=config.seed,
-        min_rating=config.min_rating,
-        k_core=config.k_core,
-    )
-
-
 def derive_seed(*keys: int) -> int:
     """A 32-bit seed that depends on every key (seed, epoch, batch), for per-batch samplers."""
     return int(np.random.SeedSequence([int(key) for key in keys]).generate_state(1)[0])
@@ -123,30 +92,6 @@ def snapshot_epochs(config: TrainConfig) -> set[int]:
     return {evaluated[p] for p in picks}
 
 
-class _StopFlag:
-    """Turns SIGTERM and SIGINT into a request the loop honours between batches."""
-
-    def __init__(self) -> None:
-        self.requested = False
-
-    @contextmanager
-    def installed(self) -> Iterator[_StopFlag]:
-        if threading.current_thread() is not threading.main_thread():
-            yield self
-            return
-        previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
-        for sig in previous:
-            signal.signal(sig, self._handle)
-        try:
-            yield self
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
-
-    def _handle(self, signum: int, frame: Any) -> None:
-        self.requested = True
-
-
 def _set_status(run: RunDir, config: TrainConfig, state: str, **changes: Any) -> dict[str, Any]:
     return run.update_status(
         state=state, pid=os.getpid(), host=socket.gethostname(), total_epochs=config.epochs, **changes
@@ -154,7 +99,7 @@ def _set_status(run: RunDir, config: TrainConfig, state: str, **changes: Any) ->
 
 
 def _execute(run: RunDir, config: TrainConfig, resume: bool, progress: bool) -> None:
-    stop = _StopFlag()
+    stop = StopFlag()
     try:
         with stop.installed():
             _loop(run, config, resume, progress, stop)
@@ -163,7 +108,7 @@ def _execute(run: RunDir, config: TrainConfig, resume: bool, progress: bool) -> 
         raise
 
 
-def _loop(run: RunDir, config: TrainConfig, resume: bool, progress: bool, stop: _StopFlag) -> None:
+def _loop(run: RunDir, config: TrainConfig, resume: bool, progress: bool, stop: StopFlag) -> None:
     from engine.datasets import load_dataset
 
     device = resolve_device(config.device)
@@ -227,7 +172,7 @@ def _loop(run: RunDir, config: TrainConfig, resume: bool, progress: bool, stop: 
     _finish(run, model, config, data, state, stopped_early, split.report, snapshots)
 
 
-def _train_epoch(model, optimizer, train_graph, config: TrainConfig, epoch: int, run: RunDir, stop: _StopFlag):
+def _train_epoch(model, optimizer, train_graph, config: TrainConfig, epoch: int, run: RunDir, stop: StopFlag):
     """One pass over the shuffled training edges; the mean loss, or ``None`` when a stop was requested."""
     from engine.sampling import hard_negatives, uniform_negatives
 
