@@ -13,7 +13,7 @@ import numpy as np
 import streamlit as st
 import torch
 
-from dashboard import loaders
+from dashboard import embedding_view, loaders
 from engine.analysis import Projection, ProjectionStore, kmeans_clusters
 from engine.sampling import FanoutSampler, RandomWalkSampler
 
@@ -81,3 +81,15 @@ def model_embeddings(run_dir: str, checkpoint_mtime: float, _loaded) -> tuple[np
     with torch.no_grad():
         user, item = _loaded.model.embeddings()
     return user.detach().cpu().numpy().astype(np.float32), item.detach().cpu().numpy().astype(np.float32)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def hover_texts(name: str, data_dir: str | None) -> np.ndarray:
+    """Escaped hover text of every node of a dataset (built once: 10k strings take a noticeable moment)."""
+    return embedding_view.hover_texts(loaders.graph(name, data_dir))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def categories(name: str, data_dir: str | None, colour_by: str) -> np.ndarray:
+    """Category of every node for a colouring that depends on the dataset only (not ``"cluster"``)."""
+    return embedding_view.categories(loaders.graph(name, data_dir), colour_by)

@@ -125,10 +125,14 @@ except (ProjectionError, ValueError, FileNotFoundError, OSError, KeyError) as er
     st.error(f"Cannot show run {run.run_id!r}: {error}", icon=":material/error:")
     st.stop()
 
-clusters = explore_cache.snapshot_clusters(run.path, epoch, num_clusters) if colour_by == "cluster" else None
-labels = embedding_view.categories(graph, colour_by, clusters)
+dataset = (run.config["dataset"], run.config.get("data_dir"))
+if colour_by == "cluster":
+    clusters = explore_cache.snapshot_clusters(run.path, epoch, num_clusters)
+    labels = embedding_view.categories(graph, colour_by, clusters)
+else:
+    labels = explore_cache.categories(*dataset, colour_by)
 order = sorted(set(labels.tolist()))
-hover = embedding_view.hover_texts(graph)
+hover = explore_cache.hover_texts(*dataset)
 selected = selection_from_state(graph)
 with st.expander("Or pick a node to select"):
     typed = st.text_input("Node id", key="embeddings_typed", placeholder="user:1 or item:1")

@@ -135,11 +135,11 @@ def cold_start_panel(run, loaded, graph: InteractionGraph, item_emb: np.ndarray,
     except ProjectionError as error:
         right.warning(f"Cannot place the user on the map: {error}")
         return
-    labels = embedding_view.categories(graph, "genre")
+    dataset = (run.config["dataset"], run.config.get("data_dir"))
     figure = embedding_view.map_figure(
         projection,
-        labels,
-        embedding_view.hover_texts(graph),
+        explore_cache.categories(*dataset, "genre"),
+        explore_cache.hover_texts(*dataset),
         title=f"Cold-start user on the {method.upper()} map of epoch {epoch}",
         highlight={"chosen items": np.asarray(chosen) + graph.num_users},
         extra_points={"cold-start user": position},

@@ -169,10 +169,13 @@ def fit_projection(
     mean = components = None
     if method == "pca":
         mean = embeddings.mean(axis=0)  # (d,)
-        _, _, vt = np.linalg.svd(embeddings - mean, full_matrices=False)
+        centred = embeddings - mean  # (N, d)
+        # Eigenvectors of the (d, d) covariance: the SVD of the (N, d) matrix costs far more for the same axes.
+        _, vectors = np.linalg.eigh((centred.T @ centred).astype(np.float64))  # ascending eigenvalues
         components = np.zeros((2, embeddings.shape[1]), dtype=np.float32)
-        components[: min(2, len(vt))] = vt[:2]  # (2, d); a 1-d embedding gets a flat second axis
-        raw = (embeddings - mean) @ components.T  # (N, 2)
+        top = vectors[:, ::-1][:, :2].T  # (min(2, d), d)
+        components[: len(top)] = top  # a 1-d embedding gets a flat second axis
+        raw = centred @ components.T  # (N, 2)
     else:
         raw = _umap(embeddings, seed)
     rotation, shift = np.eye(2, dtype=np.float32), np.zeros(2, dtype=np.float32)
