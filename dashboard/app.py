@@ -12,19 +12,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from dashboard import sidebar  # noqa: E402
-
-PAGES_DIR = Path(__file__).parent / "pages"
+from dashboard import navigation, sidebar, state  # noqa: E402
 
 st.set_page_config(page_title="GNN RecSys Explorer", page_icon=":material/hub:", layout="wide")
-pages = [
-    st.Page(PAGES_DIR / "data.py", title="Data", icon=":material/table_chart:", default=True),
-    st.Page(PAGES_DIR / "train.py", title="Train", icon=":material/model_training:"),
-    st.Page(PAGES_DIR / "runs.py", title="Runs", icon=":material/stacked_line_chart:"),
-    st.Page(PAGES_DIR / "neighborhood.py", title="Neighborhood", icon=":material/hub:"),
-    st.Page(PAGES_DIR / "embeddings.py", title="Embeddings", icon=":material/scatter_plot:"),
-    st.Page(PAGES_DIR / "recommend.py", title="Recommend", icon=":material/recommend:"),
-]
-navigation = st.navigation(pages)
+page = st.navigation(navigation.pages())
+st.session_state[state.SHELL_READY] = True
 sidebar.render()
-navigation.run()
+page.run()

@@ -5,6 +5,7 @@ Tests here use:
     ``page``          a fresh Playwright page already showing the app, its first script run finished
     ``open_page``     ``open_page(label)`` clicks the sidebar navigation link with that label and waits for the run
     ``wait_for_app``  ``wait_for_app(page)`` waits until the script run triggered by the last action has finished
+    ``fresh_server``  ``with fresh_server() as url:`` a second server no page has visited yet
     ``screenshot``    ``screenshot(page, name)`` saves ``test-artifacts/screenshots/<name>.png`` of the whole app
                       (not only the viewport) and returns the path
 The whole folder is skipped, with the reason, when Debian's chromium or Playwright is missing.
@@ -12,6 +13,7 @@ The whole folder is skipped, with the reason, when Debian's chromium or Playwrig
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -72,28 +74,16 @@ def browser_runs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("browser-runs")
 
 
-@pytest.fixture(scope="session")
-def app_url(chromium_path: Path, browser_runs_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextlib.contextmanager
+def streamlit_server(runs_dir: Path, log_path: Path) -> Iterator[str]:
+    """A fresh ``streamlit run dashboard/app.py`` on a free port, answering ``/_stcore/health``; yields its URL."""
     port = _free_port()
-    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
-    env = {**os.environ, "GNN_EXPLORER_RUNS_DIR": str(browser_runs_dir), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "GNN_EXPLORER_RUNS_DIR": str(runs_dir), "PYTHONUNBUFFERED": "1"}
     command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "dashboard/app.py",
-        "--server.headless",
-        "true",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--browser.gatherUsageStats",
-        "false",
-        "--server.fileWatcherType",
-        "none",
-    ]
+        sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.headless", "true",
+        "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none",
+    ]  # fmt: skip
     with open(log_path, "wb") as log:
         server = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
@@ -121,6 +111,18 @@ def app_url(chromium_path: Path, browser_runs_dir: Path, tmp_path_factory: pytes
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
+
+
+@pytest.fixture(scope="session")
+def app_url(chromium_path: Path, browser_runs_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with streamlit_server(browser_runs_dir, tmp_path_factory.mktemp("streamlit") / "server.log") as url:
+        yield url
+
+
+@pytest.fixture
+def fresh_server(chromium_path: Path, tmp_path: Path) -> Callable[[], contextlib.AbstractContextManager[str]]:
+    """``with fresh_server() as url:`` a server of its own that no page has visited yet (for first-visit tests)."""
+    return lambda: streamlit_server(tmp_path / "runs", tmp_path / "server.log")
 
 
 @pytest.fixture(scope="session")
