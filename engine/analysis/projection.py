@@ -201,5 +201,9 @@ def _umap(embeddings: np.ndarray, seed: int) -> np.ndarray:
     import umap
 
     neighbours = min(15, len(embeddings) - 1)
-    reducer = umap.UMAP(n_components=2, metric="cosine", n_neighbors=neighbours, random_state=seed, n_jobs=1)
+    # PCA initialisation: on 10k points the default spectral one takes ~100 s here against ~23 s, and starting
+    # from the principal axes keeps successive epochs' maps close before Procrustes alignment.
+    reducer = umap.UMAP(
+        n_components=2, metric="cosine", n_neighbors=neighbours, init="pca", random_state=seed, n_jobs=1
+    )
     return reducer.fit_transform(embeddings).astype(np.float32)  # (N, 2)
