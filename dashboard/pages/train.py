@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from dashboard import figures, launcher, loaders, sidebar, state
 from dashboard.progress import format_seconds, run_progress
@@ -25,27 +26,33 @@ store = loaders.run_store(str(runs_dir))
 launches = loaders.launched_processes(str(runs_dir))
 
 
-def field_widget(field: FormField, key: str) -> object:
-    """The input for one form field; numbers are bounded by the field's min/max."""
+def field_widget(field: FormField, key: str, where: DeltaGenerator) -> object:
+    """The input for one form field, drawn in ``where``; numbers are bounded by the field's min/max."""
     label = field.name.replace("_", " ")
     if field.kind == "bool":
-        return st.checkbox(label, value=bool(field.default), help=field.help, key=key)
+        return where.checkbox(label, value=bool(field.default), help=field.help, key=key)
     if field.kind == "choice":
-        return st.selectbox(label, field.choices, index=field.choices.index(field.default), help=field.help, key=key)
+        return where.selectbox(label, field.choices, index=field.choices.index(field.default), help=field.help, key=key)
     if field.kind == "int_list":
-        return st.text_input(label, value=", ".join(map(str, field.default)), help=field.help, key=key)
+        return where.text_input(label, value=", ".join(map(str, field.default)), help=field.help, key=key)
     if field.kind == "str":
-        return st.text_input(label, value=str(field.default), help=field.help, key=key)
+        return where.text_input(label, value=str(field.default), help=field.help, key=key)
     if field.kind == "int":
         low = None if field.min is None else int(field.min)
         high = None if field.max is None else int(field.max)
         value = None if field.default is None else int(field.default)
-        return st.number_input(label, low, high, value, step=1, help=field.help, key=key)
+        return where.number_input(label, low, high, value, step=1, help=field.help, key=key)
     step = 10 ** math.floor(math.log10(abs(field.default))) if field.default else 0.5
     low = None if field.min is None else float(field.min)
     high = None if field.max is None else float(field.max)
     value = None if field.default is None else float(field.default)
-    return st.number_input(label, low, high, value, step=step, format="%g", help=field.help, key=key)
+    return where.number_input(label, low, high, value, step=step, format="%g", help=field.help, key=key)
+
+
+def field_grid(fields: list[FormField], key_prefix: str) -> dict[str, object]:
+    """Inputs two to a row (the form stays short enough to keep Start and the live panel in view)."""
+    columns = st.columns(2)
+    return {f.name: field_widget(f, key_prefix + f.name, columns[i % 2]) for i, f in enumerate(fields)}
 
 
 def start_form() -> None:
@@ -53,12 +60,12 @@ def start_form() -> None:
     model = st.selectbox("Model", list(MODELS), index=list(MODELS).index("lightgcn"), key=state.TRAIN_MODEL)
     st.caption(f"Dataset **{dataset or '(none)'}**, chosen in the sidebar.")
     with st.form("train_form", border=True):
-        params = {f.name: field_widget(f, f"{state.TRAIN_PARAM_PREFIX}{model}_{f.name}") for f in model_fields(model)}
+        params = field_grid(model_fields(model), f"{state.TRAIN_PARAM_PREFIX}{model}_")
         trainer = trainer_fields(model)
         prefix = f"{state.TRAIN_FIELD_PREFIX}{model}_"
-        settings = {f.name: field_widget(f, f"{prefix}{f.name}") for f in trainer if not f.advanced}
+        settings = field_grid([f for f in trainer if not f.advanced], prefix)
         with st.expander("Advanced"):
-            settings |= {f.name: field_widget(f, f"{prefix}{f.name}") for f in trainer if f.advanced}
+            settings |= field_grid([f for f in trainer if f.advanced], prefix)
         submitted = st.form_submit_button("Start training", type="primary", icon=":material/play_arrow:")
     if not submitted:
         return
