@@ -53,7 +53,7 @@ def ready_projection(run_dir: str | Path, epoch: int, method: str) -> Projection
     """The map if it is on disk (PCA is computed on the spot when missing), else ``None``."""
     store = ProjectionStore(run_dir)
     if method == "pca" and store.state(epoch, method) != "ready":
-        store.compute(epoch, method)
+        store.get_or_compute(epoch, method)
     path = store.path(epoch, method)
     return projection(str(run_dir), epoch, method, path.stat().st_mtime) if path.is_file() else None
 

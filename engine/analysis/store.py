@@ -123,8 +123,18 @@ class ProjectionStore:
         return projection
 
     def get_or_compute(self, epoch: int, method: str) -> Projection:
-        """The cached map, computed now when missing (use for PCA, which takes milliseconds)."""
-        return self.load(epoch, method) or self.compute(epoch, method)
+        """The cached map, computed now when missing (use for PCA, which takes milliseconds).
+
+        Missing earlier epochs are computed first, so every map is aligned onto its predecessor
+        whatever order the epochs are viewed in.
+        """
+        cached = self.load(epoch, method)
+        if cached is not None:
+            return cached
+        for earlier in self.epochs():
+            if earlier < epoch and not self.path(earlier, method).is_file():
+                self.compute(earlier, method)
+        return self.compute(epoch, method)
 
     def start_background(self, epochs: list[int], method: str) -> list[int]:
         """Start one process computing the given epochs' maps in ascending order; returns the epochs queued.
