@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from dashboard import state
 from engine.datasets import load_dataset
 
@@ -66,3 +68,19 @@ def test_movielens_without_files_names_the_flag(app_at, tmp_path: Path) -> None:
     at = app_at(PAGE, **{state.DATASET_PICK: "movielens-100k", state.DATA_DIR: str(tmp_path)})
     assert not at.exception
     assert len(at.error) == 1 and "movielens-100k" in at.error[0].value
+
+
+ML_LATEST_SMALL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "ml-latest-small"
+
+
+@pytest.mark.skipif(not ML_LATEST_SMALL.is_dir(), reason=f"{ML_LATEST_SMALL} is not present")
+def test_movielens_latest_small_from_its_folder(app_at, frame_with) -> None:
+    at = app_at(PAGE, **{state.DATASET_PICK: "movielens-latest-small", state.DATA_DIR: str(ML_LATEST_SMALL)})
+    assert not at.exception
+    graph = load_dataset("movielens-latest-small", ML_LATEST_SMALL)
+    metrics = {metric.label: metric.value for metric in at.metric}
+    assert metrics["Interactions"] == f"{graph.num_edges:,}" and metrics["Users"] == f"{graph.num_users:,}"
+    items = frame_with(at, "genres")
+    most_popular = int(graph.item_degree().argmax())
+    assert items["title"].iloc[0] == graph.item_title(most_popular)
+    assert items["interactions"].iloc[0] == graph.item_degree().max()
