@@ -23,6 +23,7 @@ from torch_geometric.utils import to_torch_csr_tensor
 from engine.graph import InteractionGraph
 from engine.models.base import Recommender
 from engine.models.losses import bpr_loss, l2_penalty
+from engine.models.sparse import spmm
 
 
 @dataclass
@@ -50,19 +51,6 @@ def normalized_adjacency(graph: InteractionGraph) -> Tensor:
         return to_torch_csr_tensor(edge_index.flip(0), edge_weight, size=(graph.num_nodes, graph.num_nodes))
 
 
-class _SymmetricSpMM(torch.autograd.Function):
-    """``A @ x`` for a symmetric sparse ``A``; the gradient ``A^T @ g`` reuses ``A`` instead of transposing a CSR."""
-
-    @staticmethod
-    def forward(ctx, adj: Tensor, x: Tensor) -> Tensor:
-        ctx.adj = adj
-        return torch.sparse.mm(adj, x)
-
-    @staticmethod
-    def backward(ctx, grad: Tensor) -> tuple[None, Tensor]:
-        return None, torch.sparse.mm(ctx.adj, grad)
-
-
 class SymmetricLGConv(LGConv):
     """PyG's :class:`~torch_geometric.nn.conv.LGConv` on a precomputed symmetric normalised adjacency.
 
@@ -74,7 +62,7 @@ class SymmetricLGConv(LGConv):
         super().__init__(normalize=False)
 
     def message_and_aggregate(self, adj_t: Tensor, x: Tensor) -> Tensor:
-        return _SymmetricSpMM.apply(adj_t, x)
+        return spmm(adj_t, adj_t, x)  # symmetric: the matrix is its own transpose
 
 
 class LightGCN(Recommender):

@@ -5,13 +5,13 @@ An item's neighbours are its top-T items by visit count of random walks with res
 (:class:`engine.sampling.RandomWalkSampler`, the sampler the Neighborhood page draws). Each
 convolution transforms the neighbours (dense + ReLU), pools them weighted by normalised visit counts,
 concatenates the pooled vector with the item's own, applies dense + ReLU and L2-normalises (the
-paper's Algorithm 1); two final dense layers give the embedding. Layer-0 vectors are the item
-features of :mod:`engine.features` projected to ``d`` plus optional free ID vectors.
+paper's Algorithm 1); two final dense layers give the embedding (Algorithm 2). Layer-0 vectors are the
+item features of :mod:`engine.features` projected to ``d`` plus optional free ID vectors.
 
-Users live in item space: a user is the same kind of pooling over the items they interacted with
-(uniform importance), then dense + ReLU and L2-normalisation, so a new user is embedded exactly like
-a training user. While training, the positive item is left out of its user's pool (as in FISM),
-otherwise the model could score an item by finding it in the user's own history.
+Users live in item space: a user is the pooling of the items they interacted with (uniform importance),
+through a dense layer, plus an optional free user vector. While training, the positive item is left out
+of its user's pool (as in FISM), otherwise the model could score an item by finding it in the user's own
+history. A new user is the pooled part alone — approximate when free user vectors are on.
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ from torch import Tensor
 
 from engine.features import item_features
 from engine.graph import InteractionGraph
-from engine.models.base import Recommender, csr_gather
+from engine.models.base import Recommender
 from engine.models.losses import max_margin_loss
+from engine.models.sparse import csr_pair, spmm
 from engine.sampling import RandomWalkSampler
 
 
@@ -40,12 +41,13 @@ class PinSageParams:
     num_walks: int = field(default=200, metadata={"help": "random walks per item", "min": 1, "max": 10000})
     walk_length: int = field(default=4, metadata={"help": "most two-hop steps per walk", "min": 1, "max": 50})
     restart_prob: float = field(default=0.5, metadata={"help": "restart probability per step", "min": 0.0, "max": 1.0})
-    margin: float = field(default=0.1, metadata={"help": "max-margin loss gap", "min": 0.0, "max": 2.0})
+    margin: float = field(default=0.1, metadata={"help": "max-margin loss gap", "min": 0.0, "max": 10.0})
     max_hard_negatives: int = field(
         default=3, metadata={"help": "cap of the curriculum's hard negatives (epoch n uses n-1)", "min": 0, "max": 100}
     )
     id_embeddings: bool = field(
-        default=True, metadata={"help": "add a free ID vector to every item's projected features", "min": 0, "max": 1}
+        default=True,
+        metadata={"help": "free ID vectors: items' added to features, users' to the pool", "min": 0, "max": 1},
     )
 
 
@@ -61,10 +63,9 @@ class ImportancePooling(torch.nn.Module):
         self.transform = torch.nn.Linear(dim, dim)  # Q, q
         self.combine = torch.nn.Linear(2 * dim, dim)  # W, w
 
-    def forward(self, x: Tensor, neighbours: Tensor, weights: Tensor) -> Tensor:
-        """``x (N, d)``, ``neighbours (N, T)`` row ids (``-1`` padded), ``weights (N, T)`` -> ``(N, d)``."""
-        messages = F.relu(self.transform(x))[neighbours.clamp(min=0)]  # (N, T, d)
-        pooled = (weights.unsqueeze(-1) * messages).sum(1)  # (N, d); padding has weight 0
+    def forward(self, x: Tensor, weights: Tensor, weights_t: Tensor) -> Tensor:
+        """``x (N, d)`` and the ``(N, N)`` sparse importance matrix (and its transpose) -> ``(N, d)``."""
+        pooled = spmm(weights, weights_t, F.relu(self.transform(x)))  # (N, d): visit-weighted mean
         return F.normalize(F.relu(self.combine(torch.cat([x, pooled], dim=1))), dim=1)
 
 
@@ -81,7 +82,7 @@ class PinSage(Recommender):
     name = "pinsage"
     Params = PinSageParams
     supports_inductive = True
-    inductive_is_approximate = False
+    inductive_is_approximate = True
     default_train = {"epochs": 30, "lr": 0.005, "batch_size": 2048}
 
     def __init__(self, graph: InteractionGraph, dim: int, params: PinSageParams, seed: int = 0) -> None:
@@ -94,66 +95,77 @@ class PinSage(Recommender):
             self.convs = torch.nn.ModuleList(ImportancePooling(dim) for _ in range(params.num_layers))
             self.head = torch.nn.Sequential(torch.nn.Linear(dim, dim), torch.nn.ReLU(), torch.nn.Linear(dim, dim))
             self.user_transform = torch.nn.Linear(dim, dim)  # Q, q of the users' pooling
-            self.user_combine = torch.nn.Linear(dim, dim)  # dense after pooling; a user has no vector of its own
+            self.user_combine = torch.nn.Linear(dim, dim)  # dense after the users' pooling
         if params.id_embeddings:
-            self.id_emb = torch.nn.Parameter(torch.randn(graph.num_items, dim, generator=self.generator()) * 0.1)
+            generator = self.generator()
+            self.id_emb = torch.nn.Parameter(torch.randn(graph.num_items, dim, generator=generator))
+            self.user_emb = torch.nn.Parameter(torch.randn(graph.num_users, dim, generator=generator) * 0.1)
         self.sampler = RandomWalkSampler(graph, params.num_walks, params.walk_length, params.restart_prob, params.top_t)
-        neighbours, weights = self._neighbourhoods(seed)
         # Inference always uses the neighbourhoods drawn with the model seed, so embeddings() is reproducible;
         # training redraws them every epoch (on_epoch_start), as the paper samples them per mini-batch.
-        self.register_buffer("neighbours", neighbours, persistent=False)  # (I, T) item ids, -1 padded
-        self.register_buffer("weights", weights, persistent=False)  # (I, T)
-        self.train_neighbours, self.train_weights = self.neighbours, self.weights
-        self.register_buffer("seen_keys", torch.from_numpy(graph.user * graph.num_items + graph.item), False)  # (E,)
+        self.neighbourhood = self._neighbourhood(seed)
+        self.train_neighbourhood = self.neighbourhood
+        user, item = torch.from_numpy(graph.user), torch.from_numpy(graph.item)
+        self.history, self.history_t = csr_pair(user, item, torch.ones(len(user)), (self.num_users, self.num_items))
+        self.register_buffer("seen_keys", user * graph.num_items + item, persistent=False)  # (E,) sorted
 
-    def _neighbourhoods(self, seed: int) -> tuple[Tensor, Tensor]:
-        walks = self.sampler.sample(np.arange(self.num_items) + self.num_users, seed=seed)
-        neighbours = np.where(walks.neighbours >= 0, walks.neighbours - self.num_users, -1)
+    def _apply(self, fn, recurse=True):
+        # Sparse matrices are plain attributes (buffers cannot be sparse CSR); move them with the module.
+        module = super()._apply(fn, recurse)
         device = self.seen_indptr.device
-        return torch.from_numpy(neighbours).to(device), torch.from_numpy(walks.weights).to(device)
+        self.history, self.history_t = self.history.to(device), self.history_t.to(device)
+        self.neighbourhood = tuple(m.to(device) for m in self.neighbourhood)
+        self.train_neighbourhood = tuple(m.to(device) for m in self.train_neighbourhood)
+        return module
+
+    def _neighbourhood(self, seed: int) -> tuple[Tensor, Tensor]:
+        """Visit-count weights of every item's top-T neighbours as an ``(I, I)`` CSR matrix and its transpose."""
+        walks = self.sampler.sample(np.arange(self.num_items) + self.num_users, seed=seed)
+        rows, slots = np.nonzero(walks.neighbours >= 0)
+        cols = walks.neighbours[rows, slots] - self.num_users
+        weights = torch.from_numpy(walks.weights[rows, slots])
+        adj, adj_t = csr_pair(torch.from_numpy(rows), torch.from_numpy(cols), weights, (self.num_items,) * 2)
+        return adj.to(self.device), adj_t.to(self.device)
 
     def on_epoch_start(self, epoch: int, seed: int) -> None:
-        self.train_neighbours, self.train_weights = self._neighbourhoods(seed)
+        self.train_neighbourhood = self._neighbourhood(
+            int(np.random.SeedSequence([self.seed, seed]).generate_state(1)[0])
+        )
 
     def num_hard_negatives(self, epoch: int) -> int:
         return max(0, min(epoch - 1, self.params.max_hard_negatives))
 
-    def _items(self, neighbours: Tensor, weights: Tensor) -> tuple[Tensor, Tensor]:
-        """``(item_emb (I, d), user messages (I, d))`` for all items over the given neighbourhoods."""
+    def _items(self, neighbourhood: tuple[Tensor, Tensor]) -> tuple[Tensor, Tensor]:
+        """``(item_emb (I, d), messages (I, d))``: item embeddings and what each sends to its users' pools."""
         x = self.item_proj(self.item_x)  # (I, d)
         if self.params.id_embeddings:
             x = x + self.id_emb
         for conv in self.convs:
-            x = conv(x, neighbours, weights)
-        x = F.normalize(self.head(x), dim=1)  # (I, d)
-        return x, F.relu(self.user_transform(x))
+            x = conv(x, *neighbourhood)
+        x = self.head(x)  # (I, d); Algorithm 2 normalises inside the convolutions, not the final output
+        return x, self.user_transform(x)
 
-    def _users(self, pooled: Tensor, degree: Tensor) -> Tensor:
-        """User embeddings ``(B, d)`` from summed item messages ``(B, d)`` over ``degree (B,)`` items."""
-        mean = pooled / degree.clamp(min=1).unsqueeze(1)  # uniform importance over the user's items
-        return F.normalize(F.relu(self.user_combine(mean)), dim=1)
-
-    def _user_sums(self, users: Tensor, messages: Tensor) -> tuple[Tensor, Tensor]:
-        """Summed messages ``(B, d)`` of each user's training items, and their counts ``(B,)``."""
-        position, items = csr_gather(self.seen_indptr, self.seen_items, users)
-        sums = torch.zeros(len(users), self.dim, device=self.device).index_add_(0, position, messages[items])
-        degree = (self.seen_indptr[users + 1] - self.seen_indptr[users]).float()
-        return sums, degree
+    def _users(self, sums: Tensor, degree: Tensor) -> Tensor:
+        """Pooled user part ``(B, d)`` from summed item messages ``(B, d)`` over ``degree (B,)`` items."""
+        return self.user_combine(sums / degree.clamp(min=1).unsqueeze(1))  # uniform importance over the items
 
     def embeddings(self) -> tuple[Tensor, Tensor]:
         with torch.no_grad():
-            item_emb, messages = self._items(self.neighbours, self.weights)
-            users = torch.arange(self.num_users, device=self.device)
-            return self._users(*self._user_sums(users, messages)), item_emb
+            item_emb, messages = self._items(self.neighbourhood)
+            users = self._users(spmm(self.history, self.history_t, messages), self.seen_indptr.diff().float())
+            if self.params.id_embeddings:
+                users = users + self.user_emb
+            return users, item_emb
 
     def loss(self, users: Tensor, pos: Tensor, neg: Tensor) -> Tensor:
-        item_emb, messages = self._items(self.train_neighbours, self.train_weights)  # (I, d), (I, d)
-        unique, inverse = torch.unique(users, return_inverse=True)
-        sums, degree = self._user_sums(unique, messages)  # (b, d), (b,)
+        item_emb, messages = self._items(self.train_neighbourhood)  # (I, d), (I, d)
+        sums = spmm(self.history, self.history_t, messages)  # (U, d)
         # Leave the positive out of its user's pool (FISM); a positive absent from the train graph is not in it.
         in_pool = self._is_seen(users, pos)  # (B,)
-        sums = sums[inverse] - in_pool.unsqueeze(1) * messages[pos]  # (B, d)
-        u = self._users(sums, degree[inverse] - in_pool)  # (B, d)
+        degree = self.seen_indptr[users + 1] - self.seen_indptr[users] - in_pool  # (B,)
+        u = self._users(sums[users] - in_pool.unsqueeze(1) * messages[pos], degree)  # (B, d)
+        if self.params.id_embeddings:
+            u = u + self.user_emb[users]
         pos_scores = (u * item_emb[pos]).sum(-1)  # (B,)
         neg_scores = torch.einsum("bd,bnd->bn", u, item_emb[neg])  # (B, n)
         return max_margin_loss(pos_scores, neg_scores, self.params.margin)
@@ -163,12 +175,11 @@ class PinSage(Recommender):
         keys = users * self.num_items + items  # (B,)
         if len(self.seen_keys) == 0:
             return torch.zeros(len(keys), device=self.device)
-        # Edges are sorted by (user, item), so the keys are sorted and a binary search finds each pair.
         slot = torch.searchsorted(self.seen_keys, keys).clamp(max=len(self.seen_keys) - 1)
         return (self.seen_keys[slot] == keys).float()
 
     def embed_new_user(self, items: Sequence[int] | np.ndarray) -> Tensor:
         items = self._new_user_items(items)
         with torch.no_grad():
-            _, messages = self._items(self.neighbours, self.weights)
+            _, messages = self._items(self.neighbourhood)
             return self._users(messages[items].sum(0, keepdim=True), torch.tensor([len(items)], device=self.device))[0]
