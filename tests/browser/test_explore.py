@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN_ID = "explore-lightgcn"
@@ -77,27 +78,28 @@ def test_neighbourhood_draw_switch_sampler_and_compare(page, open_page, wait_for
     screenshot(page, "neighborhood-fanout")
 
     page.get_by_text("Random walk (PinSage)", exact=True).click()
+    page.locator(".gtitle").filter(has_text="Top-T importance").wait_for()
+    page.locator(".gtitle").filter(has_text="Top-T stability").wait_for()
     wait_for_app(page)
     no_exception(page)
     frame = graph_frame(page)
     assert drawn_nodes(frame) > 5
-    assert page.locator(".gtitle").filter(has_text="Top-T importance").count() == 1
-    assert page.locator(".gtitle").filter(has_text="Top-T stability").count() == 1
     page.wait_for_timeout(2500)
     screenshot(page, "neighborhood-random-walk")
 
     before = frame.locator("#graph-meta").get_attribute("data-sampled-edges")
     page.get_by_role("button", name="Resample").click()
     wait_for_app(page)
-    assert page.get_by_label("Seed").input_value() == "1"
+    expect(page.get_by_label("Seed")).to_have_value("1")
+    wait_for_app(page)
     after = graph_frame(page).locator("#graph-meta").get_attribute("data-sampled-edges")
     print(f"\nwalk edges before/after resample: {before} / {after}")
 
     page.get_by_text("Side by side", exact=True).click()
     wait_for_app(page)
     no_exception(page)
-    assert page.locator("[data-testid='stIFrame']").count() == 2
     graph_frame(page, 1)
+    assert page.locator("[data-testid='stIFrame']").count() == 2
     page.wait_for_timeout(2500)
     screenshot(page, "neighborhood-side-by-side")
     assert dialogs == []
@@ -235,6 +237,7 @@ def test_hostile_titles_render_as_text(page, open_page, wait_for_app, screenshot
     screenshot(page, "xss-tooltip-as-text")
 
     page.get_by_text("Random walk (PinSage)", exact=True).click()
+    page.locator(".gtitle").filter(has_text="Top-T importance").wait_for()
     wait_for_app(page)
     no_exception(page)
     tooltip = hover_centre(page)  # a big top-T node may cover the centre: any hostile title must read as text
