@@ -1,8 +1,9 @@
 """Train every model with its defaults on the same split and print one comparison table.
 
 Each model trains in its own ``python -m engine train`` process, exactly as the CLI and the dashboard run it, so the
-peak resident memory reported is that process's own (``wait4`` rusage). Quality and time come from the run's
-``summary.json`` and ``metrics.jsonl``.
+peak resident memory reported is that process's own (``peak_rss_mib`` in ``summary.json``, Linux ``VmHWM``; the
+rusage of a child would also count the parent's memory copied at fork). Quality and time come from the
+run's ``summary.json`` and ``metrics.jsonl``.
 
 The speed peer is PyG's own LightGCN example (``examples/lightgcn.py`` in pyg-team/pytorch_geometric): its training
 loop — ``torch_geometric.nn.LightGCN`` on the homogeneous edge index, one uniform negative per positive drawn with
@@ -43,14 +44,13 @@ DEFAULT_DATA_DIR = ROOT.parent / "shared" / "data" / "ml-latest-small"
 
 
 def train_one(config: TrainConfig, runs_dir: Path, run_id: str) -> dict:
-    """Train in a subprocess; returns the summary, per-epoch seconds and the process's peak RSS in MiB."""
+    """Train in a subprocess; returns the summary, per-epoch seconds, wall seconds and the process's peak RSS (MiB)."""
     command = train_command(config, runs_dir, run_id=run_id)
     with tempfile.TemporaryFile("w+") as errors:
         started = time.perf_counter()
         process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=errors, text=True)
-        _, status, usage = os.wait4(process.pid, 0)
+        exit_code = process.wait()
         wall = time.perf_counter() - started
-        process.returncode = exit_code = os.waitstatus_to_exitcode(status)
         errors.seek(0)
         error = errors.read()
     info = read_run(runs_dir / run_id)
@@ -62,7 +62,7 @@ def train_one(config: TrainConfig, runs_dir: Path, run_id: str) -> dict:
         "config": info.config,
         "epoch_seconds": epoch_seconds,
         "wall": wall,
-        "peak_rss_mib": usage.ru_maxrss / 1024,  # Linux reports KiB
+        "peak_rss_mib": info.summary.get("peak_rss_mib") or float("nan"),
     }
 
 

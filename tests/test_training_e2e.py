@@ -60,6 +60,8 @@ def test_every_model_writes_a_complete_run_directory(tmp_path, model):
     _check_metrics(summary["test"], [5, 10])
     assert summary["best_epoch"] in (1, 2) and summary["train_seconds"] > 0
     assert summary["selected_by"] == "validation ndcg@10"
+    if Path("/proc/self/status").exists():
+        assert summary["peak_rss_mib"] > 10
 
     checkpoint = torch.load(run_dir / "checkpoint.pt", weights_only=True)
     assert checkpoint["epoch"] == 2 and checkpoint["model"] == model and "optimizer_state" in checkpoint

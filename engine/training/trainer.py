@@ -286,7 +286,21 @@ def _finish(
             "model": config.model,
             "dataset": config.dataset,
             "num_parameters": sum(p.numel() for p in model.parameters()),
+            "peak_rss_mib": _peak_rss_mib(),
+            "peak_gpu_mib": torch.cuda.max_memory_allocated() / 2**20 if torch.cuda.is_available() else None,
             "split": split_report,
         }
     )
     _set_status(run, config, "finished", epoch=state["epoch"], finished_at=time.time())
+
+
+def _peak_rss_mib() -> float | None:
+    """This process's peak resident memory (Linux ``VmHWM``, which starts afresh at ``exec``); None elsewhere."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB -> MiB
+    except OSError:
+        return None
+    return None
