@@ -3,8 +3,8 @@
 GraphSAGE (Hamilton et al., NeurIPS 2017) mean-aggregates: at inference every neighbour weighs
 ``1/degree``; in a training step only the ``min(fanout, degree)`` sampled neighbours count, ``1/k``
 each. PinSage (Ying et al., KDD 2018) pools an item's top-T random-walk neighbours weighted by
-normalised visit counts — read here from the model's own stored neighbourhoods, the ones its
-embeddings were computed with — and pools a user's training items with uniform importance.
+normalised visit counts — read here from the model's own stored neighbourhood matrix, the one its
+embeddings are computed with — and pools a user's training items with uniform importance.
 """
 
 from __future__ import annotations
@@ -73,13 +73,15 @@ def aggregation_weights(model, train_graph: InteractionGraph, node: int, seed: i
             f"a PinSage user pools its {len(neighbours)} training items with uniform importance",
         )
     item = node - train_graph.num_users
-    stored = model.neighbours[item].cpu().numpy()  # (T,) item ids, -1 padded
-    weights = model.weights[item].cpu().numpy()  # (T,)
-    valid = stored >= 0
+    adjacency = model.neighbourhood[0].to_sparse_csr().cpu()  # (I, I): row i holds item i's top-T visit weights
+    start, end = (int(v) for v in adjacency.crow_indices()[item : item + 2])
+    neighbours = adjacency.col_indices()[start:end].numpy()  # (T',) item ids
+    weights = adjacency.values()[start:end].numpy()  # (T',)
+    order = np.argsort(-weights, kind="stable")
     return AggregationWeights(
-        stored[valid] + train_graph.num_users,
-        weights[valid],
+        neighbours[order] + train_graph.num_users,
+        weights[order],
         None,
-        f"importance pooling over the top-{len(stored)} random-walk neighbours the model stored, weighted by "
+        f"importance pooling over the top-{len(neighbours)} random-walk neighbours the model stored, weighted by "
         "normalised visit counts (training redraws the walks every epoch)",
     )

@@ -50,7 +50,7 @@ def draw(view: GraphView, seconds: float, key: str, caption: str) -> None:
 
 
 def fanout_panel(graph: InteractionGraph, node: int, fanouts: list[int], replace: bool, seed: int, charts) -> None:
-    """Draw a fanout sample of ``node``; its count and frequency charts go into the ``charts`` container."""
+    """Draw a fanout sample of ``node``; its charts go into ``charts`` (a column, or ``st`` for below the drawing)."""
     caption = f"{graph.name} · {node_picker.label(graph, node)} · fanout {fanouts} · seed {seed}"
     started = time.perf_counter()
     sampler = explore_cache.fanout_sampler(name, data_dir, tuple(fanouts), replace)
@@ -67,7 +67,7 @@ def fanout_panel(graph: InteractionGraph, node: int, fanouts: list[int], replace
 
 
 def walk_panel(graph: InteractionGraph, node: int, settings: dict, seed: int, charts) -> None:
-    """Draw the random walks of ``node``; importance, frequency and stability charts go into ``charts``."""
+    """Draw the walks of ``node``; importance, frequency and stability charts go into ``charts`` (or ``st``)."""
     caption = f"{graph.name} · {node_picker.label(graph, node)} · random walks {settings} · seed {seed}"
     started = time.perf_counter()
     sampler = explore_cache.walk_sampler(name, data_dir, **settings)
@@ -183,10 +183,10 @@ if mode == BOTH:
     left, right = st.columns(2)
     with left:
         st.markdown("**Fanout neighbourhood**")
-        fanout_panel(graph, node, fanouts, replace, seed, st.container())
+        fanout_panel(graph, node, fanouts, replace, seed, st)
     with right:
         st.markdown("**Random-walk neighbourhood**")
-        walk_panel(graph, node, walk_settings, seed, st.container())
+        walk_panel(graph, node, walk_settings, seed, st)
 else:
     drawing, charts = st.columns([3, 2])
     with drawing:
