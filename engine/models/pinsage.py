@@ -83,7 +83,7 @@ class PinSage(Recommender):
     Params = PinSageParams
     supports_inductive = True
     inductive_is_approximate = True
-    default_train = {"epochs": 30, "lr": 0.005, "batch_size": 2048}
+    default_train = {"epochs": 20, "lr": 0.005, "batch_size": 2048}
 
     def __init__(self, graph: InteractionGraph, dim: int, params: PinSageParams, seed: int = 0) -> None:
         super().__init__(graph, dim, params, seed)
@@ -98,7 +98,7 @@ class PinSage(Recommender):
             self.user_combine = torch.nn.Linear(dim, dim)  # dense after the users' pooling
         if params.id_embeddings:
             generator = self.generator()
-            self.id_emb = torch.nn.Parameter(torch.randn(graph.num_items, dim, generator=generator))
+            self.id_emb = torch.nn.Parameter(torch.randn(graph.num_items, dim, generator=generator) * 0.1)
             self.user_emb = torch.nn.Parameter(torch.randn(graph.num_users, dim, generator=generator) * 0.1)
         self.sampler = RandomWalkSampler(graph, params.num_walks, params.walk_length, params.restart_prob, params.top_t)
         # Inference always uses the neighbourhoods drawn with the model seed, so embeddings() is reproducible;
