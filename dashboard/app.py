@@ -12,10 +12,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from dashboard import navigation, sidebar, state  # noqa: E402
+from dashboard import navigation, sidebar  # noqa: E402
 
 st.set_page_config(page_title="GNN RecSys Explorer", page_icon=":material/hub:", layout="wide")
 page = st.navigation(navigation.pages())
-st.session_state[state.SHELL_READY] = True
 sidebar.render()
 page.run()

@@ -1,4 +1,8 @@
-"""The dashboard's pages, in navigation order: one file per page under ``dashboard/pages/``."""
+"""The dashboard's pages, in navigation order: one file per page under ``dashboard/views/``.
+
+The folder is not called ``pages/``: that name switches Streamlit into its legacy multipage mode, where a server's
+first visit by deep link (``/train``) runs the page file without app.py, so without the navigation and sidebar.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-PAGES_DIR = Path(__file__).resolve().parent / "pages"
+PAGES_DIR = Path(__file__).resolve().parent / "views"
 
 
 def pages() -> list[st.Page]:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import loaders, navigation, state
+from dashboard import loaders, state
 
 RUNS_DIR_ENV = "GNN_EXPLORER_RUNS_DIR"
 DEFAULT_RUNS_DIR = "runs"
@@ -146,22 +146,8 @@ def render() -> None:
                 st.caption(f"`{runs_dir}`")
 
 
-def ensure_shell() -> None:
-    """Make sure the page runs inside app.py's navigation and sidebar.
-
-    A server's first script run with a page in the URL (``/train``) executes that page file alone, without app.py:
-    Streamlit's legacy mode for apps with a ``pages/`` folder, which lasts until some script calls
-    ``st.navigation``. A page that finds the shell missing calls it with app.py's pages (so the URL still names a
-    known page) and reruns, and app.py builds the shell for the same URL.
-    """
-    if not st.session_state.get(state.SHELL_READY):
-        st.navigation(navigation.pages(), position="hidden")
-        st.rerun()
-
-
 def current_runs_dir() -> Path | None:
     """The usable runs directory, or ``None`` after showing why it is unusable."""
-    ensure_shell()
     try:
         return prepare_runs_dir(st.session_state.get(state.RUNS_DIR) or launch_options().runs_dir)
     except RunsDirError as error:
@@ -171,5 +157,4 @@ def current_runs_dir() -> Path | None:
 
 def current_dataset() -> tuple[str | None, str | None]:
     """The sidebar's dataset name (``None`` while a CSV path is empty) and MovieLens data folder."""
-    ensure_shell()
     return st.session_state.get(state.DATASET), st.session_state.get(state.DATA_DIR) or None

@@ -23,4 +23,3 @@ EMBEDDINGS_SELECTED = "embeddings_selected"  # int | None: global node id picked
 RECOMMEND_RUN = "recommend_run"  # str: run used on the Recommend page
 RECOMMEND_COLD_ITEMS = "recommend_cold_items"  # list[str]: item names chosen for the cold-start user
 TRAIN_CURVES = "train_curves"  # list[str]: metrics drawn in the Train page's live panel
-SHELL_READY = "shell_ready"  # bool: app.py has built the navigation in this session (see sidebar.ensure_shell)

@@ -15,7 +15,7 @@ def test_page_opens_without_exception(page, open_page, label: str) -> None:
 
 
 def test_a_deep_link_as_a_servers_first_visit_gets_the_full_app(browser, fresh_server, wait_for_app) -> None:
-    """Streamlit runs a page file without app.py on a server's first deep link when a pages/ folder exists."""
+    """A server's first visit by deep link still runs app.py (Streamlit's legacy pages/ mode would skip it)."""
     with fresh_server() as url:
         context = browser.new_context(viewport={"width": 1440, "height": 1000})
         try:

@@ -41,7 +41,7 @@ def app_at(trained_runs_dir: Path) -> Callable[..., AppTest]:
     """
 
     def open_page(
-        page: str = "pages/data.py", runs_dir: Path | str | None = None, query: dict | None = None, **session
+        page: str = "views/data.py", runs_dir: Path | str | None = None, query: dict | None = None, **session
     ) -> AppTest:
         at = AppTest.from_file(APP, default_timeout=APP_TIMEOUT)
         at.session_state[state.RUNS_DIR] = str(trained_runs_dir if runs_dir is None else runs_dir)

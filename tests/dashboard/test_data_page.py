@@ -9,7 +9,7 @@ import pytest
 from dashboard import state
 from engine.datasets import load_dataset
 
-PAGE = "pages/data.py"
+PAGE = "views/data.py"
 
 
 def test_sample_data_renders_sizes_figures_and_previews(app_at) -> None:

@@ -18,7 +18,7 @@ from engine.datasets import load_dataset
 from engine.sampling import FanoutSampler, RandomWalkSampler
 
 ROOT = Path(__file__).resolve().parents[2]
-NEIGHBOURHOOD, EMBEDDINGS, RECOMMEND = "pages/neighborhood.py", "pages/embeddings.py", "pages/recommend.py"
+NEIGHBOURHOOD, EMBEDDINGS, RECOMMEND = "views/neighborhood.py", "views/embeddings.py", "views/recommend.py"
 
 
 def train(runs_dir: Path, run_id: str, model: str, epochs: int) -> None:

@@ -11,7 +11,7 @@ import pytest
 from dashboard import state
 from engine.training import RunStore
 
-PAGE = "pages/runs.py"
+PAGE = "views/runs.py"
 FIXTURE_RUN = "fixture-mf-1epoch"
 
 

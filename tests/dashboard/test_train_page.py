@@ -13,7 +13,7 @@ import pytest
 from dashboard import state
 from engine.training import RunStore
 
-PAGE = "pages/train.py"
+PAGE = "views/train.py"
 WAIT_SECONDS = 240
 
 
