@@ -115,13 +115,15 @@ class InteractionGraph:
             raise ValueError(f"user ids must lie in [0, {num_users}) (got {user.min()}..{user.max()})")
         if len(item) and (item.min() < 0 or item.max() >= num_items):
             raise ValueError(f"item ids must lie in [0, {num_items}) (got {item.min()}..{item.max()})")
-        order = np.lexsort((item, user))
-        user, item = user[order], item[order]
-        if len(user) > 1:
-            same = (np.diff(user) == 0) & (np.diff(item) == 0)
-            if same.any():
+        key = user * num_items + item  # (E,) one int64 per (user, item): sorting it sorts by user, then item
+        order = slice(None)
+        if len(key) > 1 and not (key[1:] > key[:-1]).all():  # generators and splits hand over sorted edges
+            order = np.argsort(key, kind="stable")
+            user, item, key = user[order], item[order], key[order]
+            duplicates = int((key[1:] == key[:-1]).sum())
+            if duplicates:
                 raise ValueError(
-                    f"{int(same.sum())} duplicate (user, item) edges; build graphs with from_frame(), which keeps the latest"
+                    f"{duplicates} duplicate (user, item) edges; build graphs with from_frame(), which keeps the latest"
                 )
         self.num_users = int(num_users)
         self.num_items = int(num_items)
@@ -325,7 +327,8 @@ def _align(table: pd.DataFrame | None, raw_ids: pd.Index, id_column: str, report
         report.notes.append(f"{missing} {id_column.removesuffix('_id')}s have interactions but no metadata row")
     unused = (~table.index.isin(raw_ids)).sum()
     if unused:
-        report.notes.append(f"{unused} {id_column.removesuffix('_id')}s in the metadata have no interactions (left out)")
+        kind = id_column.removesuffix("_id")
+        report.notes.append(f"{unused} {kind}s in the metadata have no interactions (left out)")
     aligned = table.reindex(raw_ids)
     aligned.index.name = id_column
     return aligned.reset_index()
