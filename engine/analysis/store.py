@@ -9,7 +9,6 @@ runs, ``projections/<epoch>_<method>.pending`` holds its pid, and a failure leav
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -19,6 +18,7 @@ from typing import Literal
 import numpy as np
 
 from engine.analysis.projection import METHODS, Projection, ProjectionError, fit_projection
+from engine.training.runstore import process_alive
 
 SNAPSHOT_PATTERN = re.compile(r"^epoch_(\d+)\.npz$")
 ProjectionState = Literal["ready", "pending", "failed", "missing"]
@@ -81,7 +81,7 @@ class ProjectionStore:
             return "ready"
         pending = self.path(epoch, method).with_suffix(".pending")
         if pending.is_file():
-            if _alive(_read_pid(pending)):
+            if process_alive(_read_pid(pending)):
                 return "pending"
             pending.unlink(missing_ok=True)
             if not self.path(epoch, method).with_suffix(".error").is_file():
@@ -176,26 +176,3 @@ def _read_pid(path: Path) -> int:
         return int(path.read_text().strip() or 0)
     except (OSError, ValueError):
         return 0
-
-
-def _alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return _not_zombie(pid)
-
-
-def _not_zombie(pid: int) -> bool:
-    # A finished child of this very process stays a zombie until reaped; /proc tells it apart on Linux.
-    stat = Path(f"/proc/{pid}/stat")
-    if not stat.is_file():
-        return True
-    try:
-        return stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
