@@ -56,7 +56,13 @@ TEMPLATE = """<!DOCTYPE html>
   var edges = new vis.DataSet({{ edges | tojson }});
   var network = new vis.Network(document.getElementById("network"), {nodes: nodes, edges: edges},
                                 {{ options | tojson }});
-  network.once("stabilizationIterationsDone", function () { network.setOptions({physics: false}); });
+  // Fit once the layout has settled (and whenever the frame is resized, as Streamlit does after the first
+  // paint), so the drawing fills and is centred in the canvas instead of keeping its mid-layout framing.
+  network.once("stabilizationIterationsDone", function () {
+    network.setOptions({physics: false});
+    network.fit({animation: false});
+  });
+  window.addEventListener("resize", function () { network.fit({animation: false}); });
 </script>
 </body></html>
 """
@@ -294,9 +300,17 @@ def _render(
     vis_js, vis_css = _vis_assets()
     options = {
         "physics": {
-            "solver": "barnesHut",
-            "barnesHut": {"gravitationalConstant": -4000, "springLength": 90},
-            "stabilization": {"iterations": 150},
+            # forceAtlas2 scales repulsion by degree, so hubs spread their leaves out, and its central gravity
+            # keeps nodes without a drawn edge near the rest instead of drifting off the canvas.
+            "solver": "forceAtlas2Based",
+            "forceAtlas2Based": {
+                "gravitationalConstant": -80,
+                "centralGravity": 0.02,
+                "springLength": 70,
+                "springConstant": 0.08,
+                "avoidOverlap": 0.8,
+            },
+            "stabilization": {"iterations": 400, "updateInterval": 50, "fit": True},
         },
         "interaction": {"hover": True, "tooltipDelay": 120},
         "edges": {"smooth": False},

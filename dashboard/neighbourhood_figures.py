@@ -95,7 +95,14 @@ def stability(result: TopTStability) -> go.Figure:
     figure = go.Figure(go.Scatter(x=result.num_walks, y=result.mean_jaccard, mode="lines+markers"))
     figure.update_layout(
         title=f"Top-T stability ({result.resamples} draws per budget)",
-        xaxis={"title": "walks per node", "type": "log"},
+        # Ticks at the budgets themselves: plotly's own log ticks read "2, 5, 100, 2, 5".
+        xaxis={
+            "title": "walks per node",
+            "type": "log",
+            "tickmode": "array",
+            "tickvals": result.num_walks,
+            "ticktext": [str(walks) for walks in result.num_walks],
+        },
         yaxis={"title": "mean Jaccard", "range": [0, 1.05]},
         height=300,
         margin={"t": 40, "b": 20},

@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 
 from dashboard.graph_view import MAX_GHOST_PER_NODE, fanout_view, random_walk_view
+from dashboard.neighbourhood_figures import stability
 from engine import InteractionGraph
-from engine.analysis import external_fetches
+from engine.analysis import TopTStability, external_fetches
 from engine.sampling import FanoutSampler, RandomWalkSampler
 
 HOSTILE = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", '<a href="javascript:alert(1)">x</a>']
@@ -93,3 +94,22 @@ def test_walk_view_caps_nodes(hub_graph):
     view = random_walk_view(hub_graph, walks, max_nodes=40)
     assert len([n for n in vis_nodes(view.html) if n.get("size", 0) != 6]) <= 40
     assert any("not drawn" in note for note in view.notes)
+
+
+def test_drawing_is_fitted_to_the_canvas_once_the_layout_settles(hub_graph):
+    walks = RandomWalkSampler(hub_graph, num_walks=50, top_t=5).sample(
+        np.array([hub_graph.num_users + 1]), return_traces=True
+    )
+    html = random_walk_view(hub_graph, walks).html
+    settled = html.split('network.once("stabilizationIterationsDone"', 1)[1].split("});\n", 2)
+    assert "network.fit(" in settled[0] + settled[1]
+    assert 'addEventListener("resize"' in html
+    options = json.loads(re.search(r"\{nodes: nodes, edges: edges\},\s*(\{.*?\})\);", html, re.S).group(1))
+    assert options["physics"]["stabilization"]["fit"] is True
+    assert options["physics"][options["physics"]["solver"]]["avoidOverlap"] > 0
+
+
+def test_stability_axis_ticks_at_the_walk_budgets():
+    axis = stability(TopTStability([25, 50, 100, 200, 400, 800], [0.1, 0.2, 0.3, 0.4, 0.5, 0.6], 10)).layout.xaxis
+    assert list(axis.tickvals) == [25, 50, 100, 200, 400, 800]
+    assert list(axis.ticktext) == ["25", "50", "100", "200", "400", "800"]
