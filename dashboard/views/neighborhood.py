@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterator
 
+import numba
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -12,11 +15,26 @@ from dashboard import explore_cache, loaders, neighbourhood_figures, node_picker
 from dashboard.aggregation import aggregation_weights
 from dashboard.graph_view import GraphView, fanout_view, random_walk_view
 from engine import InteractionGraph
-from engine.analysis import fanout_frequency, snapshot_document, top_t_stability, walk_frequency
+from engine.analysis import (
+    NeighbourFrequency,
+    TopTStability,
+    fanout_frequency,
+    snapshot_document,
+    top_t_stability,
+    walk_frequency,
+)
 
 FANOUT, WALK, BOTH = "Fanout (GraphSAGE)", "Random walk (PinSage)", "Side by side"
 RESAMPLES = 100
 MAX_WEIGHT_ROWS = 200
+SETTING_DEFAULTS = {
+    "neighbourhood_fanouts": "10, 5",
+    "neighbourhood_replace": False,
+    "neighbourhood_walks": 200,
+    "neighbourhood_length": 4,
+    "neighbourhood_restart": 0.5,
+    "neighbourhood_top_t": 10,
+}
 
 
 def parse_fanouts(text: str) -> list[int]:
@@ -28,6 +46,83 @@ def parse_fanouts(text: str) -> list[int]:
     if not fanouts or any(f < 1 and f != -1 for f in fanouts) or len(fanouts) > 4:
         raise ValueError(f"give 1 to 4 fanouts, each positive or -1 for all neighbours (got {text!r})")
     return fanouts
+
+
+def keep_settings() -> None:
+    """Give every sampler setting its value before its widget is drawn (the default on the first run).
+
+    Only the chosen sampler's settings are drawn, and Streamlit drops the state of a widget that a rerun does
+    not draw; writing each key back keeps what the user set for the other sampler. The widgets then take
+    their values from here and get no default of their own (both would make Streamlit warn).
+    """
+    for key, default in SETTING_DEFAULTS.items():
+        st.session_state[key] = st.session_state.get(key, default)
+
+
+def fanout_settings() -> tuple[str, bool]:
+    """The fanout sampler's inputs: fanouts per hop and sampling with replacement."""
+    columns = st.columns([2, 1, 3], vertical_alignment="bottom")
+    text = columns[0].text_input("Fanouts per hop", key="neighbourhood_fanouts")
+    return text, columns[1].checkbox("With replacement", key="neighbourhood_replace")
+
+
+def walk_settings_inputs() -> dict:
+    """The random-walk sampler's inputs: walks, walk length, restart probability and top-T."""
+    columns = st.columns(4, vertical_alignment="bottom")
+    return {
+        "num_walks": int(columns[0].number_input("Walks", 1, 100_000, key="neighbourhood_walks")),
+        "walk_length": int(columns[1].number_input("Walk length", 1, 50, key="neighbourhood_length")),
+        "restart_prob": float(columns[2].slider("Restart probability", 0.0, 1.0, key="neighbourhood_restart")),
+        "top_t": int(columns[3].number_input("Top-T", 1, 500, key="neighbourhood_top_t")),
+    }
+
+
+@contextlib.contextmanager
+def one_thread() -> Iterator[None]:
+    """Run numba kernels on this thread alone while sampling one seed at a time.
+
+    A one-seed draw has one chunk of work, yet every parallel region wakes the whole OpenMP team. When torch
+    loaded libgomp before ``engine.sampling`` asked for passive waiting, idle team threads spin, and on a
+    busy 2-core machine each of the ~160 launches of a resampling study waited behind them: 100 resamples
+    and the stability curve took ~0.7 s (up to 2.5 s) instead of ~15 ms. ``set_num_threads`` is per thread,
+    so other sessions keep their threads.
+    """
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(threads)
+
+
+@st.cache_data(show_spinner="Resampling…", max_entries=64)
+def fanout_statistics(
+    name: str, data_dir: str | None, node: int, fanouts: tuple[int, ...], replace: bool, seed: int
+) -> NeighbourFrequency:
+    """Hop-1 draw counts over :data:`RESAMPLES` fanout samples, computed once per node and settings."""
+    sampler = explore_cache.fanout_sampler(name, data_dir, fanouts, replace)
+    with one_thread():
+        return fanout_frequency(sampler, node, RESAMPLES, seed=seed)
+
+
+@st.cache_data(show_spinner="Resampling…", max_entries=64)
+def walk_statistics(
+    name: str, data_dir: str | None, node: int, settings: tuple[tuple[str, float], ...], seed: int
+) -> tuple[NeighbourFrequency, TopTStability]:
+    """Top-T membership over :data:`RESAMPLES` walk draws and top-T stability per walk budget, computed once."""
+    options = dict(settings)
+    sampler = explore_cache.walk_sampler(name, data_dir, **options)
+    with one_thread():
+        frequency = walk_frequency(sampler, node, RESAMPLES, seed=seed)
+        stability = top_t_stability(
+            sampler.graph,
+            node,
+            walk_length=options["walk_length"],
+            restart_prob=options["restart_prob"],
+            top_t=options["top_t"],
+            seed=seed,
+        )
+    return frequency, stability
 
 
 def advance_seed() -> None:
@@ -54,12 +149,13 @@ def fanout_panel(graph: InteractionGraph, node: int, fanouts: list[int], replace
     caption = f"{graph.name} · {node_picker.label(graph, node)} · fanout {fanouts} · seed {seed}"
     started = time.perf_counter()
     sampler = explore_cache.fanout_sampler(name, data_dir, tuple(fanouts), replace)
-    sample = sampler.sample(np.array([node]), seed=seed)
+    with one_thread():
+        sample = sampler.sample(np.array([node]), seed=seed)
     view = fanout_view(graph, sample)
     draw(view, time.perf_counter() - started, "fanout", caption)
     charts.plotly_chart(neighbourhood_figures.hop_counts(sample), key="fanout_hops")
     started = time.perf_counter()
-    result = fanout_frequency(sampler, node, RESAMPLES, seed=seed)
+    result = fanout_statistics(name, data_dir, node, tuple(fanouts), replace, seed)
     charts.plotly_chart(
         neighbourhood_figures.frequency(graph, result, f"Hop-1 draws over {RESAMPLES} resamples"), key="fanout_freq"
     )
@@ -71,24 +167,17 @@ def walk_panel(graph: InteractionGraph, node: int, settings: dict, seed: int, ch
     caption = f"{graph.name} · {node_picker.label(graph, node)} · random walks {settings} · seed {seed}"
     started = time.perf_counter()
     sampler = explore_cache.walk_sampler(name, data_dir, **settings)
-    walks = sampler.sample(np.array([node]), seed=seed, return_traces=True)
+    with one_thread():
+        walks = sampler.sample(np.array([node]), seed=seed, return_traces=True)
     view = random_walk_view(graph, walks)
     draw(view, time.perf_counter() - started, "walk", caption)
     if (walks.neighbours[0] >= 0).any():
         charts.plotly_chart(neighbourhood_figures.top_t_importance(graph, walks), key="walk_top_t")
     started = time.perf_counter()
-    result = walk_frequency(sampler, node, RESAMPLES, seed=seed)
+    result, budgets = walk_statistics(name, data_dir, node, tuple(settings.items()), seed)
     charts.plotly_chart(
         neighbourhood_figures.frequency(graph, result, f"Top-T membership over {RESAMPLES} resamples"),
         key="walk_freq",
-    )
-    budgets = top_t_stability(
-        graph,
-        node,
-        walk_length=settings["walk_length"],
-        restart_prob=settings["restart_prob"],
-        top_t=settings["top_t"],
-        seed=seed,
     )
     charts.plotly_chart(neighbourhood_figures.stability(budgets), key="walk_stability")
     charts.caption(f"Frequency and stability in {(time.perf_counter() - started) * 1000:.0f} ms.")
@@ -150,17 +239,11 @@ top = st.columns([3, 3, 1, 1], vertical_alignment="bottom")
 with top[0]:
     node = node_picker.pick_node(graph, key=state.NEIGHBOURHOOD_NODE)
 mode = top[1].radio("Sampler", [FANOUT, WALK, BOTH], key="neighbourhood_mode")
+keep_settings()
 seed = int(top[2].number_input("Seed", 0, 2**31 - 1, 0, key=state.NEIGHBOURHOOD_SEED))
 top[3].button("Resample", on_click=advance_seed, key="neighbourhood_resample", icon=":material/casino:")
-settings = st.columns(6, vertical_alignment="bottom")
-fanout_text = settings[0].text_input("Fanouts per hop", value="10, 5", key="neighbourhood_fanouts")
-replace = settings[1].checkbox("With replacement", key="neighbourhood_replace")
-walk_settings = {
-    "num_walks": int(settings[2].number_input("Walks", 1, 100_000, 200, key="neighbourhood_walks")),
-    "walk_length": int(settings[3].number_input("Walk length", 1, 50, 4, key="neighbourhood_length")),
-    "restart_prob": float(settings[4].slider("Restart probability", 0.0, 1.0, 0.5, key="neighbourhood_restart")),
-    "top_t": int(settings[5].number_input("Top-T", 1, 500, 10, key="neighbourhood_top_t")),
-}
+fanout_text, replace = fanout_settings() if mode != WALK else ("", False)
+walk_settings = walk_settings_inputs() if mode != FANOUT else {}
 
 if node is None:
     st.stop()
@@ -174,7 +257,7 @@ if degree == 0:
     )
     st.stop()
 try:
-    fanouts = parse_fanouts(fanout_text)
+    fanouts = parse_fanouts(fanout_text) if mode != WALK else []
 except ValueError as error:
     st.error(str(error), icon=":material/error:")
     st.stop()

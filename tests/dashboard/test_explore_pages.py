@@ -85,6 +85,27 @@ def test_side_by_side_shows_both_samplers(app_at, explore_runs):
     assert len(at.get("iframe")) == 2
 
 
+def widget_keys(at) -> set[str]:
+    return {widget.key for kind in ("text_input", "number_input", "checkbox", "slider") for widget in at.get(kind)}
+
+
+def test_only_the_chosen_samplers_settings_are_shown_and_hidden_ones_are_kept(app_at, explore_runs):
+    fanout_keys = {"neighbourhood_fanouts", "neighbourhood_replace"}
+    walk_keys = {"neighbourhood_walks", "neighbourhood_length", "neighbourhood_restart", "neighbourhood_top_t"}
+    at = app_at(NEIGHBOURHOOD, runs_dir=explore_runs)
+    assert fanout_keys <= widget_keys(at) and not walk_keys & widget_keys(at)
+    at.radio(key="neighbourhood_mode").set_value("Random walk (PinSage)").run()
+    assert walk_keys <= widget_keys(at) and not fanout_keys & widget_keys(at)
+    at.number_input(key="neighbourhood_top_t").set_value(7).run()
+    at.radio(key="neighbourhood_mode").set_value("Fanout (GraphSAGE)").run()
+    at.text_input(key="neighbourhood_fanouts").set_value("4").run()
+    at.radio(key="neighbourhood_mode").set_value("Side by side").run()
+    assert not at.exception, at.exception
+    assert fanout_keys | walk_keys <= widget_keys(at)
+    assert at.number_input(key="neighbourhood_top_t").value == 7
+    assert at.text_input(key="neighbourhood_fanouts").value == "4"
+
+
 @pytest.mark.parametrize(
     ("node", "message"),
     [("item:no-such-item", "unknown item"), ("film:1", "must look like"), ("user:", "must look like")],
