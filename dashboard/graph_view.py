@@ -61,6 +61,7 @@ TEMPLATE = """<!DOCTYPE html>
   network.once("stabilizationIterationsDone", function () {
     network.setOptions({physics: false});
     network.fit({animation: false});
+    document.getElementById("graph-meta").dataset.settled = "true";
   });
   window.addEventListener("resize", function () { network.fit({animation: false}); });
 </script>

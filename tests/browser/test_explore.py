@@ -69,11 +69,38 @@ def drawn_nodes(frame) -> int:
     return int(frame.locator("#graph-meta").get_attribute("data-nodes"))
 
 
+def drawing_extent(page, index: int = 0) -> dict[str, list[float]]:
+    """Node positions as fractions of the canvas (x and y: min, 10th, 50th, 90th percentile, max) once settled."""
+    frame = page.locator("[data-testid='stIFrame']").nth(index).element_handle().content_frame()
+    frame.wait_for_selector("#graph-meta[data-settled='true']", state="attached", timeout=60_000)
+    return frame.evaluate(
+        """() => {
+        const canvas = document.querySelector("#network canvas").getBoundingClientRect();
+        const points = Object.values(network.getPositions()).map((p) => network.canvasToDOM(p));
+        const quantiles = (values) => {
+            values.sort((a, b) => a - b);
+            return [0, 0.1, 0.5, 0.9, 1].map((q) => values[Math.round(q * (values.length - 1))]);
+        };
+        const xs = points.map((p) => p.x / canvas.width), ys = points.map((p) => p.y / canvas.height);
+        return {x: quantiles(xs), y: quantiles(ys)};
+    }"""
+    )
+
+
+def assert_fills_canvas(extent: dict[str, list[float]]) -> None:
+    """Every node inside the canvas; the bulk of them (10th to 90th percentile) spread over it and centred in it."""
+    for lowest, low, middle, high, highest in (extent["x"], extent["y"]):
+        assert 0 <= lowest and highest <= 1, extent
+        assert abs(middle - 0.5) < 0.15, extent
+        assert high - low > 0.35, extent
+
+
 def test_neighbourhood_draw_switch_sampler_and_compare(page, open_page, wait_for_app, screenshot, dialogs):
     open_page("Neighborhood")
     no_exception(page)
     frame = graph_frame(page)
     assert drawn_nodes(frame) > 10
+    assert_fills_canvas(drawing_extent(page))
     page.wait_for_timeout(2500)  # let the layout settle for the picture
     screenshot(page, "neighborhood-fanout")
 
@@ -84,6 +111,7 @@ def test_neighbourhood_draw_switch_sampler_and_compare(page, open_page, wait_for
     no_exception(page)
     frame = graph_frame(page)
     assert drawn_nodes(frame) > 5
+    assert_fills_canvas(drawing_extent(page))
     page.wait_for_timeout(2500)
     screenshot(page, "neighborhood-random-walk")
 
@@ -100,6 +128,8 @@ def test_neighbourhood_draw_switch_sampler_and_compare(page, open_page, wait_for
     no_exception(page)
     graph_frame(page, 1)
     assert page.locator("[data-testid='stIFrame']").count() == 2
+    for index in (0, 1):
+        assert_fills_canvas(drawing_extent(page, index))
     page.wait_for_timeout(2500)
     screenshot(page, "neighborhood-side-by-side")
     assert dialogs == []
