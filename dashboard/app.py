@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import streamlit as st
+
+# Before torch or numba start OpenMP: busy-waiting idle threads made the many small numba calls behind the
+# Neighborhood page's resampling 30x slower on a shared 2-core machine (engine/__main__.py does the same).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 # `streamlit run dashboard/app.py` puts dashboard/ on sys.path, not the project root that holds `engine`.
 ROOT = Path(__file__).resolve().parent.parent
