@@ -35,7 +35,7 @@ class GraphSAGEParams:
     id_embeddings: bool = field(
         default=True, metadata={"help": "add a free ID vector to every node's projected features", "min": 0, "max": 1}
     )
-    reg: float = field(default=1e-4, metadata={"help": "L2 penalty on the batch's outputs", "min": 0.0, "max": 1.0})
+    reg: float = field(default=1e-3, metadata={"help": "L2 penalty on the batch's outputs", "min": 0.0, "max": 1.0})
 
 
 class GraphSAGE(Recommender):
@@ -57,7 +57,7 @@ class GraphSAGE(Recommender):
     Params = GraphSAGEParams
     supports_inductive = True
     inductive_is_approximate = True
-    default_train = {"epochs": 20, "lr": 0.005, "batch_size": 2048}
+    default_train = {"epochs": 30, "lr": 0.002, "batch_size": 2048}
 
     def __init__(self, graph: InteractionGraph, dim: int, params: GraphSAGEParams, seed: int = 0) -> None:
         super().__init__(graph, dim, params, seed)
