@@ -17,6 +17,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import loaders, state
+from engine import InteractionGraph
 
 RUNS_DIR_ENV = "GNN_EXPLORER_RUNS_DIR"
 DEFAULT_RUNS_DIR = "runs"
@@ -158,3 +159,16 @@ def current_runs_dir() -> Path | None:
 def current_dataset() -> tuple[str | None, str | None]:
     """The sidebar's dataset name (``None`` while a CSV path is empty) and MovieLens data folder."""
     return st.session_state.get(state.DATASET), st.session_state.get(state.DATA_DIR) or None
+
+
+def current_graph() -> tuple[str, str | None, InteractionGraph]:
+    """The sidebar's dataset name, data folder and loaded graph; stops the page with a message when there is none."""
+    name, data_dir = current_dataset()
+    if name is None:
+        st.info("Type the path of an interactions CSV in the sidebar.", icon=":material/upload_file:")
+        st.stop()
+    try:
+        return name, data_dir, loaders.graph(name, data_dir)
+    except (ValueError, FileNotFoundError, OSError) as error:
+        st.error(f"Cannot load dataset {name!r}: {error}", icon=":material/error:")
+        st.stop()

@@ -11,16 +11,8 @@ from dashboard.tables import flatten_stats, node_preview
 PREVIEW_ROWS = 500
 
 st.title("Data")
-name, data_dir = sidebar.current_dataset()
-if name is None:
-    st.info("Type the path of an interactions CSV in the sidebar.", icon=":material/upload_file:")
-    st.stop()
-try:
-    graph = loaders.graph(name, data_dir)
-    stats = loaders.stats(name, data_dir)
-except (ValueError, FileNotFoundError, OSError) as error:
-    st.error(f"Cannot load dataset {name!r}: {error}", icon=":material/error:")
-    st.stop()
+name, data_dir, graph = sidebar.current_graph()
+stats = loaders.stats(name, data_dir)
 
 st.caption(f"Dataset `{graph.name}`")
 columns = st.columns(4)

@@ -222,15 +222,7 @@ def model_weights(graph: InteractionGraph, node: int, seed: int) -> None:
 
 
 st.title("Neighborhood")
-name, data_dir = sidebar.current_dataset()
-if name is None:
-    st.info("Type the path of an interactions CSV in the sidebar.", icon=":material/upload_file:")
-    st.stop()
-try:
-    graph = loaders.graph(name, data_dir)
-except (ValueError, FileNotFoundError, OSError) as error:
-    st.error(f"Cannot load dataset {name!r}: {error}", icon=":material/error:")
-    st.stop()
+name, data_dir, graph = sidebar.current_graph()
 if graph.num_nodes == 0:
     st.warning(f"Dataset {name!r} has no nodes to explore.")
     st.stop()
