@@ -7,15 +7,14 @@ exactly the runs it started.
 from __future__ import annotations
 
 import csv
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.sample_runs import train_sample_run
+
 RUN_ID = "explore-lightgcn"
 UMAP_TIMEOUT_MS = 240_000
 HOSTILE_TITLES = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", '<a href="javascript:alert(1)">x</a>']
@@ -25,12 +24,7 @@ HOSTILE_TITLES = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", '
 def explore_runs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A LightGCN run trained 2 epochs on the sample data by the training CLI."""
     runs_dir = tmp_path_factory.mktemp("explore-browser-runs")
-    command = [
-        sys.executable, "-m", "engine", "train", "--dataset", "synthetic", "--model", "lightgcn", "--epochs", "2",
-        "--dim", "16", "--runs-dir", str(runs_dir), "--run-id", RUN_ID, "--quiet",
-    ]  # fmt: skip
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr
+    train_sample_run(runs_dir, RUN_ID, "lightgcn", epochs=2)
     return runs_dir
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import state
+from tests.sample_runs import train_sample_run
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "dashboard" / "app.py")
@@ -22,13 +21,7 @@ TRAINED_RUN_ID = "fixture-mf-1epoch"
 def trained_runs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A runs directory holding one run really trained for 1 epoch on the sample data with the training CLI."""
     runs_dir = tmp_path_factory.mktemp("dashboard-runs")
-    command = [
-        sys.executable, "-m", "engine", "train", "--dataset", "synthetic", "--model", "mf", "--epochs", "1",
-        "--dim", "16", "--runs-dir", str(runs_dir), "--run-id", TRAINED_RUN_ID, "--quiet",
-    ]  # fmt: skip
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, f"training the fixture run failed:\n{result.stdout}\n{result.stderr}"
-    assert result.stdout.strip().splitlines()[-1].endswith(TRAINED_RUN_ID)
+    train_sample_run(runs_dir, TRAINED_RUN_ID, "mf", epochs=1)
     return runs_dir
 
 

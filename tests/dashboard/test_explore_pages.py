@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,27 +14,18 @@ from dashboard.graph_view import fanout_view, random_walk_view
 from engine.analysis import ProjectionStore, external_fetches
 from engine.datasets import load_dataset
 from engine.sampling import FanoutSampler, RandomWalkSampler
+from tests.sample_runs import train_sample_run
 
-ROOT = Path(__file__).resolve().parents[2]
 NEIGHBOURHOOD, EMBEDDINGS, RECOMMEND = "views/neighborhood.py", "views/embeddings.py", "views/recommend.py"
-
-
-def train(runs_dir: Path, run_id: str, model: str, epochs: int) -> None:
-    command = [
-        sys.executable, "-m", "engine", "train", "--dataset", "synthetic", "--model", model, "--epochs", str(epochs),
-        "--dim", "16", "--runs-dir", str(runs_dir), "--run-id", run_id, "--quiet",
-    ]  # fmt: skip
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, f"training {run_id} failed:\n{result.stdout}\n{result.stderr}"
 
 
 @pytest.fixture(scope="module")
 def explore_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """LightGCN trained 2 epochs (two snapshots), MF and PinSage 1 epoch each, on the sample data."""
     runs_dir = tmp_path_factory.mktemp("explore-runs")
-    train(runs_dir, "lightgcn-2", "lightgcn", 2)
-    train(runs_dir, "mf-1", "mf", 1)
-    train(runs_dir, "pinsage-1", "pinsage", 1)
+    train_sample_run(runs_dir, "lightgcn-2", "lightgcn", 2)
+    train_sample_run(runs_dir, "mf-1", "mf", 1)
+    train_sample_run(runs_dir, "pinsage-1", "pinsage", 1)
     return runs_dir
 
 
