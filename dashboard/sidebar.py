@@ -138,19 +138,22 @@ def render() -> None:
         st.session_state[state.DATASET] = dataset_from_choice(pick, st.session_state[state.CSV_PATH])
         st.subheader("Runs")
         st.text_input("Runs directory", key=state.RUNS_DIR, help=f"Default {DEFAULT_RUNS_DIR}/ or ${RUNS_DIR_ENV}.")
+        typed = st.session_state[state.RUNS_DIR].strip()
         try:
-            runs_dir = prepare_runs_dir(st.session_state[state.RUNS_DIR])
+            runs_dir = prepare_runs_dir(typed or launch_options().runs_dir)
         except RunsDirError as error:
             st.error(str(error), icon=":material/folder_off:")
         else:
-            if str(runs_dir) != st.session_state[state.RUNS_DIR]:
+            if not typed:
+                st.caption(f"Empty: using the default `{runs_dir}`")
+            elif str(runs_dir) != typed:
                 st.caption(f"`{runs_dir}`")
 
 
 def current_runs_dir() -> Path | None:
     """The usable runs directory, or ``None`` after showing why it is unusable."""
     try:
-        return prepare_runs_dir(st.session_state.get(state.RUNS_DIR) or launch_options().runs_dir)
+        return prepare_runs_dir((st.session_state.get(state.RUNS_DIR) or "").strip() or launch_options().runs_dir)
     except RunsDirError as error:
         st.error(f"{error}. Change it in the sidebar.", icon=":material/folder_off:")
         return None

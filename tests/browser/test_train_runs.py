@@ -7,15 +7,33 @@ import signal
 import time
 from pathlib import Path
 
+from playwright.sync_api import expect
+
+from engine.models import MODELS
 from engine.training import RunStore
 
 TRAINING_TIMEOUT_MS = 240_000
 
 
+def number_field(page, label: str):
+    return page.locator("[data-testid='stNumberInput']").filter(has_text=label).locator("input")
+
+
 def set_number(page, label: str, value: str) -> None:
-    field = page.locator("[data-testid='stNumberInput']").filter(has_text=label).locator("input")
+    field = number_field(page, label)
+    expect(field).to_have_count(1)  # a rerun in flight can leave the old form's field beside the new one
     field.fill(value)
     field.press("Tab")
+
+
+def choose_model(page, wait_for_app, name: str) -> None:
+    """Pick a model and wait until its own form is drawn: the epochs field shows that model's default."""
+    page.locator("[data-testid='stSelectbox']").filter(has_text="Model").click()
+    page.get_by_role("option", name=name, exact=True).click()
+    wait_for_app(page)
+    epochs = number_field(page, "epochs")
+    expect(epochs).to_have_count(1)
+    expect(epochs).to_have_value(str(MODELS[name].default_train["epochs"]))
 
 
 def test_train_a_run_watch_it_live_and_compare_it(page, open_page, wait_for_app, screenshot, browser_runs_dir: Path):
@@ -43,9 +61,7 @@ def test_train_a_run_watch_it_live_and_compare_it(page, open_page, wait_for_app,
     print(f"\nbrowser: Start to first curve point {first_curve_point:.1f}s; first epoch itself {epoch_seconds:.1f}s")
     screenshot(page, "train")
 
-    page.locator("[data-testid='stSelectbox']").filter(has_text="Model").click()
-    page.get_by_role("option", name="mf", exact=True).click()
-    wait_for_app(page)
+    choose_model(page, wait_for_app, "mf")
     set_number(page, "epochs", "2")
     page.locator("[data-testid='stFormSubmitButton'] button").click()
     wait_for_app(page)
@@ -72,9 +88,7 @@ def test_closing_the_tab_keeps_the_run_and_stop_works_after_reopening(
     page, browser, app_url: str, open_page, wait_for_app, browser_runs_dir: Path
 ):
     open_page("Train")
-    page.locator("[data-testid='stSelectbox']").filter(has_text="Model").click()
-    page.get_by_role("option", name="mf", exact=True).click()
-    wait_for_app(page)
+    choose_model(page, wait_for_app, "mf")
     set_number(page, "epochs", "5000")
     before = {run.run_id for run in RunStore(browser_runs_dir).list()}
     page.locator("[data-testid='stFormSubmitButton'] button").click()

@@ -92,3 +92,14 @@ def test_empty_runs_directory_says_how_to_start(app_at, tmp_path: Path) -> None:
     assert not at.exception
     assert (tmp_path / "created-on-demand").is_dir()
     assert "No runs in" in at.info[0].value
+
+
+def test_cleared_runs_directory_field_falls_back_to_the_default(app_at, tmp_path: Path, monkeypatch) -> None:
+    """A blank (or spaces-only) runs directory field means the launch default, never the server's working directory."""
+    default = tmp_path / "the-default"
+    monkeypatch.setenv("GNN_EXPLORER_RUNS_DIR", str(default))
+    at = app_at(PAGE, runs_dir="   ")
+    assert not at.exception
+    assert default.is_dir()
+    assert any("using the default" in caption.value and str(default) in caption.value for caption in at.sidebar.caption)
+    assert "No runs in" in at.info[0].value and str(default) in at.info[0].value
