@@ -2,7 +2,7 @@
 
 Model fields come from the model's ``Params`` dataclass (default, and ``help``/``min``/``max`` metadata); trainer
 fields take their defaults from :class:`engine.training.TrainConfig` as validated for the chosen model (epochs,
-learning rate and batch size default per model) and their help and bounds from :data:`TRAINER_FIELDS`.
+learning rate, batch size and negatives default per model) and their help and bounds from :data:`TRAINER_FIELDS`.
 :func:`build_config` turns submitted values into a validated ``TrainConfig``.
 """
 
@@ -45,7 +45,7 @@ TRAINER_FIELDS: dict[str, tuple[str, float | None, float | None, tuple[str, ...]
     "ks": ("cut-offs K of the ranking metrics, comma-separated", None, None, (), False),
     "seed": ("seeds the split, the model, batches and negatives", 0, 2**31 - 1, (), False),
     "device": ("auto picks CUDA when a GPU is visible", None, None, DEVICES, False),
-    "num_negatives": ("uniform negatives per positive", 0, 1000, (), True),
+    "num_negatives": ("uniform negatives per positive", 1, 1000, (), True),
     "val_ratio": ("validation share; > 0 enables best-epoch selection and early stopping", 0.0, 0.9, (), True),
     "monitor": ("metric (at the largest K) that picks the best epoch", None, None, METRIC_NAMES, True),
     "eval_every": ("evaluate every N epochs (the last is always evaluated)", 1, 10_000, (), True),

@@ -55,6 +55,14 @@ def test_bad_train_values_fail_before_any_work(tmp_path, capsys, flags, message)
     assert not runs.exists(), "no run directory may be created for bad input"
 
 
+def test_an_empty_pinsage_hard_negative_band_fails_before_any_work(tmp_path, capsys):
+    runs = tmp_path / "runs"
+    argv = ["train", "--model", "pinsage", "--runs-dir", str(runs), "--quiet"]
+    code, out, err = _run(argv + ["--param", "hard_band_lo=0.3", "--param", "hard_band_hi=0.1"], capsys)
+    assert code == 2 and "hard_band_lo (0.3) must be below hard_band_hi (0.1)" in err
+    assert not runs.exists()
+
+
 def test_cuda_without_a_gpu_is_refused(tmp_path, capsys):
     if torch.cuda.is_available():
         pytest.skip("this machine has a GPU")

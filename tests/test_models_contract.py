@@ -101,7 +101,7 @@ def test_registry_names_and_contract_attributes():
     for name, cls in MODELS.items():
         assert cls.name == name and issubclass(cls, Recommender)
         assert isinstance(cls.supports_inductive, bool) and isinstance(cls.inductive_is_approximate, bool)
-        assert {"epochs", "lr", "batch_size"} <= set(cls.default_train)
+        assert {"epochs", "lr", "batch_size", "num_negatives"} <= set(cls.default_train)
         for field in cls.Params.__dataclass_fields__.values():
             assert {"help", "min", "max"} <= set(field.metadata), f"{name}.{field.name} lacks form metadata"
 

@@ -95,6 +95,31 @@ def test_pinsage_hard_negative_curriculum_is_capped(graph):
     assert all(MODELS[name](graph, 8, MODELS[name].Params()).num_hard_negatives(7) == 0 for name in ("mf", "lightgcn"))
 
 
+def test_the_trainer_draws_pinsage_hard_negatives_from_the_models_band(monkeypatch, tmp_path):
+    import engine.sampling
+    from engine.training import TrainConfig, train
+
+    drawn = []
+    real = engine.sampling.hard_negatives
+
+    def recording(graph, queries, num_negatives, band, seed):
+        drawn.append((num_negatives, band))
+        return real(graph, queries, num_negatives, band, seed=seed)
+
+    monkeypatch.setattr(engine.sampling, "hard_negatives", recording)
+    params = {"max_hard_negatives": 2, "hard_band_lo": 0.1, "hard_band_hi": 0.4, "num_walks": 5}
+    config = TrainConfig(dataset="synthetic", model="pinsage", params=params, epochs=3, batch_size=25_000)
+    train(config, runs_dir=tmp_path, progress=False)
+    assert drawn and {band for _, band in drawn} == {(0.1, 0.4)}
+    assert sorted({count for count, _ in drawn}) == [1, 2]  # none in epoch 1, then the curriculum's 1 and 2
+
+
+@pytest.mark.parametrize("lo, hi", [(0.2, 0.2), (0.5, 0.1)])
+def test_pinsage_refuses_an_empty_hard_negative_band(lo, hi):
+    with pytest.raises(ValueError, match=r"hard_band_lo \(.*\) must be below hard_band_hi"):
+        MODELS["pinsage"].Params(hard_band_lo=lo, hard_band_hi=hi)
+
+
 def test_pinsage_leaves_the_positive_out_of_its_users_pool(graph):
     cls = MODELS["pinsage"]
     model = cls(graph, 8, cls.Params(), seed=0)

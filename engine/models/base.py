@@ -79,7 +79,7 @@ class Recommender(torch.nn.Module, abc.ABC):
     Params: ClassVar[type]
     supports_inductive: ClassVar[bool] = False
     inductive_is_approximate: ClassVar[bool] = False
-    default_train: ClassVar[dict[str, Any]]  # trainer defaults that suit this model: epochs, lr, batch_size
+    default_train: ClassVar[dict[str, Any]]  # trainer defaults for this model: epochs, lr, batch_size, num_negatives
 
     def __init__(self, graph: InteractionGraph, dim: int, params: Any, seed: int = 0) -> None:
         super().__init__()
@@ -120,6 +120,11 @@ class Recommender(torch.nn.Module, abc.ABC):
     def num_hard_negatives(self, epoch: int) -> int:
         """How many of the ``n`` negatives per positive the trainer should draw as hard ones at ``epoch``."""
         return 0
+
+    def hard_negative_band(self) -> tuple[float, float]:
+        """Rank band ``(lo, hi)``, shares of the catalogue, of the user's personalised PageRank that hard negatives
+        come from (see :func:`engine.sampling.hard_negatives`)."""
+        return 0.01, 0.05
 
     def on_epoch_start(self, epoch: int, seed: int) -> None:
         """Hook called by the trainer before every epoch (e.g. to resample neighbourhoods)."""

@@ -57,7 +57,7 @@ class GraphSAGE(Recommender):
     Params = GraphSAGEParams
     supports_inductive = True
     inductive_is_approximate = True
-    default_train = {"epochs": 30, "lr": 0.002, "batch_size": 2048}
+    default_train = {"epochs": 30, "lr": 0.002, "batch_size": 2048, "num_negatives": 1}
 
     def __init__(self, graph: InteractionGraph, dim: int, params: GraphSAGEParams, seed: int = 0) -> None:
         super().__init__(graph, dim, params, seed)

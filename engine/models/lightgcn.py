@@ -83,7 +83,7 @@ class LightGCN(Recommender):
     Params = LightGCNParams
     supports_inductive = True
     inductive_is_approximate = True
-    default_train = {"epochs": 50, "lr": 0.01, "batch_size": 2048}
+    default_train = {"epochs": 50, "lr": 0.01, "batch_size": 2048, "num_negatives": 1}
 
     def __init__(self, graph: InteractionGraph, dim: int, params: LightGCNParams, seed: int = 0) -> None:
         super().__init__(graph, dim, params, seed)

@@ -41,7 +41,7 @@ class MatrixFactorization(Recommender):
     Params = MFParams
     supports_inductive = False
     inductive_is_approximate = False
-    default_train = {"epochs": 20, "lr": 0.005, "batch_size": 2048}
+    default_train = {"epochs": 20, "lr": 0.005, "batch_size": 2048, "num_negatives": 1}
 
     def __init__(self, graph: InteractionGraph, dim: int, params: MFParams, seed: int = 0) -> None:
         super().__init__(graph, dim, params, seed)

@@ -25,7 +25,7 @@ _CONFIG_FLAGS: tuple[tuple[str, str, type, str], ...] = (
     ("--dim", "dim", int, "embedding dimension (default: 64)"),
     ("--lr", "lr", float, "Adam learning rate (default: the model's)"),
     ("--batch-size", "batch_size", int, "training edges per step (default: the model's)"),
-    ("--negatives", "num_negatives", int, "uniform negatives per positive (default: 1)"),
+    ("--negatives", "num_negatives", int, "uniform negatives per positive (default: the model's)"),
     ("--split", "split", str, "random, leave-one-out or temporal (default: random)"),
     ("--test-ratio", "test_ratio", float, "held-out share per user (default: 0.2)"),
     ("--val-ratio", "val_ratio", float, "validation share for early stopping (default: 0, none)"),

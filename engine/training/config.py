@@ -43,7 +43,7 @@ class TrainConfig:
     dim: int = 64  # embedding dimension d
     lr: float | None = None  # Adam learning rate; None = the model's default
     batch_size: int | None = None  # training edges (user, positive item) per step; None = the model's default
-    num_negatives: int = 1  # uniform negatives per positive (hard negatives come on top, per the model)
+    num_negatives: int | None = None  # uniform negatives per positive (hard ones come on top); None = the model's
     split: str = "random"  # random (per-user holdout) | leave-one-out | temporal
     test_ratio: float = 0.2  # share of each user's interactions held out for testing
     val_ratio: float = 0.0  # share held out for validation; > 0 enables best-epoch selection and early stopping
@@ -68,7 +68,7 @@ class TrainConfig:
         if not isinstance(self.dataset, str) or not self.dataset.strip():
             raise ValueError("'dataset' must be a dataset name such as 'synthetic' or 'csv:PATH'")
         model_defaults = getattr(MODELS[self.model], "default_train", {})
-        for name in ("epochs", "lr", "batch_size"):
+        for name in ("epochs", "lr", "batch_size", "num_negatives"):
             if getattr(self, name) is None:
                 if name not in model_defaults:
                     raise ValueError(f"model {self.model!r} declares no default {name!r}; pass it explicitly")

@@ -191,7 +191,7 @@ def _train_epoch(model, optimizer, train_graph, config: TrainConfig, epoch: int,
         batch_seed = derive_seed(config.seed, epoch, batch)
         neg = uniform_negatives(train_graph, users, config.num_negatives, seed=batch_seed)  # (B, n)
         if num_hard:
-            hard = hard_negatives(train_graph, users, num_hard, seed=batch_seed)  # (B, h)
+            hard = hard_negatives(train_graph, users, num_hard, model.hard_negative_band(), seed=batch_seed)  # (B, h)
             neg = np.concatenate([neg, hard], axis=1)  # (B, n + h)
         loss = model.loss(
             torch.as_tensor(users, device=device),
