@@ -166,3 +166,17 @@ def test_unusable_runs_directory_is_a_message(app_at, tmp_path: Path) -> None:
     at = app_at(PAGE, runs_dir=not_a_folder)
     assert not at.exception
     assert any("is a file, not a folder" in error.value for error in at.error)
+
+
+def test_pinsage_form_refuses_an_empty_hard_negative_band(app_at, runs_dir: Path) -> None:
+    """Each band end is in range alone; only together (start above end) are they wrong."""
+    at = app_at(PAGE, runs_dir=runs_dir)
+    at.selectbox(key=state.TRAIN_MODEL).set_value("pinsage").run()
+    params = f"{state.TRAIN_PARAM_PREFIX}pinsage_"
+    assert at.number_input(key=f"{state.TRAIN_FIELD_PREFIX}pinsage_num_negatives").value == 16  # the model's default
+    at.number_input(key=params + "hard_band_lo").set_value(0.3)
+    at.number_input(key=params + "hard_band_hi").set_value(0.1)
+    at = next(button for button in at.button if button.label == "Start training").click().run()
+    assert not at.exception
+    assert any("Not started" in e.value and "must be below hard_band_hi" in e.value for e in at.error)
+    assert RunStore(runs_dir).list() == [] and training_processes(runs_dir) == []
