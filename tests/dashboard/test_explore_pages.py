@@ -13,6 +13,7 @@ from dashboard import state
 from dashboard.graph_view import fanout_view, random_walk_view
 from engine.analysis import ProjectionStore, external_fetches
 from engine.datasets import load_dataset
+from engine.models import MODELS
 from engine.sampling import FanoutSampler, RandomWalkSampler
 from tests.sample_runs import train_sample_run
 
@@ -134,7 +135,7 @@ def test_model_aggregation_weights_of_a_pinsage_run(app_at, explore_runs, graph)
     assert not at.exception, at.exception
     assert at.selectbox(key=state.NEIGHBOURHOOD_RUN).value == "pinsage-1"  # the only run with such weights
     weights = at.dataframe[-1].value
-    assert 0 < len(weights) <= 10  # PinSage's default top-T
+    assert 0 < len(weights) <= MODELS["pinsage"].Params().top_t  # the run was trained with PinSage's default top-T
     assert abs(weights["weight"].sum() - 1) < 1e-3
     assert any("importance pooling" in caption.value for caption in at.caption)
 
