@@ -124,7 +124,9 @@ class Recommender(torch.nn.Module, abc.ABC):
     def hard_negative_band(self) -> tuple[float, float]:
         """Rank band ``(lo, hi)``, shares of the catalogue, of the user's personalised PageRank that hard negatives
         come from (see :func:`engine.sampling.hard_negatives`)."""
-        return 0.01, 0.05
+        from engine.sampling.negatives import DEFAULT_HARD_BAND
+
+        return DEFAULT_HARD_BAND
 
     def on_epoch_start(self, epoch: int, seed: int) -> None:
         """Hook called by the trainer before every epoch (e.g. to resample neighbourhoods)."""

@@ -95,11 +95,14 @@ def _uniform(indptr, items, users, num_items, num_negatives, seed):  # pragma: n
     return out
 
 
+DEFAULT_HARD_BAND = (0.01, 0.05)  # rank band of hard negatives, as shares of the catalogue
+
+
 def hard_negatives(
     graph: InteractionGraph,
     queries: np.ndarray,
     num_negatives: int,
-    band: tuple[float, float] = (0.01, 0.05),
+    band: tuple[float, float] = DEFAULT_HARD_BAND,
     seed: int = 0,
     restart_prob: float = 0.3,
     tolerance: float = 1e-6,
@@ -119,7 +122,7 @@ def hard_negatives(
             items (``num_users + item``).
         num_negatives (int): Negatives per query.
         band (tuple[float, float]): ``(lo, hi)`` with ``0 <= lo < hi <= 1``, as fractions of the
-            catalogue size. (default: ``(0.01, 0.05)``)
+            catalogue size. (default: :data:`DEFAULT_HARD_BAND`, ``(0.01, 0.05)``)
         seed (int): Random seed for the draws from the bands. (default: ``0``)
         restart_prob (float): PageRank restart probability per step. (default: ``0.3``)
         tolerance (float): Forward-push tolerance, see :func:`personalized_pagerank`; above about
