@@ -26,7 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from dashboard import launcher, state  # noqa: E402
+from dashboard import launcher  # noqa: E402
+from dashboard.state import keys  # noqa: E402
 from engine.training import RunStore, TrainConfig  # noqa: E402
 
 APP = str(ROOT / "dashboard" / "app.py")
@@ -45,7 +46,7 @@ def make_runs(runs_dir: Path, count: int) -> str:
 def time_page(runs_dir: Path, page: str, repeats: int, **session) -> tuple[float, float]:
     """Seconds of the first view of ``page`` (after the app's first run) and the median of ``repeats`` re-runs."""
     at = AppTest.from_file(APP, default_timeout=300)
-    at.session_state[state.RUNS_DIR] = str(runs_dir)
+    at.session_state[keys.RUNS_DIR] = str(runs_dir)
     for key, value in session.items():
         at.session_state[key] = value
     at.run()
@@ -98,7 +99,7 @@ def main() -> None:
         for label, page, session in (
             ("Data", "pages/data.py", {}),
             ("Runs", "pages/runs.py", {}),
-            ("Train (following a run)", "pages/train.py", {state.TRAIN_RUN_ID: followed}),
+            ("Train (following a run)", "pages/train.py", {keys.TRAIN_RUN_ID: followed}),
         ):
             first, rerun = time_page(runs_dir, page, args.repeats, **session)
             print(f"{label:<34}{first:>12.3f}{rerun:>10.3f}")

@@ -26,8 +26,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dashboard import embedding_view  # noqa: E402
-from dashboard.graph_view import fanout_view, random_walk_view  # noqa: E402
+from dashboard.plots import embedding_view  # noqa: E402
+from dashboard.plots.graph_view import fanout_view, random_walk_view  # noqa: E402
 from engine.analysis import (  # noqa: E402
     Projection,
     ProjectionStore,
@@ -140,11 +140,11 @@ def main() -> None:
 
     from streamlit.testing.v1 import AppTest
 
-    from dashboard import state
+    from dashboard.state import keys
 
     def page_view():
         at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=300)
-        at.session_state[state.RUNS_DIR] = tempfile.mkdtemp()
+        at.session_state[keys.RUNS_DIR] = tempfile.mkdtemp()
         at.switch_page("pages/neighborhood.py")
         return at.run()
 

@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from dashboard import navigation, sidebar  # noqa: E402
+from dashboard import navigation  # noqa: E402
+from dashboard.components import sidebar  # noqa: E402
 
 st.set_page_config(page_title="GNN RecSys Explorer", page_icon=":material/hub:", layout="wide")
 page = st.navigation(navigation.pages())

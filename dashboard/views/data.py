@@ -5,8 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import figures, loaders, sidebar
-from dashboard.tables import flatten_stats, node_preview
+from dashboard.components import sidebar
+from dashboard.plots import figures
+from dashboard.plots.tables import flatten_stats, node_preview
+from dashboard.state import loaders
 
 PREVIEW_ROWS = 500
 

@@ -6,7 +6,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard import embedding_view, explore_cache, loaders, node_picker, run_picker, state
+from dashboard.components import node_picker, run_picker
+from dashboard.plots import embedding_view
+from dashboard.state import explore_cache, keys, loaders
 from engine import InteractionGraph, NodeError
 from engine.analysis import ProjectionError, ProjectionStore, figure_document, nearest_neighbours
 from engine.training import RunInfo
@@ -43,8 +45,8 @@ def selection_from_state(graph: InteractionGraph) -> int | None:
         node = embedding_view.selected_node(st.session_state.get(key))
         if node is not None and node != st.session_state.get(f"{key}_last"):
             st.session_state[f"{key}_last"] = node
-            st.session_state[state.EMBEDDINGS_SELECTED] = node
-    node = st.session_state.get(state.EMBEDDINGS_SELECTED)
+            st.session_state[keys.EMBEDDINGS_SELECTED] = node
+    node = st.session_state.get(keys.EMBEDDINGS_SELECTED)
     return node if node is not None and 0 <= node < graph.num_nodes else None
 
 
@@ -96,7 +98,7 @@ if not runs:
     st.stop()
 top = st.columns([3, 2, 2, 2])
 with top[0]:
-    run = run_picker.pick_run("Run", state.EMBEDDINGS_RUN, runs)
+    run = run_picker.pick_run("Run", keys.EMBEDDINGS_RUN, runs)
 store = ProjectionStore(run.path)
 epochs = store.epochs()
 method = top[1].radio("Projection", [UMAP, PCA], key="embeddings_method", horizontal=True)
@@ -110,7 +112,7 @@ epoch = (
     else epochs[0]
 )
 same_dataset = [r for r in runs if r.run_id != run.run_id and r.config.get("dataset") == run.config.get("dataset")]
-compare = run_picker.pick_run("Compare with run (same dataset)", state.EMBEDDINGS_COMPARE_RUN, same_dataset, True)
+compare = run_picker.pick_run("Compare with run (same dataset)", keys.EMBEDDINGS_COMPARE_RUN, same_dataset, True)
 
 try:
     graph = loaders.graph(run.config["dataset"], run.config.get("data_dir"))
@@ -139,7 +141,7 @@ with st.expander("Or pick a node to select"):
     if typed:
         try:
             selected = graph.node_id(typed.strip())
-            st.session_state[state.EMBEDDINGS_SELECTED] = selected
+            st.session_state[keys.EMBEDDINGS_SELECTED] = selected
         except NodeError as error:
             st.error(str(error), icon=":material/error:")
 highlight = {"selected": np.array([selected])} if selected is not None else None

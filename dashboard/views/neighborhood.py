@@ -11,9 +11,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard import explore_cache, loaders, neighbourhood_figures, node_picker, sidebar, state
 from dashboard.aggregation import aggregation_weights
-from dashboard.graph_view import GraphView, fanout_view, random_walk_view
+from dashboard.components import node_picker, sidebar
+from dashboard.plots import neighborhood_figures
+from dashboard.plots.graph_view import GraphView, fanout_view, random_walk_view
+from dashboard.state import explore_cache, keys, loaders
 from engine import InteractionGraph
 from engine.analysis import (
     NeighbourFrequency,
@@ -126,7 +128,7 @@ def walk_statistics(
 
 
 def advance_seed() -> None:
-    st.session_state[state.NEIGHBOURHOOD_SEED] = int(st.session_state.get(state.NEIGHBOURHOOD_SEED, 0)) + 1
+    st.session_state[keys.NEIGHBOURHOOD_SEED] = int(st.session_state.get(keys.NEIGHBOURHOOD_SEED, 0)) + 1
 
 
 def draw(view: GraphView, seconds: float, key: str, caption: str) -> None:
@@ -153,11 +155,11 @@ def fanout_panel(graph: InteractionGraph, node: int, fanouts: list[int], replace
         sample = sampler.sample(np.array([node]), seed=seed)
     view = fanout_view(graph, sample)
     draw(view, time.perf_counter() - started, "fanout", caption)
-    charts.plotly_chart(neighbourhood_figures.hop_counts(sample), key="fanout_hops")
+    charts.plotly_chart(neighborhood_figures.hop_counts(sample), key="fanout_hops")
     started = time.perf_counter()
     result = fanout_statistics(name, data_dir, node, tuple(fanouts), replace, seed)
     charts.plotly_chart(
-        neighbourhood_figures.frequency(graph, result, f"Hop-1 draws over {RESAMPLES} resamples"), key="fanout_freq"
+        neighborhood_figures.frequency(graph, result, f"Hop-1 draws over {RESAMPLES} resamples"), key="fanout_freq"
     )
     charts.caption(f"{RESAMPLES} resamples in {(time.perf_counter() - started) * 1000:.0f} ms.")
 
@@ -172,14 +174,14 @@ def walk_panel(graph: InteractionGraph, node: int, settings: dict, seed: int, ch
     view = random_walk_view(graph, walks)
     draw(view, time.perf_counter() - started, "walk", caption)
     if (walks.neighbours[0] >= 0).any():
-        charts.plotly_chart(neighbourhood_figures.top_t_importance(graph, walks), key="walk_top_t")
+        charts.plotly_chart(neighborhood_figures.top_t_importance(graph, walks), key="walk_top_t")
     started = time.perf_counter()
     result, budgets = walk_statistics(name, data_dir, node, tuple(settings.items()), seed)
     charts.plotly_chart(
-        neighbourhood_figures.frequency(graph, result, f"Top-T membership over {RESAMPLES} resamples"),
+        neighborhood_figures.frequency(graph, result, f"Top-T membership over {RESAMPLES} resamples"),
         key="walk_freq",
     )
-    charts.plotly_chart(neighbourhood_figures.stability(budgets), key="walk_stability")
+    charts.plotly_chart(neighborhood_figures.stability(budgets), key="walk_stability")
     charts.caption(f"Frequency and stability in {(time.perf_counter() - started) * 1000:.0f} ms.")
 
 
@@ -199,7 +201,7 @@ def model_weights(graph: InteractionGraph, node: int, seed: int) -> None:
             icon=":material/info:",
         )
         return
-    run = usable[st.selectbox("Trained run", list(usable), key=state.NEIGHBOURHOOD_RUN)]
+    run = usable[st.selectbox("Trained run", list(usable), key=keys.NEIGHBOURHOOD_RUN)]
     try:
         loaded = loaders.loaded_run(run.path)
         result = aggregation_weights(loaded.model, loaded.split.train, node, seed)
@@ -229,10 +231,10 @@ if graph.num_nodes == 0:
 
 top = st.columns([3, 3, 1, 1], vertical_alignment="bottom")
 with top[0]:
-    node = node_picker.pick_node(graph, key=state.NEIGHBOURHOOD_NODE)
+    node = node_picker.pick_node(graph, key=keys.NEIGHBOURHOOD_NODE)
 mode = top[1].radio("Sampler", [FANOUT, WALK, BOTH], key="neighbourhood_mode")
 keep_settings()
-seed = int(top[2].number_input("Seed", 0, 2**31 - 1, 0, key=state.NEIGHBOURHOOD_SEED))
+seed = int(top[2].number_input("Seed", 0, 2**31 - 1, 0, key=keys.NEIGHBOURHOOD_SEED))
 top[3].button("Resample", on_click=advance_seed, key="neighbourhood_resample", icon=":material/casino:")
 fanout_text, replace = fanout_settings() if mode != WALK else ("", False)
 walk_settings = walk_settings_inputs() if mode != FANOUT else {}

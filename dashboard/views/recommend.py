@@ -6,7 +6,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard import embedding_view, explore_cache, loaders, node_picker, run_picker, state
+from dashboard.components import node_picker, run_picker
+from dashboard.plots import embedding_view
+from dashboard.state import explore_cache, keys, loaders
 from engine import InteractionGraph, NodeError
 from engine.analysis import ProjectionError, ProjectionStore, explain_recommendations
 from engine.models import InductiveNotSupported
@@ -102,7 +104,7 @@ def cold_start_panel(run, loaded, graph: InteractionGraph, item_emb: np.ndarray,
         "Items the new user liked",
         popularity.tolist(),
         format_func=lambda i: item_label(graph, i),
-        key=state.RECOMMEND_COLD_ITEMS,
+        key=keys.RECOMMEND_COLD_ITEMS,
         placeholder="type to search titles",
     )
     if not chosen:
@@ -155,7 +157,7 @@ runs = run_picker.runs_with_embeddings()
 if not runs:
     run_picker.explain_no_runs()
     st.stop()
-run = run_picker.pick_run("Run", state.RECOMMEND_RUN, runs)
+run = run_picker.pick_run("Run", keys.RECOMMEND_RUN, runs)
 try:
     loaded = loaders.loaded_run(run.path)
 except (ValueError, FileNotFoundError, OSError) as error:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import figures, launcher, loaders, sidebar, state
-from dashboard.run_table import comparison_frame, highlight_best, runs_frame
+from dashboard import launcher
+from dashboard.components import sidebar
+from dashboard.plots import figures
+from dashboard.plots.run_table import comparison_frame, highlight_best, runs_frame
+from dashboard.state import keys, loaders
 from engine.training import RunNotFound
 
 DEFAULT_SELECTION = 3
@@ -43,17 +46,17 @@ st.dataframe(
 )
 st.caption(f"{len(runs)} runs in `{runs_dir}`; click a column header to sort.")
 
-if state.RUNS_SELECTED not in st.session_state:
-    st.session_state[state.RUNS_SELECTED] = [run.run_id for run in runs if run.metrics][:DEFAULT_SELECTION]
-st.session_state[state.RUNS_SELECTED] = [run_id for run_id in st.session_state[state.RUNS_SELECTED] if run_id in by_id]
-selected = st.multiselect("Compare runs", list(by_id), key=state.RUNS_SELECTED, placeholder="Pick runs to compare")
+if keys.RUNS_SELECTED not in st.session_state:
+    st.session_state[keys.RUNS_SELECTED] = [run.run_id for run in runs if run.metrics][:DEFAULT_SELECTION]
+st.session_state[keys.RUNS_SELECTED] = [run_id for run_id in st.session_state[keys.RUNS_SELECTED] if run_id in by_id]
+selected = st.multiselect("Compare runs", list(by_id), key=keys.RUNS_SELECTED, placeholder="Pick runs to compare")
 
 if selected:
     metric_options = ["loss", *figures.metric_keys([r for run_id in selected for r in by_id[run_id].metrics])]
     preferred = [key for key in metric_options if key.startswith("ndcg@")]
-    if st.session_state.get(state.RUNS_METRIC) not in metric_options:
-        st.session_state[state.RUNS_METRIC] = preferred[-1] if preferred else "loss"
-    metric = st.selectbox("Metric", metric_options, key=state.RUNS_METRIC)
+    if st.session_state.get(keys.RUNS_METRIC) not in metric_options:
+        st.session_state[keys.RUNS_METRIC] = preferred[-1] if preferred else "loss"
+    metric = st.selectbox("Metric", metric_options, key=keys.RUNS_METRIC)
     curves = {run_id: by_id[run_id].metrics for run_id in selected}
     st.plotly_chart(figures.overlay_curves(curves, metric), key="runs_overlay")
     comparison = comparison_frame([by_id[run_id] for run_id in selected])
@@ -67,15 +70,15 @@ else:
     st.info("Pick runs above to overlay their curves and compare their test metrics.", icon=":material/checklist:")
 
 with st.expander("Delete a run", icon=":material/delete:"):
-    target = st.selectbox("Run to delete", list(by_id), key=state.RUNS_DELETE_PICK)
+    target = st.selectbox("Run to delete", list(by_id), key=keys.RUNS_DELETE_PICK)
     if st.button("Delete…"):
-        st.session_state[state.RUNS_DELETE] = target
-    pending = st.session_state.get(state.RUNS_DELETE)
+        st.session_state[keys.RUNS_DELETE] = target
+    pending = st.session_state.get(keys.RUNS_DELETE)
     if pending:
         st.warning(f"Delete run `{pending}` and all its files? This cannot be undone.", icon=":material/warning:")
         confirm, cancel = st.columns(2)
         if confirm.button("Yes, delete", type="primary"):
-            st.session_state[state.RUNS_DELETE] = None
+            st.session_state[keys.RUNS_DELETE] = None
             try:
                 store.delete(pending)
             except (RunNotFound, ValueError) as error:
@@ -85,5 +88,5 @@ with st.expander("Delete a run", icon=":material/delete:"):
                 st.toast(f"Deleted run {pending}", icon=":material/delete:")
                 st.rerun()
         if cancel.button("Cancel"):
-            st.session_state[state.RUNS_DELETE] = None
+            st.session_state[keys.RUNS_DELETE] = None
             st.rerun()

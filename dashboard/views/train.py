@@ -7,10 +7,13 @@ import math
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from dashboard import figures, launcher, loaders, sidebar, state
-from dashboard.progress import format_seconds, run_progress
-from dashboard.run_table import metrics_by_cutoff
-from dashboard.train_form import FormField, build_config, model_fields, trainer_fields
+from dashboard import launcher
+from dashboard.components import sidebar
+from dashboard.components.train_form import FormField, build_config, model_fields, trainer_fields
+from dashboard.plots import figures
+from dashboard.plots.progress import format_seconds, run_progress
+from dashboard.plots.run_table import metrics_by_cutoff
+from dashboard.state import keys, loaders
 from engine.models import MODELS
 from engine.training import RunNotFound
 
@@ -57,12 +60,12 @@ def field_grid(fields: list[FormField], key_prefix: str) -> dict[str, object]:
 
 def start_form() -> None:
     """Model choice, its hyper-parameters and the trainer settings; Start launches the run."""
-    model = st.selectbox("Model", list(MODELS), index=list(MODELS).index("lightgcn"), key=state.TRAIN_MODEL)
+    model = st.selectbox("Model", list(MODELS), index=list(MODELS).index("lightgcn"), key=keys.TRAIN_MODEL)
     st.caption(f"Dataset **{dataset or '(none)'}**, chosen in the sidebar.")
     with st.form("train_form", border=True):
-        params = field_grid(model_fields(model), f"{state.TRAIN_PARAM_PREFIX}{model}_")
+        params = field_grid(model_fields(model), f"{keys.TRAIN_PARAM_PREFIX}{model}_")
         trainer = trainer_fields(model)
-        prefix = f"{state.TRAIN_FIELD_PREFIX}{model}_"
+        prefix = f"{keys.TRAIN_FIELD_PREFIX}{model}_"
         settings = field_grid([f for f in trainer if not f.advanced], prefix)
         with st.expander("Advanced"):
             settings |= field_grid([f for f in trainer if f.advanced], prefix)
@@ -79,23 +82,23 @@ def start_form() -> None:
         return
     started = launcher.launch(config, runs_dir)
     launches[started.run_id] = started
-    st.session_state[state.TRAIN_RUN_ID] = started.run_id
+    st.session_state[keys.TRAIN_RUN_ID] = started.run_id
     st.toast(f"Started run {started.run_id}", icon=":material/rocket_launch:")
 
 
 def followed_run_id(run_ids: list[str]) -> str | None:
     """The run the panel follows: the URL's ``?run=``, else this session's choice, else the newest run."""
     from_url = st.query_params.get("run")
-    if from_url and state.TRAIN_RUN_ID not in st.session_state:
+    if from_url and keys.TRAIN_RUN_ID not in st.session_state:
         if from_url not in run_ids:
             st.warning(
                 f"The link names run `{from_url}`, which is not in the runs directory.", icon=":material/link_off:"
             )
-        st.session_state[state.TRAIN_RUN_ID] = from_url
-    current = st.session_state.get(state.TRAIN_RUN_ID)
+        st.session_state[keys.TRAIN_RUN_ID] = from_url
+    current = st.session_state.get(keys.TRAIN_RUN_ID)
     if current not in run_ids:
         current = run_ids[0] if run_ids else None
-        st.session_state[state.TRAIN_RUN_ID] = current
+        st.session_state[keys.TRAIN_RUN_ID] = current
     return current
 
 
@@ -133,7 +136,7 @@ def live_panel(run_id: str, polling: bool) -> None:
     header.markdown(f"**{run.run_id}** · {run.config.get('model', '?')} on {run.config.get('dataset', '?')}")
     with header:
         st.badge(run.state, color=BADGE_COLOURS.get(run.state, "red"))
-    if active and button.button("Stop", icon=":material/stop:", key=state.TRAIN_STOP):
+    if active and button.button("Stop", icon=":material/stop:", key=keys.TRAIN_STOP):
         st.toast(launcher.stop(run), icon=":material/stop_circle:")
     progress = run_progress(run)
     st.progress(progress.fraction, text=progress.label)
@@ -160,7 +163,7 @@ def live_panel(run_id: str, polling: bool) -> None:
         cells[2].metric("Elapsed", format_seconds(run.status["updated_at"] - run.status["started_at"]))
     available = figures.metric_keys(run.metrics)
     chosen = st.multiselect(
-        "Metric curves", available, default=figures.default_curves(run.metrics), key=state.TRAIN_CURVES
+        "Metric curves", available, default=figures.default_curves(run.metrics), key=keys.TRAIN_CURVES
     )
     left, right = st.columns(2)
     left.plotly_chart(figures.loss_curve(run.metrics), key="train_loss")
@@ -189,11 +192,11 @@ with panel_column:
     st.selectbox(
         "Follow run",
         run_ids,
-        key=state.TRAIN_RUN_ID,
+        key=keys.TRAIN_RUN_ID,
         format_func=lambda name: f"{name}  (running)" if name in active_ids else name,
         help=f"{len(active_ids)} running now. Runs keep going when this tab closes.",
     )
-    run_id = st.session_state[state.TRAIN_RUN_ID]
+    run_id = st.session_state[keys.TRAIN_RUN_ID]
     st.query_params["run"] = run_id
     polling = run_id in active_ids or starting(run_id)
     st.fragment(live_panel, run_every=REFRESH_SECONDS if polling else None)(run_id, polling)

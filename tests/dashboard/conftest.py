@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import state
+from dashboard.state import keys
 from tests.sample_runs import train_sample_run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,7 +37,7 @@ def app_at(trained_runs_dir: Path) -> Callable[..., AppTest]:
         page: str = "views/data.py", runs_dir: Path | str | None = None, query: dict | None = None, **session
     ) -> AppTest:
         at = AppTest.from_file(APP, default_timeout=APP_TIMEOUT)
-        at.session_state[state.RUNS_DIR] = str(trained_runs_dir if runs_dir is None else runs_dir)
+        at.session_state[keys.RUNS_DIR] = str(trained_runs_dir if runs_dir is None else runs_dir)
         for key, value in (query or {}).items():
             at.query_params[key] = value
         for key, value in session.items():

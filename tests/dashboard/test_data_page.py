@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import state
+from dashboard.state import keys
 from engine.datasets import load_dataset
 
 PAGE = "views/data.py"
@@ -43,7 +43,7 @@ def write_csv(folder: Path) -> Path:
 
 
 def test_csv_dataset_shows_the_duplicate_rows_it_dropped(app_at, frame_with, tmp_path: Path) -> None:
-    at = app_at(PAGE, **{state.DATASET_PICK: "CSV file…", state.CSV_PATH: str(write_csv(tmp_path))})
+    at = app_at(PAGE, **{keys.DATASET_PICK: "CSV file…", keys.CSV_PATH: str(write_csv(tmp_path))})
     assert not at.exception
     metrics = {metric.label: metric.value for metric in at.metric}
     assert (metrics["Users"], metrics["Items"], metrics["Interactions"]) == ("3", "3", "4")
@@ -53,19 +53,19 @@ def test_csv_dataset_shows_the_duplicate_rows_it_dropped(app_at, frame_with, tmp
 
 def test_missing_csv_is_an_error_message_not_a_traceback(app_at, tmp_path: Path) -> None:
     missing = tmp_path / "nope.csv"
-    at = app_at(PAGE, **{state.DATASET_PICK: "CSV file…", state.CSV_PATH: str(missing)})
+    at = app_at(PAGE, **{keys.DATASET_PICK: "CSV file…", keys.CSV_PATH: str(missing)})
     assert not at.exception
     assert len(at.error) == 1 and "nope.csv" in at.error[0].value
 
 
 def test_empty_csv_path_asks_for_one(app_at) -> None:
-    at = app_at(PAGE, **{state.DATASET_PICK: "CSV file…", state.CSV_PATH: ""})
+    at = app_at(PAGE, **{keys.DATASET_PICK: "CSV file…", keys.CSV_PATH: ""})
     assert not at.exception
     assert "interactions CSV" in at.info[0].value
 
 
 def test_movielens_without_files_names_the_flag(app_at, tmp_path: Path) -> None:
-    at = app_at(PAGE, **{state.DATASET_PICK: "movielens-100k", state.DATA_DIR: str(tmp_path)})
+    at = app_at(PAGE, **{keys.DATASET_PICK: "movielens-100k", keys.DATA_DIR: str(tmp_path)})
     assert not at.exception
     assert len(at.error) == 1 and "movielens-100k" in at.error[0].value
 
@@ -75,7 +75,7 @@ ML_LATEST_SMALL = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
 @pytest.mark.skipif(not ML_LATEST_SMALL.is_dir(), reason=f"{ML_LATEST_SMALL} is not present")
 def test_movielens_latest_small_from_its_folder(app_at, frame_with) -> None:
-    at = app_at(PAGE, **{state.DATASET_PICK: "movielens-latest-small", state.DATA_DIR: str(ML_LATEST_SMALL)})
+    at = app_at(PAGE, **{keys.DATASET_PICK: "movielens-latest-small", keys.DATA_DIR: str(ML_LATEST_SMALL)})
     assert not at.exception
     graph = load_dataset("movielens-latest-small", ML_LATEST_SMALL)
     metrics = {metric.label: metric.value for metric in at.metric}

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dashboard import state
-from dashboard.graph_view import fanout_view, random_walk_view
+from dashboard.plots.graph_view import fanout_view, random_walk_view
+from dashboard.state import keys
 from engine.analysis import ProjectionStore, external_fetches
 from engine.datasets import load_dataset
 from engine.models import MODELS
@@ -64,7 +64,7 @@ def test_switching_to_random_walks_and_resampling(app_at, explore_runs, graph):
     assert len(at.get("plotly_chart")) == 3  # top-T importance, frequency, stability
     before = at.get("iframe")[0].proto.srcdoc
     at.button(key="neighbourhood_resample").click().run()
-    assert at.session_state[state.NEIGHBOURHOOD_SEED] == 1
+    assert at.session_state[keys.NEIGHBOURHOOD_SEED] == 1
     assert at.get("iframe")[0].proto.srcdoc != before
 
 
@@ -102,8 +102,8 @@ def test_only_the_chosen_samplers_settings_are_shown_and_hidden_ones_are_kept(ap
 )
 def test_unknown_node_is_a_message(app_at, explore_runs, node, message):
     at = app_at(NEIGHBOURHOOD, runs_dir=explore_runs)
-    at.radio(key=f"{state.NEIGHBOURHOOD_NODE}_mode").set_value("node id").run()
-    at.text_input(key=f"{state.NEIGHBOURHOOD_NODE}_id").set_value(node).run()
+    at.radio(key=f"{keys.NEIGHBOURHOOD_NODE}_mode").set_value("node id").run()
+    at.text_input(key=f"{keys.NEIGHBOURHOOD_NODE}_id").set_value(node).run()
     assert not at.exception
     assert any(message in error.value for error in at.error)
     assert len(at.get("iframe")) == 0
@@ -120,7 +120,7 @@ def test_bad_fanouts_are_a_message(app_at, explore_runs, fanouts):
 def test_hub_with_ten_thousand_neighbours_is_capped_honestly(app_at, explore_runs, tmp_path):
     path = tmp_path / "hub.csv"
     path.write_text("user,item\n" + "".join(f"u{u},hub\n" for u in range(10_500)) + "u1,other\nu2,other\n")
-    at = app_at(NEIGHBOURHOOD, runs_dir=explore_runs, **{state.DATASET_PICK: "CSV file…", state.CSV_PATH: str(path)})
+    at = app_at(NEIGHBOURHOOD, runs_dir=explore_runs, **{keys.DATASET_PICK: "CSV file…", keys.CSV_PATH: str(path)})
     assert not at.exception, at.exception
     html = at.get("iframe")[0].proto.srcdoc
     hidden = int(re.search(r'data-hidden-edges="(\d+)"', html).group(1))
@@ -133,7 +133,7 @@ def test_hub_with_ten_thousand_neighbours_is_capped_honestly(app_at, explore_run
 def test_model_aggregation_weights_of_a_pinsage_run(app_at, explore_runs, graph):
     at = app_at(NEIGHBOURHOOD, runs_dir=explore_runs)
     assert not at.exception, at.exception
-    assert at.selectbox(key=state.NEIGHBOURHOOD_RUN).value == "pinsage-1"  # the only run with such weights
+    assert at.selectbox(key=keys.NEIGHBOURHOOD_RUN).value == "pinsage-1"  # the only run with such weights
     weights = at.dataframe[-1].value
     assert 0 < len(weights) <= MODELS["pinsage"].Params().top_t  # the run was trained with PinSage's default top-T
     assert abs(weights["weight"].sum() - 1) < 1e-3
@@ -142,7 +142,7 @@ def test_model_aggregation_weights_of_a_pinsage_run(app_at, explore_runs, graph)
 
 # ---------------------------------------------------------------- Embeddings
 def test_pca_map_appears_at_once_and_umap_replaces_it(app_at, explore_runs, graph):
-    at = app_at(EMBEDDINGS, runs_dir=explore_runs, **{state.EMBEDDINGS_RUN: "lightgcn-2"})
+    at = app_at(EMBEDDINGS, runs_dir=explore_runs, **{keys.EMBEDDINGS_RUN: "lightgcn-2"})
     assert not at.exception, at.exception
     figure = at.get("plotly_chart")[0].proto.spec
     assert "scattergl" in figure and "PCA" in figure
@@ -158,7 +158,7 @@ def test_pca_map_appears_at_once_and_umap_replaces_it(app_at, explore_runs, grap
 
 
 def test_selecting_a_user_shows_neighbours_and_recommendations(app_at, explore_runs):
-    at = app_at(EMBEDDINGS, runs_dir=explore_runs, **{state.EMBEDDINGS_RUN: "lightgcn-2", "embeddings_method": "PCA"})
+    at = app_at(EMBEDDINGS, runs_dir=explore_runs, **{keys.EMBEDDINGS_RUN: "lightgcn-2", "embeddings_method": "PCA"})
     at.text_input(key="embeddings_typed").set_value("user:1").run()
     assert not at.exception, at.exception
     assert len(at.dataframe[0].value) == 10
@@ -168,7 +168,7 @@ def test_selecting_a_user_shows_neighbours_and_recommendations(app_at, explore_r
 
 
 def test_epoch_slider_shows_aligned_maps_and_offers_an_export(app_at, explore_runs):
-    at = app_at(EMBEDDINGS, runs_dir=explore_runs, **{state.EMBEDDINGS_RUN: "lightgcn-2", "embeddings_method": "PCA"})
+    at = app_at(EMBEDDINGS, runs_dir=explore_runs, **{keys.EMBEDDINGS_RUN: "lightgcn-2", "embeddings_method": "PCA"})
     assert at.select_slider(key="embeddings_epoch").value == 2
     assert any("Aligned to epoch 1" in caption.value for caption in at.caption)
     at.select_slider(key="embeddings_epoch").set_value(1).run()
@@ -184,9 +184,9 @@ def test_colourings_and_comparison(app_at, explore_runs, colour):
     at = app_at(
         EMBEDDINGS,
         runs_dir=explore_runs,
-        **{state.EMBEDDINGS_RUN: "lightgcn-2", "embeddings_method": "PCA", "embeddings_colour": colour},
+        **{keys.EMBEDDINGS_RUN: "lightgcn-2", "embeddings_method": "PCA", "embeddings_colour": colour},
     )
-    at.selectbox(key=state.EMBEDDINGS_COMPARE_RUN).set_value("mf-1").run()
+    at.selectbox(key=keys.EMBEDDINGS_COMPARE_RUN).set_value("mf-1").run()
     assert not at.exception, at.exception
     assert len(at.get("plotly_chart")) == 2
 
@@ -202,7 +202,7 @@ def test_runs_without_embeddings_explain_themselves(app_at, tmp_path):
 
 # ---------------------------------------------------------------- Recommend
 def test_recommendations_with_hits_and_evidence(app_at, explore_runs):
-    at = app_at(RECOMMEND, runs_dir=explore_runs, **{state.RECOMMEND_RUN: "lightgcn-2"})
+    at = app_at(RECOMMEND, runs_dir=explore_runs, **{keys.RECOMMEND_RUN: "lightgcn-2"})
     assert not at.exception, at.exception
     table = at.dataframe[1].value
     assert len(table) == 10
@@ -213,15 +213,15 @@ def test_recommendations_with_hits_and_evidence(app_at, explore_runs):
 
 
 def test_mf_explains_it_cannot_embed_new_users(app_at, explore_runs):
-    at = app_at(RECOMMEND, runs_dir=explore_runs, **{state.RECOMMEND_RUN: "mf-1"})
+    at = app_at(RECOMMEND, runs_dir=explore_runs, **{keys.RECOMMEND_RUN: "mf-1"})
     assert not at.exception, at.exception
     assert any("cannot place a new user" in warning.value for warning in at.warning)
 
 
 @pytest.mark.parametrize("run_id", ["lightgcn-2", "pinsage-1"])
 def test_cold_start_user_is_placed_on_the_map(app_at, explore_runs, run_id):
-    at = app_at(RECOMMEND, runs_dir=explore_runs, **{state.RECOMMEND_RUN: run_id})
-    at.multiselect(key=state.RECOMMEND_COLD_ITEMS).set_value([0, 1, 2]).run()
+    at = app_at(RECOMMEND, runs_dir=explore_runs, **{keys.RECOMMEND_RUN: run_id})
+    at.multiselect(key=keys.RECOMMEND_COLD_ITEMS).set_value([0, 1, 2]).run()
     assert not at.exception, at.exception
     assert len(at.dataframe[-1].value) == 10
     assert "cold-start user" in at.get("plotly_chart")[-1].proto.spec

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard.graph_view import MAX_GHOST_PER_NODE, fanout_view, random_walk_view
-from dashboard.neighbourhood_figures import stability
+from dashboard.plots.graph_view import MAX_GHOST_PER_NODE, fanout_view, random_walk_view
+from dashboard.plots.neighborhood_figures import stability
 from engine import InteractionGraph
 from engine.analysis import TopTStability, external_fetches
 from engine.sampling import FanoutSampler, RandomWalkSampler

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dashboard.progress import format_seconds, run_progress
-from dashboard.run_table import (
+from dashboard.plots.progress import format_seconds, run_progress
+from dashboard.plots.run_table import (
     best_per_column,
     comparison_frame,
     headline_key,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import state
+from dashboard.state import keys
 from engine.training import RunStore
 
 PAGE = "views/runs.py"
@@ -49,8 +49,8 @@ def test_every_run_is_listed_with_damaged_ones_marked(app_at, frame_with, runs_d
 
 def test_selected_runs_are_overlaid_and_compared_with_the_best_highlighted(app_at, frame_with, runs_dir: Path) -> None:
     at = app_at(PAGE, runs_dir=runs_dir)
-    at.multiselect(key=state.RUNS_SELECTED).set_value([FIXTURE_RUN, "better-copy"]).run()
-    at.selectbox(key=state.RUNS_METRIC).set_value("loss").run()
+    at.multiselect(key=keys.RUNS_SELECTED).set_value([FIXTURE_RUN, "better-copy"]).run()
+    at.selectbox(key=keys.RUNS_METRIC).set_value("loss").run()
     assert not at.exception
     figure = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert [trace["name"] for trace in figure["data"]] == [FIXTURE_RUN, "better-copy"]
@@ -62,7 +62,7 @@ def test_selected_runs_are_overlaid_and_compared_with_the_best_highlighted(app_a
 
 def test_delete_asks_for_confirmation_then_removes_the_run(app_at, frame_with, runs_dir: Path) -> None:
     at = app_at(PAGE, runs_dir=runs_dir)
-    at.selectbox(key=state.RUNS_DELETE_PICK).set_value("better-copy").run()
+    at.selectbox(key=keys.RUNS_DELETE_PICK).set_value("better-copy").run()
     next(button for button in at.button if button.label == "Delete…").click().run()
     assert (runs_dir / "better-copy").is_dir()
     assert any("cannot be undone" in warning.value for warning in at.warning)
@@ -79,7 +79,7 @@ def test_a_running_run_cannot_be_deleted(app_at, runs_dir: Path) -> None:
     status = json.loads((runs_dir / FIXTURE_RUN / "status.json").read_text())
     (runs_dir / FIXTURE_RUN / "status.json").write_text(json.dumps({**status, "state": "running", "pid": 1}))
     at = app_at(PAGE, runs_dir=runs_dir)
-    at.selectbox(key=state.RUNS_DELETE_PICK).set_value(FIXTURE_RUN).run()
+    at.selectbox(key=keys.RUNS_DELETE_PICK).set_value(FIXTURE_RUN).run()
     next(button for button in at.button if button.label == "Delete…").click().run()
     next(button for button in at.button if button.label == "Yes, delete").click().run()
     assert not at.exception

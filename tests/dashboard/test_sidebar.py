@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.sidebar import (
+from dashboard.components.sidebar import (
     CSV_CHOICE,
     DEFAULT_RUNS_DIR,
     RUNS_DIR_ENV,

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard.tables import flatten_stats, node_preview
+from dashboard.plots.tables import flatten_stats, node_preview
 
 ITEMS = pd.DataFrame(
     {

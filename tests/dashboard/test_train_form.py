@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from dashboard.train_form import TRAINER_FIELDS, build_config, model_fields, parse_int_list, trainer_fields
+from dashboard.components.train_form import TRAINER_FIELDS, build_config, model_fields, parse_int_list, trainer_fields
 from engine.models import MODELS
 from engine.training import TrainConfig
 

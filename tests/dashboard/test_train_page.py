@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import state
+from dashboard.state import keys
 from engine.training import RunStore
 
 PAGE = "views/train.py"
@@ -55,7 +55,7 @@ def runs_dir(tmp_path: Path):
 
 def submit(at, **fields):
     """Fill trainer fields of the chosen model's form and press Start."""
-    prefix = f"{state.TRAIN_FIELD_PREFIX}{at.session_state[state.TRAIN_MODEL]}_"
+    prefix = f"{keys.TRAIN_FIELD_PREFIX}{at.session_state[keys.TRAIN_MODEL]}_"
     for name, value in fields.items():
         widget = at.text_input(key=prefix + name) if name == "ks" else at.number_input(key=prefix + name)
         widget.set_value(value)
@@ -67,7 +67,7 @@ def test_form_is_built_from_the_model_params(app_at) -> None:
     assert not at.exception
     labels = {widget.label for widget in at.number_input}
     assert {"num layers", "reg", "init std", "epochs", "lr", "dim"} <= labels
-    at.selectbox(key=state.TRAIN_MODEL).set_value("mf").run()
+    at.selectbox(key=keys.TRAIN_MODEL).set_value("mf").run()
     labels = {widget.label for widget in at.number_input}
     assert "num layers" not in labels and "reg" in labels
     layers = [w for w in at.number_input if w.label == "reg"][0]
@@ -77,7 +77,7 @@ def test_form_is_built_from_the_model_params(app_at) -> None:
 def test_finished_fixture_run_shows_full_progress_and_curves(app_at) -> None:
     at = app_at(PAGE)
     assert not at.exception
-    assert at.session_state[state.TRAIN_RUN_ID] == "fixture-mf-1epoch"
+    assert at.session_state[keys.TRAIN_RUN_ID] == "fixture-mf-1epoch"
     assert "epoch 1/1" in at.get("progress")[0].proto.text
     assert len(at.get("plotly_chart")) == 2
     assert at.query_params["run"] == "fixture-mf-1epoch"
@@ -101,10 +101,10 @@ def test_bad_settings_are_refused_before_anything_starts(app_at, runs_dir: Path,
 
 def test_start_trains_in_a_subprocess_and_the_panel_follows_it(app_at, frame_with, runs_dir: Path) -> None:
     at = app_at(PAGE, runs_dir=runs_dir)
-    at.selectbox(key=state.TRAIN_MODEL).set_value("mf").run()
+    at.selectbox(key=keys.TRAIN_MODEL).set_value("mf").run()
     at = submit(at, epochs=2, dim=16)
     assert not at.exception
-    run_id = at.session_state[state.TRAIN_RUN_ID]
+    run_id = at.session_state[keys.TRAIN_RUN_ID]
     assert run_id.startswith("mf-synthetic-")
     run = wait_for(runs_dir, run_id, lambda run: run.state == "finished", "finished")
     assert [record["epoch"] for record in run.metrics] == [1, 2]
@@ -118,12 +118,12 @@ def test_start_trains_in_a_subprocess_and_the_panel_follows_it(app_at, frame_wit
 
 def test_stop_terminates_the_run_and_keeps_its_metrics(app_at, runs_dir: Path) -> None:
     at = app_at(PAGE, runs_dir=runs_dir)
-    at.selectbox(key=state.TRAIN_MODEL).set_value("mf").run()
+    at.selectbox(key=keys.TRAIN_MODEL).set_value("mf").run()
     at = submit(at, epochs=5000, dim=8)
-    run_id = at.session_state[state.TRAIN_RUN_ID]
+    run_id = at.session_state[keys.TRAIN_RUN_ID]
     wait_for(runs_dir, run_id, lambda run: run.state == "running" and len(run.metrics) >= 1, "running")
     at.run()
-    at.button(key=state.TRAIN_STOP).click().run()
+    at.button(key=keys.TRAIN_STOP).click().run()
     assert not at.exception
     run = wait_for(runs_dir, run_id, lambda run: run.state == "stopped", "stopped")
     assert len(run.metrics) >= 1 and run.status["epoch"] < 5000
@@ -150,14 +150,14 @@ def test_run_whose_process_died_shows_as_interrupted(app_at, runs_dir: Path) -> 
     assert not at.exception
     assert any("badge[interrupted]" in markdown.value for markdown in at.markdown)
     assert any("process died" in error.value for error in at.error)
-    assert not [button for button in at.button if button.key == state.TRAIN_STOP]
+    assert not [button for button in at.button if button.key == keys.TRAIN_STOP]
 
 
 def test_run_id_in_the_url_cannot_leave_the_runs_directory(app_at) -> None:
     at = app_at(PAGE, query={"run": "../../etc"})
     assert not at.exception
     assert any("not in the runs directory" in warning.value for warning in at.warning)
-    assert at.session_state[state.TRAIN_RUN_ID] == "fixture-mf-1epoch"
+    assert at.session_state[keys.TRAIN_RUN_ID] == "fixture-mf-1epoch"
 
 
 def test_unusable_runs_directory_is_a_message(app_at, tmp_path: Path) -> None:
@@ -171,9 +171,9 @@ def test_unusable_runs_directory_is_a_message(app_at, tmp_path: Path) -> None:
 def test_pinsage_form_refuses_an_empty_hard_negative_band(app_at, runs_dir: Path) -> None:
     """Each band end is in range alone; only together (start above end) are they wrong."""
     at = app_at(PAGE, runs_dir=runs_dir)
-    at.selectbox(key=state.TRAIN_MODEL).set_value("pinsage").run()
-    params = f"{state.TRAIN_PARAM_PREFIX}pinsage_"
-    assert at.number_input(key=f"{state.TRAIN_FIELD_PREFIX}pinsage_num_negatives").value == 16  # the model's default
+    at.selectbox(key=keys.TRAIN_MODEL).set_value("pinsage").run()
+    params = f"{keys.TRAIN_PARAM_PREFIX}pinsage_"
+    assert at.number_input(key=f"{keys.TRAIN_FIELD_PREFIX}pinsage_num_negatives").value == 16  # the model's default
     at.number_input(key=params + "hard_band_lo").set_value(0.3)
     at.number_input(key=params + "hard_band_hi").set_value(0.1)
     at = next(button for button in at.button if button.label == "Start training").click().run()

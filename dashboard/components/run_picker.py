@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import loaders, sidebar
+from dashboard.components import sidebar
+from dashboard.state import loaders
 from engine.analysis import ProjectionStore
 from engine.training import RunInfo
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import loaders, state
+from dashboard.state import keys, loaders
 from engine import InteractionGraph
 
 RUNS_DIR_ENV = "GNN_EXPLORER_RUNS_DIR"
@@ -93,17 +93,17 @@ def dataset_from_choice(choice: str, csv_path: str) -> str | None:
 
 
 def _initialise(options: LaunchOptions, names: list[str]) -> None:
-    if state.RUNS_DIR not in st.session_state:
-        st.session_state[state.RUNS_DIR] = options.runs_dir
-    if state.DATA_DIR not in st.session_state:
-        st.session_state[state.DATA_DIR] = options.data_dir or ""
-    if state.DATASET_PICK not in st.session_state:
+    if keys.RUNS_DIR not in st.session_state:
+        st.session_state[keys.RUNS_DIR] = options.runs_dir
+    if keys.DATA_DIR not in st.session_state:
+        st.session_state[keys.DATA_DIR] = options.data_dir or ""
+    if keys.DATASET_PICK not in st.session_state:
         if options.dataset.startswith("csv:"):
-            st.session_state[state.DATASET_PICK] = CSV_CHOICE
-            st.session_state[state.CSV_PATH] = options.dataset.removeprefix("csv:")
+            st.session_state[keys.DATASET_PICK] = CSV_CHOICE
+            st.session_state[keys.CSV_PATH] = options.dataset.removeprefix("csv:")
         else:
-            st.session_state[state.DATASET_PICK] = options.dataset if options.dataset in names else names[0]
-    st.session_state.setdefault(state.CSV_PATH, "")
+            st.session_state[keys.DATASET_PICK] = options.dataset if options.dataset in names else names[0]
+    st.session_state.setdefault(keys.CSV_PATH, "")
 
 
 def render() -> None:
@@ -116,14 +116,14 @@ def render() -> None:
         st.selectbox(
             "Dataset",
             [*names, CSV_CHOICE],
-            key=state.DATASET_PICK,
+            key=keys.DATASET_PICK,
             help="The dataset the Data, Train and Neighborhood pages use.",
         )
-        pick = st.session_state[state.DATASET_PICK]
+        pick = st.session_state[keys.DATASET_PICK]
         if pick == CSV_CHOICE:
             st.text_input(
                 "Interactions CSV",
-                key=state.CSV_PATH,
+                key=keys.CSV_PATH,
                 placeholder="path/to/interactions.csv",
                 help="Columns user,item[,rating][,timestamp]; optional items.csv / users.csv beside it.",
             )
@@ -131,14 +131,14 @@ def render() -> None:
             st.caption(descriptions[pick])
         st.text_input(
             "MovieLens data folder",
-            key=state.DATA_DIR,
+            key=keys.DATA_DIR,
             placeholder="e.g. ../shared/data/ml-latest-small",
             help="Folder holding the MovieLens files; when empty they are read from the user cache or downloaded.",
         )
-        st.session_state[state.DATASET] = dataset_from_choice(pick, st.session_state[state.CSV_PATH])
+        st.session_state[keys.DATASET] = dataset_from_choice(pick, st.session_state[keys.CSV_PATH])
         st.subheader("Runs")
-        st.text_input("Runs directory", key=state.RUNS_DIR, help=f"Default {DEFAULT_RUNS_DIR}/ or ${RUNS_DIR_ENV}.")
-        typed = st.session_state[state.RUNS_DIR].strip()
+        st.text_input("Runs directory", key=keys.RUNS_DIR, help=f"Default {DEFAULT_RUNS_DIR}/ or ${RUNS_DIR_ENV}.")
+        typed = st.session_state[keys.RUNS_DIR].strip()
         try:
             runs_dir = prepare_runs_dir(typed or launch_options().runs_dir)
         except RunsDirError as error:
@@ -153,7 +153,7 @@ def render() -> None:
 def current_runs_dir() -> Path | None:
     """The usable runs directory, or ``None`` after showing why it is unusable."""
     try:
-        return prepare_runs_dir((st.session_state.get(state.RUNS_DIR) or "").strip() or launch_options().runs_dir)
+        return prepare_runs_dir((st.session_state.get(keys.RUNS_DIR) or "").strip() or launch_options().runs_dir)
     except RunsDirError as error:
         st.error(f"{error}. Change it in the sidebar.", icon=":material/folder_off:")
         return None
@@ -161,7 +161,7 @@ def current_runs_dir() -> Path | None:
 
 def current_dataset() -> tuple[str | None, str | None]:
     """The sidebar's dataset name (``None`` while a CSV path is empty) and MovieLens data folder."""
-    return st.session_state.get(state.DATASET), st.session_state.get(state.DATA_DIR) or None
+    return st.session_state.get(keys.DATASET), st.session_state.get(keys.DATA_DIR) or None
 
 
 def current_graph() -> tuple[str, str | None, InteractionGraph]:

@@ -13,7 +13,8 @@ import numpy as np
 import streamlit as st
 import torch
 
-from dashboard import embedding_view, loaders
+from dashboard.plots import embedding_view
+from dashboard.state import loaders
 from engine.analysis import Projection, ProjectionStore, kmeans_clusters
 from engine.sampling import FanoutSampler, RandomWalkSampler
 

@@ -1,0 +1,1 @@
+"""The dashboard pages, one file each, in the order of ``dashboard/navigation.py``."""
