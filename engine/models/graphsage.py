@@ -23,7 +23,7 @@ from engine.features import item_features, user_features
 from engine.graph import InteractionGraph
 from engine.models.base import Recommender
 from engine.models.losses import bpr_loss, l2_penalty
-from engine.sampling import FanoutSampler
+from engine.sampling import FanoutSampler, derive_seed
 
 
 @dataclass
@@ -78,7 +78,7 @@ class GraphSAGE(Recommender):
         self._epoch_seed, self._batch = seed, 0
 
     def on_epoch_start(self, epoch: int, seed: int) -> None:
-        self._epoch_seed, self._batch = int(np.random.SeedSequence([self.seed, seed]).generate_state(1)[0]), 0
+        self._epoch_seed, self._batch = derive_seed(self.seed, seed), 0
 
     def _inputs(self, nodes: Tensor) -> Tensor:
         """Layer-0 vectors ``(N, d)`` of global ids ``nodes``."""

@@ -37,7 +37,7 @@ from engine.graph import InteractionGraph
 from engine.models.base import Recommender
 from engine.models.losses import l2_penalty, max_margin_loss
 from engine.models.sparse import csr_pair, spmm
-from engine.sampling import RandomWalkSampler
+from engine.sampling import RandomWalkSampler, derive_seed
 
 
 @dataclass
@@ -153,9 +153,7 @@ class PinSage(Recommender):
         return adj.to(self.device), adj_t.to(self.device)
 
     def on_epoch_start(self, epoch: int, seed: int) -> None:
-        self.train_neighbourhood = self._neighbourhood(
-            int(np.random.SeedSequence([self.seed, seed]).generate_state(1)[0])
-        )
+        self.train_neighbourhood = self._neighbourhood(derive_seed(self.seed, seed))
 
     def num_hard_negatives(self, epoch: int) -> int:
         return max(0, min(epoch - 1, self.params.max_hard_negatives))

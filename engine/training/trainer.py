@@ -80,11 +80,6 @@ def resume(run_dir: str | Path, epochs: int | None = None, device: str | None = 
     return run.path
 
 
-def derive_seed(*keys: int) -> int:
-    """A 32-bit seed that depends on every key (seed, epoch, batch), for per-batch samplers."""
-    return int(np.random.SeedSequence([int(key) for key in keys]).generate_state(1)[0])
-
-
 def snapshot_epochs(config: TrainConfig) -> set[int]:
     """Evaluated epochs that keep an embedding snapshot: at most ``max_snapshots``, evenly spaced, last included."""
     evaluated = [e for e in range(1, config.epochs + 1) if e % config.eval_every == 0 or e == config.epochs]
@@ -174,7 +169,7 @@ def _loop(run: RunDir, config: TrainConfig, resume: bool, progress: bool, stop: 
 
 def _train_epoch(model, optimizer, train_graph, config: TrainConfig, epoch: int, run: RunDir, stop: StopFlag):
     """One pass over the shuffled training edges; the mean loss, or ``None`` when a stop was requested."""
-    from engine.sampling import hard_negatives, uniform_negatives
+    from engine.sampling import derive_seed, hard_negatives, uniform_negatives
 
     model.train()
     model.on_epoch_start(epoch, derive_seed(config.seed, epoch))
