@@ -73,7 +73,7 @@ def aggregation_weights(model, train_graph: InteractionGraph, node: int, seed: i
             f"a PinSage user pools its {len(neighbours)} training items with uniform importance",
         )
     item = node - train_graph.num_users
-    adjacency = model.neighbourhood[0].to_sparse_csr().cpu()  # (I, I): row i holds item i's top-T visit weights
+    adjacency = model.neighbourhood.weights.cpu()  # (I, I): row i holds item i's top-T visit weights
     start, end = (int(v) for v in adjacency.crow_indices()[item : item + 2])
     neighbours = adjacency.col_indices()[start:end].numpy()  # (T',) item ids
     weights = adjacency.values()[start:end].numpy()  # (T',)

@@ -7,6 +7,7 @@ import pytest
 
 from dashboard.aggregation import aggregation_weights
 from engine.datasets import load_dataset
+from engine.loader import build_recommender
 from engine.models import MODELS
 from engine.sampling import RandomWalkSampler
 from engine.splits import split_interactions
@@ -19,7 +20,7 @@ def train_graph():
 
 def build(name: str, graph, **params):
     model_cls = MODELS[name]
-    return model_cls(graph, 8, model_cls.Params(**params), seed=3).eval()
+    return build_recommender(model_cls, graph, 8, model_cls.Params(**params), seed=3).eval()
 
 
 def test_graphsage_weighs_every_neighbour_equally_and_a_training_draw_uses_fanout(train_graph):
