@@ -12,12 +12,13 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import explore_cache, loaders, neighbourhood_figures, node_picker, sidebar, state
-from dashboard.aggregation import aggregation_weights
 from dashboard.graph_view import GraphView, fanout_view, random_walk_view
 from engine import InteractionGraph
 from engine.analysis import (
+    MODELS_WITH_WEIGHTS,
     NeighbourFrequency,
     TopTStability,
+    aggregation_weights,
     fanout_frequency,
     snapshot_document,
     top_t_stability,
@@ -190,7 +191,7 @@ def model_weights(graph: InteractionGraph, node: int, seed: int) -> None:
     usable = {
         run.run_id: run
         for run in runs
-        if run.config.get("dataset") == name and run.config.get("model") in ("graphsage", "pinsage")
+        if run.config.get("dataset") == name and run.config.get("model") in MODELS_WITH_WEIGHTS
     }
     if not usable:
         st.info(
