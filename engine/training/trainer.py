@@ -109,7 +109,6 @@ def _execute(run: RunDir, config: TrainConfig, resume: bool, progress: bool) -> 
 
 def _loop(run: RunDir, config: TrainConfig, resume: bool, progress: bool, stop: StopFlag) -> None:
     from engine.datasets import load_dataset
-    from engine.loader import LinkBatchLoader
 
     device = resolve_device(config.device)
     torch.manual_seed(config.seed)
@@ -117,16 +116,7 @@ def _loop(run: RunDir, config: TrainConfig, resume: bool, progress: bool, stop: 
     split = make_split(config, graph)
     train_graph = split.train
     model = build_model(config, train_graph).to(device)
-    loader = LinkBatchLoader(
-        train_graph,
-        config.batch_size,
-        config.num_negatives,
-        config.seed,
-        sampling=model.sampling(model.params),
-        num_hard_negatives=model.num_hard_negatives,
-        hard_band=model.hard_negative_band(),
-        device=device,
-    )
+    loader = run_loader(model, train_graph, config, device)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     data = EvalData.from_split(split)
     state = {"epoch": 0, "best_epoch": None, "best_value": None, "bad_evals": 0, "train_seconds": 0.0}
@@ -180,6 +170,24 @@ def _loop(run: RunDir, config: TrainConfig, resume: bool, progress: bool, stop: 
         _set_status(run, config, "stopped", epoch=state["epoch"])
         return
     _finish(run, model, config, data, state, stopped_early, split.report, snapshots)
+
+
+def run_loader(model, train_graph, config: TrainConfig, device: torch.device, prefetch: int = 2) -> LinkBatchLoader:
+    """The loader a run of ``config`` trains ``model`` with: its batches, negatives, the model's hard-negative
+    curriculum and what the model asks to have sampled, ``prefetch`` batches ahead of the step."""
+    from engine.loader import LinkBatchLoader
+
+    return LinkBatchLoader(
+        train_graph,
+        config.batch_size,
+        config.num_negatives,
+        config.seed,
+        sampling=model.sampling(model.params),
+        num_hard_negatives=model.num_hard_negatives,
+        hard_band=model.hard_negative_band(),
+        prefetch=prefetch,
+        device=device,
+    )
 
 
 def train_epoch(
