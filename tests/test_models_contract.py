@@ -3,22 +3,30 @@
 Two taste groups: users 0-3 interact with items 0-4, users 4-7 with items 5-9, each user missing one item
 of its group; item 10 has no interaction at all. After a short training every user's best unseen item
 must be the missing item of its own group, and a new user built from group items must prefer the group.
+Every model is built and trained the way the trainer does it: built by ``build_recommender`` and fed the batches
+a ``LinkBatchLoader`` makes from what the model's ``sampling`` asks for.
 """
 
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
 from engine.graph import InteractionGraph
+from engine.loader import LinkBatchLoader, build_recommender
 from engine.models import MODELS, InductiveNotSupported, Recommender
+from engine.training.trainer import train_epoch
 
 NUM_USERS, NUM_ITEMS, DIM = 8, 11, 16
 GROUP_ITEMS = [list(range(0, 5)), list(range(5, 10))]
 TRAIN_STEPS = 150
+NUM_NEGATIVES = 8  # uniform negatives per positive; every user has 7 items it never saw
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 
 
@@ -50,39 +58,22 @@ def graph() -> InteractionGraph:
     return InteractionGraph(np.array(users), np.array(items), NUM_USERS, NUM_ITEMS, name="two-groups")
 
 
-def all_triples(graph: InteractionGraph, device: str = "cpu") -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Every (user, positive, negative) triple of the graph: a deterministic full batch."""
-    seen = set(zip(graph.user.tolist(), graph.item.tolist(), strict=True))
-    triples = [
-        (user, pos, neg)
-        for user, pos in zip(graph.user.tolist(), graph.item.tolist(), strict=True)
-        for neg in range(graph.num_items)
-        if (user, neg) not in seen
-    ]
-    users, pos, neg = torch.tensor(triples, device=device).T
-    return users, pos, neg.unsqueeze(1)
+def full_batch_loader(model: Recommender, graph: InteractionGraph) -> LinkBatchLoader:
+    """Every epoch is one batch of all training edges, with what the model asks to have sampled."""
+    sampling = model.sampling(model.params)
+    return LinkBatchLoader(graph, graph.num_edges, NUM_NEGATIVES, seed=0, sampling=sampling, device=model.device)
 
 
 def build(name: str, graph: InteractionGraph, seed: int = 0) -> Recommender:
     cls = MODELS[name]
-    return cls(graph, DIM, cls.Params(), seed)
+    return build_recommender(cls, graph, DIM, cls.Params(), seed)
 
 
 def train(model: Recommender, graph: InteractionGraph, steps: int = TRAIN_STEPS) -> list[float]:
-    """Full-batch Adam with an epoch hook every 10 steps; returns the loss of every step."""
-    device = model.device.type
-    users, pos, neg = all_triples(graph, device)
+    """Full-batch Adam, one loader epoch per step; returns the loss of every step."""
+    loader = full_batch_loader(model, graph)
     optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
-    model.train()
-    losses = []
-    for step in range(steps):
-        if step % 10 == 0:
-            model.on_epoch_start(step // 10 + 1, seed=step)
-        loss = model.loss(users, pos, neg)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
+    losses = [train_epoch(model, optimizer, loader, epoch) for epoch in range(1, steps + 1)]
     model.eval()
     return losses
 
@@ -114,14 +105,20 @@ def test_shapes(name, device, graph):
     assert user_emb.shape == (NUM_USERS, DIM) and item_emb.shape == (NUM_ITEMS, DIM)
     assert user_emb.device.type == device and not user_emb.requires_grad
     assert torch.isfinite(user_emb).all() and torch.isfinite(item_emb).all()
-    users, pos, neg = all_triples(graph, device)
-    loss = model.loss(users, pos, neg)
+    loss = model.loss(full_batch_loader(model, graph).batch(1, 0))
     assert loss.dim() == 0 and torch.isfinite(loss)
     items, scores = model.recommend(np.array([0, 5, 7]), k=4)
     assert items.shape == (3, 4) and items.dtype == np.int64
     assert scores.shape == (3, 4) and scores.dtype == np.float32
     assert (np.diff(scores, axis=1) <= 0).all(), "recommendations must come best first"
     assert model.num_hard_negatives(1) == 0
+
+
+def test_models_take_tensors_and_never_import_the_samplers():
+    code = "import sys, engine.models; print(sorted(m for m in sys.modules if m.startswith('engine.sampling')))"
+    root = Path(__file__).resolve().parents[1]
+    imported = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    assert imported.stdout.strip() == "[]"
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))

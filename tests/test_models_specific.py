@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from engine.graph import InteractionGraph
-from engine.models import MODELS
+from engine.loader import LinkBatchLoader, build_recommender
+from engine.models import MODELS, LinkBatch
 from engine.models.base import csr_gather
 from engine.models.losses import bpr_loss, l2_penalty, max_margin_loss
 from engine.models.sparse import csr_pair, spmm
@@ -59,7 +60,8 @@ def test_mf_loss_by_hand(graph):
     with torch.no_grad():
         model.user_emb.copy_(torch.tensor([[1.0, 0.0]] * 5))
         model.item_emb.copy_(torch.tensor([[2.0, 0.0], [0.0, 1.0]] * 3))
-    loss = model.loss(torch.tensor([0]), torch.tensor([0]), torch.tensor([[1]]))
+    one = torch.tensor([0])
+    loss = model.loss(LinkBatch(epoch=1, index=0, edges=one, users=one, positives=one, negatives=torch.tensor([[1]])))
     # score gap 2 - 0; penalty 0.5 * (1 + 4 + 1) / 2
     assert loss.item() == pytest.approx(-math.log(1 / (1 + math.exp(-2.0))) + 0.5 * 3.0, rel=1e-6)
 
@@ -82,7 +84,7 @@ def test_graphsage_fold_in_is_exact_without_id_vectors_or_user_metadata(graph):
 
 def test_pinsage_fold_in_is_exact_without_free_vectors(graph):
     cls = MODELS["pinsage"]
-    model = cls(graph, 8, cls.Params(id_embeddings=False, num_walks=20), seed=3)
+    model = build_recommender(cls, graph, 8, cls.Params(id_embeddings=False, num_walks=20), seed=3)
     user_emb, _ = model.embeddings()
     for user in (0, 1, 3):
         assert torch.allclose(model.embed_new_user(graph.user_csr.neighbours(user)), user_emb[user], atol=1e-5)
@@ -90,23 +92,23 @@ def test_pinsage_fold_in_is_exact_without_free_vectors(graph):
 
 def test_pinsage_hard_negative_curriculum_is_capped(graph):
     cls = MODELS["pinsage"]
-    model = cls(graph, 8, cls.Params(max_hard_negatives=2), seed=0)
+    model = build_recommender(cls, graph, 8, cls.Params(max_hard_negatives=2), seed=0)
     assert [model.num_hard_negatives(epoch) for epoch in range(1, 6)] == [0, 1, 2, 2, 2]
     assert all(MODELS[name](graph, 8, MODELS[name].Params()).num_hard_negatives(7) == 0 for name in ("mf", "lightgcn"))
 
 
 def test_the_trainer_draws_pinsage_hard_negatives_from_the_models_band(monkeypatch, tmp_path):
-    import engine.sampling
+    import engine.loader.link
     from engine.training import TrainConfig, train
 
     drawn = []
-    real = engine.sampling.hard_negatives
+    real = engine.loader.link.hard_negatives
 
     def recording(graph, queries, num_negatives, band, seed):
         drawn.append((num_negatives, band))
         return real(graph, queries, num_negatives, band, seed=seed)
 
-    monkeypatch.setattr(engine.sampling, "hard_negatives", recording)
+    monkeypatch.setattr(engine.loader.link, "hard_negatives", recording)
     params = {"max_hard_negatives": 2, "hard_band_lo": 0.1, "hard_band_hi": 0.4, "num_walks": 5}
     config = TrainConfig(dataset="synthetic", model="pinsage", params=params, epochs=3, batch_size=25_000)
     train(config, runs_dir=tmp_path, progress=False)
@@ -122,18 +124,20 @@ def test_pinsage_refuses_an_empty_hard_negative_band(lo, hi):
 
 def test_pinsage_leaves_the_positive_out_of_its_users_pool(graph):
     cls = MODELS["pinsage"]
-    model = cls(graph, 8, cls.Params(), seed=0)
+    model = build_recommender(cls, graph, 8, cls.Params(), seed=0)
     seen = model._is_seen(torch.tensor([0, 0, 1, 4, 3]), torch.tensor([2, 3, 3, 0, 4]))
     assert seen.tolist() == [1.0, 0.0, 1.0, 0.0, 1.0]
 
 
 def test_pinsage_neighbourhoods_are_redrawn_for_training_only(graph):
     cls = MODELS["pinsage"]
-    model = cls(graph, 8, cls.Params(num_walks=5, top_t=2), seed=0)
+    model = build_recommender(cls, graph, 8, cls.Params(num_walks=5, top_t=2), seed=0)
     before = model.embeddings()
-    inference = model.neighbourhood[0].to_dense()
-    model.on_epoch_start(3, seed=11)
-    assert torch.equal(model.neighbourhood[0].to_dense(), inference)
+    inference = model.neighbourhood.weights.to_dense()
+    batch = LinkBatchLoader(graph, 4, 2, seed=11, sampling=model.sampling(model.params)).batch(3, 0)
+    model.loss(batch).backward()
+    assert torch.equal(model.neighbourhood.weights.to_dense(), inference)
     assert all(torch.equal(a, b) for a, b in zip(before, model.embeddings(), strict=True))
-    rows = model.train_neighbourhood[0].to_dense().sum(1)  # (I,) visit weights are L1-normalised per item
+    rows = batch.neighbourhood.weights.to_dense().sum(1)  # (I,) visit weights are L1-normalised per item
     assert torch.allclose(rows[rows > 0], torch.ones(int((rows > 0).sum())))
+    assert not torch.equal(batch.neighbourhood.weights.to_dense(), inference), "training redraws the walks"

@@ -11,15 +11,16 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard.aggregation import aggregation_weights
 from dashboard.components import node_picker, sidebar
 from dashboard.plots import neighborhood_figures
 from dashboard.plots.graph_view import GraphView, fanout_view, random_walk_view
 from dashboard.state import explore_cache, keys, loaders
 from engine import InteractionGraph
 from engine.analysis import (
+    MODELS_WITH_WEIGHTS,
     NeighbourFrequency,
     TopTStability,
+    aggregation_weights,
     fanout_frequency,
     snapshot_document,
     top_t_stability,
@@ -192,7 +193,7 @@ def model_weights(graph: InteractionGraph, node: int, seed: int) -> None:
     usable = {
         run.run_id: run
         for run in runs
-        if run.config.get("dataset") == name and run.config.get("model") in ("graphsage", "pinsage")
+        if run.config.get("dataset") == name and run.config.get("model") in MODELS_WITH_WEIGHTS
     }
     if not usable:
         st.info(

@@ -1,8 +1,15 @@
-"""Analysis of trained runs: 2-D projections, nearest neighbours, clusters, explanations and exports.
+"""Analysis of trained runs: 2-D projections, nearest neighbours, clusters, aggregation weights, explanations, exports.
 
 Everything here works on arrays and run directories; the dashboard draws what it returns.
 """
 
+from engine.analysis.aggregation import (
+    MODELS_WITH_WEIGHTS,
+    AggregationWeights,
+    aggregation_weights,
+    graphsage_aggregation_weights,
+    pinsage_aggregation_weights,
+)
 from engine.analysis.explain import Explanation, explain_recommendations
 from engine.analysis.export import ExportError, external_fetches, figure_document, snapshot_document
 from engine.analysis.neighbours import kmeans_clusters, nearest_neighbours, unit_rows
@@ -18,6 +25,11 @@ from engine.analysis.store import EmbeddingsMissing, ProjectionStore
 
 __all__ = [
     "METHODS",
+    "MODELS_WITH_WEIGHTS",
+    "AggregationWeights",
+    "aggregation_weights",
+    "graphsage_aggregation_weights",
+    "pinsage_aggregation_weights",
     "NeighbourFrequency",
     "TopTStability",
     "fanout_frequency",

@@ -2,6 +2,7 @@
 
 from engine.models.base import InductiveNotSupported, Recommender, params_help
 from engine.models.graphsage import GraphSAGE
+from engine.models.inputs import FanoutSpec, ItemNeighbourhood, LinkBatch, MessageFlow, RandomWalkSpec, SamplingSpec
 from engine.models.lightgcn import LightGCN
 from engine.models.mf import MatrixFactorization
 from engine.models.pinsage import PinSage
@@ -10,11 +11,17 @@ MODELS: dict[str, type[Recommender]] = {cls.name: cls for cls in (MatrixFactoriz
 
 __all__ = [
     "MODELS",
+    "FanoutSpec",
     "GraphSAGE",
     "InductiveNotSupported",
+    "ItemNeighbourhood",
     "LightGCN",
+    "LinkBatch",
     "MatrixFactorization",
+    "MessageFlow",
     "PinSage",
+    "RandomWalkSpec",
     "Recommender",
+    "SamplingSpec",
     "params_help",
 ]

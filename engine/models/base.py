@@ -2,8 +2,9 @@
 
 A model is built from the *train* graph (node ids are the full dataset's ids), scores a user–item pair
 by the dot product of their embeddings, and is trained by the trainer through :meth:`Recommender.loss`
-on batches of (user, positive item, negative items). Following *implicit*'s ``RecommenderBase``, every
-model passes one shared contract test (``tests/test_models_contract.py``).
+on the :class:`~engine.models.inputs.LinkBatch` batches of the loader: (user, positive item, negative items)
+plus whatever the model's :meth:`Recommender.sampling` asked for. Models never call a sampler. Following
+*implicit*'s ``RecommenderBase``, every model passes one shared contract test (``tests/test_models_contract.py``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import torch
 from torch import Tensor
 
 from engine.graph import InteractionGraph
+from engine.models.inputs import LinkBatch, SamplingSpec
 
 RECOMMEND_CHUNK = 1024  # users scored at once in recommend(): bounds the (chunk, I) score matrix
 
@@ -72,7 +74,8 @@ class Recommender(torch.nn.Module, abc.ABC):
             :meth:`recommend` and the graph message passing runs on.
         dim (int): Embedding size ``d``.
         params (Params): Model-specific hyper-parameters (an instance of the subclass's ``Params``).
-        seed (int): Seed of parameter initialisation and of any sampling the model does. (default: ``0``)
+        seed (int): Seed of parameter initialisation and of the inputs drawn for inference (PinSage's item
+            neighbourhood). (default: ``0``)
     """
 
     name: ClassVar[str]
@@ -83,22 +86,27 @@ class Recommender(torch.nn.Module, abc.ABC):
 
     def __init__(self, graph: InteractionGraph, dim: int, params: Any, seed: int = 0) -> None:
         super().__init__()
-        if not isinstance(dim, int) or dim <= 0:
-            raise ValueError(f"'dim' must be a positive integer for '{type(self).__name__}' (got {dim!r})")
-        if not isinstance(params, self.Params):
-            raise TypeError(
-                f"'{type(self).__name__}' needs params of type {self.Params.__qualname__} "
-                f"(got {type(params).__qualname__}); build them as {type(self).__name__}.Params(**values)"
-            )
-        if graph.num_users == 0 or graph.num_items == 0:
-            raise ValueError(f"'{type(self).__name__}' needs a graph with users and items (got {graph!r})")
-        check_params(params)
+        self.check_arguments(graph, dim, params)
         self.num_users, self.num_items, self.dim = graph.num_users, graph.num_items, dim
         self.params, self.seed = params, seed
         seen = graph.user_csr
         # Rebuilt from the graph on every construction, so they stay out of the checkpoint.
         self.register_buffer("seen_indptr", torch.from_numpy(seen.indptr.copy()), persistent=False)
         self.register_buffer("seen_items", torch.from_numpy(seen.indices.copy()), persistent=False)
+
+    @classmethod
+    def check_arguments(cls, graph: InteractionGraph, dim: int, params: Any) -> None:
+        """Raise what the constructor raises for bad arguments, before anything is built or sampled for them."""
+        if not isinstance(dim, int) or dim <= 0:
+            raise ValueError(f"'dim' must be a positive integer for '{cls.__name__}' (got {dim!r})")
+        if not isinstance(params, cls.Params):
+            raise TypeError(
+                f"'{cls.__name__}' needs params of type {cls.Params.__qualname__} "
+                f"(got {type(params).__qualname__}); build them as {cls.__name__}.Params(**values)"
+            )
+        if graph.num_users == 0 or graph.num_items == 0:
+            raise ValueError(f"'{cls.__name__}' needs a graph with users and items (got {graph!r})")
+        check_params(params)
 
     @property
     def device(self) -> torch.device:
@@ -114,22 +122,22 @@ class Recommender(torch.nn.Module, abc.ABC):
         """Full-graph inference: ``(user_emb (U, d), item_emb (I, d))``, computed without gradients."""
 
     @abc.abstractmethod
-    def loss(self, users: Tensor, pos: Tensor, neg: Tensor) -> Tensor:
-        """Scalar training loss of a batch: ``users (B,)``, ``pos (B,)`` internal item ids, ``neg (B, n)``."""
+    def loss(self, batch: LinkBatch) -> Tensor:
+        """Scalar training loss of a batch (``users (B,)``, ``positives (B,)``, ``negatives (B, n)``, ...)."""
+
+    @classmethod
+    def sampling(cls, params: Any) -> SamplingSpec | None:
+        """What the loader must sample for this model's batches, given its ``Params``; ``None`` for negatives only."""
+        return None
 
     def num_hard_negatives(self, epoch: int) -> int:
-        """How many of the ``n`` negatives per positive the trainer should draw as hard ones at ``epoch``."""
+        """How many hard negatives per positive the loader should add to the uniform ones at ``epoch``."""
         return 0
 
-    def hard_negative_band(self) -> tuple[float, float]:
+    def hard_negative_band(self) -> tuple[float, float] | None:
         """Rank band ``(lo, hi)``, shares of the catalogue, of the user's personalised PageRank that hard negatives
-        come from (see :func:`engine.sampling.hard_negatives`)."""
-        from engine.sampling.negatives import DEFAULT_HARD_BAND
-
-        return DEFAULT_HARD_BAND
-
-    def on_epoch_start(self, epoch: int, seed: int) -> None:
-        """Hook called by the trainer before every epoch (e.g. to resample neighbourhoods)."""
+        come from; ``None`` keeps the hard-negative sampler's default band."""
+        return None
 
     def embed_new_user(self, items: Sequence[int]) -> Tensor:
         """Embedding ``(d,)`` of a user the model never saw, from the internal ids of the items they chose."""

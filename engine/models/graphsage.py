@@ -3,9 +3,10 @@
 Hamilton, Ying and Leskovec, *Inductive Representation Learning on Large Graphs* (NeurIPS 2017).
 Layer-0 vectors are the metadata features of :mod:`engine.features` projected to ``d`` (one projection
 per node type) plus optional free ID vectors; ``L`` PyG :class:`~torch_geometric.nn.conv.SAGEConv`
-layers (mean aggregation) run on the blocks of :class:`engine.sampling.FanoutSampler`, the very
-sampler the Neighborhood page draws. Inference is layer-wise over every neighbour, as in PyG's
-``inference`` examples, so :meth:`GraphSAGE.embeddings` is deterministic.
+layers (mean aggregation) run on the :class:`~engine.models.inputs.MessageFlow` blocks every batch brings
+(:class:`~engine.models.inputs.FanoutSpec`: the loader draws them with the fanout sampler the Neighborhood
+page draws). Inference is layer-wise over every neighbour, as in PyG's ``inference`` examples, so
+:meth:`GraphSAGE.embeddings` is deterministic.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from torch_geometric.nn import SAGEConv
 from engine.features import item_features, user_features
 from engine.graph import InteractionGraph
 from engine.models.base import Recommender
+from engine.models.inputs import FanoutSpec, LinkBatch
 from engine.models.losses import bpr_loss, l2_penalty
-from engine.sampling import FanoutSampler
 
 
 @dataclass
@@ -47,10 +48,10 @@ class GraphSAGE(Recommender):
     ``SAGEConv`` weights — hence ``inductive_is_approximate`` (its own input is an average).
 
     Args:
-        graph (InteractionGraph): Training graph; sampling and inference run on its edges.
+        graph (InteractionGraph): Training graph; inference runs on its edges, training on blocks sampled from it.
         dim (int): Embedding size ``d`` (every layer's width).
         params (GraphSAGEParams): ``num_layers``, ``fanout``, ``id_embeddings``, ``reg``.
-        seed (int): Seed of initialisation and of the neighbourhood draws. (default: ``0``)
+        seed (int): Seed of initialisation. (default: ``0``)
     """
 
     name = "graphsage"
@@ -74,11 +75,10 @@ class GraphSAGE(Recommender):
         user = torch.from_numpy(graph.user)
         item = torch.from_numpy(graph.item) + graph.num_users
         self.register_buffer("edge_index", torch.stack([torch.cat([item, user]), torch.cat([user, item])]), False)
-        self.sampler = FanoutSampler(graph, [params.fanout] * params.num_layers)
-        self._epoch_seed, self._batch = seed, 0
 
-    def on_epoch_start(self, epoch: int, seed: int) -> None:
-        self._epoch_seed, self._batch = int(np.random.SeedSequence([self.seed, seed]).generate_state(1)[0]), 0
+    @classmethod
+    def sampling(cls, params: GraphSAGEParams) -> FanoutSpec:
+        return FanoutSpec((params.fanout,) * params.num_layers)
 
     def _inputs(self, nodes: Tensor) -> Tensor:
         """Layer-0 vectors ``(N, d)`` of global ids ``nodes``."""
@@ -104,19 +104,21 @@ class GraphSAGE(Recommender):
             layers.append(self._layer(index, (layers[-1], layers[-1]), self.edge_index))
         return layers
 
-    def loss(self, users: Tensor, pos: Tensor, neg: Tensor) -> Tensor:
-        seeds = torch.cat([users, pos + self.num_users, neg.reshape(-1) + self.num_users])  # (B + B + B n,)
-        unique, inverse = torch.unique(seeds, return_inverse=True)
-        self._batch += 1
-        sample = self.sampler.sample(unique.cpu().numpy(), seed=self._epoch_seed + self._batch)
-        x = self._inputs(torch.from_numpy(sample.blocks[0].src_nodes).to(self.device))  # (S, d)
-        for index, block in enumerate(sample.blocks):
-            edge_index = torch.from_numpy(block.edge_index).to(self.device)  # (2, m)
-            x = self._layer(index, (x, x[: block.num_dst]), edge_index)  # (num_dst, d)
-        out = x[inverse]  # rows of seeds, in the order of `seeds`
-        batch = len(users)
-        u, p = out[:batch], out[batch : 2 * batch]  # (B, d), (B, d)
-        n = out[2 * batch :].reshape(batch, -1, self.dim)  # (B, n, d)
+    def loss(self, batch: LinkBatch) -> Tensor:
+        flow = batch.blocks
+        if flow is None or len(flow.num_dst) != len(self.convs):
+            layers = None if flow is None else len(flow.num_dst)
+            raise ValueError(
+                f"'{type(self).__name__}' needs {len(self.convs)} message-flow blocks in its batch (got {layers}); "
+                f"build batches with LinkBatchLoader(sampling={type(self).__name__}.sampling(params))"
+            )
+        x = self._inputs(flow.nodes)  # (S, d)
+        for index, (num_dst, edge_index) in enumerate(zip(flow.num_dst, flow.edge_index, strict=True)):
+            x = self._layer(index, (x, x[:num_dst]), edge_index)  # (num_dst, d)
+        out = x[flow.seed_rows]  # (B + B + B n, d): users, positives, negatives
+        size = len(batch.users)
+        u, p = out[:size], out[size : 2 * size]  # (B, d), (B, d)
+        n = out[2 * size :].reshape(size, -1, self.dim)  # (B, n, d)
         return bpr_loss((u * p).sum(-1), torch.einsum("bd,bnd->bn", u, n)) + self.params.reg * l2_penalty(u, p, n)
 
     def embed_new_user(self, items: Sequence[int] | np.ndarray) -> Tensor:

@@ -22,6 +22,7 @@ from torch_geometric.utils import to_torch_csr_tensor
 
 from engine.graph import InteractionGraph
 from engine.models.base import Recommender
+from engine.models.inputs import LinkBatch
 from engine.models.losses import bpr_loss, l2_penalty
 from engine.models.sparse import spmm
 
@@ -107,9 +108,9 @@ class LightGCN(Recommender):
             out = self._propagate()
         return out[: self.num_users].clone(), out[self.num_users :].clone()
 
-    def loss(self, users: Tensor, pos: Tensor, neg: Tensor) -> Tensor:
+    def loss(self, batch: LinkBatch) -> Tensor:
         out = self._propagate()  # (U + I, d)
-        pos, neg = pos + self.num_users, neg + self.num_users
+        users, pos, neg = batch.users, batch.positives + self.num_users, batch.negatives + self.num_users
         u, p, n = out[users], out[pos], out[neg]  # (B, d), (B, d), (B, n, d)
         ranking = bpr_loss((u * p).sum(-1), torch.einsum("bd,bnd->bn", u, n))
         return ranking + self.params.reg * l2_penalty(self.emb[users], self.emb[pos], self.emb[neg])

@@ -14,6 +14,7 @@ from torch import Tensor
 
 from engine.graph import InteractionGraph
 from engine.models.base import Recommender
+from engine.models.inputs import LinkBatch
 from engine.models.losses import bpr_loss, l2_penalty
 
 
@@ -52,8 +53,9 @@ class MatrixFactorization(Recommender):
     def embeddings(self) -> tuple[Tensor, Tensor]:
         return self.user_emb.detach().clone(), self.item_emb.detach().clone()
 
-    def loss(self, users: Tensor, pos: Tensor, neg: Tensor) -> Tensor:
-        u, p, n = self.user_emb[users], self.item_emb[pos], self.item_emb[neg]  # (B, d), (B, d), (B, n, d)
+    def loss(self, batch: LinkBatch) -> Tensor:
+        u, p = self.user_emb[batch.users], self.item_emb[batch.positives]  # (B, d), (B, d)
+        n = self.item_emb[batch.negatives]  # (B, n, d)
         pos_scores = (u * p).sum(-1)  # (B,)
         neg_scores = torch.einsum("bd,bnd->bn", u, n)  # (B, n)
         return bpr_loss(pos_scores, neg_scores) + self.params.reg * l2_penalty(u, p, n)

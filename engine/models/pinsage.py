@@ -2,7 +2,8 @@
 
 Ying et al., *Graph Convolutional Neural Networks for Web-Scale Recommender Systems* (KDD 2018).
 An item's neighbours are its top-T items by visit count of random walks with restart
-(:class:`engine.sampling.RandomWalkSampler`, the sampler the Neighborhood page draws). Each
+(:class:`~engine.models.inputs.RandomWalkSpec`: the loader draws them with the random-walk sampler the
+Neighborhood page draws; one neighbourhood with the model seed for inference, one per training epoch). Each
 convolution transforms the neighbours (dense + ReLU), pools them weighted by normalised visit counts,
 concatenates the pooled vector with the item's own, applies dense + ReLU and L2-normalises (the
 paper's Algorithm 1); two final dense layers give the embedding (Algorithm 2). Layer-0 vectors are the
@@ -35,9 +36,9 @@ from torch import Tensor
 from engine.features import item_features
 from engine.graph import InteractionGraph
 from engine.models.base import Recommender
+from engine.models.inputs import ItemNeighbourhood, LinkBatch, RandomWalkSpec
 from engine.models.losses import l2_penalty, max_margin_loss
 from engine.models.sparse import csr_pair, spmm
-from engine.sampling import RandomWalkSampler
 
 
 @dataclass
@@ -98,10 +99,13 @@ class PinSage(Recommender):
     """PinSage (Ying et al., KDD 2018) with the max-margin loss and the hard-negative curriculum.
 
     Args:
-        graph (InteractionGraph): Training graph; walks run on its edges.
+        graph (InteractionGraph): Training graph; users pool their items on its edges.
         dim (int): Embedding size ``d``.
         params (PinSageParams): Walk, pooling, margin and curriculum settings.
-        seed (int): Seed of initialisation and of the walks. (default: ``0``)
+        seed (int): Seed of initialisation. (default: ``0``)
+        neighbourhood (ItemNeighbourhood): The item neighbourhood inference pools over, drawn on ``graph`` with
+            ``sampling(params)`` and the model seed, as :func:`engine.loader.build_recommender` does; training pools
+            over each batch's own.
     """
 
     name = "pinsage"
@@ -110,8 +114,22 @@ class PinSage(Recommender):
     inductive_is_approximate = True
     default_train = {"epochs": 16, "lr": 0.003, "batch_size": 2048, "num_negatives": 16}
 
-    def __init__(self, graph: InteractionGraph, dim: int, params: PinSageParams, seed: int = 0) -> None:
+    def __init__(
+        self,
+        graph: InteractionGraph,
+        dim: int,
+        params: PinSageParams,
+        seed: int = 0,
+        *,
+        neighbourhood: ItemNeighbourhood | None = None,
+    ) -> None:
         super().__init__(graph, dim, params, seed)
+        shape = None if neighbourhood is None else tuple(neighbourhood.weights.shape)
+        if shape != (graph.num_items,) * 2:
+            raise ValueError(
+                f"'{type(self).__name__}' needs the ({graph.num_items}, {graph.num_items}) item neighbourhood of its "
+                f"graph for inference (got {shape}); build it with engine.loader.build_recommender"
+            )
         items = torch.from_numpy(item_features(graph))
         self.register_buffer("item_x", items, persistent=False)  # (I, F)
         with torch.random.fork_rng(devices=[]):  # torch.nn layers draw from the global generator: seed it locally
@@ -125,11 +143,9 @@ class PinSage(Recommender):
             generator = self.generator()
             self.id_emb = torch.nn.Parameter(torch.randn(graph.num_items, dim, generator=generator) * 0.1)
             self.user_emb = torch.nn.Parameter(torch.randn(graph.num_users, dim, generator=generator) * 0.1)
-        self.sampler = RandomWalkSampler(graph, params.num_walks, params.walk_length, params.restart_prob, params.top_t)
-        # Inference always uses the neighbourhoods drawn with the model seed, so embeddings() is reproducible;
-        # training redraws them every epoch (on_epoch_start), as the paper samples them per mini-batch.
-        self.neighbourhood = self._neighbourhood(seed)
-        self.train_neighbourhood = self.neighbourhood
+        # Inference always uses the neighbourhood drawn with the model seed, so embeddings() is reproducible;
+        # training pools over each epoch's redraw, as the paper samples neighbourhoods per mini-batch.
+        self.neighbourhood = neighbourhood
         user, item = torch.from_numpy(graph.user), torch.from_numpy(graph.item)
         self.history, self.history_t = csr_pair(user, item, torch.ones(len(user)), (self.num_users, self.num_items))
         self.register_buffer("seen_keys", user * graph.num_items + item, persistent=False)  # (E,) sorted
@@ -139,23 +155,12 @@ class PinSage(Recommender):
         module = super()._apply(fn, recurse)
         device = self.seen_indptr.device
         self.history, self.history_t = self.history.to(device), self.history_t.to(device)
-        self.neighbourhood = tuple(m.to(device) for m in self.neighbourhood)
-        self.train_neighbourhood = tuple(m.to(device) for m in self.train_neighbourhood)
+        self.neighbourhood = self.neighbourhood.to(device)
         return module
 
-    def _neighbourhood(self, seed: int) -> tuple[Tensor, Tensor]:
-        """Visit-count weights of every item's top-T neighbours as an ``(I, I)`` CSR matrix and its transpose."""
-        walks = self.sampler.sample(np.arange(self.num_items) + self.num_users, seed=seed)
-        rows, slots = np.nonzero(walks.neighbours >= 0)
-        cols = walks.neighbours[rows, slots] - self.num_users
-        weights = torch.from_numpy(walks.weights[rows, slots])
-        adj, adj_t = csr_pair(torch.from_numpy(rows), torch.from_numpy(cols), weights, (self.num_items,) * 2)
-        return adj.to(self.device), adj_t.to(self.device)
-
-    def on_epoch_start(self, epoch: int, seed: int) -> None:
-        self.train_neighbourhood = self._neighbourhood(
-            int(np.random.SeedSequence([self.seed, seed]).generate_state(1)[0])
-        )
+    @classmethod
+    def sampling(cls, params: PinSageParams) -> RandomWalkSpec:
+        return RandomWalkSpec(params.num_walks, params.walk_length, params.restart_prob, params.top_t)
 
     def num_hard_negatives(self, epoch: int) -> int:
         return max(0, min(epoch - 1, self.params.max_hard_negatives))
@@ -163,13 +168,13 @@ class PinSage(Recommender):
     def hard_negative_band(self) -> tuple[float, float]:
         return self.params.hard_band_lo, self.params.hard_band_hi
 
-    def _items(self, neighbourhood: tuple[Tensor, Tensor]) -> tuple[Tensor, Tensor]:
+    def _items(self, neighbourhood: ItemNeighbourhood) -> tuple[Tensor, Tensor]:
         """``(item_emb (I, d), messages (I, d))``: item embeddings and what each sends to its users' pools."""
         x = self.item_proj(self.item_x)  # (I, d)
         if self.params.id_embeddings:
             x = x + self.id_emb
         for conv in self.convs:
-            x = conv(x, *neighbourhood)
+            x = conv(x, neighbourhood.weights, neighbourhood.weights_t)
         x = self.head(x)  # (I, d); Algorithm 2 normalises inside the convolutions, not the final output
         return x, self.user_transform(x)
 
@@ -185,8 +190,14 @@ class PinSage(Recommender):
                 users = users + self.user_emb
             return users, item_emb
 
-    def loss(self, users: Tensor, pos: Tensor, neg: Tensor) -> Tensor:
-        item_emb, messages = self._items(self.train_neighbourhood)  # (I, d), (I, d)
+    def loss(self, batch: LinkBatch) -> Tensor:
+        if batch.neighbourhood is None:
+            raise ValueError(
+                f"'{type(self).__name__}' needs the epoch's item neighbourhood in its batch (got None); "
+                f"build batches with LinkBatchLoader(sampling={type(self).__name__}.sampling(params))"
+            )
+        users, pos, neg = batch.users, batch.positives, batch.negatives  # (B,), (B,), (B, n)
+        item_emb, messages = self._items(batch.neighbourhood)  # (I, d), (I, d)
         sums = spmm(self.history, self.history_t, messages)  # (U, d)
         # Leave the positive out of its user's pool (FISM); a positive absent from the train graph is not in it.
         in_pool = self._is_seen(users, pos)  # (B,)

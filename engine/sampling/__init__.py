@@ -19,6 +19,7 @@ from engine.sampling.fanout import Block, FanoutSample, FanoutSampler
 from engine.sampling.negatives import hard_negatives, uniform_negatives
 from engine.sampling.pagerank import personalized_pagerank
 from engine.sampling.random_walk import RandomWalkNeighbours, RandomWalkSampler
+from engine.sampling.rng import derive_seed
 from engine.sampling.uniform_walk import random_walks
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "FanoutSampler",
     "RandomWalkNeighbours",
     "RandomWalkSampler",
+    "derive_seed",
     "hard_negatives",
     "personalized_pagerank",
     "random_walks",

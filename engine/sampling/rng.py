@@ -1,9 +1,10 @@
-"""Counter-based random streams for numba kernels (splitmix64, Steele et al., OOPSLA 2014).
+"""Seeds and counter-based random streams for numba kernels (splitmix64, Steele et al., OOPSLA 2014).
 
-Every kernel draws from a stream keyed by ``(seed, key)`` where ``key`` is a node id or a row index,
-never by a thread id, so a result depends only on the seed and the input — not on how many threads
-ran it or in which order. A stream is one ``uint64`` state; each draw advances it by the golden
-gamma and returns the splitmix64 finaliser of the new state.
+:func:`derive_seed` turns ``(seed, epoch, batch)`` into the seed of one epoch's or one batch's draws, so any
+batch can be replayed from those numbers alone. Every kernel draws from a stream keyed by ``(seed, key)`` where
+``key`` is a node id or a row index, never by a thread id, so a result depends only on the seed and the input —
+not on how many threads ran it or in which order. A stream is one ``uint64`` state; each draw advances it by the
+golden gamma and returns the splitmix64 finaliser of the new state.
 """
 
 from __future__ import annotations
@@ -22,6 +23,15 @@ _S32 = np.uint64(32)
 _S11 = np.uint64(11)
 _LOW32 = np.uint64(0xFFFFFFFF)
 _TWO_POW_M53 = 1.0 / 9007199254740992.0
+
+
+def derive_seed(*keys: int) -> int:
+    """A 32-bit seed that depends on every key, e.g. ``derive_seed(seed, epoch, batch)`` for one batch's draws.
+
+    Args:
+        *keys (int): Non-negative integers; ``(seed, epoch)`` and ``(seed, epoch, 0)`` give unrelated seeds.
+    """
+    return int(np.random.SeedSequence([int(key) for key in keys]).generate_state(1)[0])
 
 
 @njit(cache=True, nogil=True, inline="always")

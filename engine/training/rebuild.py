@@ -18,10 +18,13 @@ def resolve_device(name: str) -> torch.device:
 
 
 def build_model(config: TrainConfig, train_graph: InteractionGraph) -> torch.nn.Module:
-    """``MODELS[name](train_graph, dim, Params(**params), seed)`` — the one way a model is built or rebuilt."""
+    """``MODELS[name](train_graph, dim, Params(**params), seed)`` with its inference inputs drawn on ``train_graph``
+    (:func:`engine.loader.build_recommender`) — the one way a model is built or rebuilt."""
+    from engine.loader import build_recommender
     from engine.models import MODELS
 
-    return MODELS[config.model](train_graph, config.dim, model_params(config.model, config.params), config.seed)
+    params = model_params(config.model, config.params)
+    return build_recommender(MODELS[config.model], train_graph, config.dim, params, config.seed)
 
 
 def make_split(config: TrainConfig, graph: InteractionGraph) -> Any:

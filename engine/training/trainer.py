@@ -1,21 +1,22 @@
 """The training loop: one run of one model on one split, recorded in a run directory as it goes.
 
-The trainer owns everything around the model (contract D' of the models): the Adam optimiser, shuffled
-mini-batches of training edges, uniform negatives plus the model's curriculum of hard negatives, evaluation every
-``eval_every`` epochs, best-epoch selection and early stopping on the validation slice, checkpoints, embedding
-snapshots, and the run's status. Every epoch's randomness derives from ``(seed, epoch, batch)``, so a resumed run
-continues exactly as the uninterrupted one would have.
+The trainer owns everything around the model (contract D' of the models): the Adam optimiser, the
+:class:`~engine.loader.LinkBatchLoader` that serves shuffled mini-batches of training edges with uniform negatives,
+the model's curriculum of hard negatives and what the model asked to have sampled (sampling the next batch while the
+model steps on this one), evaluation every ``eval_every`` epochs, best-epoch selection and early stopping on the
+validation slice, checkpoints, embedding snapshots, and the run's status. Every epoch's randomness derives from
+``(seed, epoch, batch)``, so a resumed run continues exactly as the uninterrupted one would have.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import socket
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -27,6 +28,9 @@ from engine.training.evaluation import EvalData, evaluate
 from engine.training.rebuild import build_model, make_split, resolve_device
 from engine.training.runstore import ACTIVE_STATES, RunDir, RunStore, read_run
 from engine.training.stopping import StopFlag
+
+if TYPE_CHECKING:
+    from engine.loader import LinkBatchLoader
 
 STATUS_INTERVAL_S = 1.0  # least time between two intra-epoch status writes
 
@@ -80,11 +84,6 @@ def resume(run_dir: str | Path, epochs: int | None = None, device: str | None = 
     return run.path
 
 
-def derive_seed(*keys: int) -> int:
-    """A 32-bit seed that depends on every key (seed, epoch, batch), for per-batch samplers."""
-    return int(np.random.SeedSequence([int(key) for key in keys]).generate_state(1)[0])
-
-
 def snapshot_epochs(config: TrainConfig) -> set[int]:
     """Evaluated epochs that keep an embedding snapshot: at most ``max_snapshots``, evenly spaced, last included."""
     evaluated = [e for e in range(1, config.epochs + 1) if e % config.eval_every == 0 or e == config.epochs]
@@ -117,6 +116,7 @@ def _loop(run: RunDir, config: TrainConfig, resume: bool, progress: bool, stop: 
     split = make_split(config, graph)
     train_graph = split.train
     model = build_model(config, train_graph).to(device)
+    loader = run_loader(model, train_graph, config, device)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     data = EvalData.from_split(split)
     state = {"epoch": 0, "best_epoch": None, "best_value": None, "bad_evals": 0, "train_seconds": 0.0}
@@ -144,7 +144,7 @@ def _loop(run: RunDir, config: TrainConfig, resume: bool, progress: bool, stop: 
     ) as bar:
         for epoch in range(state["epoch"] + 1, config.epochs + 1):
             started = time.perf_counter()
-            loss = _train_epoch(model, optimizer, train_graph, config, epoch, run, stop)
+            loss = train_epoch(model, optimizer, loader, epoch, stop, _status_reporter(run, config, epoch, len(loader)))
             if loss is None:
                 break
             seconds = time.perf_counter() - started
@@ -172,44 +172,79 @@ def _loop(run: RunDir, config: TrainConfig, resume: bool, progress: bool, stop: 
     _finish(run, model, config, data, state, stopped_early, split.report, snapshots)
 
 
-def _train_epoch(model, optimizer, train_graph, config: TrainConfig, epoch: int, run: RunDir, stop: StopFlag):
-    """One pass over the shuffled training edges; the mean loss, or ``None`` when a stop was requested."""
-    from engine.sampling import hard_negatives, uniform_negatives
+def run_loader(model, train_graph, config: TrainConfig, device: torch.device, prefetch: int = 2) -> LinkBatchLoader:
+    """The loader a run of ``config`` trains ``model`` with: its batches, negatives, the model's hard-negative
+    curriculum and what the model asks to have sampled, ``prefetch`` batches ahead of the step."""
+    from engine.loader import LinkBatchLoader
 
+    return LinkBatchLoader(
+        train_graph,
+        config.batch_size,
+        config.num_negatives,
+        config.seed,
+        sampling=model.sampling(model.params),
+        num_hard_negatives=model.num_hard_negatives,
+        hard_band=model.hard_negative_band(),
+        prefetch=prefetch,
+        device=device,
+    )
+
+
+def train_epoch(
+    model,
+    optimizer: torch.optim.Optimizer,
+    loader: LinkBatchLoader,
+    epoch: int,
+    stop: StopFlag | None = None,
+    on_batch: Callable[[int], None] | None = None,
+) -> float | None:
+    """One pass over the loader's batches of ``epoch``.
+
+    Args:
+        model (Recommender): Trained in place.
+        optimizer (torch.optim.Optimizer): Steps once per batch.
+        loader (LinkBatchLoader): The batches.
+        epoch (int): The epoch, from 1.
+        stop (StopFlag, optional): Checked before every step. (default: ``None``)
+        on_batch (Callable[[int], None], optional): Called with the number of batches done after each step.
+            (default: ``None``)
+
+    Returns:
+        The mean loss per training edge, or ``None`` when a stop was requested.
+    """
     model.train()
-    model.on_epoch_start(epoch, derive_seed(config.seed, epoch))
-    device = next(model.parameters()).device
-    order = np.random.default_rng([config.seed, epoch]).permutation(train_graph.num_edges)  # (E,)
-    num_batches = math.ceil(len(order) / config.batch_size)
-    num_hard = model.num_hard_negatives(epoch)
-    total, last_status = 0.0, time.monotonic()
-    for batch in range(num_batches):
-        if stop.requested:
-            return None
-        edges = order[batch * config.batch_size : (batch + 1) * config.batch_size]  # (B,)
-        users, pos = train_graph.user[edges], train_graph.item[edges]  # (B,), (B,)
-        batch_seed = derive_seed(config.seed, epoch, batch)
-        neg = uniform_negatives(train_graph, users, config.num_negatives, seed=batch_seed)  # (B, n)
-        if num_hard:
-            hard = hard_negatives(train_graph, users, num_hard, model.hard_negative_band(), seed=batch_seed)  # (B, h)
-            neg = np.concatenate([neg, hard], axis=1)  # (B, n + h)
-        loss = model.loss(
-            torch.as_tensor(users, device=device),
-            torch.as_tensor(pos, device=device),
-            torch.as_tensor(neg, device=device),
-        )
-        if not torch.isfinite(loss):
-            raise FloatingPointError(
-                f"loss became {float(loss)} at epoch {epoch}, batch {batch}; lower --lr (now {config.lr})"
-            )
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        total += loss.item() * len(edges)
-        if time.monotonic() - last_status > STATUS_INTERVAL_S:
-            _set_status(run, config, "running", epoch=epoch - 1, batch=batch + 1, total_batches=num_batches)
-            last_status = time.monotonic()
-    return total / max(len(order), 1)
+    total = 0.0
+    with loader.epoch(epoch) as batches:
+        for batch in batches:
+            if stop is not None and stop.requested:
+                return None
+            loss = model.loss(batch)
+            if not torch.isfinite(loss):
+                raise FloatingPointError(
+                    f"loss became {float(loss)} at epoch {epoch}, batch {batch.index}; "
+                    f"lower --lr (now {optimizer.param_groups[0]['lr']})"
+                )
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(batch.edges)
+            if on_batch is not None:
+                on_batch(batch.index + 1)
+    return total / max(loader.graph.num_edges, 1)
+
+
+def _status_reporter(run: RunDir, config: TrainConfig, epoch: int, total: int) -> Callable[[int], None]:
+    """Writes how many of ``epoch``'s ``total`` batches are done to the run's status, at most every
+    :data:`STATUS_INTERVAL_S`."""
+    last = time.monotonic()
+
+    def report(done: int) -> None:
+        nonlocal last
+        if time.monotonic() - last > STATUS_INTERVAL_S:
+            _set_status(run, config, "running", epoch=epoch - 1, batch=done, total_batches=total)
+            last = time.monotonic()
+
+    return report
 
 
 def _evaluate_epoch(model, config: TrainConfig, data: EvalData, run: RunDir, epoch: int, state: dict[str, Any]):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dashboard.aggregation import aggregation_weights
+from engine.analysis import aggregation_weights, graphsage_aggregation_weights, pinsage_aggregation_weights
 from engine.datasets import load_dataset
+from engine.loader import build_recommender
 from engine.models import MODELS
 from engine.sampling import RandomWalkSampler
 from engine.splits import split_interactions
@@ -19,13 +20,15 @@ def train_graph():
 
 def build(name: str, graph, **params):
     model_cls = MODELS[name]
-    return model_cls(graph, 8, model_cls.Params(**params), seed=3).eval()
+    return build_recommender(model_cls, graph, 8, model_cls.Params(**params), seed=3).eval()
 
 
 def test_graphsage_weighs_every_neighbour_equally_and_a_training_draw_uses_fanout(train_graph):
     model = build("graphsage", train_graph, fanout=5)
     node = train_graph.num_users + int(np.argmax(train_graph.item_degree()))
     result = aggregation_weights(model, train_graph, node, seed=1)
+    direct = graphsage_aggregation_weights(model, train_graph, node, seed=1)
+    np.testing.assert_array_equal(result.training_weights, direct.training_weights)
     degree = train_graph.csr.degree()[node]
     assert len(result.neighbours) == degree
     np.testing.assert_allclose(result.weights, 1 / degree)
@@ -36,7 +39,7 @@ def test_graphsage_weighs_every_neighbour_equally_and_a_training_draw_uses_fanou
 def test_pinsage_item_weights_are_the_models_stored_visit_weights(train_graph):
     model = build("pinsage", train_graph, num_walks=50, top_t=6)
     item = 7
-    result = aggregation_weights(model, train_graph, train_graph.num_users + item)
+    result = pinsage_aggregation_weights(model, train_graph, train_graph.num_users + item)
     walks = RandomWalkSampler(train_graph, 50, model.params.walk_length, model.params.restart_prob, 6).sample(
         np.array([train_graph.num_users + item]), seed=3
     )

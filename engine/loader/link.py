@@ -1,0 +1,155 @@
+"""Mini-batches of training edges with their negatives and the inputs their model asked to have sampled.
+
+Everything random in an epoch derives from ``(seed, epoch, batch)``: the edge order from ``(seed, epoch)``, a batch's
+uniform and hard negatives and its fanout blocks from ``derive_seed(seed, epoch, batch)``, the epoch's item
+neighbourhood from ``derive_seed(seed, epoch)``. A batch is therefore the same whether it is replayed alone
+(:meth:`LinkBatchLoader.batch`), met in a resumed run, or sampled ahead in a background thread.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from engine.graph import InteractionGraph
+from engine.loader.neighbourhoods import item_neighbourhood, make_sampler, message_flow
+from engine.loader.prefetch import Prefetcher
+from engine.models.inputs import FanoutSpec, ItemNeighbourhood, LinkBatch, RandomWalkSpec, SamplingSpec
+from engine.sampling import derive_seed, hard_negatives, uniform_negatives
+from engine.sampling.negatives import DEFAULT_HARD_BAND
+
+
+@dataclass(frozen=True)
+class _EpochInputs:
+    """What every batch of one epoch shares."""
+
+    order: np.ndarray  # (E,) edge ids in the epoch's order
+    num_hard: int  # hard negatives per positive
+    neighbourhood: ItemNeighbourhood | None  # the epoch's item neighbourhood, on the loader's device
+
+
+class LinkBatchLoader:
+    """Shuffled mini-batches of a train graph's edges as :class:`~engine.models.inputs.LinkBatch` tensors.
+
+    Each epoch visits every training edge once. A batch holds its edges' users and positive items, ``num_negatives``
+    uniform negatives per positive plus the curriculum's hard negatives (from a rank band of the user's personalised
+    PageRank), and what ``sampling`` asks for: fanout blocks around the batch's nodes, or the epoch's item
+    neighbourhood. With ``prefetch > 0`` one background thread samples up to that many batches ahead, so sampling
+    batch ``b + 1`` overlaps the model's step on batch ``b``; the batches are the same either way.
+
+    Args:
+        graph (InteractionGraph): The train graph: its edges are the positives and the graph that is sampled.
+        batch_size (int): Edges per batch; an epoch's last batch holds the rest.
+        num_negatives (int): Uniform negatives per positive.
+        seed (int): The run's seed. (default: ``0``)
+        sampling (SamplingSpec, optional): The model's request, ``Model.sampling(params)``. (default: ``None``,
+            negatives only)
+        num_hard_negatives (Callable[[int], int], optional): Hard negatives per positive at an epoch, e.g. the
+            model's :meth:`~engine.models.Recommender.num_hard_negatives`. (default: ``None``, none)
+        hard_band (tuple[float, float], optional): PageRank rank band of the hard negatives, shares of the catalogue.
+            (default: ``None``, :data:`~engine.sampling.negatives.DEFAULT_HARD_BAND`)
+        prefetch (int): Batches sampled ahead in a background thread; ``0`` samples each batch when it is asked
+            for, in the caller's thread. (default: ``2``)
+        device (torch.device | str): Where the batches' tensors are put. (default: ``"cpu"``)
+    """
+
+    def __init__(
+        self,
+        graph: InteractionGraph,
+        batch_size: int,
+        num_negatives: int,
+        seed: int = 0,
+        sampling: SamplingSpec | None = None,
+        num_hard_negatives: Callable[[int], int] | None = None,
+        hard_band: tuple[float, float] | None = None,
+        prefetch: int = 2,
+        device: torch.device | str = "cpu",
+    ) -> None:
+        name = type(self).__name__
+        for label, value, least in (("batch_size", batch_size, 1), ("num_negatives", num_negatives, 1)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
+                raise ValueError(f"'{label}' must be a positive integer for '{name}' (got {value!r})")
+        for label, value in (("seed", seed), ("prefetch", prefetch)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+                raise ValueError(f"'{label}' must be a non-negative integer for '{name}' (got {value!r})")
+        self.graph = graph
+        self.batch_size, self.num_negatives, self.seed = int(batch_size), int(num_negatives), int(seed)
+        self.sampling = sampling
+        self.num_hard_negatives = num_hard_negatives
+        self.hard_band = DEFAULT_HARD_BAND if hard_band is None else hard_band
+        self.prefetch = int(prefetch)
+        self.device = torch.device(device)
+        self._sampler = None if sampling is None else make_sampler(sampling, graph)
+
+    def __len__(self) -> int:
+        """Batches per epoch."""
+        return math.ceil(self.graph.num_edges / self.batch_size)
+
+    def order(self, epoch: int) -> np.ndarray:
+        """``(E,)`` the train graph's edge ids in the order ``epoch`` visits them."""
+        return np.random.default_rng([self.seed, self._check_epoch(epoch)]).permutation(self.graph.num_edges)
+
+    def epoch(self, epoch: int) -> Prefetcher[LinkBatch]:
+        """Every batch of ``epoch``, in order; close it (or use it in a ``with`` block) to stop the sampling thread.
+
+        Args:
+            epoch (int): The epoch, from 1.
+        """
+        self._check_epoch(epoch)
+        return Prefetcher(self._batches(epoch), self.prefetch)
+
+    def batch(self, epoch: int, index: int) -> LinkBatch:
+        """Batch ``index`` of ``epoch`` on its own: the very batch :meth:`epoch` yields at that position.
+
+        Args:
+            epoch (int): The epoch, from 1.
+            index (int): The batch, in ``[0, len(loader))``.
+        """
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= index < len(self):
+            raise ValueError(
+                f"'index' must be a batch number in [0, {len(self)}) for '{type(self).__name__}' (got {index!r})"
+            )
+        return self._batch(epoch, int(index), self._epoch_inputs(epoch))
+
+    def _check_epoch(self, epoch: int) -> int:
+        if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or epoch < 1:
+            raise ValueError(f"'epoch' must be a positive integer for '{type(self).__name__}' (got {epoch!r})")
+        return int(epoch)
+
+    def _batches(self, epoch: int) -> Iterator[LinkBatch]:
+        inputs = self._epoch_inputs(epoch)
+        for index in range(len(self)):
+            yield self._batch(epoch, index, inputs)
+
+    def _epoch_inputs(self, epoch: int) -> _EpochInputs:
+        neighbourhood = None
+        if isinstance(self.sampling, RandomWalkSpec):
+            neighbourhood = item_neighbourhood(self._sampler, derive_seed(self.seed, epoch), self.device)
+        num_hard = 0 if self.num_hard_negatives is None else int(self.num_hard_negatives(epoch))
+        return _EpochInputs(self.order(epoch), num_hard, neighbourhood)
+
+    def _batch(self, epoch: int, index: int, inputs: _EpochInputs) -> LinkBatch:
+        edges = inputs.order[index * self.batch_size : (index + 1) * self.batch_size]  # (B,)
+        users, positives = self.graph.user[edges], self.graph.item[edges]  # (B,), (B,)
+        seed = derive_seed(self.seed, epoch, index)
+        negatives = uniform_negatives(self.graph, users, self.num_negatives, seed=seed)  # (B, n)
+        if inputs.num_hard:
+            hard = hard_negatives(self.graph, users, inputs.num_hard, self.hard_band, seed=seed)  # (B, h)
+            negatives = np.concatenate([negatives, hard], axis=1)  # (B, n + h)
+        blocks = None
+        if isinstance(self.sampling, FanoutSpec):
+            blocks = message_flow(self._sampler, users, positives, negatives, seed, self.device)
+        return LinkBatch(
+            epoch=epoch,
+            index=index,
+            edges=torch.from_numpy(edges).to(self.device),
+            users=torch.from_numpy(users).to(self.device),
+            positives=torch.from_numpy(positives).to(self.device),
+            negatives=torch.from_numpy(negatives).to(self.device),
+            blocks=blocks,
+            neighbourhood=inputs.neighbourhood,
+        )

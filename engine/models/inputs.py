@@ -1,0 +1,109 @@
+"""What a model consumes and what it asks to have sampled: typed batches of tensors and sampling requests.
+
+As in PyG, the samplers (``engine.sampling``) return numpy dataclasses, the loader (``engine.loader``) turns them
+into the tensors below, and a model sees only these. A model says what it needs through
+:meth:`~engine.models.Recommender.sampling`, computed from its ``Params``: ``None`` (negatives only), a
+:class:`FanoutSpec` (message-flow blocks around every batch, GraphSAGE) or a :class:`RandomWalkSpec` (item
+neighbourhoods, PinSage).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+
+@dataclass(frozen=True)
+class FanoutSpec:
+    """Fanout message-flow blocks around each batch's users, positives and negatives (GraphSAGE).
+
+    The loader draws them per batch with the fanout sampler on the train graph and hands them over in
+    :attr:`LinkBatch.blocks`.
+    """
+
+    fanouts: tuple[int, ...]  # neighbours per node and hop, outermost hop last
+    replace: bool = False  # draw neighbours with replacement
+
+
+@dataclass(frozen=True)
+class RandomWalkSpec:
+    """Every item's top-T random-walk neighbourhood on the train graph (PinSage).
+
+    Two are drawn: one with the model seed for inference, handed to the model's constructor as ``neighbourhood``
+    (so :meth:`~engine.models.Recommender.embeddings` is the same after every rebuild), and one per training epoch,
+    handed over in :attr:`LinkBatch.neighbourhood`.
+    """
+
+    num_walks: int  # walks per item
+    walk_length: int  # most two-hop steps per walk
+    restart_prob: float  # probability of restarting after each two-hop step
+    top_t: int  # neighbours kept per item
+
+
+SamplingSpec = FanoutSpec | RandomWalkSpec
+
+
+@dataclass(frozen=True)
+class MessageFlow:
+    """Sampled message-flow blocks as a stack of bipartite ``SAGEConv`` layers consumes them.
+
+    Layer ``l`` reads the first ``num_src(l)`` rows of its input and writes ``num_dst[l]`` rows; its inputs are the
+    previous layer's outputs (``nodes`` for layer 0), and its first ``num_dst[l]`` inputs are its outputs' own
+    previous vectors (the layout ``SAGEConv((x, x[:num_dst]), edge_index)`` takes).
+
+    Args:
+        nodes (Tensor): ``(S,)`` global ids of layer 0's inputs; every later layer's nodes are a prefix of them.
+        num_dst (tuple[int, ...]): Output rows of each layer; the last layer outputs the batch's distinct nodes.
+        edge_index (tuple[Tensor, ...]): ``(2, m_l)`` per layer: local source row, local destination row.
+        seed_rows (Tensor): ``(B + B + B n,)`` row of the last layer's output holding each of the batch's users,
+            positives and (flattened) negatives, in that order.
+    """
+
+    nodes: Tensor
+    num_dst: tuple[int, ...]
+    edge_index: tuple[Tensor, ...]
+    seed_rows: Tensor
+
+
+@dataclass(frozen=True)
+class ItemNeighbourhood:
+    """Every item's top-T neighbours weighted by normalised visit counts, as sparse matrices for pooling.
+
+    Args:
+        weights (Tensor): ``(I, I)`` sparse CSR; row ``i`` holds item ``i``'s neighbours' weights, summing to 1
+            (an item no walk left has an empty row).
+        weights_t (Tensor): Its transpose, also CSR, for the backward pass of the pooling.
+    """
+
+    weights: Tensor
+    weights_t: Tensor
+
+    def to(self, device: torch.device | str) -> ItemNeighbourhood:
+        return ItemNeighbourhood(self.weights.to(device), self.weights_t.to(device))
+
+
+@dataclass(frozen=True)
+class LinkBatch:
+    """One mini-batch of training edges with its negatives and whatever the model's :class:`SamplingSpec` asked for.
+
+    Args:
+        epoch (int): Epoch the batch belongs to (1 for the first).
+        index (int): Position of the batch in its epoch, from 0.
+        edges (Tensor): ``(B,)`` ids of the train graph's edges the batch came from.
+        users (Tensor): ``(B,)`` internal user ids.
+        positives (Tensor): ``(B,)`` internal item ids, ``positives[b]`` a training item of ``users[b]``.
+        negatives (Tensor): ``(B, n)`` internal item ids, none of them a training item of that row's user.
+        blocks (MessageFlow, optional): Blocks around every node of the batch (:class:`FanoutSpec`).
+        neighbourhood (ItemNeighbourhood, optional): The epoch's item neighbourhood (:class:`RandomWalkSpec`).
+    """
+
+    epoch: int
+    index: int
+    edges: Tensor
+    users: Tensor
+    positives: Tensor
+    negatives: Tensor
+    blocks: MessageFlow | None = None
+    neighbourhood: ItemNeighbourhood | None = None
