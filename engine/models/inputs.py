@@ -1,6 +1,6 @@
 """What a model consumes and what it asks to have sampled: typed batches of tensors and sampling requests.
 
-As in PyG, the samplers (``engine.sampling``) return numpy dataclasses, the loader (``engine.loader``) turns them
+As in PyG, the samplers return numpy dataclasses, the loader (``engine.loader``) turns them
 into the tensors below, and a model sees only these. A model says what it needs through
 :meth:`~engine.models.Recommender.sampling`, computed from its ``Params``: ``None`` (negatives only), a
 :class:`FanoutSpec` (message-flow blocks around every batch, GraphSAGE) or a :class:`RandomWalkSpec` (item
@@ -49,9 +49,9 @@ SamplingSpec = FanoutSpec | RandomWalkSpec
 class MessageFlow:
     """Sampled message-flow blocks as a stack of bipartite ``SAGEConv`` layers consumes them.
 
-    Layer ``l`` reads the first ``num_src(l)`` rows of its input and writes ``num_dst[l]`` rows; its inputs are the
-    previous layer's outputs (``nodes`` for layer 0), and its first ``num_dst[l]`` inputs are its outputs' own
-    previous vectors (the layout ``SAGEConv((x, x[:num_dst]), edge_index)`` takes).
+    Layer ``l`` maps its inputs — one row per node of ``nodes`` for layer 0, the previous layer's outputs after
+    that — to ``num_dst[l]`` outputs, which are its first ``num_dst[l]`` inputs' nodes (the layout
+    ``SAGEConv((x, x[:num_dst]), edge_index)`` takes).
 
     Args:
         nodes (Tensor): ``(S,)`` global ids of layer 0's inputs; every later layer's nodes are a prefix of them.
@@ -81,6 +81,7 @@ class ItemNeighbourhood:
     weights_t: Tensor
 
     def to(self, device: torch.device | str) -> ItemNeighbourhood:
+        """Both matrices on ``device``."""
         return ItemNeighbourhood(self.weights.to(device), self.weights_t.to(device))
 
 
