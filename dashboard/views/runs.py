@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import launcher
 from dashboard.components import sidebar
 from dashboard.plots import figures
 from dashboard.plots.run_table import comparison_frame, highlight_best, runs_frame
@@ -84,7 +83,6 @@ with st.expander("Delete a run", icon=":material/delete:"):
             except (RunNotFound, ValueError) as error:
                 st.error(str(error), icon=":material/error:")
             else:
-                launcher.log_path(runs_dir, pending).unlink(missing_ok=True)
                 st.toast(f"Deleted run {pending}", icon=":material/delete:")
                 st.rerun()
         if cancel.button("Cancel"):

@@ -25,7 +25,8 @@ from engine.training.checkpoint import fingerprint, load_checkpoint, read_checkp
 from engine.training.config import TrainConfig
 from engine.training.evaluation import EvalData, evaluate
 from engine.training.rebuild import build_model, make_split, resolve_device
-from engine.training.runstore import ACTIVE_STATES, RunDir, RunStore, read_run
+from engine.training.rundir import ACTIVE_STATES, RunDir
+from engine.training.runstore import RunStore
 from engine.training.stopping import StopFlag
 
 STATUS_INTERVAL_S = 1.0  # least time between two intra-epoch status writes
@@ -57,9 +58,10 @@ def resume(run_dir: str | Path, epochs: int | None = None, device: str | None = 
         device (str, optional): ``auto``, ``cpu`` or ``cuda``. (default: the run's own)
         progress (bool): Show a tqdm progress bar on stderr. (default: ``True``)
     """
-    info = read_run(run_dir)
+    run = RunDir(run_dir)
+    info = run.read()
     if not info.config:
-        raise ValueError(f"cannot resume {info.path}: {'; '.join(info.damaged) or 'config.json is missing'}")
+        raise ValueError(f"cannot resume {info.path}: {'; '.join(info.damaged) or 'its config is empty'}")
     if info.state in ACTIVE_STATES:
         raise ValueError(f"run {info.run_id} is still {info.state} (pid {info.status.get('pid')}); stop it first")
     config = TrainConfig.from_dict(info.config)
@@ -71,7 +73,6 @@ def resume(run_dir: str | Path, epochs: int | None = None, device: str | None = 
     done = int(info.status.get("epoch") or 0)
     if info.state == "finished" and config.epochs <= done:
         raise ValueError(f"run {info.run_id} already finished {done} epochs; pass --epochs N > {done} to extend it")
-    run = RunDir(info.path)
     if run.checkpoint_path.exists():
         read_checkpoint(run.checkpoint_path, config.model)
     run.write_config(config.to_dict())
@@ -155,7 +156,7 @@ def _loop(run: RunDir, config: TrainConfig, resume: bool, progress: bool, stop: 
                 record.update(metrics)
                 stopped_early = bool(config.patience and data.has_validation and state["bad_evals"] >= config.patience)
                 if epoch in snapshots or stopped_early or stop.requested:
-                    run.save_snapshot(f"epoch_{epoch:04d}", user_emb, item_emb)
+                    run.save_snapshot(epoch, user_emb, item_emb)
                 bar.set_postfix({"loss": f"{loss:.4f}", config.monitor_key: f"{metrics[config.monitor_key]:.4f}"})
             else:
                 bar.set_postfix({"loss": f"{loss:.4f}"})
@@ -229,7 +230,7 @@ def _evaluate_epoch(model, config: TrainConfig, data: EvalData, run: RunDir, epo
             state.update(best_epoch=epoch, best_value=value, bad_evals=0)
             best = {"model": config.model, "model_state": model.state_dict(), "epoch": epoch}
             save_checkpoint(run.best_path, {**best, "config": config.to_dict(), "data": fingerprint(data.train)})
-            run.save_snapshot("best", user_np, item_np)
+            run.save_best_snapshot(user_np, item_np)
         else:
             state["bad_evals"] += 1
     return {"split": split, **metrics}, user_np, item_np
@@ -271,9 +272,7 @@ def _finish(
     model.eval()
     user_emb, item_emb = model.embeddings()  # (U, d), (I, d)
     test = evaluate(user_emb, item_emb, data, "test", config.ks, config.eval_batch_size)
-    for stale in (run.path / "embeddings").glob("epoch_*.npz"):
-        if int(stale.stem.removeprefix("epoch_")) not in snapshots | {state["epoch"]}:
-            stale.unlink()
+    run.prune_snapshots(snapshots | {state["epoch"]})
     run.write_summary(
         {
             "test": test,

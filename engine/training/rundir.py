@@ -1,0 +1,281 @@
+"""The run directory: the only thing a training process and the dashboard share, and the one place naming its files.
+
+Layout of ``<runs-dir>/<run-id>/``, with the :class:`RunDir` attribute of each entry in brackets::
+
+    config.json     [config_path] TrainConfig, everything needed to reproduce the run
+    status.json     [status_path] state (one of RUN_STATES), pid, host, epoch, total_epochs, batch, total_batches,
+                    started_at, updated_at, error, traceback
+    metrics.jsonl   [metrics_path] one flushed JSON line per epoch: epoch, loss, seconds, and on evaluated epochs the
+                    metrics
+    summary.json    [summary_path] {"test": {...}, "best_epoch", "train_seconds", ...} once training ends
+    checkpoint.pt   [checkpoint_path] latest state (model, optimiser, epoch), loaded with torch.load(weights_only=True)
+    best.pt         [best_path] model weights of the best validation epoch (only with a validation slice)
+    embeddings/     [embeddings_dir] epoch_XXXX.npz [epoch_snapshot_path] at evaluated epochs (bounded) and best.npz
+                    [best_snapshot_path]; float32 arrays ``user (U, d)`` and ``item (I, d)``
+    projections/    [projections_dir] <epoch>_<method>.npz [projection_path]; while a process computes one, its pid in
+                    <epoch>_<method>.pending [projection_pending_path]; why it failed in <epoch>_<method>.error
+                    [projection_error_path]; the process's output in <method>.log [projection_log_path]
+
+Beside the runs, ``<runs-dir>/.logs/<run-id>.log`` [log_path] keeps the output of a training process the dashboard
+started; it also catches errors from before the run directory exists, and the run listing skips the dot-folder.
+
+Writers replace JSON atomically. Readers never fail on a damaged directory and list what they could not read in
+``RunInfo.damaged``. A status that says running while its process is gone reads as ``interrupted``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import socket
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from engine.training.jsonio import append_jsonl, read_json, read_jsonl, write_json_atomic
+
+RUN_STATES = ("queued", "running", "finished", "failed", "stopped", "interrupted")
+ACTIVE_STATES = ("queued", "running")
+RUN_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+CONFIG, STATUS, METRICS, SUMMARY = "config.json", "status.json", "metrics.jsonl", "summary.json"
+CHECKPOINT, BEST = "checkpoint.pt", "best.pt"
+EMBEDDINGS, PROJECTIONS = "embeddings", "projections"
+LOG_FOLDER = ".logs"
+
+_SNAPSHOT = re.compile(r"^epoch_(\d+)\.npz$")
+
+
+def check_run_id(run_id: str) -> str:
+    """Return ``run_id`` if it is a safe directory name; raise ``ValueError`` otherwise (no paths, no ``..``)."""
+    if not isinstance(run_id, str) or not RUN_ID_PATTERN.fullmatch(run_id) or ".." in run_id:
+        raise ValueError(
+            f"invalid run id {run_id!r}: use 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit"
+        )
+    return run_id
+
+
+def new_run_id(model: str, dataset: str) -> str:
+    """``<model>-<dataset>-<utc time>-<6 hex>``: readable, sortable, and distinct for two runs started at once."""
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", Path(dataset.removeprefix("csv:")).stem or dataset).strip("-")[:40]
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    return check_run_id(f"{model}-{slug or 'data'}-{stamp}-{secrets.token_hex(3)}")
+
+
+def process_alive(pid: Any) -> bool:
+    """Whether ``pid`` names a live (non-zombie) process on this machine."""
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rpartition(")")[2].split()[0] != "Z"
+
+
+@dataclass
+class RunInfo:
+    """What a reader knows about one run; missing or damaged parts are listed in ``damaged``."""
+
+    run_id: str
+    path: Path
+    config: dict[str, Any]
+    status: dict[str, Any]
+    metrics: list[dict[str, Any]]
+    summary: dict[str, Any] | None
+    damaged: list[str] = field(default_factory=list)
+
+    @property
+    def state(self) -> str:
+        return str(self.status.get("state", "unknown"))
+
+    @property
+    def files(self) -> RunDir:
+        """The run's directory, for the paths of its files."""
+        return RunDir(self.path)
+
+    @property
+    def snapshots(self) -> dict[str, Path]:
+        """Embedding snapshots by name (``epoch_0005``, ``best``), epochs in order and ``best`` last."""
+        return self.files.snapshots()
+
+
+def read_run(path: str | Path) -> RunInfo:
+    """Read one run directory, tolerating missing files and a half-written metrics line."""
+    return RunDir(path).read()
+
+
+class RunDir:
+    """One run directory: the paths of its files, and reading and writing them.
+
+    Args:
+        path (str | Path): The run's folder, ``<runs-dir>/<run-id>``; nothing is created until something is written.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    @property
+    def config_path(self) -> Path:
+        return self.path / CONFIG
+
+    @property
+    def status_path(self) -> Path:
+        return self.path / STATUS
+
+    @property
+    def metrics_path(self) -> Path:
+        return self.path / METRICS
+
+    @property
+    def summary_path(self) -> Path:
+        return self.path / SUMMARY
+
+    @property
+    def checkpoint_path(self) -> Path:
+        return self.path / CHECKPOINT
+
+    @property
+    def best_path(self) -> Path:
+        return self.path / BEST
+
+    @property
+    def embeddings_dir(self) -> Path:
+        return self.path / EMBEDDINGS
+
+    @property
+    def projections_dir(self) -> Path:
+        return self.path / PROJECTIONS
+
+    @property
+    def log_path(self) -> Path:
+        """Output of the training process the dashboard started, in the runs directory's ``.logs`` folder."""
+        return self.path.parent / LOG_FOLDER / f"{self.path.name}.log"
+
+    def epoch_snapshot_path(self, epoch: int) -> Path:
+        return self.embeddings_dir / f"epoch_{epoch:04d}.npz"
+
+    @property
+    def best_snapshot_path(self) -> Path:
+        return self.embeddings_dir / "best.npz"
+
+    def snapshot_epochs(self) -> list[int]:
+        """Epochs with an embedding snapshot, ascending."""
+        if not self.embeddings_dir.is_dir():
+            return []
+        found = (_SNAPSHOT.match(path.name) for path in self.embeddings_dir.iterdir())
+        return sorted(int(match.group(1)) for match in found if match)
+
+    def snapshots(self) -> dict[str, Path]:
+        """Embedding snapshots by name (``epoch_0005``, ``best``), epochs in order and ``best`` last."""
+        files = [self.epoch_snapshot_path(epoch) for epoch in self.snapshot_epochs()]
+        files += [self.best_snapshot_path] if self.best_snapshot_path.is_file() else []
+        return {file.stem: file for file in files}
+
+    def projection_path(self, epoch: int, method: str) -> Path:
+        return self.projections_dir / f"{epoch:04d}_{method}.npz"
+
+    def projection_pending_path(self, epoch: int, method: str) -> Path:
+        return self.projection_path(epoch, method).with_suffix(".pending")
+
+    def projection_error_path(self, epoch: int, method: str) -> Path:
+        return self.projection_path(epoch, method).with_suffix(".error")
+
+    def projection_log_path(self, method: str) -> Path:
+        return self.projections_dir / f"{method}.log"
+
+    def read_note(self, path: Path) -> str:
+        """A short text file of the run (a pending pid, an error message); empty when missing or unreadable."""
+        try:
+            return path.read_text()
+        except (OSError, ValueError):
+            return ""
+
+    def looks_like_run(self) -> bool:
+        """Whether the folder holds a status or a config: what the run listing shows, damaged or not."""
+        return self.status_path.exists() or self.config_path.exists()
+
+    def read(self) -> RunInfo:
+        """What the directory says, tolerating missing or damaged files and a half-written metrics line."""
+        damaged: list[str] = []
+        config, problem = read_json(self.config_path)
+        if problem or not isinstance(config, dict):
+            damaged.append(problem or f"{CONFIG} is not a JSON object")
+            config = {}
+        status, problem = read_json(self.status_path)
+        if problem or not isinstance(status, dict):
+            damaged.append(problem or f"{STATUS} is not a JSON object")
+            status = {"state": "unknown"}
+        metrics, problem = read_jsonl(self.metrics_path)
+        if problem:
+            damaged.append(problem)
+        summary, problem = read_json(self.summary_path)
+        if problem and self.summary_path.exists():
+            damaged.append(problem)
+        if not isinstance(summary, dict):
+            summary = None
+        if status.get("state") in ACTIVE_STATES and status.get("host", socket.gethostname()) == socket.gethostname():
+            if not process_alive(status.get("pid")):
+                status = {**status, "state": "interrupted", "recorded_state": status.get("state")}
+        return RunInfo(self.path.name, self.path, config, status, metrics, summary, damaged)
+
+    def write_config(self, config: dict[str, Any]) -> None:
+        write_json_atomic(self.config_path, config)
+
+    def read_status(self) -> dict[str, Any]:
+        status, _ = read_json(self.status_path)
+        return status if isinstance(status, dict) else {}
+
+    def update_status(self, **changes: Any) -> dict[str, Any]:
+        """Merge ``changes`` into the status, stamping ``updated_at`` (unix seconds)."""
+        status = {**self.read_status(), **changes, "updated_at": time.time()}
+        write_json_atomic(self.status_path, status)
+        return status
+
+    def append_metrics(self, record: dict[str, Any]) -> None:
+        append_jsonl(self.metrics_path, record)
+
+    def read_metrics(self) -> list[dict[str, Any]]:
+        return read_jsonl(self.metrics_path)[0]
+
+    def truncate_metrics(self, last_epoch: int) -> None:
+        """Keep only lines up to ``last_epoch`` (a resumed run repeats the epochs after its checkpoint)."""
+        kept = [record for record in self.read_metrics() if record.get("epoch", 0) <= last_epoch]
+        self.metrics_path.unlink(missing_ok=True)
+        for record in kept:
+            self.append_metrics(record)
+
+    def write_summary(self, summary: dict[str, Any]) -> None:
+        write_json_atomic(self.summary_path, summary)
+
+    def save_snapshot(self, epoch: int, user: np.ndarray, item: np.ndarray) -> Path:
+        """Save the ``user (U, d)`` and ``item (I, d)`` embeddings of ``epoch`` as float32, atomically."""
+        return self._save_embeddings(self.epoch_snapshot_path(epoch), user, item)
+
+    def save_best_snapshot(self, user: np.ndarray, item: np.ndarray) -> Path:
+        """Save the embeddings of the best validation epoch so far, like :meth:`save_snapshot`."""
+        return self._save_embeddings(self.best_snapshot_path, user, item)
+
+    def prune_snapshots(self, keep: set[int]) -> None:
+        """Delete the epoch snapshots whose epoch is not in ``keep`` (``best`` stays)."""
+        for epoch in self.snapshot_epochs():
+            if epoch not in keep:
+                self.epoch_snapshot_path(epoch).unlink()
+
+    def _save_embeddings(self, target: Path, user: np.ndarray, item: np.ndarray) -> Path:
+        self.embeddings_dir.mkdir(exist_ok=True)
+        temporary = target.with_name(f".{target.stem}.{os.getpid()}.tmp.npz")
+        np.savez(temporary, user=user.astype(np.float32, copy=False), item=item.astype(np.float32, copy=False))
+        os.replace(temporary, target)
+        return target
