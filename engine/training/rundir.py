@@ -20,7 +20,9 @@ Beside the runs, ``<runs-dir>/.logs/<run-id>.log`` [log_path] keeps the output o
 started; it also catches errors from before the run directory exists, and the run listing skips the dot-folder.
 
 Writers replace JSON atomically. Readers never fail on a damaged directory and list what they could not read in
-``RunInfo.damaged``. A status that says running while its process is gone reads as ``interrupted``.
+``RunInfo.damaged``; they read only regular files inside the run directory once links are resolved, of at most
+``MAX_JSON_BYTES`` (``MAX_METRICS_BYTES`` for the metrics log). A status that says running while its process is gone
+reads as ``interrupted``.
 """
 
 from __future__ import annotations
@@ -37,11 +39,14 @@ from typing import Any
 
 import numpy as np
 
-from engine.training.jsonio import append_jsonl, read_json, read_jsonl, write_json_atomic
+from engine.training.jsonio import append_jsonl, read_json, read_jsonl, read_text, write_json_atomic
 
 RUN_STATES = ("queued", "running", "finished", "failed", "stopped", "interrupted")
 ACTIVE_STATES = ("queued", "running")
 RUN_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+MAX_JSON_BYTES = 4 * 2**20  # config, status, summary: a few kB each, tracebacks included
+MAX_METRICS_BYTES = 64 * 2**20  # ~1 kB per epoch: tens of thousands of epochs
+MAX_NOTE_BYTES = 64 * 2**10  # a projection's pid or error message
 
 CONFIG, STATUS, METRICS, SUMMARY = "config.json", "status.json", "metrics.jsonl", "summary.json"
 CHECKPOINT, BEST = "checkpoint.pt", "best.pt"
@@ -197,31 +202,29 @@ class RunDir:
 
     def read_note(self, path: Path) -> str:
         """A short text file of the run (a pending pid, an error message); empty when missing or unreadable."""
-        try:
-            return path.read_text()
-        except (OSError, ValueError):
-            return ""
+        text, _ = read_text(path, MAX_NOTE_BYTES, self.path)
+        return text or ""
 
     def looks_like_run(self) -> bool:
         """Whether the folder holds a status or a config: what the run listing shows, damaged or not."""
         return self.status_path.exists() or self.config_path.exists()
 
     def read(self) -> RunInfo:
-        """What the directory says, tolerating missing or damaged files and a half-written metrics line."""
+        """What the directory says, tolerating missing, damaged or oversized files and a half-written metrics line."""
         damaged: list[str] = []
-        config, problem = read_json(self.config_path)
+        config, problem = read_json(self.config_path, MAX_JSON_BYTES, self.path)
         if problem or not isinstance(config, dict):
             damaged.append(problem or f"{CONFIG} is not a JSON object")
             config = {}
-        status, problem = read_json(self.status_path)
+        status, problem = read_json(self.status_path, MAX_JSON_BYTES, self.path)
         if problem or not isinstance(status, dict):
             damaged.append(problem or f"{STATUS} is not a JSON object")
             status = {"state": "unknown"}
-        metrics, problem = read_jsonl(self.metrics_path)
+        metrics, problem = read_jsonl(self.metrics_path, MAX_METRICS_BYTES, self.path)
         if problem:
             damaged.append(problem)
-        summary, problem = read_json(self.summary_path)
-        if problem and self.summary_path.exists():
+        summary, problem = read_json(self.summary_path, MAX_JSON_BYTES, self.path)
+        if problem and os.path.lexists(self.summary_path):
             damaged.append(problem)
         if not isinstance(summary, dict):
             summary = None
@@ -234,7 +237,7 @@ class RunDir:
         write_json_atomic(self.config_path, config)
 
     def read_status(self) -> dict[str, Any]:
-        status, _ = read_json(self.status_path)
+        status, _ = read_json(self.status_path, MAX_JSON_BYTES, self.path)
         return status if isinstance(status, dict) else {}
 
     def update_status(self, **changes: Any) -> dict[str, Any]:
@@ -247,7 +250,7 @@ class RunDir:
         append_jsonl(self.metrics_path, record)
 
     def read_metrics(self) -> list[dict[str, Any]]:
-        return read_jsonl(self.metrics_path)[0]
+        return read_jsonl(self.metrics_path, MAX_METRICS_BYTES, self.path)[0]
 
     def truncate_metrics(self, last_epoch: int) -> None:
         """Keep only lines up to ``last_epoch`` (a resumed run repeats the epochs after its checkpoint)."""

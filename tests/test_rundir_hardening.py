@@ -1,0 +1,117 @@
+"""Hostile or broken run directories, one section per run-directory point of the "Hardening" issue."""
+
+from __future__ import annotations
+
+import json
+import resource
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine.analysis import ProjectionStore
+from engine.cli import main
+from engine.training import RunDir, TrainConfig, read_run, train
+from engine.training.rundir import MAX_METRICS_BYTES
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A run really trained for one epoch with a validation slice (so best.pt and best.npz exist) and a PCA map."""
+    config = TrainConfig(model="mf", dataset="synthetic", epochs=1, dim=8, val_ratio=0.1)
+    run_dir = train(config, tmp_path_factory.mktemp("trained"), run_id="trained", progress=False)
+    ProjectionStore(run_dir).compute(1, "pca")
+    return run_dir
+
+
+def copy_run(trained: Path, runs_dir: Path, run_id: str) -> Path:
+    return Path(shutil.copytree(trained, runs_dir / run_id, symlinks=True))
+
+
+def run_cli(argv: list[str], capsys) -> tuple[int, str, str]:
+    code = main(argv)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def tree(folder: Path) -> list[str]:
+    return sorted(str(path.relative_to(folder)) for path in folder.rglob("*"))
+
+
+# ---------------------------------------------------------------------------------------- 4. bounded reads
+
+
+def _metrics_over_the_limit(run: RunDir, outside: Path) -> str:
+    with run.metrics_path.open("wb") as stream:
+        stream.truncate(MAX_METRICS_BYTES + 1)  # sparse: no disk used
+    return f"metrics.jsonl has {MAX_METRICS_BYTES + 1:,} bytes, over the 64 MiB limit; it was not read"
+
+
+def _status_linked_outside(run: RunDir, outside: Path) -> str:
+    (outside / "status.json").write_text(json.dumps({"state": "finished", "epoch": 1}))
+    run.status_path.unlink()
+    run.status_path.symlink_to(outside / "status.json")
+    return f"status.json is a link to {outside / 'status.json'}, outside {run.path}"
+
+
+def _config_linked_to_a_device(run: RunDir, outside: Path) -> str:
+    run.config_path.unlink()
+    run.config_path.symlink_to("/dev/zero")
+    return "config.json is a link to /dev/zero"
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [_metrics_over_the_limit, _status_linked_outside, _config_linked_to_a_device],
+    ids=["metrics-jsonl-over-64MiB", "status-json-symlink-outside-run", "config-json-symlink-to-dev-zero"],
+)
+def test_oversized_or_linked_run_files_are_damaged_not_read(tmp_path: Path, trained: Path, damage) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    run = RunDir(copy_run(trained, tmp_path / "runs", "hostile"))
+    message = damage(run, outside)
+    info = read_run(run.path)
+    assert any(message in problem for problem in info.damaged), info.damaged
+
+
+def test_runs_listing_survives_metrics_linked_to_dev_zero(tmp_path: Path, trained: Path) -> None:
+    """Before: ``python -m engine runs`` read /dev/zero until it held gigabytes; here memory is capped at 3 GiB."""
+    copy_run(trained, tmp_path, "good")
+    hostile = RunDir(copy_run(trained, tmp_path, "zero-metrics"))
+    hostile.metrics_path.unlink()
+    hostile.metrics_path.symlink_to("/dev/zero")
+
+    def cap_memory() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, 3 * 2**30))
+
+    listing = subprocess.run(
+        [sys.executable, "-m", "engine", "runs", "--runs-dir", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=cap_memory,
+    )
+    assert listing.returncode == 0, listing.stderr
+    assert "zero-metrics (damaged)" in listing.stdout and "good " in listing.stdout
+
+
+# ----------------------------------------------------------------------------- 5. undecodable run files
+
+
+@pytest.mark.parametrize("name", ["status.json", "config.json", "metrics.jsonl"], ids=lambda n: f"latin-1-{n}")
+def test_a_run_file_that_is_not_utf8_marks_only_that_run_damaged(tmp_path: Path, trained: Path, capsys, name) -> None:
+    copy_run(trained, tmp_path, "good")
+    broken = copy_run(trained, tmp_path, "broken")
+    (broken / name).write_bytes('{"state": "finished", "note": "Müller"}\n'.encode("latin-1"))
+    code, out, err = run_cli(["runs", "--runs-dir", str(tmp_path), "--json"], capsys)
+    assert code == 0 and err == ""
+    runs = {run["run_id"]: run for run in json.loads(out)}
+    assert runs["good"]["damaged"] == [] and runs["good"]["state"] == "finished"
+    assert runs["broken"]["damaged"] == [f"{name} is not UTF-8 text (byte 0xfc at offset 32)"]
+    code, out, _ = run_cli(["runs", "--runs-dir", str(tmp_path)], capsys)
+    assert code == 0 and "broken (damaged)" in out and "good " in out
