@@ -7,13 +7,14 @@ import resource
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from engine.analysis import ProjectionStore
 from engine.cli import main
-from engine.training import RunDir, TrainConfig, read_run, train
+from engine.training import RunDir, RunDirError, TrainConfig, read_run, train
 from engine.training.rundir import MAX_METRICS_BYTES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -115,3 +116,47 @@ def test_a_run_file_that_is_not_utf8_marks_only_that_run_damaged(tmp_path: Path,
     assert runs["broken"]["damaged"] == [f"{name} is not UTF-8 text (byte 0xfc at offset 32)"]
     code, out, _ = run_cli(["runs", "--runs-dir", str(tmp_path)], capsys)
     assert code == 0 and "broken (damaged)" in out and "good " in out
+
+
+# ------------------------------------------------------------------------------- 6. one trainer per run
+
+
+def test_resume_refuses_a_run_another_process_holds(tmp_path: Path, trained: Path, capsys) -> None:
+    run = RunDir(copy_run(trained, tmp_path, "held"))
+    run.update_status(state="stopped")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\nfrom engine.training import RunDir\n"
+         "with RunDir(sys.argv[1]).lock():\n    print('locked', flush=True)\n    time.sleep(120)", str(run.path)],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        code, out, err = run_cli(["train", "--resume", str(run.path), "--epochs", "3", "--quiet"], capsys)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert code == 2 and out == ""
+    assert err.startswith("error: ") and err.count("\n") == 1
+    assert f"run 'held' is in use by pid {holder.pid}" in err
+    assert read_run(run.path).status["state"] == "stopped" and len(read_run(run.path).metrics) == 1
+
+
+@pytest.mark.slow
+def test_a_training_process_holds_its_run_for_its_whole_life(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "engine", "train", "--model", "mf", "--dim", "8", "--batch-size", "64",
+               "--epochs", "500", "--runs-dir", str(tmp_path), "--run-id", "busy", "--quiet"]  # fmt: skip
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    run = RunDir(tmp_path / "busy")
+    try:
+        deadline = time.monotonic() + 240
+        while read_run(run.path).state != "running" and time.monotonic() < deadline:
+            assert process.poll() is None, process.stderr.read()
+            time.sleep(0.1)
+        with pytest.raises(RunDirError, match=f"in use by pid {process.pid}"):
+            with run.lock():
+                pass
+    finally:
+        process.terminate()
+        process.wait(timeout=120)
+    with run.lock():  # released with the process
+        pass

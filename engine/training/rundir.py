@@ -15,6 +15,7 @@ Layout of ``<runs-dir>/<run-id>/``, with the :class:`RunDir` attribute of each e
     projections/    [projections_dir] <epoch>_<method>.npz [projection_path]; while a process computes one, its pid in
                     <epoch>_<method>.pending [projection_pending_path]; why it failed in <epoch>_<method>.error
                     [projection_error_path]; the process's output in <method>.log [projection_log_path]
+    .train.lock     [lock_path] ``flock``-ed by the training process for its whole life; holds its pid
 
 Beside the runs, ``<runs-dir>/.logs/<run-id>.log`` [log_path] keeps the output of a training process the dashboard
 started; it also catches errors from before the run directory exists, and the run listing skips the dot-folder.
@@ -27,11 +28,14 @@ reads as ``interrupted``.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import secrets
 import socket
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -48,12 +52,17 @@ MAX_JSON_BYTES = 4 * 2**20  # config, status, summary: a few kB each, tracebacks
 MAX_METRICS_BYTES = 64 * 2**20  # ~1 kB per epoch: tens of thousands of epochs
 MAX_NOTE_BYTES = 64 * 2**10  # a projection's pid or error message
 
+LOCK = ".train.lock"
 CONFIG, STATUS, METRICS, SUMMARY = "config.json", "status.json", "metrics.jsonl", "summary.json"
 CHECKPOINT, BEST = "checkpoint.pt", "best.pt"
 EMBEDDINGS, PROJECTIONS = "embeddings", "projections"
 LOG_FOLDER = ".logs"
 
 _SNAPSHOT = re.compile(r"^epoch_(\d+)\.npz$")
+
+
+class RunDirError(ValueError):
+    """A run directory that cannot be used as asked; the message says where and what to do."""
 
 
 def check_run_id(run_id: str) -> str:
@@ -154,6 +163,10 @@ class RunDir:
     @property
     def best_path(self) -> Path:
         return self.path / BEST
+
+    @property
+    def lock_path(self) -> Path:
+        return self.path / LOCK
 
     @property
     def embeddings_dir(self) -> Path:
@@ -276,9 +289,48 @@ class RunDir:
             if epoch not in keep:
                 self.epoch_snapshot_path(epoch).unlink()
 
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the run's lock (``flock`` on :attr:`lock_path`, which then holds this pid) until the block ends.
+
+        Raises:
+            RunDirError: Another process holds the lock (the message names its pid), or the lock file cannot be
+                created.
+        """
+        try:
+            descriptor = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        except OSError as error:
+            raise RunDirError(
+                f"cannot lock run {self.path.name!r} ({error.strerror}: {self.lock_path}); "
+                "the run directory must be a folder this user can write to"
+            ) from None
+        try:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise RunDirError(
+                    f"run {self.path.name!r} is in use by pid {_lock_holder(descriptor)}, which holds "
+                    f"{self.lock_path}; wait for it to finish or stop it first"
+                ) from None
+            os.ftruncate(descriptor, 0)
+            os.write(descriptor, f"{os.getpid()}\n".encode())
+            yield
+        finally:
+            os.close(descriptor)
+
     def _save_embeddings(self, target: Path, user: np.ndarray, item: np.ndarray) -> Path:
         self.embeddings_dir.mkdir(exist_ok=True)
         temporary = target.with_name(f".{target.stem}.{os.getpid()}.tmp.npz")
         np.savez(temporary, user=user.astype(np.float32, copy=False), item=item.astype(np.float32, copy=False))
         os.replace(temporary, target)
         return target
+
+
+def _lock_holder(descriptor: int) -> str:
+    """The pid a lock holder wrote into the lock file, waiting briefly for one that has only just taken it."""
+    deadline = time.monotonic() + 1.0
+    while True:
+        text = os.pread(descriptor, 32, 0).decode("ascii", errors="replace").strip()
+        if text.isdigit() or time.monotonic() > deadline:
+            return text if text.isdigit() else "(unknown)"
+        time.sleep(0.05)

@@ -43,22 +43,34 @@ def train(config: TrainConfig, runs_dir: str | Path = "runs", run_id: str | None
     """
     config.validate()
     run = RunStore(runs_dir).create(config.model, config.dataset, run_id)
-    run.write_config(config.to_dict())
-    _set_status(run, config, "queued", epoch=0, started_at=time.time(), error=None, traceback=None)
-    _execute(run, config, resume=False, progress=progress)
+    with run.lock():
+        run.write_config(config.to_dict())
+        _set_status(run, config, "queued", epoch=0, started_at=time.time(), error=None, traceback=None)
+        _execute(run, config, resume=False, progress=progress)
     return run.path
 
 
 def resume(run_dir: str | Path, epochs: int | None = None, device: str | None = None, progress: bool = True) -> Path:
     """Continue a stopped, interrupted or failed run from its last checkpoint (or extend a finished one).
 
+    The run stays locked while it trains, so a second process resuming it at the same time is refused.
+
     Args:
         run_dir (str | Path): The run directory.
         epochs (int, optional): New total number of epochs. (default: the run's own)
         device (str, optional): ``auto``, ``cpu`` or ``cuda``. (default: the run's own)
         progress (bool): Show a tqdm progress bar on stderr. (default: ``True``)
+
+    Raises:
+        RunDirError: Another process trains the run.
     """
     run = RunDir(run_dir)
+    with run.lock():
+        _resume_locked(run, epochs, device, progress)
+    return run.path
+
+
+def _resume_locked(run: RunDir, epochs: int | None, device: str | None, progress: bool) -> None:
     info = run.read()
     if not info.config:
         raise ValueError(f"cannot resume {info.path}: {'; '.join(info.damaged) or 'its config is empty'}")
@@ -78,7 +90,6 @@ def resume(run_dir: str | Path, epochs: int | None = None, device: str | None = 
     run.write_config(config.to_dict())
     _set_status(run, config, "queued", error=None, traceback=None, resumed_at=time.time())
     _execute(run, config, resume=True, progress=progress)
-    return run.path
 
 
 def derive_seed(*keys: int) -> int:
