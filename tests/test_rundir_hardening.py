@@ -14,7 +14,7 @@ import pytest
 
 from engine.analysis import ProjectionStore
 from engine.cli import main
-from engine.training import RunDir, RunDirError, TrainConfig, read_run, train
+from engine.training import RunDir, RunDirError, RunStore, TrainConfig, read_run, train
 from engine.training.rundir import MAX_METRICS_BYTES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,6 +41,77 @@ def run_cli(argv: list[str], capsys) -> tuple[int, str, str]:
 
 def tree(folder: Path) -> list[str]:
     return sorted(str(path.relative_to(folder)) for path in folder.rglob("*"))
+
+
+# ------------------------------------------------------------------------------------------------ 1. delete
+
+
+def _project_with_config(folder: Path) -> None:
+    folder.mkdir()
+    (folder / "config.json").write_text('{"name": "my-project"}')
+    (folder / "src").mkdir()
+    (folder / "src" / "main.c").write_text("int main(void) { return 0; }\n")
+
+
+def _another_tools_status(folder: Path) -> None:
+    folder.mkdir()
+    (folder / "config.json").write_text('{"model": "resnet", "dataset": "imagenet", "layers": 50}')
+    (folder / "status.json").write_text('{"state": "finished"}')
+    (folder / "weights.bin").write_bytes(b"\0" * 16)
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (_project_with_config, "status.json is missing"),
+        (_another_tools_status, "config.json has keys no training config has (layers)"),
+    ],
+    ids=["project-folder-with-config-json-and-src", "another-tools-config-and-status"],
+)
+def test_delete_refuses_folders_this_engine_did_not_write(tmp_path: Path, make, reason: str) -> None:
+    make(tmp_path / "victim")
+    before = tree(tmp_path / "victim")
+    with pytest.raises(RunDirError, match="not a run this engine wrote") as refused:
+        RunStore(tmp_path).delete("victim")
+    assert reason in str(refused.value)
+    assert tree(tmp_path / "victim") == before
+
+
+def test_delete_refuses_a_link_to_another_run(tmp_path: Path, trained: Path) -> None:
+    copy_run(trained, tmp_path, "real")
+    (tmp_path / "alias").symlink_to(tmp_path / "real")
+    before = tree(tmp_path / "real")
+    with pytest.raises(RunDirError, match="is a link to"):
+        RunStore(tmp_path).delete("alias")
+    assert tree(tmp_path / "real") == before
+
+
+def test_delete_removes_every_file_a_run_writes(tmp_path: Path, trained: Path) -> None:
+    run = RunDir(copy_run(trained, tmp_path, "complete"))
+    run.projection_error_path(1, "umap").write_text("failed")
+    run.projection_pending_path(1, "umap").write_text("123")
+    run.projection_log_path("umap").write_text("log")
+    run.log_path.parent.mkdir()
+    run.log_path.write_text("training output")
+    (run.path / ".status.json.tmpabc.tmp").write_text("{")  # left by a writer killed mid-write
+    assert RunStore(tmp_path).delete("complete") == []
+    assert not run.path.exists() and not run.log_path.exists()
+
+
+def test_delete_keeps_files_no_run_writes_and_says_which(tmp_path: Path, trained: Path) -> None:
+    run = RunDir(copy_run(trained, tmp_path, "with-notes"))
+    (run.path / "notes.txt").write_text("my notes")
+    (run.embeddings_dir / "figure.png").write_bytes(b"png")
+    assert RunStore(tmp_path).delete("with-notes") == ["embeddings/figure.png", "notes.txt"]
+    assert tree(run.path) == ["embeddings", "embeddings/figure.png", "notes.txt"]
+
+
+def test_runs_from_before_the_marker_are_deleted_by_their_shape(tmp_path: Path, trained: Path) -> None:
+    run = RunDir(copy_run(trained, tmp_path, "legacy"))
+    run.marker_path.unlink()
+    assert run.foreign_problem() is None
+    assert RunStore(tmp_path).delete("legacy") == []
+    assert not run.path.exists()
 
 
 # ---------------------------------------------------------------------------------------- 4. bounded reads

@@ -79,12 +79,19 @@ with st.expander("Delete a run", icon=":material/delete:"):
         if confirm.button("Yes, delete", type="primary"):
             st.session_state[keys.RUNS_DELETE] = None
             try:
-                store.delete(pending)
+                kept = store.delete(pending)
             except (RunNotFound, ValueError) as error:
                 st.error(str(error), icon=":material/error:")
             else:
-                st.toast(f"Deleted run {pending}", icon=":material/delete:")
-                st.rerun()
+                if kept:
+                    st.warning(
+                        f"Deleted the files of run `{pending}` but kept its folder: it also holds "
+                        f"{', '.join(kept[:5])}{' …' if len(kept) > 5 else ''}, which no run writes.",
+                        icon=":material/folder_open:",
+                    )
+                else:
+                    st.toast(f"Deleted run {pending}", icon=":material/delete:")
+                    st.rerun()
         if cancel.button("Cancel"):
             st.session_state[keys.RUNS_DELETE] = None
             st.rerun()

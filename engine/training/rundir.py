@@ -2,6 +2,7 @@
 
 Layout of ``<runs-dir>/<run-id>/``, with the :class:`RunDir` attribute of each entry in brackets::
 
+    .gnn-run        [marker_path] {"format": "gnn-recsys-explorer/run", "version": 1}: this engine made the folder
     config.json     [config_path] TrainConfig, everything needed to reproduce the run
     status.json     [status_path] state (one of RUN_STATES), pid, host, epoch, total_epochs, batch, total_batches,
                     started_at, updated_at, error, traceback
@@ -24,10 +25,15 @@ Writers replace JSON atomically. Readers never fail on a damaged directory and l
 ``RunInfo.damaged``; they read only regular files inside the run directory once links are resolved, of at most
 ``MAX_JSON_BYTES`` (``MAX_METRICS_BYTES`` for the metrics log). A status that says running while its process is gone
 reads as ``interrupted``.
+
+Runs made before the marker existed are recognised by their shape instead: a status whose state is one of
+``RUN_STATES`` and a config naming a model and a dataset with no key a :class:`TrainConfig` lacks. Deleting and resuming
+accept both; resuming such a run adds the marker.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import os
 import re
@@ -43,22 +49,35 @@ from typing import Any
 
 import numpy as np
 
+from engine.training.config import TrainConfig
 from engine.training.jsonio import append_jsonl, read_json, read_jsonl, read_text, write_json_atomic
 
 RUN_STATES = ("queued", "running", "finished", "failed", "stopped", "interrupted")
 ACTIVE_STATES = ("queued", "running")
 RUN_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+RUN_FORMAT = "gnn-recsys-explorer/run"
+RUN_FORMAT_VERSION = 1
 MAX_JSON_BYTES = 4 * 2**20  # config, status, summary: a few kB each, tracebacks included
 MAX_METRICS_BYTES = 64 * 2**20  # ~1 kB per epoch: tens of thousands of epochs
 MAX_NOTE_BYTES = 64 * 2**10  # a projection's pid or error message
 
-LOCK = ".train.lock"
+MARKER, LOCK = ".gnn-run", ".train.lock"
 CONFIG, STATUS, METRICS, SUMMARY = "config.json", "status.json", "metrics.jsonl", "summary.json"
 CHECKPOINT, BEST = "checkpoint.pt", "best.pt"
 EMBEDDINGS, PROJECTIONS = "embeddings", "projections"
 LOG_FOLDER = ".logs"
 
 _SNAPSHOT = re.compile(r"^epoch_(\d+)\.npz$")
+_ATOMIC_TEMPORARY = "|".join(re.escape(name) for name in (MARKER, CONFIG, STATUS, SUMMARY, CHECKPOINT, BEST))
+# What a run consists of, by folder: the only names delete() removes (temporary files of interrupted writes included).
+_RUN_FILES = re.compile(
+    "|".join(re.escape(name) for name in (MARKER, LOCK, CONFIG, STATUS, METRICS, SUMMARY, CHECKPOINT, BEST))
+    + rf"|\.(?:{_ATOMIC_TEMPORARY})\..+\.tmp"
+)
+_FOLDER_FILES = {
+    EMBEDDINGS: re.compile(r"(?:epoch_\d+|best)\.npz|\.(?:epoch_\d+|best)\.\d+\.tmp\.npz"),
+    PROJECTIONS: re.compile(r"\d+_[a-z]+\.(?:npz|pending|error)|[a-z]+\.log|\.\d+_[a-z]+\.npz\.\d+\.partial"),
+}
 
 
 class RunDirError(ValueError):
@@ -139,6 +158,10 @@ class RunDir:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+
+    @property
+    def marker_path(self) -> Path:
+        return self.path / MARKER
 
     @property
     def config_path(self) -> Path:
@@ -222,6 +245,33 @@ class RunDir:
         """Whether the folder holds a status or a config: what the run listing shows, damaged or not."""
         return self.status_path.exists() or self.config_path.exists()
 
+    def foreign_problem(self) -> str | None:
+        """Why this folder is not a run this engine wrote, or ``None`` when it is one.
+
+        A run carries the marker; a run made before the marker existed passes on the shape of its status and config.
+        """
+        marker, problem = read_json(self.marker_path, MAX_JSON_BYTES, self.path)
+        if isinstance(marker, dict) and marker.get("format") == RUN_FORMAT:
+            return None
+        if not os.path.lexists(self.marker_path):
+            marker_problem = f"no {MARKER} marker"
+        else:
+            marker_problem = problem or f"{MARKER} does not hold format {RUN_FORMAT!r}"
+        status, problem = read_json(self.status_path, MAX_JSON_BYTES, self.path)
+        if problem:
+            return f"{marker_problem}, and {problem}"
+        if not isinstance(status, dict) or status.get("state") not in RUN_STATES:
+            return f"{marker_problem}, and {STATUS} holds no run state ({', '.join(RUN_STATES)})"
+        config, problem = read_json(self.config_path, MAX_JSON_BYTES, self.path)
+        if problem:
+            return f"{marker_problem}, and {problem}"
+        if not isinstance(config, dict) or not all(isinstance(config.get(key), str) for key in ("model", "dataset")):
+            return f"{marker_problem}, and {CONFIG} does not name a model and a dataset"
+        unknown = sorted(set(config) - {f.name for f in dataclasses.fields(TrainConfig)})
+        if unknown:
+            return f"{marker_problem}, and {CONFIG} has keys no training config has ({', '.join(unknown[:5])})"
+        return None
+
     def read(self) -> RunInfo:
         """What the directory says, tolerating missing, damaged or oversized files and a half-written metrics line."""
         damaged: list[str] = []
@@ -245,6 +295,9 @@ class RunDir:
             if not process_alive(status.get("pid")):
                 status = {**status, "state": "interrupted", "recorded_state": status.get("state")}
         return RunInfo(self.path.name, self.path, config, status, metrics, summary, damaged)
+
+    def write_marker(self) -> None:
+        write_json_atomic(self.marker_path, {"format": RUN_FORMAT, "version": RUN_FORMAT_VERSION})
 
     def write_config(self, config: dict[str, Any]) -> None:
         write_json_atomic(self.config_path, config)
@@ -318,12 +371,42 @@ class RunDir:
         finally:
             os.close(descriptor)
 
+    def remove(self) -> list[str]:
+        """Delete the files and folders a run consists of; anything else stays, and with it the folder.
+
+        Links are removed, never followed, and a folder that is a link is left alone.
+
+        Returns:
+            What stayed in the folder because no run writes it (sorted); empty when the folder is gone.
+        """
+        kept: list[str] = []
+        for entry in sorted(self.path.iterdir()):
+            pattern = _FOLDER_FILES.get(entry.name)
+            if pattern is not None and entry.is_dir() and not entry.is_symlink():
+                left = sorted(child.name for child in entry.iterdir() if not _remove_matching(child, pattern))
+                kept += [f"{entry.name}/{name}" for name in left]
+                if not left:
+                    entry.rmdir()
+            elif not _remove_matching(entry, _RUN_FILES):
+                kept.append(entry.name)
+        if not kept:
+            self.path.rmdir()
+        return kept
+
     def _save_embeddings(self, target: Path, user: np.ndarray, item: np.ndarray) -> Path:
         self.embeddings_dir.mkdir(exist_ok=True)
         temporary = target.with_name(f".{target.stem}.{os.getpid()}.tmp.npz")
         np.savez(temporary, user=user.astype(np.float32, copy=False), item=item.astype(np.float32, copy=False))
         os.replace(temporary, target)
         return target
+
+
+def _remove_matching(path: Path, pattern: re.Pattern[str]) -> bool:
+    """Unlink ``path`` when its name fits ``pattern`` and it is a file or a link (never a folder)."""
+    if not pattern.fullmatch(path.name) or (path.is_dir() and not path.is_symlink()):
+        return False
+    path.unlink()
+    return True
 
 
 def _lock_holder(descriptor: int) -> str:

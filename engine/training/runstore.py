@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from engine.training.rundir import (
     ACTIVE_STATES,
     RUN_ID_PATTERN,
     RunDir,
+    RunDirError,
     RunInfo,
     check_run_id,
     new_run_id,
@@ -54,16 +54,48 @@ class RunStore:
             raise RunNotFound(f"no run {run_id!r} in {self.root}; `python -m engine runs --runs-dir DIR` lists them")
         return RunDir(path).read()
 
-    def delete(self, run_id: str) -> None:
-        """Remove a run directory and its log; a run whose process is still alive must be stopped first."""
-        run = self.get(run_id)
-        if run.state in ACTIVE_STATES:
-            raise ValueError(f"run {run_id!r} is still {run.state} (pid {run.status.get('pid')}); stop it first")
-        shutil.rmtree(run.path)
-        run.files.log_path.unlink(missing_ok=True)
+    def delete(self, run_id: str) -> list[str]:
+        """Remove a run's files, its folder and its log; only runs this engine wrote, and only when not in use.
+
+        Returns:
+            Entries that stayed because no run writes them, with the folder holding them; empty when it is gone.
+
+        Raises:
+            RunNotFound: No such run.
+            RunDirError: The folder is not a run this engine wrote, its training process still runs, or a file
+                cannot be removed.
+        """
+        path = self.path(run_id)
+        if not path.is_dir():
+            raise RunNotFound(f"no run {run_id!r} in {self.root}; `python -m engine runs --runs-dir DIR` lists them")
+        if path.is_symlink():
+            raise RunDirError(
+                f"refusing to delete {path}: it is a link to {path.resolve()}, not a run folder; "
+                "remove the link by hand"
+            )
+        run = RunDir(path)
+        problem = run.foreign_problem()
+        if problem:
+            raise RunDirError(
+                f"refusing to delete {path}: it is not a run this engine wrote ({problem}); remove it by hand "
+                "if you mean to"
+            )
+        info = run.read()
+        if info.state in ACTIVE_STATES:
+            raise RunDirError(f"run {run_id!r} is still {info.state} (pid {info.status.get('pid')}); stop it first")
+        try:
+            with run.lock():
+                kept = run.remove()
+            run.log_path.unlink(missing_ok=True)
+        except OSError as error:
+            raise RunDirError(
+                f"could not delete all of run {run_id!r}: {error.strerror} ({error.filename}); fix the permissions "
+                "of the runs directory and try again"
+            ) from None
+        return kept
 
     def create(self, model: str, dataset: str, run_id: str | None = None) -> RunDir:
-        """Make a new, empty run directory; two runs started at once never share one.
+        """Make a new run directory holding only the run marker; two runs started at once never share one.
 
         Args:
             model (str): Model name, part of the generated id.
@@ -72,14 +104,16 @@ class RunStore:
         """
         self.root.mkdir(parents=True, exist_ok=True)
         path = self._make(run_id) if run_id is not None else self._make_unique(model, dataset)
-        return RunDir(path)
+        run = RunDir(path)
+        run.write_marker()
+        return run
 
     def _make(self, run_id: str) -> Path:
         path = self.path(run_id)
         try:
             path.mkdir()
         except FileExistsError:
-            raise ValueError(
+            raise RunDirError(
                 f"run {run_id!r} already exists in {self.root}; pick another --run-id or use --resume"
             ) from None
         return path
