@@ -231,3 +231,41 @@ def test_a_training_process_holds_its_run_for_its_whole_life(tmp_path: Path) -> 
         process.wait(timeout=120)
     with run.lock():  # released with the process
         pass
+
+
+# ------------------------------------------------------------------------------ 8. what resume refuses
+
+
+def test_resume_refuses_a_folder_with_a_one_line_config(tmp_path: Path, capsys) -> None:
+    folder = tmp_path / "not-a-run"
+    folder.mkdir()
+    (folder / "config.json").write_text('{"model": "mf"}\n')
+    code, out, err = run_cli(["train", "--resume", str(folder), "--quiet"], capsys)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert f"error: cannot resume {folder}: it is not a run this engine wrote" in err
+    assert "status.json is missing" in err
+    assert tree(folder) == ["config.json"], "a refused resume writes nothing"
+
+
+@pytest.mark.parametrize(
+    ("state", "epochs"), [("finished", "2"), ("stopped", "1")], ids=["finished-run-checkpoint-pt-deleted",
+                                                                     "stopped-run-checkpoint-pt-deleted"]
+)  # fmt: skip
+def test_resume_refuses_a_run_whose_checkpoint_is_gone(tmp_path, trained, capsys, state, epochs) -> None:
+    run = RunDir(copy_run(trained, tmp_path, "lost"))
+    run.update_status(state=state)
+    run.checkpoint_path.unlink()
+    code, out, err = run_cli(["train", "--resume", str(run.path), "--epochs", epochs, "--quiet"], capsys)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert f"it recorded 1 epoch(s) but its checkpoint {run.checkpoint_path} is missing" in err
+    assert f"python -m engine train --config {run.config_path}" in err
+    assert len(read_run(run.path).metrics) == 1 and read_run(run.path).state == state
+
+
+def test_a_run_from_before_the_marker_resumes_and_gains_it(tmp_path: Path, trained: Path, capsys) -> None:
+    run = RunDir(copy_run(trained, tmp_path, "legacy"))
+    run.marker_path.unlink()
+    code, _, err = run_cli(["train", "--resume", str(run.path), "--epochs", "2", "--quiet"], capsys)
+    assert code == 0, err
+    assert [record["epoch"] for record in read_run(run.path).metrics] == [1, 2]
+    assert run.foreign_problem() is None and run.marker_path.is_file()

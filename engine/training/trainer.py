@@ -25,7 +25,7 @@ from engine.training.checkpoint import fingerprint, load_checkpoint, read_checkp
 from engine.training.config import TrainConfig
 from engine.training.evaluation import EvalData, evaluate
 from engine.training.rebuild import build_model, make_split, resolve_device
-from engine.training.rundir import ACTIVE_STATES, RunDir
+from engine.training.rundir import ACTIVE_STATES, RunDir, RunDirError
 from engine.training.runstore import RunStore
 from engine.training.stopping import StopFlag
 
@@ -62,9 +62,16 @@ def resume(run_dir: str | Path, epochs: int | None = None, device: str | None = 
         progress (bool): Show a tqdm progress bar on stderr. (default: ``True``)
 
     Raises:
-        RunDirError: Another process trains the run.
+        RunDirError: The folder is not a run this engine wrote, another process trains it, or it recorded epochs
+            whose checkpoint is gone.
     """
     run = RunDir(run_dir)
+    problem = run.foreign_problem()
+    if problem:
+        raise RunDirError(
+            f"cannot resume {run.path}: it is not a run this engine wrote ({problem}); "
+            "start a new run with `python -m engine train`"
+        )
     with run.lock():
         _resume_locked(run, epochs, device, progress)
     return run.path
@@ -83,10 +90,16 @@ def _resume_locked(run: RunDir, epochs: int | None, device: str | None, progress
         config.device = device
     config.validate()
     done = int(info.status.get("epoch") or 0)
+    if done and not run.checkpoint_path.exists():
+        raise RunDirError(
+            f"cannot resume run {info.run_id}: it recorded {done} epoch(s) but its checkpoint {run.checkpoint_path} "
+            f"is missing; start a new run with the same settings: python -m engine train --config {run.config_path}"
+        )
     if info.state == "finished" and config.epochs <= done:
         raise ValueError(f"run {info.run_id} already finished {done} epochs; pass --epochs N > {done} to extend it")
     if run.checkpoint_path.exists():
         read_checkpoint(run.checkpoint_path, config.model)
+    run.write_marker()
     run.write_config(config.to_dict())
     _set_status(run, config, "queued", error=None, traceback=None, resumed_at=time.time())
     _execute(run, config, resume=True, progress=progress)
