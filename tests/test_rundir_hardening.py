@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -231,6 +232,48 @@ def test_a_training_process_holds_its_run_for_its_whole_life(tmp_path: Path) -> 
         process.wait(timeout=120)
     with run.lock():  # released with the process
         pass
+
+
+# ------------------------------------------------------------------------ 7. unusable runs directories
+
+
+def _parent_is_a_file(tmp_path: Path) -> tuple[Path, str]:
+    (tmp_path / "file").write_text("x")
+    runs = tmp_path / "file" / "runs"
+    return runs, f"cannot create a run in the runs directory {runs}: Not a directory"
+
+
+def _runs_dir_is_a_file(tmp_path: Path) -> tuple[Path, str]:
+    (tmp_path / "runs").write_text("x")
+    return tmp_path / "runs", f"the runs directory {tmp_path / 'runs'} is a file, not a folder"
+
+
+def _read_only_runs_dir(tmp_path: Path) -> tuple[Path, str]:
+    if os.geteuid() == 0:
+        pytest.skip("root writes into read-only folders; the non-folder cases cover the same path")
+    (tmp_path / "runs").mkdir(mode=0o555)
+    return tmp_path / "runs", f"cannot create a run in the runs directory {tmp_path / 'runs'}: Permission denied"
+
+
+@pytest.mark.parametrize(
+    "make",
+    [_parent_is_a_file, _runs_dir_is_a_file, _read_only_runs_dir],
+    ids=["runs-dir-under-a-file", "runs-dir-is-a-file", "read-only-runs-dir"],
+)
+def test_train_into_an_unusable_runs_directory_is_one_line(tmp_path: Path, capsys, make) -> None:
+    runs, message = make(tmp_path)
+    code, out, err = run_cli(["train", "--model", "mf", "--epochs", "1", "--runs-dir", str(runs), "--quiet"], capsys)
+    assert code == 2 and out == ""
+    assert err.startswith("error: ") and err.count("\n") == 1 and message in err
+
+
+def test_resume_of_a_run_that_cannot_be_locked_is_one_line(tmp_path: Path, trained: Path, capsys) -> None:
+    run = RunDir(copy_run(trained, tmp_path, "unlockable"))
+    run.lock_path.unlink()
+    run.lock_path.mkdir()  # stands for any lock file this user cannot open for writing
+    code, _, err = run_cli(["train", "--resume", str(run.path), "--epochs", "2", "--quiet"], capsys)
+    assert code == 2 and err.count("\n") == 1
+    assert f"error: cannot lock run 'unlockable' (Is a directory: {run.lock_path})" in err
 
 
 # ------------------------------------------------------------------------------ 8. what resume refuses

@@ -79,7 +79,11 @@ def start_form() -> None:
     except ValueError as error:
         st.error(f"Not started: {error}", icon=":material/block:")
         return
-    started = start_training(config, runs_dir)
+    try:
+        started = start_training(config, runs_dir)
+    except ValueError as error:
+        st.error(f"Not started: {error}", icon=":material/block:")
+        return
     launches[started.run_id] = started
     st.session_state[keys.TRAIN_RUN_ID] = started.run_id
     st.toast(f"Started run {started.run_id}", icon=":material/rocket_launch:")

@@ -19,7 +19,7 @@ from typing import BinaryIO
 
 from engine.training.cli import train_command
 from engine.training.config import TrainConfig
-from engine.training.rundir import ACTIVE_STATES, RunDir, RunInfo, new_run_id, process_alive
+from engine.training.rundir import ACTIVE_STATES, RunDir, RunDirError, RunInfo, new_run_id, process_alive
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 LOG_TAIL_BYTES = 64 * 2**10  # how much of the end of a log is read to show its last lines
@@ -40,11 +40,21 @@ def start_training(config: TrainConfig, runs_dir: Path) -> Launch:
     Args:
         config (TrainConfig): The run's configuration.
         runs_dir (Path): The runs directory (made absolute, so the process may start anywhere).
+
+    Raises:
+        RunDirError: The process's log cannot be written in ``runs_dir`` (read-only, or not a folder).
     """
     run_id = new_run_id(config.model, config.dataset)
     log = RunDir(Path(runs_dir) / run_id).log_path
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "wb") as stream:
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        stream = open(log, "wb")
+    except OSError as error:
+        raise RunDirError(
+            f"the training log {log} cannot be written ({error.strerror}: {error.filename}); "
+            "pick a runs directory this user can write to"
+        ) from None
+    with stream:
         process = _spawn(train_command(config, Path(runs_dir).resolve(), run_id), stream)
     return Launch(run_id, process, log)
 

@@ -101,11 +101,23 @@ class RunStore:
             model (str): Model name, part of the generated id.
             dataset (str): Dataset name, part of the generated id.
             run_id (str, optional): Explicit id; it must not exist yet. (default: ``<model>-<dataset>-<utc>-<hex>``)
+
+        Raises:
+            RunDirError: The runs directory cannot be created or written.
         """
-        self.root.mkdir(parents=True, exist_ok=True)
-        path = self._make(run_id) if run_id is not None else self._make_unique(model, dataset)
-        run = RunDir(path)
-        run.write_marker()
+        if self.root.exists() and not self.root.is_dir():
+            raise RunDirError(f"the runs directory {self.root} is a file, not a folder; pick another runs directory")
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            path = self._make(run_id) if run_id is not None else self._make_unique(model, dataset)
+            run = RunDir(path)
+            run.write_marker()
+        except OSError as error:
+            where = Path(error.filename) if error.filename else self.root
+            raise RunDirError(
+                f"cannot create a run in the runs directory {self.root}: {error.strerror} ({where}); "
+                "pick a runs directory this user can write to"
+            ) from None
         return run
 
     def _make(self, run_id: str) -> Path:
