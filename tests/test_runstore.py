@@ -12,8 +12,8 @@ import time
 import numpy as np
 import pytest
 
+from engine.training import RunDir, RunNotFound, RunStore, check_run_id, process_alive, read_run
 from engine.training.jsonio import append_jsonl, read_jsonl, write_json_atomic
-from engine.training.runstore import RunDir, RunNotFound, RunStore, check_run_id, process_alive, read_run
 
 
 def _make_run(store: RunStore, run_id: str, state: str = "finished", pid: int | None = None) -> RunDir:
@@ -29,7 +29,7 @@ def test_written_run_reads_back_whole(tmp_path):
     store = RunStore(tmp_path)
     run = _make_run(store, "mf-a")
     run.write_summary({"test": {"ndcg@10": 0.2}, "best_epoch": 2})
-    run.save_snapshot("epoch_0002", np.ones((3, 4)), np.zeros((5, 4)))
+    run.save_snapshot(2, np.ones((3, 4)), np.zeros((5, 4)))
     info = store.get("mf-a")
     assert info.state == "finished"
     assert info.config["model"] == "mf"
@@ -168,7 +168,7 @@ def test_jsonl_reports_a_bad_middle_line(tmp_path):
     with log.open("a") as stream:
         stream.write("garbage\n")
     append_jsonl(log, {"epoch": 3})
-    records, problem = read_jsonl(log)
+    records, problem = read_jsonl(log, max_bytes=2**20)
     assert [r["epoch"] for r in records] == [1, 3]
     assert "1 unreadable line(s): 2" in problem
 

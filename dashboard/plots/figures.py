@@ -117,7 +117,7 @@ def metric_curves(metrics: Sequence[Mapping], keys: Sequence[str] | None = None)
     """Evaluation metrics per evaluated epoch of one run, one line per metric.
 
     Args:
-        metrics (Sequence[Mapping]): The run's ``metrics.jsonl`` records.
+        metrics (Sequence[Mapping]): The run's metrics records (``RunInfo.metrics``).
         keys (Sequence[str], optional): Metrics to draw. (default: :func:`default_curves`)
     """
     figure = go.Figure()
@@ -134,7 +134,7 @@ def overlay_curves(runs: Mapping[str, Sequence[Mapping]], metric: str) -> go.Fig
     """One metric (or ``loss``) of several runs on one set of axes, one line per run.
 
     Args:
-        runs (Mapping[str, Sequence[Mapping]]): Run label -> its ``metrics.jsonl`` records.
+        runs (Mapping[str, Sequence[Mapping]]): Run label -> its metrics records (``RunInfo.metrics``).
         metric (str): Key to draw, e.g. ``"ndcg@20"`` or ``"loss"``.
     """
     figure = go.Figure()

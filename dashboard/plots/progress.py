@@ -28,7 +28,7 @@ class RunProgress:
 
 
 def run_progress(run: RunInfo) -> RunProgress:
-    """Progress of ``run`` from ``status.json`` (epoch, batch) and ``metrics.jsonl`` (seconds per epoch)."""
+    """Progress of ``run`` from its ``status`` (epoch, batch) and ``metrics`` (seconds per epoch)."""
     status = run.status
     total = _int(status.get("total_epochs")) or _int(run.config.get("epochs"))
     epochs = [_int(record.get("epoch")) for record in run.metrics]

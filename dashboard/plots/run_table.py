@@ -85,7 +85,7 @@ def runs_frame(runs: Sequence[RunInfo]) -> pd.DataFrame:
 
 
 def comparison_frame(runs: Sequence[RunInfo]) -> pd.DataFrame:
-    """Final test metrics of runs side by side: one row per run, one column per metric (``summary.json``'s ``test``).
+    """Final test metrics of runs side by side: one row per run, one column per metric (``RunInfo.summary``'s ``test``).
 
     Runs without a summary keep a row of NaN so the table still lists every selected run.
     """

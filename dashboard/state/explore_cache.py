@@ -17,6 +17,7 @@ from dashboard.plots import embedding_view
 from dashboard.state import loaders
 from engine.analysis import Projection, ProjectionStore, kmeans_clusters
 from engine.sampling import FanoutSampler, RandomWalkSampler
+from engine.training import RunDir
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -40,7 +41,7 @@ def snapshot(run_dir: str, epoch: int, mtime: float) -> tuple[np.ndarray, int]:
 
 
 def stacked_embeddings(run_dir: str | Path, epoch: int) -> tuple[np.ndarray, int]:
-    path = Path(run_dir) / "embeddings" / f"epoch_{epoch:04d}.npz"
+    path = RunDir(run_dir).epoch_snapshot_path(epoch)
     return snapshot(str(run_dir), epoch, path.stat().st_mtime if path.is_file() else 0.0)
 
 
@@ -67,7 +68,7 @@ def clusters(run_dir: str, epoch: int, num_clusters: int, mtime: float) -> np.nd
 
 
 def snapshot_clusters(run_dir: str | Path, epoch: int, num_clusters: int) -> np.ndarray:
-    path = Path(run_dir) / "embeddings" / f"epoch_{epoch:04d}.npz"
+    path = RunDir(run_dir).epoch_snapshot_path(epoch)
     return clusters(str(run_dir), epoch, num_clusters, path.stat().st_mtime if path.is_file() else 0.0)
 
 

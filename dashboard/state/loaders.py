@@ -10,10 +10,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard.launcher import Launch
 from engine import InteractionGraph
 from engine.datasets import DatasetInfo, dataset_stats, list_datasets, load_dataset
-from engine.training import LoadedRun, RunStore, load_run
+from engine.training import Launch, LoadedRun, RunDir, RunStore, load_run
 
 
 @st.cache_data(show_spinner=False)
@@ -51,16 +50,16 @@ def trained_run(run_dir: str, checkpoint_mtime: float) -> LoadedRun:
 
     Args:
         run_dir (str): The run's folder.
-        checkpoint_mtime (float): Modification time of ``checkpoint.pt``; part of the cache key only.
+        checkpoint_mtime (float): Modification time of the run's ``RunDir.checkpoint_path``; cache key only.
     """
     return load_run(Path(run_dir))
 
 
 def loaded_run(run_dir: str | Path) -> LoadedRun:
     """:func:`trained_run` keyed by the checkpoint's current modification time."""
-    checkpoint = Path(run_dir) / "checkpoint.pt"
+    checkpoint = RunDir(run_dir).checkpoint_path
     if not checkpoint.is_file():
-        raise FileNotFoundError(f"run {Path(run_dir).name!r} has no checkpoint.pt yet: wait for its first epoch")
+        raise FileNotFoundError(f"run {Path(run_dir).name!r} has no checkpoint yet: wait for its first epoch")
     return trained_run(str(run_dir), checkpoint.stat().st_mtime)
 
 

@@ -164,7 +164,7 @@ except (ValueError, FileNotFoundError, OSError) as error:
     st.error(f"Cannot load run {run.run_id!r}: {error}", icon=":material/error:")
     st.stop()
 graph = loaded.graph
-_, item_emb = explore_cache.model_embeddings(str(run.path), (run.path / "checkpoint.pt").stat().st_mtime, loaded)
+_, item_emb = explore_cache.model_embeddings(str(run.path), run.files.checkpoint_path.stat().st_mtime, loaded)
 k = int(st.slider("K", 5, 50, 10, key="recommend_k"))
 user = pick_user(graph)
 if user is not None:

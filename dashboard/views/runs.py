@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import launcher
 from dashboard.components import sidebar
 from dashboard.plots import figures
 from dashboard.plots.run_table import comparison_frame, highlight_best, runs_frame
@@ -80,13 +79,19 @@ with st.expander("Delete a run", icon=":material/delete:"):
         if confirm.button("Yes, delete", type="primary"):
             st.session_state[keys.RUNS_DELETE] = None
             try:
-                store.delete(pending)
+                kept = store.delete(pending)
             except (RunNotFound, ValueError) as error:
                 st.error(str(error), icon=":material/error:")
             else:
-                launcher.log_path(runs_dir, pending).unlink(missing_ok=True)
-                st.toast(f"Deleted run {pending}", icon=":material/delete:")
-                st.rerun()
+                if kept:
+                    st.warning(
+                        f"Deleted the files of run `{pending}` but kept its folder: it also holds "
+                        f"{', '.join(kept[:5])}{' …' if len(kept) > 5 else ''}, which no run writes.",
+                        icon=":material/folder_open:",
+                    )
+                else:
+                    st.toast(f"Deleted run {pending}", icon=":material/delete:")
+                    st.rerun()
         if cancel.button("Cancel"):
             st.session_state[keys.RUNS_DELETE] = None
             st.rerun()

@@ -7,7 +7,6 @@ import math
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from dashboard import launcher
 from dashboard.components import sidebar
 from dashboard.components.train_form import FormField, build_config, model_fields, trainer_fields
 from dashboard.plots import figures
@@ -15,7 +14,7 @@ from dashboard.plots.progress import format_seconds, run_progress
 from dashboard.plots.run_table import metrics_by_cutoff
 from dashboard.state import keys, loaders
 from engine.models import MODELS
-from engine.training import RunNotFound
+from engine.training import ACTIVE_STATES, RunNotFound, log_tail, start_training, stop_training
 
 REFRESH_SECONDS = 1.0
 BADGE_COLOURS = {"queued": "gray", "running": "blue", "finished": "green", "stopped": "orange"}
@@ -80,7 +79,11 @@ def start_form() -> None:
     except ValueError as error:
         st.error(f"Not started: {error}", icon=":material/block:")
         return
-    started = launcher.launch(config, runs_dir)
+    try:
+        started = start_training(config, runs_dir)
+    except ValueError as error:
+        st.error(f"Not started: {error}", icon=":material/block:")
+        return
     launches[started.run_id] = started
     st.session_state[keys.TRAIN_RUN_ID] = started.run_id
     st.toast(f"Started run {started.run_id}", icon=":material/rocket_launch:")
@@ -114,7 +117,7 @@ def show_pending(run_id: str) -> None:
         st.info(f"Starting {run_id}…", icon=":material/hourglass_top:")
         return
     st.error(f"Run {run_id} exited with code {started.process.returncode} before it started.", icon=":material/error:")
-    st.code(launcher.log_tail(started.log_path) or "(no output)", language="text")
+    st.code(log_tail(started.log_path) or "(no output)", language="text")
 
 
 def live_panel(run_id: str, polling: bool) -> None:
@@ -129,7 +132,7 @@ def live_panel(run_id: str, polling: bool) -> None:
         else:
             st.error(str(error), icon=":material/search_off:")
         return
-    active = run.state in launcher.ACTIVE_STATES
+    active = run.state in ACTIVE_STATES
     if polling and not active:
         st.rerun()
     header, button = st.columns([4, 1], vertical_alignment="center")
@@ -137,7 +140,7 @@ def live_panel(run_id: str, polling: bool) -> None:
     with header:
         st.badge(run.state, color=BADGE_COLOURS.get(run.state, "red"))
     if active and button.button("Stop", icon=":material/stop:", key=keys.TRAIN_STOP):
-        st.toast(launcher.stop(run), icon=":material/stop_circle:")
+        st.toast(stop_training(run), icon=":material/stop_circle:")
     progress = run_progress(run)
     st.progress(progress.fraction, text=progress.label)
     if run.damaged:
@@ -147,7 +150,7 @@ def live_panel(run_id: str, polling: bool) -> None:
         if run.status.get("traceback"):
             with st.expander("Traceback", expanded=True):
                 st.code(run.status["traceback"], language="python")
-        log = launcher.log_tail(launcher.log_path(runs_dir, run.run_id))
+        log = log_tail(run.files.log_path)
         if log:
             with st.expander("Process output"):
                 st.code(log, language="text")
@@ -181,7 +184,7 @@ with form_column:
     start_form()
 with panel_column:
     runs = store.list()
-    active_ids = [run.run_id for run in runs if run.state in launcher.ACTIVE_STATES]
+    active_ids = [run.run_id for run in runs if run.state in ACTIVE_STATES]
     listed = {run.run_id for run in runs}
     pending = [run_id for run_id in launches if run_id not in listed]
     run_ids = pending + active_ids + [run.run_id for run in runs if run.run_id not in active_ids]

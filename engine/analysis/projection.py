@@ -7,8 +7,8 @@ generalized solution of the orthogonal Procrustes problem", 1966) onto the previ
 so a point moves on the epoch slider only when its embedding moved, not because the projection
 flipped or rotated.
 
-A projection is stored as ``<run>/projections/<epoch>_<method>.npz`` (plain arrays, loaded without
-pickle). New points (a cold-start user) are placed exactly for PCA and, for UMAP, the way
+A projection is stored at its run's ``RunDir.projection_path(epoch, method)`` (plain arrays, loaded
+without pickle). New points (a cold-start user) are placed exactly for PCA and, for UMAP, the way
 ``umap.UMAP.transform`` initialises them: the similarity-weighted mean position of their nearest
 fitted neighbours in the original space.
 """

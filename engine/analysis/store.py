@@ -1,26 +1,24 @@
 """Embedding snapshots of a run and the projections cached beside them.
 
-The run directory is the contract: training writes ``embeddings/epoch_XXXX.npz`` (``user``, ``item``
-float32 arrays); this module writes ``projections/<epoch>_<method>.npz``. Slow projections (UMAP) are
-computed by a separate process (``python -m engine project``) so the dashboard never waits: while it
-runs, ``projections/<epoch>_<method>.pending`` holds its pid, and a failure leaves the message in
-``projections/<epoch>_<method>.error``.
+The run directory is the contract (:class:`~engine.training.RunDir` names its files): training writes one snapshot
+per evaluated epoch (``RunDir.epoch_snapshot_path``, ``user`` and ``item`` float32 arrays); this module writes the
+maps (``RunDir.projection_path``). Slow projections (UMAP) are computed by a separate process
+(:func:`~engine.training.start_projection`) so the dashboard never waits: while it runs, the epoch's pending mark
+(``RunDir.projection_pending_path``) holds its pid, and a failure leaves the message in
+``RunDir.projection_error_path``.
 """
 
 from __future__ import annotations
 
-import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
 from engine.analysis.projection import METHODS, Projection, ProjectionError, fit_projection
-from engine.training.runstore import process_alive
+from engine.training.process import log_tail, start_projection
+from engine.training.rundir import RunDir, process_alive
 
-SNAPSHOT_PATTERN = re.compile(r"^epoch_(\d+)\.npz$")
 ProjectionState = Literal["ready", "pending", "failed", "missing"]
 
 
@@ -37,25 +35,22 @@ class ProjectionStore:
 
     def __init__(self, run_dir: str | Path) -> None:
         self.run_dir = Path(run_dir)
-        self.projection_dir = self.run_dir / "projections"
+        self.run = RunDir(self.run_dir)
+        self.projection_dir = self.run.projections_dir
 
     # ------------------------------------------------------------ snapshots
     def epochs(self) -> list[int]:
         """Epochs with an embedding snapshot, ascending."""
-        folder = self.run_dir / "embeddings"
-        if not folder.is_dir():
-            return []
-        found = (SNAPSHOT_PATTERN.match(path.name) for path in folder.iterdir())
-        return sorted(int(match.group(1)) for match in found if match)
+        return self.run.snapshot_epochs()
 
     def embeddings(self, epoch: int) -> tuple[np.ndarray, np.ndarray]:
         """``(user (U, d), item (I, d))`` float32 arrays of one snapshot."""
-        path = self.run_dir / "embeddings" / f"epoch_{epoch:04d}.npz"
+        path = self.run.epoch_snapshot_path(epoch)
         if not path.is_file():
             known = self.epochs()
             if not known:
                 raise EmbeddingsMissing(
-                    f"run {self.run_dir.name!r} has no embedding snapshots yet (embeddings/epoch_XXXX.npz); "
+                    f"run {self.run_dir.name!r} has no embedding snapshots yet (in {self.run.embeddings_dir}); "
                     "they are written on evaluated epochs — wait for the first evaluation or train longer"
                 )
             raise EmbeddingsMissing(f"run {self.run_dir.name!r} has no snapshot for epoch {epoch}; it has {known}")
@@ -73,28 +68,26 @@ class ProjectionStore:
 
     # ----------------------------------------------------------- projections
     def path(self, epoch: int, method: str) -> Path:
-        return self.projection_dir / f"{epoch:04d}_{method}.npz"
+        return self.run.projection_path(epoch, method)
 
     def state(self, epoch: int, method: str) -> ProjectionState:
         """Whether the map is cached, being computed by a live process, failed, or not started."""
         if self.path(epoch, method).is_file():
             return "ready"
-        pending = self.path(epoch, method).with_suffix(".pending")
+        pending = self.run.projection_pending_path(epoch, method)
         if pending.is_file():
-            if process_alive(_read_pid(pending)):
+            if process_alive(_pid(self.run.read_note(pending))):
                 return "pending"
             pending.unlink(missing_ok=True)
-            if not self.path(epoch, method).with_suffix(".error").is_file():
-                log = self.projection_dir / f"{method}.log"
-                tail = log.read_text(errors="replace").strip().splitlines()[-3:] if log.is_file() else []
+            if not self.run.projection_error_path(epoch, method).is_file():
+                tail = log_tail(self.run.projection_log_path(method), 3).splitlines()
                 self._write_error(epoch, method, " ".join(["the projection process stopped before finishing.", *tail]))
-        if self.path(epoch, method).with_suffix(".error").is_file():
+        if self.run.projection_error_path(epoch, method).is_file():
             return "failed"
         return "missing"
 
     def error(self, epoch: int, method: str) -> str:
-        path = self.path(epoch, method).with_suffix(".error")
-        return path.read_text() if path.is_file() else ""
+        return self.run.read_note(self.run.projection_error_path(epoch, method))
 
     def load(self, epoch: int, method: str) -> Projection | None:
         """The cached map, or ``None`` when it is not computed yet."""
@@ -119,7 +112,7 @@ class ProjectionStore:
             self._write_error(epoch, method, str(error))
             raise
         projection.save(self.path(epoch, method))
-        self.path(epoch, method).with_suffix(".error").unlink(missing_ok=True)
+        self.run.projection_error_path(epoch, method).unlink(missing_ok=True)
         return projection
 
     def get_or_compute(self, epoch: int, method: str) -> Projection:
@@ -145,34 +138,19 @@ class ProjectionStore:
         todo = sorted(e for e in epochs if self.state(e, method) in ("missing", "failed"))
         if not todo:
             return []
-        self.projection_dir.mkdir(parents=True, exist_ok=True)
         for epoch in todo:
-            self.path(epoch, method).with_suffix(".error").unlink(missing_ok=True)
-        command = [sys.executable, "-m", "engine.analysis.cli", "--run-dir", str(self.run_dir), "--method", method]
-        command += ["--epochs", ",".join(str(e) for e in todo)]
-        with open(self.projection_dir / f"{method}.log", "ab") as log:  # the child keeps its own copy open
-            process = subprocess.Popen(
-                command,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                cwd=Path(__file__).resolve().parents[2],
-                start_new_session=True,
-            )
-        for epoch in todo:
-            self.path(epoch, method).with_suffix(".pending").write_text(str(process.pid))
+            self.run.projection_error_path(epoch, method).unlink(missing_ok=True)
+        start_projection(self.run, todo, method)
         return todo
 
     def finish_pending(self, epoch: int, method: str) -> None:
         """Called by the projection process when it is done with an epoch, successful or not."""
-        self.path(epoch, method).with_suffix(".pending").unlink(missing_ok=True)
+        self.run.projection_pending_path(epoch, method).unlink(missing_ok=True)
 
     def _write_error(self, epoch: int, method: str, message: str) -> None:
         self.projection_dir.mkdir(parents=True, exist_ok=True)
-        self.path(epoch, method).with_suffix(".error").write_text(message)
+        self.run.projection_error_path(epoch, method).write_text(message)
 
 
-def _read_pid(path: Path) -> int:
-    try:
-        return int(path.read_text().strip() or 0)
-    except (OSError, ValueError):
-        return 0
+def _pid(text: str) -> int:
+    return int(text.strip()) if text.strip().isdigit() else 0

@@ -1,4 +1,4 @@
-"""Training: config, trainer, metrics, checkpoints and the run directory the dashboard reads."""
+"""Training: config, trainer, metrics, checkpoints, the run directory the dashboard reads, and background processes."""
 
 from engine.training.checkpoint import CheckpointError
 from engine.training.cli import train_command
@@ -6,15 +6,37 @@ from engine.training.config import TrainConfig, model_params
 from engine.training.evaluation import EvalData, evaluate
 from engine.training.load import LoadedRun, load_run
 from engine.training.metrics import compute_metrics
-from engine.training.runstore import RUN_STATES, RunDir, RunInfo, RunNotFound, RunStore, check_run_id, read_run
+from engine.training.process import (
+    Launch,
+    is_training_process,
+    log_tail,
+    start_projection,
+    start_training,
+    stop_training,
+)
+from engine.training.rundir import (
+    ACTIVE_STATES,
+    RUN_STATES,
+    RunDir,
+    RunDirError,
+    RunInfo,
+    check_run_id,
+    new_run_id,
+    process_alive,
+    read_run,
+)
+from engine.training.runstore import RunNotFound, RunStore
 from engine.training.trainer import resume, train
 
 __all__ = [
+    "ACTIVE_STATES",
     "RUN_STATES",
     "CheckpointError",
     "EvalData",
+    "Launch",
     "LoadedRun",
     "RunDir",
+    "RunDirError",
     "RunInfo",
     "RunNotFound",
     "RunStore",
@@ -22,10 +44,17 @@ __all__ = [
     "check_run_id",
     "compute_metrics",
     "evaluate",
+    "is_training_process",
     "load_run",
+    "log_tail",
     "model_params",
+    "new_run_id",
+    "process_alive",
     "read_run",
     "resume",
+    "start_projection",
+    "start_training",
+    "stop_training",
     "train",
     "train_command",
 ]

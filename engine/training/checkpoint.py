@@ -53,7 +53,7 @@ def load_checkpoint(
     """Read a checkpoint of ``model`` and check it was trained on ``graph``.
 
     Args:
-        path (Path): ``checkpoint.pt`` or ``best.pt`` of a run.
+        path (Path): A run's ``RunDir.checkpoint_path`` or ``RunDir.best_path``.
         model (str): The model name the run's config names.
         graph (InteractionGraph): The training graph rebuilt from the run's config.
         map_location (torch.device | str): Where tensors are loaded. (default: ``"cpu"``)

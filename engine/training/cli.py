@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from engine.training.config import TrainConfig
+from engine.training.rundir import CONFIG
 
 # (flag, TrainConfig field, type, help)
 _CONFIG_FLAGS: tuple[tuple[str, str, type, str], ...] = (
@@ -54,7 +55,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="NAME=VALUE",
         help="a model hyper-parameter (repeatable), e.g. --param num_layers=3",
     )
-    train.add_argument("--config", help="JSON config file (e.g. another run's config.json); flags override it")
+    train.add_argument("--config", help=f"JSON config file (e.g. another run's {CONFIG}); flags override it")
     train.add_argument("--runs-dir", default="runs", help="where run directories go (default: runs)")
     train.add_argument("--run-id", help="name of the new run (default: <model>-<dataset>-<utc time>-<hex>)")
     train.add_argument("--resume", metavar="RUN_DIR", help="continue this run from its last checkpoint")
@@ -142,7 +143,7 @@ def run_train(args: argparse.Namespace) -> int:
         path = resume(args.resume, epochs=args.epochs, device=args.device, progress=not args.quiet)
     else:
         path = train(config_from_args(args), args.runs_dir, args.run_id, progress=not args.quiet)
-    from engine.training.runstore import read_run
+    from engine.training.rundir import read_run
 
     state = read_run(path).state
     if state != "finished":

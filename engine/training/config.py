@@ -1,4 +1,4 @@
-"""One typed configuration per training run, saved as the run's ``config.json``.
+"""One typed configuration per training run, saved in the run directory (``RunDir.config_path``).
 
 Everything needed to reproduce a run lives here: data, split, model and its hyper-parameters, optimisation and
 evaluation settings. The same object is built from CLI flags, from a ``--config`` JSON file, from the dashboard's
@@ -22,7 +22,7 @@ METRIC_NAMES = ("recall", "ndcg", "precision", "hit", "mrr", "coverage")
 
 @dataclass
 class TrainConfig:
-    """Settings of one training run (``config.json``).
+    """Settings of one training run (saved at ``RunDir.config_path``).
 
     Args:
         dataset (str): Dataset name (``python -m engine datasets``) or ``csv:PATH``. (default: ``"synthetic"``)
@@ -32,7 +32,7 @@ class TrainConfig:
             defaults. (default: ``{}``)
 
     The remaining fields carry one-line comments below. ``epochs``, ``lr`` and ``batch_size`` left at ``None`` take
-    the model's ``default_train`` values when :meth:`validate` runs, so a saved ``config.json`` is always concrete.
+    the model's ``default_train`` values when :meth:`validate` runs, so a saved config is always concrete.
     """
 
     dataset: str = "synthetic"  # dataset name or csv:PATH
@@ -136,7 +136,7 @@ class TrainConfig:
 
     @classmethod
     def from_file(cls, path: str | Path) -> TrainConfig:
-        """Read a config saved as JSON (for example another run's ``config.json``)."""
+        """Read a config saved as JSON (for example another run's, at ``RunDir.config_path``)."""
         path = Path(path)
         try:
             values = json.loads(path.read_text(encoding="utf-8"))

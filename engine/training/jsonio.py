@@ -3,12 +3,17 @@
 A training process writes while the dashboard reads, and either may be killed at any moment. JSON documents are
 therefore replaced atomically (write a temporary file beside the target, then ``os.replace``), and JSON-lines logs
 are appended one flushed line at a time, with readers that skip a half-written last line instead of failing.
+
+Readers are bounded: they read only regular files of at most ``max_bytes``, and only inside ``within`` once links are
+resolved, so a file swapped for a link to ``/dev/zero``, a device or a pipe is reported as a problem instead of being
+read without end. Every problem is a short phrase naming the file, for a list of what is damaged.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -30,14 +35,53 @@ def write_json_atomic(path: Path, document: Any) -> None:
         raise
 
 
-def read_json(path: Path) -> tuple[Any, str | None]:
-    """Read a JSON document; returns ``(document, None)`` or ``(None, problem)`` when missing or unreadable."""
+def read_text(path: Path, max_bytes: int, within: Path | None = None) -> tuple[str | None, str | None]:
+    """Read a UTF-8 text file of at most ``max_bytes`` bytes.
+
+    Args:
+        path (Path): The file.
+        max_bytes (int): Largest size read; a larger file is refused, not truncated.
+        within (Path, optional): Folder the file must lie in after resolving links. (default: ``None``, anywhere)
+
+    Returns:
+        ``(text, None)``, or ``(None, problem)``; a missing file gives ``(None, None)``.
+    """
+    if within is not None:
+        try:
+            resolved = path.resolve()
+        except (OSError, RuntimeError):  # a loop of links (RuntimeError before Python 3.13)
+            return None, f"{path.name} is a loop of links; it was not read"
+        if not resolved.is_relative_to(within.resolve()):
+            return None, f"{path.name} is a link to {resolved}, outside {within}; it was not read"
     try:
-        text = path.read_text(encoding="utf-8")
+        # O_NONBLOCK: opening a named pipe must not wait for a writer; regular files ignore the flag.
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
-        return None, f"{path.name} is missing"
+        return None, None
     except OSError as error:
         return None, f"{path.name} is unreadable ({error.strerror})"
+    with os.fdopen(descriptor, "rb") as stream:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            return None, f"{path.name} is not a regular file; it was not read"
+        data = stream.read(max_bytes + 1) if info.st_size <= max_bytes else b""
+        if info.st_size > max_bytes or len(data) > max_bytes:
+            size = max(info.st_size, len(data))
+            return None, f"{path.name} has {size:,} bytes, over the {_size(max_bytes)} limit; it was not read"
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as error:
+        return None, f"{path.name} is not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start})"
+
+
+def read_json(path: Path, max_bytes: int, within: Path | None = None) -> tuple[Any, str | None]:
+    """Read a JSON document; returns ``(document, None)`` or ``(None, problem)`` when missing or unreadable.
+
+    ``max_bytes`` and ``within`` bound the read as in :func:`read_text`.
+    """
+    text, problem = read_text(path, max_bytes, within)
+    if text is None:
+        return None, problem or f"{path.name} is missing"
     try:
         return json.loads(text), None
     except json.JSONDecodeError as error:
@@ -53,17 +97,16 @@ def append_jsonl(path: Path, record: dict) -> None:
         os.fsync(stream.fileno())
 
 
-def read_jsonl(path: Path) -> tuple[list[dict], str | None]:
-    """Read a JSON-lines log, tolerating a half-written last line.
+def read_jsonl(path: Path, max_bytes: int, within: Path | None = None) -> tuple[list[dict], str | None]:
+    """Read a JSON-lines log, tolerating a half-written last line; ``max_bytes`` and ``within`` as in :func:`read_text`.
 
     Returns:
         ``(records, problem)``: every complete object, and a description of what was skipped (``None`` when the
         file is whole). A missing file is an empty log, not a problem: a run that has not finished an epoch has none.
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return [], None
+    text, problem = read_text(path, max_bytes, within)
+    if text is None:
+        return [], problem
     records: list[dict] = []
     bad: list[int] = []
     lines = text.split("\n")
@@ -85,3 +128,7 @@ def read_jsonl(path: Path) -> tuple[list[dict], str | None]:
     if bad == [last] and not text.endswith("\n"):
         return records, f"{path.name}: skipped a half-written last line ({last})"
     return records, f"{path.name}: skipped {len(bad)} unreadable line(s): {', '.join(map(str, bad[:5]))}"
+
+
+def _size(size: int) -> str:
+    return f"{size / 2**20:g} MiB" if size >= 2**20 else f"{size / 2**10:g} KiB"

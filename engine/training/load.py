@@ -10,7 +10,7 @@ from engine.graph import InteractionGraph
 from engine.training.checkpoint import CheckpointError, load_checkpoint, read_checkpoint, restore_model
 from engine.training.config import TrainConfig
 from engine.training.rebuild import build_model, make_split, resolve_device
-from engine.training.runstore import RunInfo, read_run
+from engine.training.rundir import RunDir, RunInfo
 
 
 @dataclass
@@ -48,13 +48,14 @@ def load_run(run_dir: str | Path, device: str = "cpu") -> LoadedRun:
     """
     from engine.datasets import load_dataset
 
-    info = read_run(run_dir)
+    run = RunDir(run_dir)
+    info = run.read()
     if not info.config:
-        raise ValueError(f"cannot open run {info.path}: {'; '.join(info.damaged) or 'config.json is missing'}")
+        raise ValueError(f"cannot open run {info.path}: {'; '.join(info.damaged) or 'its config is empty'}")
     config = TrainConfig.from_dict(info.config)
     config.device = device
     config.validate()
-    path = info.path / "best.pt" if (info.path / "best.pt").exists() else info.path / "checkpoint.pt"
+    path = run.best_path if run.best_path.exists() else run.checkpoint_path
     if not path.exists():
         raise CheckpointError(f"run {info.run_id} has no checkpoint yet: it has not finished its first epoch")
     target = resolve_device(device)

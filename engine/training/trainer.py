@@ -26,7 +26,8 @@ from engine.training.checkpoint import fingerprint, load_checkpoint, read_checkp
 from engine.training.config import TrainConfig
 from engine.training.evaluation import EvalData, evaluate
 from engine.training.rebuild import build_model, make_split, resolve_device
-from engine.training.runstore import ACTIVE_STATES, RunDir, RunStore, read_run
+from engine.training.rundir import ACTIVE_STATES, RunDir, RunDirError
+from engine.training.runstore import RunStore
 from engine.training.stopping import StopFlag
 
 if TYPE_CHECKING:
@@ -46,24 +47,44 @@ def train(config: TrainConfig, runs_dir: str | Path = "runs", run_id: str | None
     """
     config.validate()
     run = RunStore(runs_dir).create(config.model, config.dataset, run_id)
-    run.write_config(config.to_dict())
-    _set_status(run, config, "queued", epoch=0, started_at=time.time(), error=None, traceback=None)
-    _execute(run, config, resume=False, progress=progress)
+    with run.lock():
+        run.write_config(config.to_dict())
+        _set_status(run, config, "queued", epoch=0, started_at=time.time(), error=None, traceback=None)
+        _execute(run, config, resume=False, progress=progress)
     return run.path
 
 
 def resume(run_dir: str | Path, epochs: int | None = None, device: str | None = None, progress: bool = True) -> Path:
     """Continue a stopped, interrupted or failed run from its last checkpoint (or extend a finished one).
 
+    The run stays locked while it trains, so a second process resuming it at the same time is refused.
+
     Args:
         run_dir (str | Path): The run directory.
         epochs (int, optional): New total number of epochs. (default: the run's own)
         device (str, optional): ``auto``, ``cpu`` or ``cuda``. (default: the run's own)
         progress (bool): Show a tqdm progress bar on stderr. (default: ``True``)
+
+    Raises:
+        RunDirError: The folder is not a run this engine wrote, another process trains it, or it recorded epochs
+            whose checkpoint is gone.
     """
-    info = read_run(run_dir)
+    run = RunDir(run_dir)
+    problem = run.foreign_problem()
+    if problem:
+        raise RunDirError(
+            f"cannot resume {run.path}: it is not a run this engine wrote ({problem}); "
+            "start a new run with `python -m engine train`"
+        )
+    with run.lock():
+        _resume_locked(run, epochs, device, progress)
+    return run.path
+
+
+def _resume_locked(run: RunDir, epochs: int | None, device: str | None, progress: bool) -> None:
+    info = run.read()
     if not info.config:
-        raise ValueError(f"cannot resume {info.path}: {'; '.join(info.damaged) or 'config.json is missing'}")
+        raise ValueError(f"cannot resume {info.path}: {'; '.join(info.damaged) or 'its config is empty'}")
     if info.state in ACTIVE_STATES:
         raise ValueError(f"run {info.run_id} is still {info.state} (pid {info.status.get('pid')}); stop it first")
     config = TrainConfig.from_dict(info.config)
@@ -73,15 +94,19 @@ def resume(run_dir: str | Path, epochs: int | None = None, device: str | None = 
         config.device = device
     config.validate()
     done = int(info.status.get("epoch") or 0)
+    if done and not run.checkpoint_path.exists():
+        raise RunDirError(
+            f"cannot resume run {info.run_id}: it recorded {done} epoch(s) but its checkpoint {run.checkpoint_path} "
+            f"is missing; start a new run with the same settings: python -m engine train --config {run.config_path}"
+        )
     if info.state == "finished" and config.epochs <= done:
         raise ValueError(f"run {info.run_id} already finished {done} epochs; pass --epochs N > {done} to extend it")
-    run = RunDir(info.path)
     if run.checkpoint_path.exists():
         read_checkpoint(run.checkpoint_path, config.model)
+    run.write_marker()
     run.write_config(config.to_dict())
     _set_status(run, config, "queued", error=None, traceback=None, resumed_at=time.time())
     _execute(run, config, resume=True, progress=progress)
-    return run.path
 
 
 def snapshot_epochs(config: TrainConfig) -> set[int]:
@@ -155,7 +180,7 @@ def _loop(run: RunDir, config: TrainConfig, resume: bool, progress: bool, stop: 
                 record.update(metrics)
                 stopped_early = bool(config.patience and data.has_validation and state["bad_evals"] >= config.patience)
                 if epoch in snapshots or stopped_early or stop.requested:
-                    run.save_snapshot(f"epoch_{epoch:04d}", user_emb, item_emb)
+                    run.save_snapshot(epoch, user_emb, item_emb)
                 bar.set_postfix({"loss": f"{loss:.4f}", config.monitor_key: f"{metrics[config.monitor_key]:.4f}"})
             else:
                 bar.set_postfix({"loss": f"{loss:.4f}"})
@@ -264,7 +289,7 @@ def _evaluate_epoch(model, config: TrainConfig, data: EvalData, run: RunDir, epo
             state.update(best_epoch=epoch, best_value=value, bad_evals=0)
             best = {"model": config.model, "model_state": model.state_dict(), "epoch": epoch}
             save_checkpoint(run.best_path, {**best, "config": config.to_dict(), "data": fingerprint(data.train)})
-            run.save_snapshot("best", user_np, item_np)
+            run.save_best_snapshot(user_np, item_np)
         else:
             state["bad_evals"] += 1
     return {"split": split, **metrics}, user_np, item_np
@@ -306,9 +331,7 @@ def _finish(
     model.eval()
     user_emb, item_emb = model.embeddings()  # (U, d), (I, d)
     test = evaluate(user_emb, item_emb, data, "test", config.ks, config.eval_batch_size)
-    for stale in (run.path / "embeddings").glob("epoch_*.npz"):
-        if int(stale.stem.removeprefix("epoch_")) not in snapshots | {state["epoch"]}:
-            stale.unlink()
+    run.prune_snapshots(snapshots | {state["epoch"]})
     run.write_summary(
         {
             "test": test,

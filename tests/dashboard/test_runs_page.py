@@ -103,3 +103,28 @@ def test_cleared_runs_directory_field_falls_back_to_the_default(app_at, tmp_path
     assert default.is_dir()
     assert any("using the default" in caption.value and str(default) in caption.value for caption in at.sidebar.caption)
     assert "No runs in" in at.info[0].value and str(default) in at.info[0].value
+
+
+def _confirm_delete(at, run_id: str):
+    at.selectbox(key=keys.RUNS_DELETE_PICK).set_value(run_id).run()
+    next(button for button in at.button if button.label == "Delete…").click().run()
+    return next(button for button in at.button if button.label == "Yes, delete").click().run()
+
+
+def test_delete_refuses_a_project_folder_that_holds_a_config_json(app_at, runs_dir: Path) -> None:
+    project = runs_dir / "my-project"
+    (project / "src").mkdir(parents=True)
+    (project / "config.json").write_text('{"name": "my-project"}')
+    (project / "src" / "main.c").write_text("int main(void) { return 0; }\n")
+    at = _confirm_delete(app_at(PAGE, runs_dir=runs_dir), "my-project")
+    assert not at.exception
+    assert any("not a run this engine wrote" in error.value for error in at.error)
+    assert (project / "config.json").is_file() and (project / "src" / "main.c").is_file()
+
+
+def test_delete_keeps_a_notes_file_in_a_run_and_says_so(app_at, runs_dir: Path) -> None:
+    (runs_dir / "better-copy" / "notes.txt").write_text("keep me")
+    at = _confirm_delete(app_at(PAGE, runs_dir=runs_dir), "better-copy")
+    assert not at.exception
+    assert any("kept its folder" in warning.value and "notes.txt" in warning.value for warning in at.warning)
+    assert [path.name for path in (runs_dir / "better-copy").iterdir()] == ["notes.txt"]

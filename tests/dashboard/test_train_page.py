@@ -180,3 +180,17 @@ def test_pinsage_form_refuses_an_empty_hard_negative_band(app_at, runs_dir: Path
     assert not at.exception
     assert any("Not started" in e.value and "must be below hard_band_hi" in e.value for e in at.error)
     assert RunStore(runs_dir).list() == [] and training_processes(runs_dir) == []
+
+
+def test_start_when_the_log_folder_is_a_file_is_a_message(app_at, runs_dir: Path) -> None:
+    (runs_dir / ".logs").write_text("a file where the training logs go")
+    at = app_at(PAGE, runs_dir=runs_dir)
+    at.selectbox(key=keys.TRAIN_MODEL).set_value("mf").run()
+    at = submit(at, epochs=1, dim=8)
+    assert not at.exception
+    assert any(
+        "Not started: the training log" in error.value
+        and f"cannot be written (File exists: {runs_dir / '.logs'})" in error.value
+        for error in at.error
+    ), [error.value for error in at.error]
+    assert RunStore(runs_dir).list() == [] and training_processes(runs_dir) == []

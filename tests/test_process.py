@@ -1,4 +1,4 @@
-"""The Train page's launcher: distinct run ids, real training subprocesses, and a guarded Stop."""
+"""Background processes: distinct run ids, real training subprocesses, a guarded Stop, bounded log tails."""
 
 from __future__ import annotations
 
@@ -8,17 +8,24 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import launcher
-from engine.training import RunInfo, RunStore, TrainConfig
+from engine.training import (
+    RunInfo,
+    RunStore,
+    TrainConfig,
+    log_tail,
+    new_run_id,
+    start_training,
+    stop_training,
+)
 
 
 def test_two_launches_at_once_get_two_run_directories(tmp_path: Path) -> None:
     config = TrainConfig(dataset="synthetic", model="mf", epochs=1, dim=8).validate()
-    first, second = launcher.launch(config, tmp_path), launcher.launch(config, tmp_path)
+    first, second = start_training(config, tmp_path), start_training(config, tmp_path)
     assert first.run_id != second.run_id
     for started in (first, second):
-        assert started.process.wait(timeout=300) == 0, launcher.log_tail(started.log_path)
-        assert started.log_path.parent == tmp_path / launcher.LOG_FOLDER
+        assert started.process.wait(timeout=300) == 0, log_tail(started.log_path)
+        assert started.log_path == tmp_path / ".logs" / f"{started.run_id}.log"
     runs = {run.run_id: run for run in RunStore(tmp_path).list()}
     assert set(runs) == {first.run_id, second.run_id}
     assert all(run.state == "finished" and len(run.metrics) == 1 for run in runs.values())
@@ -26,7 +33,7 @@ def test_two_launches_at_once_get_two_run_directories(tmp_path: Path) -> None:
 
 def test_run_ids_are_unique_and_safe() -> None:
     config = TrainConfig(dataset="csv:/data/My Ratings (2024).csv", model="mf")
-    ids = {launcher.new_run_id(config) for _ in range(1000)}
+    ids = {new_run_id(config.model, config.dataset) for _ in range(1000)}
     assert len(ids) == 1000
     assert all(run_id.startswith("mf-My-Ratings-2024-") for run_id in ids)
 
@@ -38,7 +45,7 @@ def run_with(state: str, pid: object) -> RunInfo:
 def test_stop_never_signals_a_process_that_is_not_training() -> None:
     bystander = subprocess.Popen(["sleep", "30"])
     try:
-        message = launcher.stop(run_with("running", bystander.pid))
+        message = stop_training(run_with("running", bystander.pid))
         assert "no live training process" in message
         time.sleep(0.2)
         assert bystander.poll() is None
@@ -51,11 +58,11 @@ def test_stop_never_signals_a_process_that_is_not_training() -> None:
     ("state", "pid", "expected"), [("finished", 123, "already finished"), ("running", None, "pid None")]
 )
 def test_stop_explains_why_nothing_was_done(state: str, pid: object, expected: str) -> None:
-    assert expected in launcher.stop(run_with(state, pid))
+    assert expected in stop_training(run_with(state, pid))
 
 
 def test_log_tail(tmp_path: Path) -> None:
     log = tmp_path / "x.log"
-    assert launcher.log_tail(log) == ""
+    assert log_tail(log) == ""
     log.write_text("\n".join(f"line {i}" for i in range(100)) + "\n")
-    assert launcher.log_tail(log, 3) == "line 97\nline 98\nline 99"
+    assert log_tail(log, 3) == "line 97\nline 98\nline 99"

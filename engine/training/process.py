@@ -1,0 +1,124 @@
+"""Start and stop the engine's background processes: training runs and embedding projections (pure: no Streamlit).
+
+Each runs as ``python -m …`` in its own process session, so neither a Streamlit rerun nor a closed browser tab touches
+it. A training process creates its run directory itself (refusing an existing one), so its combined stdout and
+stderr go to the run's :attr:`RunDir.log_path` beside the runs: that log also catches errors from before the run
+directory exists. A projection process writes into its run's projections folder, where each epoch it computes is
+marked pending with its pid until it is done.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from engine.training.cli import train_command
+from engine.training.config import TrainConfig
+from engine.training.rundir import ACTIVE_STATES, RunDir, RunDirError, RunInfo, new_run_id, process_alive
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+LOG_TAIL_BYTES = 64 * 2**10  # how much of the end of a log is read to show its last lines
+
+
+@dataclass(frozen=True)
+class Launch:
+    """A training process the dashboard started."""
+
+    run_id: str  # name of the run directory the process creates
+    process: subprocess.Popen  # the ``python -m engine train`` process (its own session)
+    log_path: Path  # combined stdout and stderr of the process
+
+
+def start_training(config: TrainConfig, runs_dir: Path) -> Launch:
+    """Start training ``config`` (already validated) into a new run under ``runs_dir``.
+
+    Args:
+        config (TrainConfig): The run's configuration.
+        runs_dir (Path): The runs directory (made absolute, so the process may start anywhere).
+
+    Raises:
+        RunDirError: The process's log cannot be written in ``runs_dir`` (read-only, or not a folder).
+    """
+    run_id = new_run_id(config.model, config.dataset)
+    log = RunDir(Path(runs_dir) / run_id).log_path
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        stream = open(log, "wb")
+    except OSError as error:
+        raise RunDirError(
+            f"the training log {log} cannot be written ({error.strerror}: {error.filename}); "
+            "pick a runs directory this user can write to"
+        ) from None
+    with stream:
+        process = _spawn(train_command(config, Path(runs_dir).resolve(), run_id), stream)
+    return Launch(run_id, process, log)
+
+
+def is_training_process(pid: int) -> bool:
+    """Whether ``pid`` is alive and is an ``engine train`` process (guards against a recycled pid)."""
+    if not process_alive(pid):
+        return False
+    try:
+        command_line = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return b"engine" in command_line and b"train" in command_line
+
+
+def stop_training(run: RunInfo) -> str:
+    """Ask a run's process to stop (SIGTERM); the trainer marks the run stopped and keeps its metrics.
+
+    Returns:
+        What happened, for the page to show.
+    """
+    pid = run.status.get("pid")
+    if run.state not in ACTIVE_STATES:
+        return f"run {run.run_id} is already {run.state}"
+    if not isinstance(pid, int) or not is_training_process(pid):
+        return f"run {run.run_id} has no live training process (pid {pid!r}); it will show as interrupted"
+    os.kill(pid, signal.SIGTERM)
+    return f"asked run {run.run_id} (pid {pid}) to stop; it finishes the current batch first"
+
+
+def start_projection(run: RunDir, epochs: list[int], method: str) -> subprocess.Popen:
+    """Start one ``python -m engine.analysis.cli`` process computing ``method`` maps of ``epochs`` in that order.
+
+    Each epoch is marked pending with the process's pid; the process clears the mark when done with it, and its
+    output is appended to :meth:`RunDir.projection_log_path`.
+    """
+    run.projections_dir.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "engine.analysis.cli", "--run-dir", str(run.path), "--method", method]
+    command += ["--epochs", ",".join(str(epoch) for epoch in epochs)]
+    with open(run.projection_log_path(method), "ab") as log:  # the child keeps its own copy open
+        process = _spawn(command, log)
+    for epoch in epochs:
+        run.projection_pending_path(epoch, method).write_text(str(process.pid))
+    return process
+
+
+def log_tail(path: Path, lines: int = 40) -> str:
+    """The last ``lines`` lines of a log (read from its last ``LOG_TAIL_BYTES``), or ``""`` when it does not exist."""
+    try:
+        with open(path, "rb") as stream:
+            stream.seek(max(stream.seek(0, os.SEEK_END) - LOG_TAIL_BYTES, 0))
+            data = stream.read(LOG_TAIL_BYTES)
+    except FileNotFoundError:
+        return ""
+    return "\n".join(data.decode("utf-8", errors="replace").rstrip("\n").split("\n")[-lines:])
+
+
+def _spawn(command: list[str], output: BinaryIO) -> subprocess.Popen:
+    return subprocess.Popen(
+        command,
+        cwd=PROJECT_ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=output,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )

@@ -1,0 +1,419 @@
+"""The run directory: the only thing a training process and the dashboard share, and the one place naming its files.
+
+Layout of ``<runs-dir>/<run-id>/``, with the :class:`RunDir` attribute of each entry in brackets::
+
+    .gnn-run        [marker_path] {"format": "gnn-recsys-explorer/run", "version": 1}: this engine made the folder
+    config.json     [config_path] TrainConfig, everything needed to reproduce the run
+    status.json     [status_path] state (one of RUN_STATES), pid, host, epoch, total_epochs, batch, total_batches,
+                    started_at, updated_at, error, traceback
+    metrics.jsonl   [metrics_path] one flushed JSON line per epoch: epoch, loss, seconds, and on evaluated epochs the
+                    metrics
+    summary.json    [summary_path] {"test": {...}, "best_epoch", "train_seconds", ...} once training ends
+    checkpoint.pt   [checkpoint_path] latest state (model, optimiser, epoch), loaded with torch.load(weights_only=True)
+    best.pt         [best_path] model weights of the best validation epoch (only with a validation slice)
+    embeddings/     [embeddings_dir] epoch_XXXX.npz [epoch_snapshot_path] at evaluated epochs (bounded) and best.npz
+                    [best_snapshot_path]; float32 arrays ``user (U, d)`` and ``item (I, d)``
+    projections/    [projections_dir] <epoch>_<method>.npz [projection_path]; while a process computes one, its pid in
+                    <epoch>_<method>.pending [projection_pending_path]; why it failed in <epoch>_<method>.error
+                    [projection_error_path]; the process's output in <method>.log [projection_log_path]
+    .train.lock     [lock_path] ``flock``-ed by the training process for its whole life; holds its pid
+
+Beside the runs, ``<runs-dir>/.logs/<run-id>.log`` [log_path] keeps the output of a training process the dashboard
+started; it also catches errors from before the run directory exists, and the run listing skips the dot-folder.
+
+Writers replace JSON atomically. Readers never fail on a damaged directory and list what they could not read in
+``RunInfo.damaged``; they read only regular files inside the run directory once links are resolved, of at most
+``MAX_JSON_BYTES`` (``MAX_METRICS_BYTES`` for the metrics log). A status that says running while its process is gone
+reads as ``interrupted``.
+
+Runs made before the marker existed are recognised by their shape instead: a status whose state is one of
+``RUN_STATES`` and a config naming a model and a dataset with no key a :class:`TrainConfig` lacks. Deleting and resuming
+accept both; resuming such a run adds the marker.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fcntl
+import os
+import re
+import secrets
+import socket
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from engine.training.config import TrainConfig
+from engine.training.jsonio import append_jsonl, read_json, read_jsonl, read_text, write_json_atomic
+
+RUN_STATES = ("queued", "running", "finished", "failed", "stopped", "interrupted")
+ACTIVE_STATES = ("queued", "running")
+RUN_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+RUN_FORMAT = "gnn-recsys-explorer/run"
+RUN_FORMAT_VERSION = 1
+MAX_JSON_BYTES = 4 * 2**20  # config, status, summary: a few kB each, tracebacks included
+MAX_METRICS_BYTES = 64 * 2**20  # ~1 kB per epoch: tens of thousands of epochs
+MAX_NOTE_BYTES = 64 * 2**10  # a projection's pid or error message
+
+MARKER, LOCK = ".gnn-run", ".train.lock"
+CONFIG, STATUS, METRICS, SUMMARY = "config.json", "status.json", "metrics.jsonl", "summary.json"
+CHECKPOINT, BEST = "checkpoint.pt", "best.pt"
+EMBEDDINGS, PROJECTIONS = "embeddings", "projections"
+LOG_FOLDER = ".logs"
+
+_SNAPSHOT = re.compile(r"^epoch_(\d+)\.npz$")
+_ATOMIC_TEMPORARY = "|".join(re.escape(name) for name in (MARKER, CONFIG, STATUS, SUMMARY, CHECKPOINT, BEST))
+# What a run consists of, by folder: the only names delete() removes (temporary files of interrupted writes included).
+_RUN_FILES = re.compile(
+    "|".join(re.escape(name) for name in (MARKER, LOCK, CONFIG, STATUS, METRICS, SUMMARY, CHECKPOINT, BEST))
+    + rf"|\.(?:{_ATOMIC_TEMPORARY})\..+\.tmp"
+)
+_FOLDER_FILES = {
+    EMBEDDINGS: re.compile(r"(?:epoch_\d+|best)\.npz|\.(?:epoch_\d+|best)\.\d+\.tmp\.npz"),
+    PROJECTIONS: re.compile(r"\d+_[a-z]+\.(?:npz|pending|error)|[a-z]+\.log|\.\d+_[a-z]+\.npz\.\d+\.partial"),
+}
+
+
+class RunDirError(ValueError):
+    """A run directory that cannot be used as asked; the message says where and what to do."""
+
+
+def check_run_id(run_id: str) -> str:
+    """Return ``run_id`` if it is a safe directory name; raise ``ValueError`` otherwise (no paths, no ``..``)."""
+    if not isinstance(run_id, str) or not RUN_ID_PATTERN.fullmatch(run_id) or ".." in run_id:
+        raise ValueError(
+            f"invalid run id {run_id!r}: use 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit"
+        )
+    return run_id
+
+
+def new_run_id(model: str, dataset: str) -> str:
+    """``<model>-<dataset>-<utc time>-<6 hex>``: readable, sortable, and distinct for two runs started at once."""
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", Path(dataset.removeprefix("csv:")).stem or dataset).strip("-")[:40]
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    return check_run_id(f"{model}-{slug or 'data'}-{stamp}-{secrets.token_hex(3)}")
+
+
+def process_alive(pid: Any) -> bool:
+    """Whether ``pid`` names a live (non-zombie) process on this machine."""
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rpartition(")")[2].split()[0] != "Z"
+
+
+@dataclass
+class RunInfo:
+    """What a reader knows about one run; missing or damaged parts are listed in ``damaged``."""
+
+    run_id: str
+    path: Path
+    config: dict[str, Any]
+    status: dict[str, Any]
+    metrics: list[dict[str, Any]]
+    summary: dict[str, Any] | None
+    damaged: list[str] = field(default_factory=list)
+
+    @property
+    def state(self) -> str:
+        return str(self.status.get("state", "unknown"))
+
+    @property
+    def files(self) -> RunDir:
+        """The run's directory, for the paths of its files."""
+        return RunDir(self.path)
+
+    @property
+    def snapshots(self) -> dict[str, Path]:
+        """Embedding snapshots by name (``epoch_0005``, ``best``), epochs in order and ``best`` last."""
+        return self.files.snapshots()
+
+
+def read_run(path: str | Path) -> RunInfo:
+    """Read one run directory, tolerating missing files and a half-written metrics line."""
+    return RunDir(path).read()
+
+
+class RunDir:
+    """One run directory: the paths of its files, and reading and writing them.
+
+    Args:
+        path (str | Path): The run's folder, ``<runs-dir>/<run-id>``; nothing is created until something is written.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    @property
+    def marker_path(self) -> Path:
+        return self.path / MARKER
+
+    @property
+    def config_path(self) -> Path:
+        return self.path / CONFIG
+
+    @property
+    def status_path(self) -> Path:
+        return self.path / STATUS
+
+    @property
+    def metrics_path(self) -> Path:
+        return self.path / METRICS
+
+    @property
+    def summary_path(self) -> Path:
+        return self.path / SUMMARY
+
+    @property
+    def checkpoint_path(self) -> Path:
+        return self.path / CHECKPOINT
+
+    @property
+    def best_path(self) -> Path:
+        return self.path / BEST
+
+    @property
+    def lock_path(self) -> Path:
+        return self.path / LOCK
+
+    @property
+    def embeddings_dir(self) -> Path:
+        return self.path / EMBEDDINGS
+
+    @property
+    def projections_dir(self) -> Path:
+        return self.path / PROJECTIONS
+
+    @property
+    def log_path(self) -> Path:
+        """Output of the training process the dashboard started, in the runs directory's ``.logs`` folder."""
+        return self.path.parent / LOG_FOLDER / f"{self.path.name}.log"
+
+    def epoch_snapshot_path(self, epoch: int) -> Path:
+        return self.embeddings_dir / f"epoch_{epoch:04d}.npz"
+
+    @property
+    def best_snapshot_path(self) -> Path:
+        return self.embeddings_dir / "best.npz"
+
+    def snapshot_epochs(self) -> list[int]:
+        """Epochs with an embedding snapshot, ascending."""
+        if not self.embeddings_dir.is_dir():
+            return []
+        found = (_SNAPSHOT.match(path.name) for path in self.embeddings_dir.iterdir())
+        return sorted(int(match.group(1)) for match in found if match)
+
+    def snapshots(self) -> dict[str, Path]:
+        """Embedding snapshots by name (``epoch_0005``, ``best``), epochs in order and ``best`` last."""
+        files = [self.epoch_snapshot_path(epoch) for epoch in self.snapshot_epochs()]
+        files += [self.best_snapshot_path] if self.best_snapshot_path.is_file() else []
+        return {file.stem: file for file in files}
+
+    def projection_path(self, epoch: int, method: str) -> Path:
+        return self.projections_dir / f"{epoch:04d}_{method}.npz"
+
+    def projection_pending_path(self, epoch: int, method: str) -> Path:
+        return self.projection_path(epoch, method).with_suffix(".pending")
+
+    def projection_error_path(self, epoch: int, method: str) -> Path:
+        return self.projection_path(epoch, method).with_suffix(".error")
+
+    def projection_log_path(self, method: str) -> Path:
+        return self.projections_dir / f"{method}.log"
+
+    def read_note(self, path: Path) -> str:
+        """A short text file of the run (a pending pid, an error message); empty when missing or unreadable."""
+        text, _ = read_text(path, MAX_NOTE_BYTES, self.path)
+        return text or ""
+
+    def looks_like_run(self) -> bool:
+        """Whether the folder holds a status or a config: what the run listing shows, damaged or not."""
+        return self.status_path.exists() or self.config_path.exists()
+
+    def foreign_problem(self) -> str | None:
+        """Why this folder is not a run this engine wrote, or ``None`` when it is one.
+
+        A run carries the marker; a run made before the marker existed passes on the shape of its status and config.
+        """
+        marker, problem = read_json(self.marker_path, MAX_JSON_BYTES, self.path)
+        if isinstance(marker, dict) and marker.get("format") == RUN_FORMAT:
+            return None
+        if not os.path.lexists(self.marker_path):
+            marker_problem = f"no {MARKER} marker"
+        else:
+            marker_problem = problem or f"{MARKER} does not hold format {RUN_FORMAT!r}"
+        status, problem = read_json(self.status_path, MAX_JSON_BYTES, self.path)
+        if problem:
+            return f"{marker_problem}, and {problem}"
+        if not isinstance(status, dict) or status.get("state") not in RUN_STATES:
+            return f"{marker_problem}, and {STATUS} holds no run state ({', '.join(RUN_STATES)})"
+        config, problem = read_json(self.config_path, MAX_JSON_BYTES, self.path)
+        if problem:
+            return f"{marker_problem}, and {problem}"
+        if not isinstance(config, dict) or not all(isinstance(config.get(key), str) for key in ("model", "dataset")):
+            return f"{marker_problem}, and {CONFIG} does not name a model and a dataset"
+        unknown = sorted(set(config) - {f.name for f in dataclasses.fields(TrainConfig)})
+        if unknown:
+            return f"{marker_problem}, and {CONFIG} has keys no training config has ({', '.join(unknown[:5])})"
+        return None
+
+    def read(self) -> RunInfo:
+        """What the directory says, tolerating missing, damaged or oversized files and a half-written metrics line."""
+        damaged: list[str] = []
+        config, problem = read_json(self.config_path, MAX_JSON_BYTES, self.path)
+        if problem or not isinstance(config, dict):
+            damaged.append(problem or f"{CONFIG} is not a JSON object")
+            config = {}
+        status, problem = read_json(self.status_path, MAX_JSON_BYTES, self.path)
+        if problem or not isinstance(status, dict):
+            damaged.append(problem or f"{STATUS} is not a JSON object")
+            status = {"state": "unknown"}
+        metrics, problem = read_jsonl(self.metrics_path, MAX_METRICS_BYTES, self.path)
+        if problem:
+            damaged.append(problem)
+        summary, problem = read_json(self.summary_path, MAX_JSON_BYTES, self.path)
+        if problem and os.path.lexists(self.summary_path):
+            damaged.append(problem)
+        if not isinstance(summary, dict):
+            summary = None
+        if status.get("state") in ACTIVE_STATES and status.get("host", socket.gethostname()) == socket.gethostname():
+            if not process_alive(status.get("pid")):
+                status = {**status, "state": "interrupted", "recorded_state": status.get("state")}
+        return RunInfo(self.path.name, self.path, config, status, metrics, summary, damaged)
+
+    def write_marker(self) -> None:
+        write_json_atomic(self.marker_path, {"format": RUN_FORMAT, "version": RUN_FORMAT_VERSION})
+
+    def write_config(self, config: dict[str, Any]) -> None:
+        write_json_atomic(self.config_path, config)
+
+    def read_status(self) -> dict[str, Any]:
+        status, _ = read_json(self.status_path, MAX_JSON_BYTES, self.path)
+        return status if isinstance(status, dict) else {}
+
+    def update_status(self, **changes: Any) -> dict[str, Any]:
+        """Merge ``changes`` into the status, stamping ``updated_at`` (unix seconds)."""
+        status = {**self.read_status(), **changes, "updated_at": time.time()}
+        write_json_atomic(self.status_path, status)
+        return status
+
+    def append_metrics(self, record: dict[str, Any]) -> None:
+        append_jsonl(self.metrics_path, record)
+
+    def read_metrics(self) -> list[dict[str, Any]]:
+        return read_jsonl(self.metrics_path, MAX_METRICS_BYTES, self.path)[0]
+
+    def truncate_metrics(self, last_epoch: int) -> None:
+        """Keep only lines up to ``last_epoch`` (a resumed run repeats the epochs after its checkpoint)."""
+        kept = [record for record in self.read_metrics() if record.get("epoch", 0) <= last_epoch]
+        self.metrics_path.unlink(missing_ok=True)
+        for record in kept:
+            self.append_metrics(record)
+
+    def write_summary(self, summary: dict[str, Any]) -> None:
+        write_json_atomic(self.summary_path, summary)
+
+    def save_snapshot(self, epoch: int, user: np.ndarray, item: np.ndarray) -> Path:
+        """Save the ``user (U, d)`` and ``item (I, d)`` embeddings of ``epoch`` as float32, atomically."""
+        return self._save_embeddings(self.epoch_snapshot_path(epoch), user, item)
+
+    def save_best_snapshot(self, user: np.ndarray, item: np.ndarray) -> Path:
+        """Save the embeddings of the best validation epoch so far, like :meth:`save_snapshot`."""
+        return self._save_embeddings(self.best_snapshot_path, user, item)
+
+    def prune_snapshots(self, keep: set[int]) -> None:
+        """Delete the epoch snapshots whose epoch is not in ``keep`` (``best`` stays)."""
+        for epoch in self.snapshot_epochs():
+            if epoch not in keep:
+                self.epoch_snapshot_path(epoch).unlink()
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the run's lock (``flock`` on :attr:`lock_path`, which then holds this pid) until the block ends.
+
+        Raises:
+            RunDirError: Another process holds the lock (the message names its pid), or the lock file cannot be
+                created.
+        """
+        try:
+            descriptor = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        except OSError as error:
+            raise RunDirError(
+                f"cannot lock run {self.path.name!r} ({error.strerror}: {self.lock_path}); "
+                "the run directory must be a folder this user can write to"
+            ) from None
+        try:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise RunDirError(
+                    f"run {self.path.name!r} is in use by pid {_lock_holder(descriptor)}, which holds "
+                    f"{self.lock_path}; wait for it to finish or stop it first"
+                ) from None
+            os.ftruncate(descriptor, 0)
+            os.write(descriptor, f"{os.getpid()}\n".encode())
+            yield
+        finally:
+            os.close(descriptor)
+
+    def remove(self) -> list[str]:
+        """Delete the files and folders a run consists of; anything else stays, and with it the folder.
+
+        Links are removed, never followed, and a folder that is a link is left alone.
+
+        Returns:
+            What stayed in the folder because no run writes it (sorted); empty when the folder is gone.
+        """
+        kept: list[str] = []
+        for entry in sorted(self.path.iterdir()):
+            pattern = _FOLDER_FILES.get(entry.name)
+            if pattern is not None and entry.is_dir() and not entry.is_symlink():
+                left = sorted(child.name for child in entry.iterdir() if not _remove_matching(child, pattern))
+                kept += [f"{entry.name}/{name}" for name in left]
+                if not left:
+                    entry.rmdir()
+            elif not _remove_matching(entry, _RUN_FILES):
+                kept.append(entry.name)
+        if not kept:
+            self.path.rmdir()
+        return kept
+
+    def _save_embeddings(self, target: Path, user: np.ndarray, item: np.ndarray) -> Path:
+        self.embeddings_dir.mkdir(exist_ok=True)
+        temporary = target.with_name(f".{target.stem}.{os.getpid()}.tmp.npz")
+        np.savez(temporary, user=user.astype(np.float32, copy=False), item=item.astype(np.float32, copy=False))
+        os.replace(temporary, target)
+        return target
+
+
+def _remove_matching(path: Path, pattern: re.Pattern[str]) -> bool:
+    """Unlink ``path`` when its name fits ``pattern`` and it is a file or a link (never a folder)."""
+    if not pattern.fullmatch(path.name) or (path.is_dir() and not path.is_symlink()):
+        return False
+    path.unlink()
+    return True
+
+
+def _lock_holder(descriptor: int) -> str:
+    """The pid a lock holder wrote into the lock file, waiting briefly for one that has only just taken it."""
+    deadline = time.monotonic() + 1.0
+    while True:
+        text = os.pread(descriptor, 32, 0).decode("ascii", errors="replace").strip()
+        if text.isdigit() or time.monotonic() > deadline:
+            return text if text.isdigit() else "(unknown)"
+        time.sleep(0.05)

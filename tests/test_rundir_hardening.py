@@ -1,0 +1,314 @@
+"""Hostile or broken run directories, one section per run-directory point of the "Hardening" issue."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from engine.analysis import ProjectionStore
+from engine.cli import main
+from engine.training import RunDir, RunDirError, RunStore, TrainConfig, read_run, train
+from engine.training.rundir import MAX_METRICS_BYTES
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A run really trained for one epoch with a validation slice (so best.pt and best.npz exist) and a PCA map."""
+    config = TrainConfig(model="mf", dataset="synthetic", epochs=1, dim=8, val_ratio=0.1)
+    run_dir = train(config, tmp_path_factory.mktemp("trained"), run_id="trained", progress=False)
+    ProjectionStore(run_dir).compute(1, "pca")
+    return run_dir
+
+
+def copy_run(trained: Path, runs_dir: Path, run_id: str) -> Path:
+    return Path(shutil.copytree(trained, runs_dir / run_id, symlinks=True))
+
+
+def run_cli(argv: list[str], capsys) -> tuple[int, str, str]:
+    code = main(argv)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def tree(folder: Path) -> list[str]:
+    return sorted(str(path.relative_to(folder)) for path in folder.rglob("*"))
+
+
+# ------------------------------------------------------------------------------------------------ 1. delete
+
+
+def _project_with_config(folder: Path) -> None:
+    folder.mkdir()
+    (folder / "config.json").write_text('{"name": "my-project"}')
+    (folder / "src").mkdir()
+    (folder / "src" / "main.c").write_text("int main(void) { return 0; }\n")
+
+
+def _another_tools_status(folder: Path) -> None:
+    folder.mkdir()
+    (folder / "config.json").write_text('{"model": "resnet", "dataset": "imagenet", "layers": 50}')
+    (folder / "status.json").write_text('{"state": "finished"}')
+    (folder / "weights.bin").write_bytes(b"\0" * 16)
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (_project_with_config, "status.json is missing"),
+        (_another_tools_status, "config.json has keys no training config has (layers)"),
+    ],
+    ids=["project-folder-with-config-json-and-src", "another-tools-config-and-status"],
+)
+def test_delete_refuses_folders_this_engine_did_not_write(tmp_path: Path, make, reason: str) -> None:
+    make(tmp_path / "victim")
+    before = tree(tmp_path / "victim")
+    with pytest.raises(RunDirError, match="not a run this engine wrote") as refused:
+        RunStore(tmp_path).delete("victim")
+    assert reason in str(refused.value)
+    assert tree(tmp_path / "victim") == before
+
+
+def test_delete_refuses_a_link_to_another_run(tmp_path: Path, trained: Path) -> None:
+    copy_run(trained, tmp_path, "real")
+    (tmp_path / "alias").symlink_to(tmp_path / "real")
+    before = tree(tmp_path / "real")
+    with pytest.raises(RunDirError, match="is a link to"):
+        RunStore(tmp_path).delete("alias")
+    assert tree(tmp_path / "real") == before
+
+
+def test_delete_removes_every_file_a_run_writes(tmp_path: Path, trained: Path) -> None:
+    run = RunDir(copy_run(trained, tmp_path, "complete"))
+    run.projection_error_path(1, "umap").write_text("failed")
+    run.projection_pending_path(1, "umap").write_text("123")
+    run.projection_log_path("umap").write_text("log")
+    run.log_path.parent.mkdir()
+    run.log_path.write_text("training output")
+    (run.path / ".status.json.tmpabc.tmp").write_text("{")  # left by a writer killed mid-write
+    assert RunStore(tmp_path).delete("complete") == []
+    assert not run.path.exists() and not run.log_path.exists()
+
+
+def test_delete_keeps_files_no_run_writes_and_says_which(tmp_path: Path, trained: Path) -> None:
+    run = RunDir(copy_run(trained, tmp_path, "with-notes"))
+    (run.path / "notes.txt").write_text("my notes")
+    (run.embeddings_dir / "figure.png").write_bytes(b"png")
+    assert RunStore(tmp_path).delete("with-notes") == ["embeddings/figure.png", "notes.txt"]
+    assert tree(run.path) == ["embeddings", "embeddings/figure.png", "notes.txt"]
+
+
+def test_runs_from_before_the_marker_are_deleted_by_their_shape(tmp_path: Path, trained: Path) -> None:
+    run = RunDir(copy_run(trained, tmp_path, "legacy"))
+    run.marker_path.unlink()
+    assert run.foreign_problem() is None
+    assert RunStore(tmp_path).delete("legacy") == []
+    assert not run.path.exists()
+
+
+# ---------------------------------------------------------------------------------------- 4. bounded reads
+
+
+def _metrics_over_the_limit(run: RunDir, outside: Path) -> str:
+    with run.metrics_path.open("wb") as stream:
+        stream.truncate(MAX_METRICS_BYTES + 1)  # sparse: no disk used
+    return f"metrics.jsonl has {MAX_METRICS_BYTES + 1:,} bytes, over the 64 MiB limit; it was not read"
+
+
+def _status_linked_outside(run: RunDir, outside: Path) -> str:
+    (outside / "status.json").write_text(json.dumps({"state": "finished", "epoch": 1}))
+    run.status_path.unlink()
+    run.status_path.symlink_to(outside / "status.json")
+    return f"status.json is a link to {outside / 'status.json'}, outside {run.path}"
+
+
+def _config_linked_to_a_device(run: RunDir, outside: Path) -> str:
+    run.config_path.unlink()
+    run.config_path.symlink_to("/dev/zero")
+    return "config.json is a link to /dev/zero"
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [_metrics_over_the_limit, _status_linked_outside, _config_linked_to_a_device],
+    ids=["metrics-jsonl-over-64MiB", "status-json-symlink-outside-run", "config-json-symlink-to-dev-zero"],
+)
+def test_oversized_or_linked_run_files_are_damaged_not_read(tmp_path: Path, trained: Path, damage) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    run = RunDir(copy_run(trained, tmp_path / "runs", "hostile"))
+    message = damage(run, outside)
+    info = read_run(run.path)
+    assert any(message in problem for problem in info.damaged), info.damaged
+
+
+def test_runs_listing_survives_metrics_linked_to_dev_zero(tmp_path: Path, trained: Path) -> None:
+    """Before: ``python -m engine runs`` read /dev/zero until it held gigabytes; here memory is capped at 3 GiB."""
+    copy_run(trained, tmp_path, "good")
+    hostile = RunDir(copy_run(trained, tmp_path, "zero-metrics"))
+    hostile.metrics_path.unlink()
+    hostile.metrics_path.symlink_to("/dev/zero")
+
+    def cap_memory() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, 3 * 2**30))
+
+    listing = subprocess.run(
+        [sys.executable, "-m", "engine", "runs", "--runs-dir", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=cap_memory,
+    )
+    assert listing.returncode == 0, listing.stderr
+    assert "zero-metrics (damaged)" in listing.stdout and "good " in listing.stdout
+
+
+# ----------------------------------------------------------------------------- 5. undecodable run files
+
+
+@pytest.mark.parametrize("name", ["status.json", "config.json", "metrics.jsonl"], ids=lambda n: f"latin-1-{n}")
+def test_a_run_file_that_is_not_utf8_marks_only_that_run_damaged(tmp_path: Path, trained: Path, capsys, name) -> None:
+    copy_run(trained, tmp_path, "good")
+    broken = copy_run(trained, tmp_path, "broken")
+    (broken / name).write_bytes('{"state": "finished", "note": "Müller"}\n'.encode("latin-1"))
+    code, out, err = run_cli(["runs", "--runs-dir", str(tmp_path), "--json"], capsys)
+    assert code == 0 and err == ""
+    runs = {run["run_id"]: run for run in json.loads(out)}
+    assert runs["good"]["damaged"] == [] and runs["good"]["state"] == "finished"
+    assert runs["broken"]["damaged"] == [f"{name} is not UTF-8 text (byte 0xfc at offset 32)"]
+    code, out, _ = run_cli(["runs", "--runs-dir", str(tmp_path)], capsys)
+    assert code == 0 and "broken (damaged)" in out and "good " in out
+
+
+# ------------------------------------------------------------------------------- 6. one trainer per run
+
+
+def test_resume_refuses_a_run_another_process_holds(tmp_path: Path, trained: Path, capsys) -> None:
+    run = RunDir(copy_run(trained, tmp_path, "held"))
+    run.update_status(state="stopped")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\nfrom engine.training import RunDir\n"
+         "with RunDir(sys.argv[1]).lock():\n    print('locked', flush=True)\n    time.sleep(120)", str(run.path)],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        code, out, err = run_cli(["train", "--resume", str(run.path), "--epochs", "3", "--quiet"], capsys)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert code == 2 and out == ""
+    assert err.startswith("error: ") and err.count("\n") == 1
+    assert f"run 'held' is in use by pid {holder.pid}" in err
+    assert read_run(run.path).status["state"] == "stopped" and len(read_run(run.path).metrics) == 1
+
+
+@pytest.mark.slow
+def test_a_training_process_holds_its_run_for_its_whole_life(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "engine", "train", "--model", "mf", "--dim", "8", "--batch-size", "64",
+               "--epochs", "500", "--runs-dir", str(tmp_path), "--run-id", "busy", "--quiet"]  # fmt: skip
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    run = RunDir(tmp_path / "busy")
+    try:
+        deadline = time.monotonic() + 240
+        while read_run(run.path).state != "running" and time.monotonic() < deadline:
+            assert process.poll() is None, process.stderr.read()
+            time.sleep(0.1)
+        with pytest.raises(RunDirError, match=f"in use by pid {process.pid}"):
+            with run.lock():
+                pass
+    finally:
+        process.terminate()
+        process.wait(timeout=120)
+    with run.lock():  # released with the process
+        pass
+
+
+# ------------------------------------------------------------------------ 7. unusable runs directories
+
+
+def _parent_is_a_file(tmp_path: Path) -> tuple[Path, str]:
+    (tmp_path / "file").write_text("x")
+    runs = tmp_path / "file" / "runs"
+    return runs, f"cannot create a run in the runs directory {runs}: Not a directory"
+
+
+def _runs_dir_is_a_file(tmp_path: Path) -> tuple[Path, str]:
+    (tmp_path / "runs").write_text("x")
+    return tmp_path / "runs", f"the runs directory {tmp_path / 'runs'} is a file, not a folder"
+
+
+def _read_only_runs_dir(tmp_path: Path) -> tuple[Path, str]:
+    if os.geteuid() == 0:
+        pytest.skip("root writes into read-only folders; the non-folder cases cover the same path")
+    (tmp_path / "runs").mkdir(mode=0o555)
+    return tmp_path / "runs", f"cannot create a run in the runs directory {tmp_path / 'runs'}: Permission denied"
+
+
+@pytest.mark.parametrize(
+    "make",
+    [_parent_is_a_file, _runs_dir_is_a_file, _read_only_runs_dir],
+    ids=["runs-dir-under-a-file", "runs-dir-is-a-file", "read-only-runs-dir"],
+)
+def test_train_into_an_unusable_runs_directory_is_one_line(tmp_path: Path, capsys, make) -> None:
+    runs, message = make(tmp_path)
+    code, out, err = run_cli(["train", "--model", "mf", "--epochs", "1", "--runs-dir", str(runs), "--quiet"], capsys)
+    assert code == 2 and out == ""
+    assert err.startswith("error: ") and err.count("\n") == 1 and message in err
+
+
+def test_resume_of_a_run_that_cannot_be_locked_is_one_line(tmp_path: Path, trained: Path, capsys) -> None:
+    run = RunDir(copy_run(trained, tmp_path, "unlockable"))
+    run.lock_path.unlink()
+    run.lock_path.mkdir()  # stands for any lock file this user cannot open for writing
+    code, _, err = run_cli(["train", "--resume", str(run.path), "--epochs", "2", "--quiet"], capsys)
+    assert code == 2 and err.count("\n") == 1
+    assert f"error: cannot lock run 'unlockable' (Is a directory: {run.lock_path})" in err
+
+
+# ------------------------------------------------------------------------------ 8. what resume refuses
+
+
+def test_resume_refuses_a_folder_with_a_one_line_config(tmp_path: Path, capsys) -> None:
+    folder = tmp_path / "not-a-run"
+    folder.mkdir()
+    (folder / "config.json").write_text('{"model": "mf"}\n')
+    code, out, err = run_cli(["train", "--resume", str(folder), "--quiet"], capsys)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert f"error: cannot resume {folder}: it is not a run this engine wrote" in err
+    assert "status.json is missing" in err
+    assert tree(folder) == ["config.json"], "a refused resume writes nothing"
+
+
+@pytest.mark.parametrize(
+    ("state", "epochs"), [("finished", "2"), ("stopped", "1")], ids=["finished-run-checkpoint-pt-deleted",
+                                                                     "stopped-run-checkpoint-pt-deleted"]
+)  # fmt: skip
+def test_resume_refuses_a_run_whose_checkpoint_is_gone(tmp_path, trained, capsys, state, epochs) -> None:
+    run = RunDir(copy_run(trained, tmp_path, "lost"))
+    run.update_status(state=state)
+    run.checkpoint_path.unlink()
+    code, out, err = run_cli(["train", "--resume", str(run.path), "--epochs", epochs, "--quiet"], capsys)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert f"it recorded 1 epoch(s) but its checkpoint {run.checkpoint_path} is missing" in err
+    assert f"python -m engine train --config {run.config_path}" in err
+    assert len(read_run(run.path).metrics) == 1 and read_run(run.path).state == state
+
+
+def test_a_run_from_before_the_marker_resumes_and_gains_it(tmp_path: Path, trained: Path, capsys) -> None:
+    run = RunDir(copy_run(trained, tmp_path, "legacy"))
+    run.marker_path.unlink()
+    code, _, err = run_cli(["train", "--resume", str(run.path), "--epochs", "2", "--quiet"], capsys)
+    assert code == 0, err
+    assert [record["epoch"] for record in read_run(run.path).metrics] == [1, 2]
+    assert run.foreign_problem() is None and run.marker_path.is_file()
