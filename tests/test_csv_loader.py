@@ -310,6 +310,15 @@ def test_bad_input_makes_stats_print_one_error_line_and_exit_2(tmp_path, capsys,
     assert captured.out == ""  # nothing half-printed before the error
 
 
+@pytest.mark.parametrize(("interactions", "items", "message"), BAD_CSV)
+def test_bad_input_stops_training_before_a_run_folder_exists(tmp_path, capsys, interactions, items, message):
+    path = _bad_dataset(tmp_path, interactions, items)
+    runs = tmp_path / "runs"
+    assert main(["train", "--dataset", f"csv:{path}", "--runs-dir", str(runs), "--epochs", "1", "--quiet"]) == 2
+    assert capsys.readouterr().err == f"error: {tmp_path}/{message}\n"
+    assert not runs.exists()
+
+
 def test_blank_rows_are_skipped_and_counted(tmp_path):
     graph = load_csv(_write(tmp_path / "log.csv", "user,item\n1,2\n\n , \n3,4\n"))
     assert graph.num_edges == 2
