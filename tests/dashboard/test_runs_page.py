@@ -10,6 +10,7 @@ import pytest
 
 from dashboard.state import keys
 from engine.training import RunStore
+from tests.dashboard.shown import shown
 
 PAGE = "views/runs.py"
 FIXTURE_RUN = "fixture-mf-1epoch"
@@ -43,7 +44,7 @@ def test_every_run_is_listed_with_damaged_ones_marked(app_at, frame_with, runs_d
     assert table.loc["no-status", "status"] == "unknown (damaged)"
     assert table.loc[FIXTURE_RUN, "best NDCG"] > 0 and table.loc[FIXTURE_RUN, "model"] == "mf"
     assert table.loc[FIXTURE_RUN, "epochs"] == "1/1"
-    damaged = " ".join(markdown.value for markdown in at.markdown)
+    damaged = " ".join(shown(markdown.value) for markdown in at.markdown)
     assert "torn-metrics" in damaged and "status.json is missing" in damaged
 
 
@@ -101,5 +102,5 @@ def test_cleared_runs_directory_field_falls_back_to_the_default(app_at, tmp_path
     at = app_at(PAGE, runs_dir="   ")
     assert not at.exception
     assert default.is_dir()
-    assert any("using the default" in caption.value and str(default) in caption.value for caption in at.sidebar.caption)
-    assert "No runs in" in at.info[0].value and str(default) in at.info[0].value
+    assert any("using the default" in shown(c.value) and str(default) in shown(c.value) for c in at.sidebar.caption)
+    assert "No runs in" in at.info[0].value and str(default) in shown(at.info[0].value)
