@@ -7,7 +7,10 @@ Format (header row required, comma-separated, UTF-8):
 - ``items.csv`` beside it (optional): ``item_id[,title][,genres][,year]``, genres pipe-joined (``Action|Comedy``).
 - ``users.csv`` beside it (optional): ``user_id[,age][,gender][,occupation]...``; extra columns are kept.
 
-Duplicate ``(user, item)`` rows keep the latest (by timestamp, else the last row) and are counted.
+Every row has as many fields as the header, and no column is named twice (after lower-casing and the aliases).
+Ids are int64 when every id in the column is an integer written one way (``7``, not ``07`` or ``+7``), else text.
+Ratings must fit float32, timestamps the years 1 to 9999. Duplicate ``(user, item)`` rows keep the latest (by
+timestamp, else the last row) and, like blank rows, are counted in the load report.
 """
 
 from __future__ import annotations
