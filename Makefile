@@ -9,12 +9,14 @@ APP_STAMP := $(VENV)/.installed-app
 DEV_STAMP := $(VENV)/.installed-dev
 CHROMIUM := /usr/bin/chromium
 PORT ?= 8501
+ADDRESS ?=
 PYTEST_ARGS ?=
 
 .PHONY: app test install install-dev chromium lint
 
+# Served on 127.0.0.1 (.streamlit/config.toml); ADDRESS=0.0.0.0 shares it with the network, with no login.
 app: install
-	$(PY) -m streamlit run dashboard/app.py --server.port $(PORT)
+	$(PY) -m streamlit run dashboard/app.py --server.port $(PORT)$(if $(ADDRESS), --server.address $(ADDRESS))
 
 test: install-dev chromium
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -318,16 +318,19 @@ def _metadata(table: pd.DataFrame | None, count: int, id_column: str) -> pd.Data
 
 
 def _align(table: pd.DataFrame | None, raw_ids: pd.Index, id_column: str, report: LoadReport) -> pd.DataFrame:
-    """Metadata rows in internal-id order; nodes missing from the table get empty metadata (counted)."""
+    """Metadata rows in internal-id order; a repeated id keeps its last row, a node missing gets empty metadata."""
     if table is None:
         return pd.DataFrame({id_column: raw_ids})
+    kind = id_column.removesuffix("_id")
+    repeated = int(table[id_column].duplicated(keep="last").sum())
+    if repeated:
+        report.notes.append(f"{repeated} {kind} metadata rows repeat an earlier {id_column} (kept the last)")
     table = table.drop_duplicates(id_column, keep="last").set_index(id_column)
     missing = (~raw_ids.isin(table.index)).sum()
     if missing:
-        report.notes.append(f"{missing} {id_column.removesuffix('_id')}s have interactions but no metadata row")
+        report.notes.append(f"{missing} {kind}s have interactions but no metadata row")
     unused = (~table.index.isin(raw_ids)).sum()
     if unused:
-        kind = id_column.removesuffix("_id")
         report.notes.append(f"{unused} {kind}s in the metadata have no interactions (left out)")
     aligned = table.reindex(raw_ids)
     aligned.index.name = id_column

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from dashboard.components.markdown import plain
 from engine import InteractionGraph, NodeError
 
 MAX_MATCHES = 200
@@ -58,13 +59,14 @@ def pick_node(graph: InteractionGraph, key: str, default: int | None = None) -> 
         try:
             return graph.node_id(typed.strip())
         except NodeError as error:
-            st.error(str(error), icon=":material/error:")
+            st.error(plain(error), icon=":material/error:")
             return None
     query = st.text_input("Search item titles", key=f"{key}_query", placeholder="e.g. Star Wars")
     matches = search_items(graph, query)
     if matches.empty:
         st.warning(
-            f"No item title contains {query!r}. Try a shorter search or pick by node id.", icon=":material/search_off:"
+            plain(f"No item title contains {query!r}. Try a shorter search or pick by node id."),
+            icon=":material/search_off:",
         )
         return None
     options = matches["name"].tolist()

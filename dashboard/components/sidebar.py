@@ -16,6 +16,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from dashboard.components.markdown import plain
 from dashboard.state import keys, loaders
 from engine import InteractionGraph
 
@@ -142,12 +143,12 @@ def render() -> None:
         try:
             runs_dir = prepare_runs_dir(typed or launch_options().runs_dir)
         except RunsDirError as error:
-            st.error(str(error), icon=":material/folder_off:")
+            st.error(plain(error), icon=":material/folder_off:")
         else:
             if not typed:
-                st.caption(f"Empty: using the default `{runs_dir}`")
+                st.caption(f"Empty: using the default {plain(runs_dir)}")
             elif str(runs_dir) != typed:
-                st.caption(f"`{runs_dir}`")
+                st.caption(plain(runs_dir))
 
 
 def current_runs_dir() -> Path | None:
@@ -155,7 +156,7 @@ def current_runs_dir() -> Path | None:
     try:
         return prepare_runs_dir((st.session_state.get(keys.RUNS_DIR) or "").strip() or launch_options().runs_dir)
     except RunsDirError as error:
-        st.error(f"{error}. Change it in the sidebar.", icon=":material/folder_off:")
+        st.error(plain(f"{error}. Change it in the sidebar."), icon=":material/folder_off:")
         return None
 
 
@@ -173,5 +174,5 @@ def current_graph() -> tuple[str, str | None, InteractionGraph]:
     try:
         return name, data_dir, loaders.graph(name, data_dir)
     except (ValueError, FileNotFoundError, OSError) as error:
-        st.error(f"Cannot load dataset {name!r}: {error}", icon=":material/error:")
+        st.error(plain(f"Cannot load dataset {name!r}: {error}"), icon=":material/error:")
         st.stop()

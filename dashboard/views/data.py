@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.components import sidebar
+from dashboard.components.markdown import plain
 from dashboard.plots import figures
 from dashboard.plots.tables import flatten_stats, node_preview
 from dashboard.state import loaders
@@ -16,7 +17,7 @@ st.title("Data")
 name, data_dir, graph = sidebar.current_graph()
 stats = loaders.stats(name, data_dir)
 
-st.caption(f"Dataset `{graph.name}`")
+st.caption(f"Dataset {plain(graph.name)}")
 columns = st.columns(4)
 columns[0].metric("Users", f"{graph.num_users:,}")
 columns[1].metric("Items", f"{graph.num_items:,}")
@@ -46,7 +47,7 @@ with stats_tab:
 with report_tab:
     report = graph.report.to_dict()
     st.write(
-        f"Read **{report['rows_read']:,}** rows from `{report['source']}`; dropped **{report['rows_dropped']:,}**."
+        f"Read **{report['rows_read']:,}** rows from {plain(report['source'])}; dropped **{report['rows_dropped']:,}**."
     )
     if report["dropped"]:
         st.dataframe(
@@ -55,4 +56,4 @@ with report_tab:
             key="data_dropped",
         )
     for note in report["notes"]:
-        st.info(note, icon=":material/info:")
+        st.info(plain(note), icon=":material/info:")

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.components import node_picker, run_picker
+from dashboard.components.markdown import plain
 from dashboard.plots import embedding_view
 from dashboard.state import explore_cache, keys, loaders
 from engine import InteractionGraph, NodeError
@@ -63,7 +64,7 @@ def recommendations(run: RunInfo, graph: InteractionGraph, stacked: np.ndarray, 
 
 
 def neighbour_panel(run: RunInfo, graph: InteractionGraph, stacked: np.ndarray, node: int) -> None:
-    st.subheader(f"Selected: {node_picker.label(graph, node)}")
+    st.subheader(f"Selected: {plain(node_picker.label(graph, node))}")
     is_user = node < graph.num_users
     lo, hi = (0, graph.num_users) if is_user else (graph.num_users, graph.num_nodes)
     ids, scores = nearest_neighbours(stacked[lo:hi], stacked[node], k=10, exclude=np.array([node - lo]))
@@ -78,7 +79,7 @@ def neighbour_panel(run: RunInfo, graph: InteractionGraph, stacked: np.ndarray, 
     )
     if is_user:
         items, item_scores, note = recommendations(run, graph, stacked, node)
-        right.markdown(f"**Recommendations** (dot product, {note})")
+        right.markdown(f"**Recommendations** (dot product, {plain(note)})")
         right.dataframe(
             pd.DataFrame(
                 {
@@ -124,7 +125,7 @@ try:
         )
     projection, note = projection_for(store, epoch, method)
 except (ProjectionError, ValueError, FileNotFoundError, OSError, KeyError) as error:
-    st.error(f"Cannot show run {run.run_id!r}: {error}", icon=":material/error:")
+    st.error(plain(f"Cannot show run {run.run_id!r}: {error}"), icon=":material/error:")
     st.stop()
 
 dataset = (run.config["dataset"], run.config.get("data_dir"))
@@ -143,11 +144,11 @@ with st.expander("Or pick a node to select"):
             selected = graph.node_id(typed.strip())
             st.session_state[keys.EMBEDDINGS_SELECTED] = selected
         except NodeError as error:
-            st.error(str(error), icon=":material/error:")
+            st.error(plain(error), icon=":material/error:")
 highlight = {"selected": np.array([selected])} if selected is not None else None
 
 if note:
-    st.info(note, icon=":material/hourglass_top:")
+    st.info(plain(note), icon=":material/hourglass_top:")
     if store.state(epoch, "umap") == "pending":
         wait_for_umap(store, [epoch])
 shown = "UMAP" if projection.method == "umap" else "PCA"
@@ -166,9 +167,9 @@ if compare:
         )
         columns[1].plotly_chart(compare_figure, on_select="rerun", selection_mode="points", key=COMPARE_KEY)
         if compare_note:
-            columns[1].caption(compare_note)
+            columns[1].caption(plain(compare_note))
     except ProjectionError as error:
-        columns[1].error(f"Cannot show run {compare.run_id!r}: {error}", icon=":material/error:")
+        columns[1].error(plain(f"Cannot show run {compare.run_id!r}: {error}"), icon=":material/error:")
 st.caption(
     f"{len(projection.coords):,} points ({num_users:,} users ● and {graph.num_items:,} items ■). "
     + (f"Aligned to epoch {projection.aligned_to} by orthogonal Procrustes. " if projection.aligned_to >= 0 else "")

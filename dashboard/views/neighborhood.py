@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.components import node_picker, sidebar
+from dashboard.components.markdown import plain
 from dashboard.plots import neighborhood_figures
 from dashboard.plots.graph_view import GraphView, fanout_view, random_walk_view
 from dashboard.state import explore_cache, keys, loaders
@@ -197,8 +198,10 @@ def model_weights(graph: InteractionGraph, node: int, seed: int) -> None:
     }
     if not usable:
         st.info(
-            f"No GraphSAGE or PinSage run on dataset {name!r} in the runs directory yet: train one on the Train page "
-            "to see the weights the model gives this node's neighbours.",
+            plain(
+                f"No GraphSAGE or PinSage run on dataset {name!r} in the runs directory yet: train one on the Train "
+                "page to see the weights the model gives this node's neighbours."
+            ),
             icon=":material/info:",
         )
         return
@@ -207,9 +210,11 @@ def model_weights(graph: InteractionGraph, node: int, seed: int) -> None:
         loaded = loaders.loaded_run(run.path)
         result = aggregation_weights(loaded.model, loaded.split.train, node, seed)
     except (ValueError, FileNotFoundError, OSError) as error:
-        st.warning(f"Run {run.run_id!r}: {error}", icon=":material/info:")
+        st.warning(plain(f"Run {run.run_id!r}: {error}"), icon=":material/info:")
         return
-    st.caption(f"{run.run_id} ({run.config['model']}, epoch {loaded.epoch}) on its training graph — {result.rule}.")
+    st.caption(
+        plain(f"{run.run_id} ({run.config['model']}, epoch {loaded.epoch}) on its training graph — {result.rule}.")
+    )
     table = pd.DataFrame(
         {
             "neighbour": [node_picker.label(graph, int(n)) for n in result.neighbours],
@@ -227,7 +232,7 @@ def model_weights(graph: InteractionGraph, node: int, seed: int) -> None:
 st.title("Neighborhood")
 name, data_dir, graph = sidebar.current_graph()
 if graph.num_nodes == 0:
-    st.warning(f"Dataset {name!r} has no nodes to explore.")
+    st.warning(plain(f"Dataset {name!r} has no nodes to explore."))
     st.stop()
 
 top = st.columns([3, 3, 1, 1], vertical_alignment="bottom")
@@ -243,18 +248,18 @@ walk_settings = walk_settings_inputs() if mode != FANOUT else {}
 if node is None:
     st.stop()
 degree = int(graph.csr.degree()[node])
-st.subheader(node_picker.label(graph, node))
-st.caption(f"{graph.node_type(node)} with {degree} interactions in {graph.name!r}")
+st.subheader(plain(node_picker.label(graph, node)))
+st.caption(plain(f"{graph.node_type(node)} with {degree} interactions in {graph.name!r}"))
 if degree == 0:
     st.warning(
-        f"{graph.node_name(node)} has no interactions, so there is nothing to sample. Pick another node.",
+        plain(f"{graph.node_name(node)} has no interactions, so there is nothing to sample. Pick another node."),
         icon=":material/block:",
     )
     st.stop()
 try:
     fanouts = parse_fanouts(fanout_text) if mode != WALK else []
 except ValueError as error:
-    st.error(str(error), icon=":material/error:")
+    st.error(plain(error), icon=":material/error:")
     st.stop()
 
 if mode == BOTH:

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.components import node_picker, run_picker
+from dashboard.components.markdown import plain
 from dashboard.plots import embedding_view
 from dashboard.state import explore_cache, keys, loaders
 from engine import InteractionGraph, NodeError
@@ -38,10 +39,10 @@ def pick_user(graph: InteractionGraph) -> int | None:
         try:
             node = graph.node_id(typed.strip())
         except NodeError as error:
-            st.error(str(error), icon=":material/error:")
+            st.error(plain(error), icon=":material/error:")
             return None
         if node >= graph.num_users:
-            st.error(f"{typed.strip()!r} is an item; recommendations are for users (user:<id>).")
+            st.error(plain(f"{typed.strip()!r} is an item; recommendations are for users (user:<id>)."))
             return None
         return node
     return int(
@@ -97,7 +98,7 @@ def cold_start_panel(run, loaded, graph: InteractionGraph, item_emb: np.ndarray,
         try:
             model.embed_new_user([0])
         except InductiveNotSupported as error:
-            st.warning(f"{run.config.get('model')} cannot place a new user: {error}", icon=":material/block:")
+            st.warning(plain(f"{run.config.get('model')} cannot place a new user: {error}"), icon=":material/block:")
             return
     popularity = np.argsort(-graph.item_degree(), kind="stable")
     chosen = st.multiselect(
@@ -113,7 +114,7 @@ def cold_start_panel(run, loaded, graph: InteractionGraph, item_emb: np.ndarray,
     try:
         vector = model.embed_new_user([int(i) for i in chosen]).detach().cpu().numpy().astype(np.float32)  # (d,)
     except (InductiveNotSupported, ValueError) as error:
-        st.warning(str(error), icon=":material/block:")
+        st.warning(plain(error), icon=":material/block:")
         return
     if getattr(model, "inductive_is_approximate", False):
         st.caption("This model's inductive embedding is an approximation of what training would learn.")
@@ -135,7 +136,7 @@ def cold_start_panel(run, loaded, graph: InteractionGraph, item_emb: np.ndarray,
         projection = explore_cache.ready_projection(run.path, epoch, method)
         position = projection.transform(vector, stacked)  # (1, 2)
     except ProjectionError as error:
-        right.warning(f"Cannot place the user on the map: {error}")
+        right.warning(plain(f"Cannot place the user on the map: {error}"))
         return
     dataset = (run.config["dataset"], run.config.get("data_dir"))
     figure = embedding_view.map_figure(
@@ -161,7 +162,7 @@ run = run_picker.pick_run("Run", keys.RECOMMEND_RUN, runs)
 try:
     loaded = loaders.loaded_run(run.path)
 except (ValueError, FileNotFoundError, OSError) as error:
-    st.error(f"Cannot load run {run.run_id!r}: {error}", icon=":material/error:")
+    st.error(plain(f"Cannot load run {run.run_id!r}: {error}"), icon=":material/error:")
     st.stop()
 graph = loaded.graph
 _, item_emb = explore_cache.model_embeddings(str(run.path), run.files.checkpoint_path.stat().st_mtime, loaded)
@@ -169,7 +170,7 @@ k = int(st.slider("K", 5, 50, 10, key="recommend_k"))
 user = pick_user(graph)
 if user is not None:
     if loaded.split.train.user_csr.degree()[user] == 0:
-        st.warning(f"{graph.node_name(user)} has no training interactions; use the cold-start section below.")
+        st.warning(plain(f"{graph.node_name(user)} has no training interactions; use the cold-start section below."))
     else:
         recommendations_panel(loaded, graph, item_emb, user, k)
 cold_start_panel(run, loaded, graph, item_emb, k)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.components import sidebar
+from dashboard.components.markdown import plain
 from dashboard.plots import figures
 from dashboard.plots.run_table import comparison_frame, highlight_best, runs_frame
 from dashboard.state import keys, loaders
@@ -20,8 +21,8 @@ store = loaders.run_store(str(runs_dir))
 runs = store.list()
 if not runs:
     st.info(
-        f"No runs in `{runs_dir}` yet. Start one on the **Train** page, or from a shell with "
-        f"`python -m engine train --runs-dir {runs_dir}`.",
+        f"No runs in {plain(runs_dir)} yet. Start one on the **Train** page, or from a shell with "
+        "`python -m engine train --runs-dir` and this folder.",
         icon=":material/inbox:",
     )
     st.stop()
@@ -31,7 +32,7 @@ damaged = [run for run in runs if run.damaged]
 if damaged:
     with st.expander(f"{len(damaged)} damaged run(s): listed with what could be read", icon=":material/warning:"):
         for run in damaged:
-            st.markdown(f"- `{run.run_id}`: " + "; ".join(run.damaged))
+            st.markdown(f"- {plain(run.run_id)}: {plain('; '.join(run.damaged))}")
 
 st.dataframe(
     runs_frame(runs),
@@ -43,7 +44,7 @@ st.dataframe(
         "started": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
     },
 )
-st.caption(f"{len(runs)} runs in `{runs_dir}`; click a column header to sort.")
+st.caption(f"{len(runs)} runs in {plain(runs_dir)}; click a column header to sort.")
 
 if keys.RUNS_SELECTED not in st.session_state:
     st.session_state[keys.RUNS_SELECTED] = [run.run_id for run in runs if run.metrics][:DEFAULT_SELECTION]
@@ -74,23 +75,25 @@ with st.expander("Delete a run", icon=":material/delete:"):
         st.session_state[keys.RUNS_DELETE] = target
     pending = st.session_state.get(keys.RUNS_DELETE)
     if pending:
-        st.warning(f"Delete run `{pending}` and all its files? This cannot be undone.", icon=":material/warning:")
+        st.warning(f"Delete run {plain(pending)} and all its files? This cannot be undone.", icon=":material/warning:")
         confirm, cancel = st.columns(2)
         if confirm.button("Yes, delete", type="primary"):
             st.session_state[keys.RUNS_DELETE] = None
             try:
                 kept = store.delete(pending)
             except (RunNotFound, ValueError) as error:
-                st.error(str(error), icon=":material/error:")
+                st.error(plain(error), icon=":material/error:")
             else:
                 if kept:
                     st.warning(
-                        f"Deleted the files of run `{pending}` but kept its folder: it also holds "
-                        f"{', '.join(kept[:5])}{' …' if len(kept) > 5 else ''}, which no run writes.",
+                        plain(
+                            f"Deleted the files of run {pending} but kept its folder: it also holds "
+                            f"{', '.join(kept[:5])}{' …' if len(kept) > 5 else ''}, which no run writes."
+                        ),
                         icon=":material/folder_open:",
                     )
                 else:
-                    st.toast(f"Deleted run {pending}", icon=":material/delete:")
+                    st.toast(plain(f"Deleted run {pending}"), icon=":material/delete:")
                     st.rerun()
         if cancel.button("Cancel"):
             st.session_state[keys.RUNS_DELETE] = None

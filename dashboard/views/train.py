@@ -8,13 +8,14 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from dashboard.components import sidebar
+from dashboard.components.markdown import plain
 from dashboard.components.train_form import FormField, build_config, model_fields, trainer_fields
 from dashboard.plots import figures
 from dashboard.plots.progress import format_seconds, run_progress
 from dashboard.plots.run_table import metrics_by_cutoff
 from dashboard.state import keys, loaders
 from engine.models import MODELS
-from engine.training import ACTIVE_STATES, RunNotFound, log_tail, start_training, stop_training
+from engine.training import ACTIVE_STATES, RUN_STATES, RunNotFound, log_tail, start_training, stop_training
 
 REFRESH_SECONDS = 1.0
 BADGE_COLOURS = {"queued": "gray", "running": "blue", "finished": "green", "stopped": "orange"}
@@ -60,7 +61,7 @@ def field_grid(fields: list[FormField], key_prefix: str) -> dict[str, object]:
 def start_form() -> None:
     """Model choice, its hyper-parameters and the trainer settings; Start launches the run."""
     model = st.selectbox("Model", list(MODELS), index=list(MODELS).index("lightgcn"), key=keys.TRAIN_MODEL)
-    st.caption(f"Dataset **{dataset or '(none)'}**, chosen in the sidebar.")
+    st.caption(f"Dataset **{plain(dataset or '(none)')}**, chosen in the sidebar.")
     with st.form("train_form", border=True):
         params = field_grid(model_fields(model), f"{keys.TRAIN_PARAM_PREFIX}{model}_")
         trainer = trainer_fields(model)
@@ -77,16 +78,16 @@ def start_form() -> None:
     try:
         config = build_config(dataset, data_dir, model, params, settings)
     except ValueError as error:
-        st.error(f"Not started: {error}", icon=":material/block:")
+        st.error(plain(f"Not started: {error}"), icon=":material/block:")
         return
     try:
         started = start_training(config, runs_dir)
     except ValueError as error:
-        st.error(f"Not started: {error}", icon=":material/block:")
+        st.error(plain(f"Not started: {error}"), icon=":material/block:")
         return
     launches[started.run_id] = started
     st.session_state[keys.TRAIN_RUN_ID] = started.run_id
-    st.toast(f"Started run {started.run_id}", icon=":material/rocket_launch:")
+    st.toast(plain(f"Started run {started.run_id}"), icon=":material/rocket_launch:")
 
 
 def followed_run_id(run_ids: list[str]) -> str | None:
@@ -95,7 +96,8 @@ def followed_run_id(run_ids: list[str]) -> str | None:
     if from_url and keys.TRAIN_RUN_ID not in st.session_state:
         if from_url not in run_ids:
             st.warning(
-                f"The link names run `{from_url}`, which is not in the runs directory.", icon=":material/link_off:"
+                plain(f"The link names run {from_url!r}, which is not in the runs directory."),
+                icon=":material/link_off:",
             )
         st.session_state[keys.TRAIN_RUN_ID] = from_url
     current = st.session_state.get(keys.TRAIN_RUN_ID)
@@ -114,9 +116,11 @@ def show_pending(run_id: str) -> None:
     """A launched run whose directory does not exist yet: starting, or failed before creating it."""
     started = launches[run_id]
     if starting(run_id):
-        st.info(f"Starting {run_id}…", icon=":material/hourglass_top:")
+        st.info(plain(f"Starting {run_id}…"), icon=":material/hourglass_top:")
         return
-    st.error(f"Run {run_id} exited with code {started.process.returncode} before it started.", icon=":material/error:")
+    st.error(
+        plain(f"Run {run_id} exited with code {started.process.returncode} before it started."), icon=":material/error:"
+    )
     st.code(log_tail(started.log_path) or "(no output)", language="text")
 
 
@@ -130,23 +134,25 @@ def live_panel(run_id: str, polling: bool) -> None:
         if run_id in launches:
             show_pending(run_id)
         else:
-            st.error(str(error), icon=":material/search_off:")
+            st.error(plain(error), icon=":material/search_off:")
         return
     active = run.state in ACTIVE_STATES
     if polling and not active:
         st.rerun()
     header, button = st.columns([4, 1], vertical_alignment="center")
-    header.markdown(f"**{run.run_id}** · {run.config.get('model', '?')} on {run.config.get('dataset', '?')}")
+    model_name, dataset_name = plain(run.config.get("model", "?")), plain(run.config.get("dataset", "?"))
+    header.markdown(f"**{plain(run.run_id)}** · {model_name} on {dataset_name}")
     with header:
-        st.badge(run.state, color=BADGE_COLOURS.get(run.state, "red"))
+        # The badge label is Markdown that st.badge wraps itself, so only the run store's own states go in it.
+        st.badge(run.state if run.state in RUN_STATES else "unknown", color=BADGE_COLOURS.get(run.state, "red"))
     if active and button.button("Stop", icon=":material/stop:", key=keys.TRAIN_STOP):
-        st.toast(stop_training(run), icon=":material/stop_circle:")
+        st.toast(plain(stop_training(run)), icon=":material/stop_circle:")
     progress = run_progress(run)
     st.progress(progress.fraction, text=progress.label)
     if run.damaged:
-        st.warning("Damaged run directory: " + "; ".join(run.damaged), icon=":material/warning:")
+        st.warning(plain("Damaged run directory: " + "; ".join(run.damaged)), icon=":material/warning:")
     if run.state in ("failed", "interrupted"):
-        st.error(run.status.get("error") or f"The training process died (pid {run.status.get('pid')}).")
+        st.error(plain(run.status.get("error") or f"The training process died (pid {run.status.get('pid')})."))
         if run.status.get("traceback"):
             with st.expander("Traceback", expanded=True):
                 st.code(run.status["traceback"], language="python")
@@ -175,7 +181,7 @@ def live_panel(run_id: str, polling: bool) -> None:
     if test:
         table, flat = metrics_by_cutoff(test)
         extras = " · ".join(f"{name.upper()} {value:.4f}" for name, value in flat.items())
-        st.markdown(f"**Final test metrics** {extras}")
+        st.markdown(f"**Final test metrics** {plain(extras)}")
         st.dataframe(table.style.format("{:.4f}", na_rep="–"), key="train_test_metrics")
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from engine.datasets.csv_loader import read_csv_table
+from engine.datasets.csv_table import read_csv_table
 from engine.datasets.download import locate_release
 from engine.datasets.validation import DatasetError, id_column, numeric_column, require_columns, require_file
 from engine.graph import InteractionGraph, LoadReport
@@ -123,10 +123,12 @@ def _parse_1m(folder: Path, name: str) -> InteractionGraph:
 def _parse_latest_small(folder: Path, name: str) -> InteractionGraph:
     ratings_path = folder / "ratings.csv"
     hint = "--data-dir must point at the unpacked ml-latest-small folder"
-    ratings = read_csv_table(ratings_path, "ratings file", hint).rename(columns={"userid": "user", "movieid": "item"})
+    ratings_table = read_csv_table(ratings_path, "ratings file", hint, aliases={"userid": "user", "movieid": "item"})
+    ratings = ratings_table.frame
     require_columns(ratings, _RATING_COLUMNS, ratings_path, "userId,movieId,rating,timestamp")
     movies_path = folder / "movies.csv"
-    movies = read_csv_table(movies_path, "movies file", hint)
+    movies_table = read_csv_table(movies_path, "movies file", hint)
+    movies = movies_table.frame
     require_columns(movies, ("movieid", "title", "genres"), movies_path, "movieId,title,genres")
     item_table = pd.DataFrame(
         {
@@ -136,7 +138,11 @@ def _parse_latest_small(folder: Path, name: str) -> InteractionGraph:
             "year": _years(movies["title"]),
         }
     )
-    return _graph(ratings, ratings_path, item_table, None, name, first_line=2)
+    report = LoadReport(
+        source=str(ratings_path), rows_read=ratings_table.rows, notes=movies_table.blank_note(movies_path)
+    )
+    report.drop("blank rows (skipped)", ratings_table.blank_rows)
+    return _graph(ratings, ratings_path, item_table, None, name, first_line=2, report=report)
 
 
 def _read_headerless(path: Path, sep: str, names: tuple[str, ...], style: str) -> pd.DataFrame:
@@ -188,6 +194,7 @@ def _graph(
     users: pd.DataFrame | None,
     name: str,
     first_line: int = 1,
+    report: LoadReport | None = None,
 ) -> InteractionGraph:
     if ratings.empty:
         raise DatasetError(f"{path}: has no rating rows; re-extract {path.name} from the release zip")
@@ -199,7 +206,7 @@ def _graph(
             "timestamp": numeric_column(ratings["timestamp"], "timestamp", path, first_line).astype(np.int64),
         }
     )
-    report = LoadReport(source=str(path), rows_read=len(interactions))
+    report = report or LoadReport(source=str(path), rows_read=len(interactions))
     return InteractionGraph.from_frame(interactions, users=users, items=items, name=name, report=report)
 
 

@@ -9,7 +9,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-_INTEGER = re.compile(r"^[+-]?\d+$")
+# Integer ids are written one way only: "7", never "07", "+7" or a non-ASCII digit, which would silently merge
+# two ids that differ as text.
+_INTEGER = re.compile(r"0|-?[1-9][0-9]*")
+_INT64 = np.iinfo(np.int64)
 
 
 class DatasetError(ValueError):
@@ -41,39 +44,79 @@ def require_columns(frame: pd.DataFrame, columns: Iterable[str], path: Path, exp
         )
 
 
-def numeric_column(values: pd.Series, column: str, path: Path, first_line: int) -> np.ndarray:
-    """Parse a column as float64; the first blank, NaN or non-numeric cell raises with its line number.
+def numeric_column(
+    values: pd.Series, column: str, path: Path, first_line: int, dtype: type[np.floating] = np.float64
+) -> np.ndarray:
+    """Parse a column of numbers; the first blank, NaN, non-numeric or out-of-range cell raises with its row.
 
     Args:
-        values (pd.Series): Raw cells (strings) in file order, positionally indexed.
+        values (pd.Series): Raw cells (strings) in file order, indexed by their offset from the first data row
+            (a ``RangeIndex`` unless rows were left out).
         column (str): Column name used in the message.
         path (Path): File named in the message.
-        first_line (int): 1-based line number of the first data row (2 when the file has a header).
+        first_line (int): 1-based row number of offset 0 (2 when the file has a header).
+        dtype (type, optional): Float type the values are stored as; a value beyond its range (or infinite)
+            is refused rather than turned into ``inf``. (default: ``np.float64``)
     """
-    parsed = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
-    bad = ~np.isfinite(parsed)
+    parsed = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)  # (N,) NaN where not a number
+    limit = float(np.finfo(dtype).max)
+    not_number = np.isnan(parsed)
+    out_of_range = ~not_number & ~(np.abs(parsed) <= limit)
+    bad = not_number | out_of_range
     if bad.any():
-        row = int(np.flatnonzero(bad)[0])
-        raise DatasetError(
-            f"{path}: row {row + first_line}, column {column!r}: {values.iat[row]!r} is not a number "
-            f"({int(bad.sum())} such rows); fix or delete those rows"
+        position = int(np.flatnonzero(bad)[0])
+        problem = (
+            "is not a number"
+            if not_number[position]
+            else f"is outside ±{limit:.4g}, the {np.dtype(dtype).name} range {column!r} is stored in"
         )
-    return parsed
+        raise DatasetError(
+            f"{path}: row {row_of(values, position, first_line)}, column {column!r}: {values.iat[position]!r} "
+            f"{problem} ({int(bad.sum())} such rows); fix or delete those rows"
+        )
+    return parsed.astype(dtype)
 
 
 def id_column(values: pd.Series, column: str, path: Path, first_line: int) -> pd.Series:
-    """Ids as int64 when every cell is an integer, else as stripped strings; blank cells raise."""
+    """Ids as int64 when every cell is an integer (written without ``+`` or leading zeros), else stripped strings.
+
+    Blank cells, ids spanning lines (an unclosed quote) and integers beyond int64 raise with their row (``values``
+    as in :func:`numeric_column`).
+    """
     stripped = values.astype(str).str.strip()
-    blank = (stripped == "") | values.isna().to_numpy()
+    blank = ((stripped == "") | values.isna()).to_numpy()
     if blank.any():
-        row = int(np.flatnonzero(blank.to_numpy())[0])
+        position = int(np.flatnonzero(blank)[0])
         raise DatasetError(
-            f"{path}: row {row + first_line}, column {column!r} is empty ({int(blank.sum())} such rows); "
-            "every interaction needs a user and an item id"
+            f"{path}: row {row_of(values, position, first_line)}, column {column!r} is empty "
+            f"({int(blank.sum())} such rows); every interaction needs a user and an item id"
         )
-    if stripped.str.match(_INTEGER).all():
-        return stripped.astype(np.int64)
-    return stripped
+    multiline = stripped.str.contains("[\n\r]").to_numpy()
+    if multiline.any():
+        position = int(np.flatnonzero(multiline)[0])
+        raise DatasetError(
+            f"{path}: row {row_of(values, position, first_line)}, column {column!r}: id {stripped.iat[position]!r} "
+            f'spans several lines ({int(multiline.sum())} such rows); a quote (") opened there is never closed and '
+            "swallowed the rows after it: close or delete it"
+        )
+    if not stripped.str.fullmatch(_INTEGER).all():
+        return stripped
+    long = (stripped.str.len() >= len(str(_INT64.max))).to_numpy()  # only these can overflow
+    too_big = np.zeros(len(stripped), dtype=bool)
+    too_big[long] = [not _INT64.min <= int(text) <= _INT64.max for text in stripped[long]]
+    if too_big.any():
+        position = int(np.flatnonzero(too_big)[0])
+        raise DatasetError(
+            f"{path}: row {row_of(values, position, first_line)}, column {column!r}: id {stripped.iat[position]} "
+            f"is outside the 64-bit integers ({_INT64.min} to {_INT64.max}) ({int(too_big.sum())} such rows); shorten "
+            "those ids, or give every id in the column a letter (u123) so they are read as text"
+        )
+    return stripped.astype(np.int64)
+
+
+def row_of(values: pd.Series, position: int, first_line: int) -> int:
+    """The file row of the cell at ``position``: its offset (the index) plus the row number of offset 0."""
+    return int(values.index[position]) + first_line
 
 
 def same_id_type(ids: pd.Series, reference: pd.Series) -> pd.Series:

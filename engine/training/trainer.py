@@ -44,8 +44,15 @@ def train(config: TrainConfig, runs_dir: str | Path = "runs", run_id: str | None
         runs_dir (str | Path): Parent of the run directory. (default: ``"runs"``)
         run_id (str, optional): Name of the new run; it must not exist. (default: generated, unique)
         progress (bool): Show a tqdm progress bar on stderr. (default: ``True``)
+
+    Raises:
+        ValueError: An invalid config, or a dataset that cannot be loaded (``DatasetError``), before the run
+            directory is created.
     """
+    from engine.datasets import load_dataset
+
     config.validate()
+    load_dataset(config.dataset, config.data_dir)  # a bad dataset fails here, before the run directory exists
     run = RunStore(runs_dir).create(config.model, config.dataset, run_id)
     with run.lock():
         run.write_config(config.to_dict())

@@ -8,6 +8,8 @@ import pytest
 
 from dashboard.state import keys
 from engine.datasets import load_dataset
+from tests.bad_csv import BAD_CSV, write_bad_dataset
+from tests.dashboard.shown import shown
 
 PAGE = "views/data.py"
 
@@ -55,7 +57,15 @@ def test_missing_csv_is_an_error_message_not_a_traceback(app_at, tmp_path: Path)
     missing = tmp_path / "nope.csv"
     at = app_at(PAGE, **{keys.DATASET_PICK: "CSV file…", keys.CSV_PATH: str(missing)})
     assert not at.exception
-    assert len(at.error) == 1 and "nope.csv" in at.error[0].value
+    assert len(at.error) == 1 and "nope.csv" in shown(at.error[0].value)
+
+
+@pytest.mark.parametrize(("interactions", "items", "message"), BAD_CSV)
+def test_bad_csv_shows_the_loaders_message_naming_file_row_and_column(app_at, tmp_path, interactions, items, message):
+    path = write_bad_dataset(tmp_path, interactions, items)
+    at = app_at(PAGE, **{keys.DATASET_PICK: "CSV file…", keys.CSV_PATH: str(path)})
+    assert not at.exception
+    assert [shown(error.value) for error in at.error] == [f"Cannot load dataset 'csv:{path}': {tmp_path}/{message}"]
 
 
 def test_empty_csv_path_asks_for_one(app_at) -> None:
@@ -67,7 +77,7 @@ def test_empty_csv_path_asks_for_one(app_at) -> None:
 def test_movielens_without_files_names_the_flag(app_at, tmp_path: Path) -> None:
     at = app_at(PAGE, **{keys.DATASET_PICK: "movielens-100k", keys.DATA_DIR: str(tmp_path)})
     assert not at.exception
-    assert len(at.error) == 1 and "movielens-100k" in at.error[0].value
+    assert len(at.error) == 1 and "movielens-100k" in shown(at.error[0].value)
 
 
 ML_LATEST_SMALL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "ml-latest-small"

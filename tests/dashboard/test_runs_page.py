@@ -10,6 +10,7 @@ import pytest
 
 from dashboard.state import keys
 from engine.training import RunStore
+from tests.dashboard.shown import shown
 
 PAGE = "views/runs.py"
 FIXTURE_RUN = "fixture-mf-1epoch"
@@ -43,7 +44,7 @@ def test_every_run_is_listed_with_damaged_ones_marked(app_at, frame_with, runs_d
     assert table.loc["no-status", "status"] == "unknown (damaged)"
     assert table.loc[FIXTURE_RUN, "best NDCG"] > 0 and table.loc[FIXTURE_RUN, "model"] == "mf"
     assert table.loc[FIXTURE_RUN, "epochs"] == "1/1"
-    damaged = " ".join(markdown.value for markdown in at.markdown)
+    damaged = " ".join(shown(markdown.value) for markdown in at.markdown)
     assert "torn-metrics" in damaged and "status.json is missing" in damaged
 
 
@@ -101,8 +102,8 @@ def test_cleared_runs_directory_field_falls_back_to_the_default(app_at, tmp_path
     at = app_at(PAGE, runs_dir="   ")
     assert not at.exception
     assert default.is_dir()
-    assert any("using the default" in caption.value and str(default) in caption.value for caption in at.sidebar.caption)
-    assert "No runs in" in at.info[0].value and str(default) in at.info[0].value
+    assert any("using the default" in shown(c.value) and str(default) in shown(c.value) for c in at.sidebar.caption)
+    assert "No runs in" in at.info[0].value and str(default) in shown(at.info[0].value)
 
 
 def _confirm_delete(at, run_id: str):
@@ -118,7 +119,7 @@ def test_delete_refuses_a_project_folder_that_holds_a_config_json(app_at, runs_d
     (project / "src" / "main.c").write_text("int main(void) { return 0; }\n")
     at = _confirm_delete(app_at(PAGE, runs_dir=runs_dir), "my-project")
     assert not at.exception
-    assert any("not a run this engine wrote" in error.value for error in at.error)
+    assert any("not a run this engine wrote" in shown(error.value) for error in at.error)
     assert (project / "config.json").is_file() and (project / "src" / "main.c").is_file()
 
 
@@ -126,5 +127,7 @@ def test_delete_keeps_a_notes_file_in_a_run_and_says_so(app_at, runs_dir: Path) 
     (runs_dir / "better-copy" / "notes.txt").write_text("keep me")
     at = _confirm_delete(app_at(PAGE, runs_dir=runs_dir), "better-copy")
     assert not at.exception
-    assert any("kept its folder" in warning.value and "notes.txt" in warning.value for warning in at.warning)
+    assert any("kept its folder" in shown(w.value) and "notes.txt" in shown(w.value) for w in at.warning)
+        "kept its folder" in shown(warning.value) and "notes.txt" in shown(warning.value) for warning in at.warning
+    )
     assert [path.name for path in (runs_dir / "better-copy").iterdir()] == ["notes.txt"]

@@ -12,6 +12,7 @@ import pytest
 
 from dashboard.state import keys
 from engine.training import RunStore
+from tests.dashboard.shown import shown
 
 PAGE = "views/train.py"
 WAIT_SECONDS = 240
@@ -94,7 +95,7 @@ def test_finished_fixture_run_shows_full_progress_and_curves(app_at) -> None:
 def test_bad_settings_are_refused_before_anything_starts(app_at, runs_dir: Path, fields: dict, message: str) -> None:
     at = submit(app_at(PAGE, runs_dir=runs_dir), **fields)
     assert not at.exception
-    assert any("Not started" in error.value and message in error.value for error in at.error)
+    assert any("Not started" in shown(error.value) and message in shown(error.value) for error in at.error)
     assert RunStore(runs_dir).list() == [] and not (runs_dir / ".logs").exists()
     assert training_processes(runs_dir) == []
 
@@ -136,7 +137,7 @@ def test_failed_run_shows_error_and_traceback(app_at, runs_dir: Path) -> None:
                       traceback="Traceback (most recent call last):\n  ...\nRuntimeError: boom")  # fmt: skip
     at = app_at(PAGE, runs_dir=runs_dir)
     assert not at.exception
-    assert any("RuntimeError: boom" in error.value for error in at.error)
+    assert any("RuntimeError: boom" in shown(error.value) for error in at.error)
     assert any("Traceback (most recent call last)" in code.value for code in at.code)
 
 
@@ -165,7 +166,7 @@ def test_unusable_runs_directory_is_a_message(app_at, tmp_path: Path) -> None:
     not_a_folder.write_text("x")
     at = app_at(PAGE, runs_dir=not_a_folder)
     assert not at.exception
-    assert any("is a file, not a folder" in error.value for error in at.error)
+    assert any("is a file, not a folder" in shown(error.value) for error in at.error)
 
 
 def test_pinsage_form_refuses_an_empty_hard_negative_band(app_at, runs_dir: Path) -> None:
@@ -178,7 +179,7 @@ def test_pinsage_form_refuses_an_empty_hard_negative_band(app_at, runs_dir: Path
     at.number_input(key=params + "hard_band_hi").set_value(0.1)
     at = next(button for button in at.button if button.label == "Start training").click().run()
     assert not at.exception
-    assert any("Not started" in e.value and "must be below hard_band_hi" in e.value for e in at.error)
+    assert any("Not started" in shown(e.value) and "must be below hard_band_hi" in shown(e.value) for e in at.error)
     assert RunStore(runs_dir).list() == [] and training_processes(runs_dir) == []
 
 
