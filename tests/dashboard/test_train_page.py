@@ -190,8 +190,8 @@ def test_start_when_the_log_folder_is_a_file_is_a_message(app_at, runs_dir: Path
     at = submit(at, epochs=1, dim=8)
     assert not at.exception
     assert any(
-        "Not started: the training log" in error.value
-        and f"cannot be written (File exists: {runs_dir / '.logs'})" in error.value
+        "Not started: the training log" in shown(error.value)
+        and f"cannot be written (File exists: {runs_dir / '.logs'})" in shown(error.value)
         for error in at.error
     ), [error.value for error in at.error]
     assert RunStore(runs_dir).list() == [] and training_processes(runs_dir) == []
