@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.dashboard.shown import shown
+
 FIXTURE_RUN = "fixture-mf-1epoch"
 
 
@@ -31,5 +33,5 @@ def test_the_runs_page_lists_the_latin1_status_run_as_damaged(app_at, frame_with
     table = frame_with(at, "best NDCG").set_index("run")
     assert table.loc[FIXTURE_RUN, "status"] == "finished"
     assert table.loc["latin1-status", "status"] == "unknown (damaged)"
-    damaged = " ".join(markdown.value for markdown in at.markdown)
+    damaged = " ".join(shown(markdown.value) for markdown in at.markdown)
     assert "status.json is not UTF-8 text (byte 0xfc at offset 30)" in damaged
