@@ -19,7 +19,6 @@ from engine.sampling.fanout import Block, FanoutSample, FanoutSampler
 from engine.sampling.negatives import hard_negatives, uniform_negatives
 from engine.sampling.pagerank import personalized_pagerank
 from engine.sampling.random_walk import RandomWalkNeighbours, RandomWalkSampler
-from engine.sampling.uniform_walk import random_walks
 
 __all__ = [
     "Block",
@@ -29,6 +28,5 @@ __all__ = [
     "RandomWalkSampler",
     "hard_negatives",
     "personalized_pagerank",
-    "random_walks",
     "uniform_negatives",
 ]
