@@ -17,32 +17,12 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from engine.graph import InteractionGraph
-
-RECOMMEND_CHUNK = 1024  # users scored at once in recommend(): bounds the (chunk, I) score matrix
+from engine.graph import CSR, InteractionGraph
+from engine.ranking import top_k
 
 
 class InductiveNotSupported(ValueError):
     """Raised by :meth:`Recommender.embed_new_user` on a model that only knows the users it was trained on."""
-
-
-def csr_gather(indptr: Tensor, indices: Tensor, rows: Tensor) -> tuple[Tensor, Tensor]:
-    """All CSR entries of ``rows`` at once, without a Python loop.
-
-    Args:
-        indptr (Tensor): ``(R + 1,)`` row pointers.
-        indices (Tensor): ``(nnz,)`` column ids.
-        rows (Tensor): ``(B,)`` rows to read.
-
-    Returns:
-        ``(position, column)``: for every entry, the index into ``rows`` it belongs to and its column.
-    """
-    starts, ends = indptr[rows], indptr[rows + 1]  # (B,), (B,)
-    counts = ends - starts  # (B,)
-    position = torch.repeat_interleave(torch.arange(len(rows), device=rows.device), counts)  # (n,)
-    offsets = torch.cumsum(counts, 0) - counts  # (B,)
-    slots = starts[position] + torch.arange(len(position), device=rows.device) - offsets[position]  # (n,)
-    return position, indices[slots]
 
 
 def params_help(params_cls: type) -> dict[str, dict[str, Any]]:
@@ -141,7 +121,7 @@ class Recommender(torch.nn.Module, abc.ABC):
 
     # ------------------------------------------------------------------ shared
     def recommend(self, users: Sequence[int] | np.ndarray | Tensor, k: int, exclude_seen: bool = True):
-        """Top-``k`` items per user by embedding dot product.
+        """Top-``k`` items per user by embedding dot product (:func:`engine.ranking.top_k`).
 
         Args:
             users: Internal user ids, shape ``(B,)``.
@@ -152,21 +132,10 @@ class Recommender(torch.nn.Module, abc.ABC):
             ``(items (B, k) int64, scores (B, k) float32)`` as numpy arrays, best first. When a user has
             fewer than ``k`` unseen items the tail holds seen items with score ``-inf``.
         """
-        if not isinstance(k, (int, np.integer)) or not 1 <= k <= self.num_items:
-            raise ValueError(f"'k' must be an integer in [1, {self.num_items}] for '{self.name}' (got {k!r})")
         users = self._user_tensor(users)
         user_emb, item_emb = self.embeddings()
-        top_items, top_scores = [], []
-        for chunk in torch.split(users, RECOMMEND_CHUNK):
-            scores = user_emb[chunk] @ item_emb.T  # (b, I)
-            if exclude_seen:
-                row, col = csr_gather(self.seen_indptr, self.seen_items, chunk)
-                scores[row, col] = float("-inf")
-            values, items = torch.topk(scores, int(k), dim=1)  # (b, k)
-            top_items.append(items)
-            top_scores.append(values)
-        items = torch.cat(top_items) if top_items else torch.empty(0, int(k), dtype=torch.long)
-        scores = torch.cat(top_scores) if top_scores else torch.empty(0, int(k))
+        seen = CSR(self.seen_indptr, self.seen_items) if exclude_seen else None
+        items, scores = top_k(user_emb, item_emb, users, k, exclude=seen)
         return items.cpu().numpy().astype(np.int64), scores.float().cpu().numpy()
 
     def _user_tensor(self, users: Sequence[int] | np.ndarray | Tensor) -> Tensor:
