@@ -17,6 +17,7 @@ from engine.ranking import top_k
 from engine.sampling import RandomWalkSampler
 
 WHY_WALKS = 300  # walks from each recommended item when looking for the history items they reach
+WHY_WALK_LENGTH = 3  # shorter than the sampler's default: evidence should be near the recommended item
 WHY_TOP_T = 100
 
 
@@ -62,7 +63,7 @@ def recommendations_panel(loaded, graph: InteractionGraph, item_emb: np.ndarray,
     held_out = set(split.test_item[split.test_user == user].tolist())
     items, scores = loaded.model.recommend(np.array([user]), k)
     items, scores = np.asarray(items)[0], np.asarray(scores)[0]
-    walker = RandomWalkSampler(train, WHY_WALKS, 3, 0.5, WHY_TOP_T)
+    walker = RandomWalkSampler(train, num_walks=WHY_WALKS, walk_length=WHY_WALK_LENGTH, top_t=WHY_TOP_T)
     walks = walker.sample(items + graph.num_users, seed=0)
     walked = np.where(walks.neighbours >= 0, walks.neighbours - graph.num_users, -1)
     explanations = explain_recommendations(

@@ -15,7 +15,7 @@ import os
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from engine.sampling.fanout import Block, FanoutSample, FanoutSampler
+from engine.sampling.fanout import Block, FanoutSample, FanoutSampler, parse_fanouts
 from engine.sampling.negatives import hard_negatives, uniform_negatives
 from engine.sampling.pagerank import personalized_pagerank
 from engine.sampling.random_walk import RandomWalkNeighbours, RandomWalkSampler
@@ -27,6 +27,7 @@ __all__ = [
     "RandomWalkNeighbours",
     "RandomWalkSampler",
     "hard_negatives",
+    "parse_fanouts",
     "personalized_pagerank",
     "uniform_negatives",
 ]
