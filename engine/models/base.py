@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Sequence
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
 import numpy as np
@@ -25,6 +25,16 @@ class InductiveNotSupported(ValueError):
     """Raised by :meth:`Recommender.embed_new_user` on a model that only knows the users it was trained on."""
 
 
+@dataclass(frozen=True)
+class TrainDefaults:
+    """A model's defaults for the trainer settings that :class:`~engine.training.TrainConfig` leaves at ``None``."""
+
+    epochs: int  # total training epochs
+    lr: float  # Adam learning rate
+    batch_size: int  # training edges (user, positive item) per step
+    num_negatives: int  # uniform negatives per positive
+
+
 def params_help(params_cls: type) -> dict[str, dict[str, Any]]:
     """``{field: {"help", "min", "max", "default"}}`` of a model's ``Params`` dataclass (for forms and CLIs)."""
     return {f.name: {**f.metadata, "default": f.default} for f in fields(params_cls)}
@@ -34,7 +44,7 @@ def check_params(params: Any) -> None:
     """Raise ``ValueError`` naming the field when a ``Params`` value lies outside its ``min``/``max`` metadata."""
     for f in fields(params):
         value, low, high = getattr(params, f.name), f.metadata.get("min"), f.metadata.get("max")
-        if (low is not None and value < low) or (high is not None and value > high):
+        if (low is not None and not value >= low) or (high is not None and not value <= high):  # NaN is outside
             raise ValueError(
                 f"'{f.name}' of {type(params).__qualname__} must lie in [{low}, {high}] (got {value!r}); "
                 f"the default is {f.default!r}"
@@ -59,7 +69,7 @@ class Recommender(torch.nn.Module, abc.ABC):
     Params: ClassVar[type]
     supports_inductive: ClassVar[bool] = False
     inductive_is_approximate: ClassVar[bool] = False
-    default_train: ClassVar[dict[str, Any]]  # trainer defaults for this model: epochs, lr, batch_size, num_negatives
+    default_train: ClassVar[TrainDefaults]  # trainer defaults for this model: epochs, lr, batch_size, num_negatives
 
     def __init__(self, graph: InteractionGraph, dim: int, params: Any, seed: int = 0) -> None:
         super().__init__()
@@ -98,15 +108,19 @@ class Recommender(torch.nn.Module, abc.ABC):
         """Scalar training loss of a batch: ``users (B,)``, ``pos (B,)`` internal item ids, ``neg (B, n)``."""
 
     def num_hard_negatives(self, epoch: int) -> int:
-        """How many of the ``n`` negatives per positive the trainer should draw as hard ones at ``epoch``."""
+        """How many hard negatives per positive the trainer draws at ``epoch``, on top of the uniform ones.
+
+        A model that returns more than 0 also overrides :meth:`hard_negative_band`.
+        """
         return 0
 
     def hard_negative_band(self) -> tuple[float, float]:
         """Rank band ``(lo, hi)``, shares of the catalogue, of the user's personalised PageRank that hard negatives
-        come from (see :func:`engine.sampling.hard_negatives`)."""
-        from engine.sampling.negatives import DEFAULT_HARD_BAND
-
-        return DEFAULT_HARD_BAND
+        come from (see :func:`engine.sampling.hard_negatives`); asked only when :meth:`num_hard_negatives` is > 0."""
+        raise NotImplementedError(
+            f"'{type(self).__name__}' asks for hard negatives but sets no band: override hard_negative_band() "
+            "beside num_hard_negatives()"
+        )
 
     def on_epoch_start(self, epoch: int, seed: int) -> None:
         """Hook called by the trainer before every epoch (e.g. to resample neighbourhoods)."""

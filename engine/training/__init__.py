@@ -2,7 +2,7 @@
 
 from engine.training.checkpoint import CheckpointError
 from engine.training.cli import train_command
-from engine.training.config import TrainConfig, model_params
+from engine.training.config import TrainConfig, model_params, resolve
 from engine.training.evaluation import EvalData, evaluate
 from engine.training.load import LoadedRun, load_run
 from engine.training.metrics import compute_metrics
@@ -25,6 +25,7 @@ __all__ = [
     "load_run",
     "model_params",
     "read_run",
+    "resolve",
     "resume",
     "train",
     "train_command",

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from dashboard import launcher
-from engine.training import RunInfo, RunStore, TrainConfig
+from engine.training import RunInfo, RunStore, TrainConfig, resolve
 
 
 def test_two_launches_at_once_get_two_run_directories(tmp_path: Path) -> None:
-    config = TrainConfig(dataset="synthetic", model="mf", epochs=1, dim=8).validate()
+    config = resolve(TrainConfig(dataset="synthetic", model="mf", epochs=1, dim=8))
     first, second = launcher.launch(config, tmp_path), launcher.launch(config, tmp_path)
     assert first.run_id != second.run_id
     for started in (first, second):
