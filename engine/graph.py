@@ -195,8 +195,10 @@ class InteractionGraph:
         return f"item:{self.items['item_id'].iat[global_id - self.num_users]}"
 
     def node_id(self, name: str) -> int:
-        """Global id of ``user:<raw id>`` / ``item:<raw id>``; raises :class:`NodeError` with a hint."""
+        """Global id of ``user:<raw id>`` / ``item:<raw id>`` (spaces around either part are ignored); raises
+        :class:`NodeError` with a hint."""
         node_type, sep, raw = str(name).partition(":")
+        node_type, raw = node_type.strip(), raw.strip()
         if not sep or node_type not in NODE_TYPES or not raw:
             raise NodeError(f"node {name!r} must look like 'user:<id>' or 'item:<id>' (e.g. 'item:1193')")
         local = self._raw_to_local[node_type].get(raw)
