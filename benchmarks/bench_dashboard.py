@@ -28,7 +28,7 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from dashboard import launcher  # noqa: E402
 from dashboard.state import keys  # noqa: E402
-from engine.training import RunStore, TrainConfig  # noqa: E402
+from engine.training import RunStore, TrainConfig, resolve  # noqa: E402
 
 APP = str(ROOT / "dashboard" / "app.py")
 
@@ -64,7 +64,7 @@ def time_page(runs_dir: Path, page: str, repeats: int, **session) -> tuple[float
 
 
 def time_first_point(runs_dir: Path, model: str) -> dict[str, float]:
-    config = TrainConfig(dataset="synthetic", model=model, epochs=3).validate()
+    config = resolve(TrainConfig(dataset="synthetic", model=model, epochs=3))
     start = time.perf_counter()
     started = launcher.launch(config, runs_dir)
     store, times = RunStore(runs_dir), {}

@@ -29,7 +29,7 @@ import numba  # noqa: E402
 import torch  # noqa: E402
 
 from engine.datasets import load_dataset  # noqa: E402
-from engine.training import TrainConfig  # noqa: E402
+from engine.training import TrainConfig, resolve  # noqa: E402
 from engine.training.rebuild import build_model, make_split, resolve_device  # noqa: E402
 from engine.training.trainer import run_loader, train_epoch  # noqa: E402
 
@@ -84,8 +84,9 @@ def main() -> None:
             print(f"skipping {dataset}: no folder {data_dir} (pass --data-dir)")
             continue
         for model in args.models:
-            config = TrainConfig(dataset=dataset, data_dir=data_dir, model=model, device=args.device, seed=args.seed)
-            config.validate()
+            config = resolve(
+                TrainConfig(dataset=dataset, data_dir=data_dir, model=model, device=args.device, seed=args.seed)
+            )
             result = epoch_seconds(config, args.warmup, args.epochs)
             ratio = result["in step"] / result["prefetch"]
             print(

@@ -37,7 +37,7 @@ import torch  # noqa: E402
 
 from engine.datasets import load_dataset  # noqa: E402
 from engine.models import MODELS  # noqa: E402
-from engine.training import TrainConfig, read_run, train_command  # noqa: E402
+from engine.training import TrainConfig, read_run, resolve, train_command  # noqa: E402
 from engine.training.rebuild import make_split  # noqa: E402
 
 DEFAULT_DATA_DIR = ROOT.parent / "shared" / "data" / "ml-latest-small"
@@ -141,8 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     for dataset, model, epochs in jobs:
         data_dir = args.data_dir if dataset.startswith("movielens") else None
         label = f"synthetic-{args.large}" if dataset.startswith("csv:") else dataset
-        config = TrainConfig(dataset=dataset, data_dir=data_dir, model=model, epochs=epochs, seed=args.seed,
-                             device=args.device).validate()  # fmt: skip
+        config = resolve(TrainConfig(dataset=dataset, data_dir=data_dir, model=model, epochs=epochs,
+                                     seed=args.seed, device=args.device))  # fmt: skip
         result = train_one(config, runs_dir, f"bench-{model}-{label}-{stamp}")
         test = result["summary"]["test"]
         seconds = result["epoch_seconds"]

@@ -16,51 +16,28 @@ from engine.graph import InteractionGraph
 
 
 def item_features(graph: InteractionGraph) -> np.ndarray:
-    """Item feature matrix, ``(I, F)`` float32; column names from :func:`item_feature_names`."""
-    return _item_table(graph)[0]
-
-
-def item_feature_names(graph: InteractionGraph) -> list[str]:
-    return _item_table(graph)[1]
-
-
-def user_features(graph: InteractionGraph) -> np.ndarray:
-    """User feature matrix, ``(U, F')`` float32; column names from :func:`user_feature_names`."""
-    return _user_table(graph)[0]
-
-
-def user_feature_names(graph: InteractionGraph) -> list[str]:
-    return _user_table(graph)[1]
-
-
-def _item_table(graph: InteractionGraph) -> tuple[np.ndarray, list[str]]:
+    """Item feature matrix, ``(I, F)`` float32: bias, genre multi-hot (genres sorted), year and year missing."""
     items = graph.items
     blocks = [np.ones((graph.num_items, 1), dtype=np.float32)]
-    names = ["bias"]
     if "genres" in items.columns:
         genres = items["genres"].fillna("").astype(str).str.get_dummies(sep="|")  # (I, G)
         genres = genres.drop(columns=[column for column in genres.columns if not column.strip()])
         blocks.append(genres.to_numpy(dtype=np.float32))
-        names += [f"genre:{genre}" for genre in genres.columns]
     if "year" in items.columns:
         blocks += _scaled_with_flag(items["year"])
-        names += ["year", "year_missing"]
-    return np.concatenate(blocks, axis=1), names
+    return np.concatenate(blocks, axis=1)
 
 
-def _user_table(graph: InteractionGraph) -> tuple[np.ndarray, list[str]]:
+def user_features(graph: InteractionGraph) -> np.ndarray:
+    """User feature matrix, ``(U, F')`` float32: bias, age and age missing, gender and occupation one-hot (sorted)."""
     users = graph.users
     blocks = [np.ones((graph.num_users, 1), dtype=np.float32)]
-    names = ["bias"]
     if "age" in users.columns:
         blocks += _scaled_with_flag(users["age"])
-        names += ["age", "age_missing"]
     for column in ("gender", "occupation"):
         if column in users.columns:
-            one_hot = pd.get_dummies(users[column].astype("string"), dtype=np.float32)  # (U, C); missing: all 0
-            blocks.append(one_hot.to_numpy())
-            names += [f"{column}:{value}" for value in one_hot.columns]
-    return np.concatenate(blocks, axis=1), names
+            blocks.append(pd.get_dummies(users[column].astype("string"), dtype=np.float32).to_numpy())  # (U, C)
+    return np.concatenate(blocks, axis=1)
 
 
 def _scaled_with_flag(values: pd.Series) -> list[np.ndarray]:

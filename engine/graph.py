@@ -64,14 +64,6 @@ class LoadReport:
         }
 
 
-def _csr(rows: np.ndarray, cols: np.ndarray, num_rows: int) -> tuple[CSR, np.ndarray]:
-    """CSR of (rows -> cols) plus the edge id behind every CSR slot."""
-    order = np.lexsort((cols, rows))
-    indptr = np.zeros(num_rows + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=num_rows), out=indptr[1:])
-    return CSR(indptr, cols[order].astype(np.int64, copy=False)), order
-
-
 class InteractionGraph:
     """A bipartite user–item graph with optional ratings, timestamps and metadata.
 
@@ -159,18 +151,12 @@ class InteractionGraph:
         return CSR(indptr, self.item)
 
     @cached_property
-    def _item_csr_and_edges(self) -> tuple[CSR, np.ndarray]:
-        return _csr(self.item, self.user, self.num_items)
-
-    @property
     def item_csr(self) -> CSR:
-        """item -> users (internal user ids)."""
-        return self._item_csr_and_edges[0]
-
-    @property
-    def item_csr_edges(self) -> np.ndarray:
-        """Edge id behind every slot of :attr:`item_csr`, shape ``(E,)``."""
-        return self._item_csr_and_edges[1]
+        """item -> users (internal user ids), each row sorted."""
+        order = np.lexsort((self.user, self.item))
+        indptr = np.zeros(self.num_items + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.item, minlength=self.num_items), out=indptr[1:])
+        return CSR(indptr, self.user[order])
 
     @cached_property
     def csr(self) -> CSR:
@@ -209,8 +195,10 @@ class InteractionGraph:
         return f"item:{self.items['item_id'].iat[global_id - self.num_users]}"
 
     def node_id(self, name: str) -> int:
-        """Global id of ``user:<raw id>`` / ``item:<raw id>``; raises :class:`NodeError` with a hint."""
+        """Global id of ``user:<raw id>`` / ``item:<raw id>`` (spaces around either part are ignored); raises
+        :class:`NodeError` with a hint."""
         node_type, sep, raw = str(name).partition(":")
+        node_type, raw = node_type.strip(), raw.strip()
         if not sep or node_type not in NODE_TYPES or not raw:
             raise NodeError(f"node {name!r} must look like 'user:<id>' or 'item:<id>' (e.g. 'item:1193')")
         local = self._raw_to_local[node_type].get(raw)
@@ -245,15 +233,6 @@ class InteractionGraph:
             name=name or self.name,
             report=self.report,
         )
-
-    def to_frame(self) -> pd.DataFrame:
-        """Edges as a frame with internal ids (``user``, ``item``) plus ``rating``/``timestamp`` when present."""
-        frame = pd.DataFrame({"user": self.user, "item": self.item})
-        if self.ratings is not None:
-            frame["rating"] = self.ratings
-        if self.timestamps is not None:
-            frame["timestamp"] = self.timestamps
-        return frame
 
     def __repr__(self) -> str:
         return (

@@ -22,7 +22,7 @@ def rating_mask(graph: InteractionGraph, min_rating: float) -> np.ndarray:
         raise ValueError(
             f"min_rating={min_rating} needs ratings, but dataset {graph.name!r} has none; drop the rating threshold"
         )
-    return graph.ratings >= min_rating  # (E,) bool
+    return graph.ratings >= np.float64(min_rating)  # (E,) bool; float64, so a huge threshold cannot overflow
 
 
 def k_core_mask(graph: InteractionGraph, k: int, mask: np.ndarray | None = None) -> np.ndarray:

@@ -16,7 +16,7 @@ import numpy as np
 from engine.graph import InteractionGraph
 from engine.preprocess import filter_edges
 
-METHODS = ("random", "leave-one-out", "temporal")
+SPLIT_METHODS = ("random", "leave-one-out", "temporal")
 _TRAIN, _VAL, _TEST, _DROPPED = 0, 1, 2, 3  # role of an edge
 
 
@@ -109,8 +109,8 @@ def split_interactions(
 
 
 def _check(method: str, test_ratio: float, val_ratio: float) -> None:
-    if method not in METHODS:
-        raise ValueError(f"unknown split method {method!r}; use one of {', '.join(METHODS)}")
+    if method not in SPLIT_METHODS:
+        raise ValueError(f"unknown split method {method!r}; use one of {', '.join(SPLIT_METHODS)}")
     if not 0.0 < test_ratio < 1.0:
         raise ValueError(f"test_ratio must lie strictly between 0 and 1 (got {test_ratio}); e.g. 0.2 for 80/20")
     if not 0.0 <= val_ratio < 1.0:

@@ -54,7 +54,8 @@ def test_walk_frequency_favours_the_community(star_graph):
 
 
 def test_top_t_sets_agree_more_with_more_walks(star_graph):
-    result = top_t_stability(star_graph, star_graph.num_users, num_walks=(5, 2000), top_t=5, resamples=6)
+    sampler = RandomWalkSampler(star_graph, top_t=5)
+    result = top_t_stability(sampler, star_graph.num_users, num_walks=(5, 2000), resamples=6)
     assert result.num_walks == [5, 2000]
     assert result.mean_jaccard[1] > result.mean_jaccard[0]
     assert 0 <= min(result.mean_jaccard) and max(result.mean_jaccard) <= 1
@@ -65,4 +66,4 @@ def test_bad_resample_counts_are_refused(star_graph, resamples):
     with pytest.raises(ValueError, match="'resamples' must be at least 1"):
         fanout_frequency(FanoutSampler(star_graph, [2]), 0, resamples=resamples)
     with pytest.raises(ValueError, match="'resamples' must be at least 2"):
-        top_t_stability(star_graph, 0, resamples=1)
+        top_t_stability(RandomWalkSampler(star_graph), 0, resamples=1)

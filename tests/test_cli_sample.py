@@ -68,7 +68,7 @@ def test_randomwalk_prints_neighbours_with_visits_weights_and_traces(capsys, dat
     [
         (["--node", "item:999"], "unknown item '999'"),
         (["--node", "movie:10"], "must look like 'user:<id>' or 'item:<id>'"),
-        (["--node", "item:10", "--fanouts", "ten"], "--fanouts must be comma-separated integers"),
+        (["--node", "item:10", "--fanouts", "ten"], "fanouts must be comma-separated integers"),
         (["--node", "item:10", "--fanouts", "0,3"], "'fanouts' must be"),
         (["--node", "item:10", "--sampler", "randomwalk", "--num-walks", "0"], "'num_walks' must be a positive"),
         (["--node", "item:10", "--sampler", "randomwalk", "--restart-prob", "2"], "'restart_prob' must be"),

@@ -96,4 +96,4 @@ def test_non_positive_cutoffs_are_refused(ks):
 def test_empty_held_out_set_is_refused():
     scores, items, train, _, _ = _case()
     with pytest.raises(ValueError, match="no held-out interactions"):
-        compute_metrics(scores, items, train, np.array([], dtype=np.int64), np.array([], dtype=np.int64))
+        compute_metrics(scores, items, train, np.array([], dtype=np.int64), np.array([], dtype=np.int64), ks=[5])

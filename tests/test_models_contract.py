@@ -21,6 +21,7 @@ import torch
 from engine.graph import InteractionGraph
 from engine.loader import LinkBatchLoader, build_recommender
 from engine.models import MODELS, InductiveNotSupported, Recommender
+from engine.models.base import TrainDefaults
 from engine.training.trainer import train_epoch
 
 NUM_USERS, NUM_ITEMS, DIM = 8, 11, 16
@@ -92,7 +93,7 @@ def test_registry_names_and_contract_attributes():
     for name, cls in MODELS.items():
         assert cls.name == name and issubclass(cls, Recommender)
         assert isinstance(cls.supports_inductive, bool) and isinstance(cls.inductive_is_approximate, bool)
-        assert {"epochs", "lr", "batch_size", "num_negatives"} <= set(cls.default_train)
+        assert isinstance(cls.default_train, TrainDefaults)
         for field in cls.Params.__dataclass_fields__.values():
             assert {"help", "min", "max"} <= set(field.metadata), f"{name}.{field.name} lacks form metadata"
 
@@ -212,6 +213,17 @@ def test_bad_input_is_refused_with_the_value(name, graph):
             model.embed_new_user([])
         with pytest.raises(ValueError, match=r"item ids must lie in \[0, 11\)"):
             model.embed_new_user([1, NUM_ITEMS])
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_a_model_that_draws_hard_negatives_names_their_band(name, graph):
+    model = build(name, graph)
+    if not any(model.num_hard_negatives(epoch) for epoch in range(1, 20)):
+        with pytest.raises(NotImplementedError, match="override hard_negative_band"):
+            model.hard_negative_band()
+        return
+    low, high = model.hard_negative_band()
+    assert 0 <= low < high <= 1
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))

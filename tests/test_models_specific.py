@@ -11,7 +11,6 @@ import torch
 from engine.graph import InteractionGraph
 from engine.loader import LinkBatchLoader, build_recommender
 from engine.models import MODELS, LinkBatch
-from engine.models.base import csr_gather
 from engine.models.losses import bpr_loss, l2_penalty, max_margin_loss
 from engine.models.sparse import csr_pair, spmm
 
@@ -30,14 +29,6 @@ def test_bpr_and_max_margin_losses_by_hand():
     # hinge max(0, neg - pos + 0.5): 0, 1.5, 0.5, 0
     assert max_margin_loss(pos, neg, 0.5).item() == pytest.approx(0.5)
     assert l2_penalty(torch.ones(2, 3), torch.ones(2, 1)).item() == pytest.approx((6 + 2) / 4)
-
-
-def test_csr_gather_matches_a_loop(graph):
-    csr = graph.user_csr
-    rows = torch.tensor([3, 0, 4, 3])
-    position, column = csr_gather(torch.from_numpy(csr.indptr), torch.from_numpy(csr.indices), rows)
-    expected = [(p, c) for p, r in enumerate(rows.tolist()) for c in csr.neighbours(r).tolist()]
-    assert list(zip(position.tolist(), column.tolist(), strict=True)) == expected
 
 
 def test_spmm_forward_and_gradient_match_dense():

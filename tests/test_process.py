@@ -14,13 +14,14 @@ from engine.training import (
     TrainConfig,
     log_tail,
     new_run_id,
+    resolve,
     start_training,
     stop_training,
 )
 
 
 def test_two_launches_at_once_get_two_run_directories(tmp_path: Path) -> None:
-    config = TrainConfig(dataset="synthetic", model="mf", epochs=1, dim=8).validate()
+    config = resolve(TrainConfig(dataset="synthetic", model="mf", epochs=1, dim=8))
     first, second = start_training(config, tmp_path), start_training(config, tmp_path)
     assert first.run_id != second.run_id
     for started in (first, second):

@@ -1,4 +1,4 @@
-"""RandomWalkSampler and random_walks: PageRank convergence, weights, traces, restarts, determinism, caps."""
+"""RandomWalkSampler: PageRank convergence, weights, traces, restarts, determinism, caps."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from scipy.stats import spearmanr
 
 from engine.graph import InteractionGraph, NodeError
-from engine.sampling import RandomWalkSampler, random_walks
+from engine.sampling import RandomWalkSampler
 from engine.sampling import random_walk as random_walk_module
 
 
@@ -177,16 +177,3 @@ def test_step_and_trace_caps_refuse_before_walking(monkeypatch):
     monkeypatch.setattr(random_walk_module, "MAX_TOTAL_STEPS", 1000)
     with pytest.raises(ValueError, match="above the cap of 1000"):
         sampler.sample(np.arange(5))
-
-
-def test_uniform_random_walks_follow_edges_and_stay_on_isolated_nodes():
-    graph = InteractionGraph(np.array([0, 0, 1]), np.array([0, 1, 1]), 3, 2)  # user 2 isolated
-    walks = random_walks(graph, np.array([0, 2, 4, 0]), walk_length=6, seed=1)
-    assert walks.shape == (4, 7)
-    assert (walks[1] == 2).all()
-    for walk in walks[[0, 2, 3]]:
-        for a, b in zip(walk[:-1], walk[1:], strict=True):
-            assert b in graph.csr.neighbours(a)
-    assert np.array_equal(walks, random_walks(graph, np.array([0, 2, 4, 0]), walk_length=6, seed=1))
-    with pytest.raises(ValueError, match="'walk_length' must be a positive integer"):
-        random_walks(graph, np.array([0]), walk_length=0)

@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from engine.models import MODELS
-from engine.training import TrainConfig, load_run, read_run, resume, train
+from engine.training import TrainConfig, load_run, read_run, resolve, resume, train
 from engine.training.runstore import RunStore
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,7 +41,7 @@ def test_every_model_writes_a_complete_run_directory(tmp_path, model):
     assert run_dir == tmp_path / f"{model}-e2e"
 
     saved_config = json.loads((run_dir / "config.json").read_text())
-    assert saved_config == config.to_dict()
+    assert saved_config == resolve(config).to_dict()
     assert saved_config["epochs"] == 2 and saved_config["params"], "defaults are resolved into config.json"
 
     status = json.loads((run_dir / "status.json").read_text())
@@ -216,14 +216,24 @@ def test_sigterm_stops_the_run_and_keeps_its_metrics(tmp_path):
     assert info.status["epoch"] == len(info.metrics)
 
 
-def test_a_failing_run_records_its_error_and_traceback(tmp_path):
-    config = _config("mf", dataset=f"csv:{tmp_path / 'missing.csv'}")
-    with pytest.raises((ValueError, FileNotFoundError)):
-        train(config, tmp_path / "runs", run_id="broken", progress=False)
+def test_a_run_failing_while_training_records_its_error_and_traceback(tmp_path, monkeypatch):
+    def out_of_memory(config, graph):
+        raise RuntimeError("CUDA out of memory (simulated)")
+
+    monkeypatch.setattr("engine.training.trainer.build_model", out_of_memory)
+    with pytest.raises(RuntimeError):
+        train(_config("mf"), tmp_path / "runs", run_id="broken", progress=False)
     info = read_run(tmp_path / "runs" / "broken")
     assert info.state == "failed"
-    assert "missing.csv" in info.status["error"]
+    assert "out of memory (simulated)" in info.status["error"]
     assert info.status["traceback"].startswith("Traceback")
+
+
+def test_missing_data_fails_before_the_run_directory_exists(tmp_path):
+    config = _config("mf", dataset=f"csv:{tmp_path / 'missing.csv'}")
+    with pytest.raises((ValueError, FileNotFoundError), match="missing.csv"):
+        train(config, tmp_path / "runs", run_id="broken", progress=False)
+    assert not (tmp_path / "runs").exists()
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")

@@ -1,9 +1,9 @@
 """The Train page's form, described as data: one :class:`FormField` per model hyper-parameter and trainer setting.
 
 Model fields come from the model's ``Params`` dataclass (default, and ``help``/``min``/``max`` metadata); trainer
-fields take their defaults from :class:`engine.training.TrainConfig` as validated for the chosen model (epochs,
-learning rate, batch size and negatives default per model) and their help and bounds from :data:`TRAINER_FIELDS`.
-:func:`build_config` turns submitted values into a validated ``TrainConfig``.
+fields take their defaults from :func:`engine.training.resolve` for the chosen model (epochs, learning rate, batch
+size and negatives default per model), their bounds from :class:`engine.training.TrainConfig`'s field metadata and
+their help from :data:`TRAINER_FIELDS`. :func:`build_config` turns submitted values into a resolved ``TrainConfig``.
 """
 
 from __future__ import annotations
@@ -11,13 +11,14 @@ from __future__ import annotations
 import dataclasses
 import sys
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from engine.models import MODELS
-from engine.training import TrainConfig
-from engine.training.config import DEVICES, METRIC_NAMES, SPLITS
+from engine.splits import SPLIT_METHODS
+from engine.training import TrainConfig, resolve
+from engine.training.config import DEVICES, METRIC_NAMES
 
 
 @dataclass(frozen=True)
@@ -34,31 +35,25 @@ class FormField:
     advanced: bool = False  # shown folded
 
 
-# name -> (help, min, max, choices, advanced); defaults come from TrainConfig.
-TRAINER_FIELDS: dict[str, tuple[str, float | None, float | None, tuple[str, ...], bool]] = {
-    "epochs": ("training epochs (early stopping may end sooner)", 1, 10_000, (), False),
-    "dim": ("embedding dimension d", 1, 1024, (), False),
-    "lr": ("Adam learning rate", 1e-6, 1.0, (), False),
-    "batch_size": ("training edges (user, positive item) per step", 1, 1_000_000, (), False),
-    "split": ("how test interactions are held out", None, None, SPLITS, False),
-    "test_ratio": ("share of each user's interactions held out for testing", 0.01, 0.9, (), False),
-    "ks": ("cut-offs K of the ranking metrics, comma-separated", None, None, (), False),
-    "seed": ("seeds the split, the model, batches and negatives", 0, 2**31 - 1, (), False),
-    "device": ("auto picks CUDA when a GPU is visible", None, None, DEVICES, False),
-    "num_negatives": ("uniform negatives per positive", 1, 1000, (), True),
-    "val_ratio": ("validation share; > 0 enables best-epoch selection and early stopping", 0.0, 0.9, (), True),
-    "monitor": ("metric (at the largest K) that picks the best epoch", None, None, METRIC_NAMES, True),
-    "eval_every": ("evaluate every N epochs (the last is always evaluated)", 1, 10_000, (), True),
-    "patience": ("evaluations without improvement before stopping early; 0 = never", 0, 10_000, (), True),
-    "max_snapshots": ("embedding snapshots kept for the Embeddings page", 1, 1000, (), True),
-    "min_rating": ("keep only interactions rated at least this (implicit feedback); empty keeps all", 0, 10, (), True),
-    "k_core": (
-        "drop users and items with fewer interactions than this, repeatedly; 0 = no filter",
-        0,
-        10_000,
-        (),
-        True,
-    ),
+# name -> (help, choices, advanced); defaults and bounds come from TrainConfig.
+TRAINER_FIELDS: dict[str, tuple[str, tuple[str, ...], bool]] = {
+    "epochs": ("training epochs (early stopping may end sooner)", (), False),
+    "dim": ("embedding dimension d", (), False),
+    "lr": ("Adam learning rate", (), False),
+    "batch_size": ("training edges (user, positive item) per step", (), False),
+    "split": ("how test interactions are held out", SPLIT_METHODS, False),
+    "test_ratio": ("share of each user's interactions held out for testing", (), False),
+    "ks": ("cut-offs K of the ranking metrics, comma-separated", (), False),
+    "seed": ("seeds the split, the model, batches and negatives", (), False),
+    "device": ("auto picks CUDA when a GPU is visible", DEVICES, False),
+    "num_negatives": ("uniform negatives per positive", (), True),
+    "val_ratio": ("validation share; > 0 enables best-epoch selection and early stopping", (), True),
+    "monitor": ("metric (at the largest K) that picks the best epoch", METRIC_NAMES, True),
+    "eval_every": ("evaluate every N epochs (the last is always evaluated)", (), True),
+    "patience": ("evaluations without improvement before stopping early; 0 = never", (), True),
+    "max_snapshots": ("embedding snapshots kept for the Embeddings page", (), True),
+    "min_rating": ("keep only interactions rated at least this (implicit feedback); empty keeps all", (), True),
+    "k_core": ("drop users and items with fewer interactions than this, repeatedly; 0 = no filter", (), True),
 }
 
 
@@ -97,18 +92,19 @@ def model_fields(model: str) -> list[FormField]:
 
 def trainer_fields(model: str) -> list[FormField]:
     """The trainer settings of :class:`TrainConfig` shown in the form, with ``model``'s defaults."""
-    defaults = TrainConfig(model=model).validate()
+    defaults = resolve(TrainConfig(model=model))
     hints = typing.get_type_hints(TrainConfig, globalns=vars(sys.modules[TrainConfig.__module__]))
+    specs = {spec.name: spec for spec in dataclasses.fields(TrainConfig)}
     fields = []
-    for name, (help_text, low, high, choices, advanced) in TRAINER_FIELDS.items():
+    for name, (help_text, choices, advanced) in TRAINER_FIELDS.items():
         fields.append(
             FormField(
                 name=name,
                 kind="choice" if choices else _kind(hints[name]),
                 default=getattr(defaults, name),
                 help=help_text,
-                min=low,
-                max=high,
+                min=specs[name].metadata.get("min"),
+                max=specs[name].metadata.get("max"),
                 choices=choices,
                 advanced=advanced,
             )
@@ -131,19 +127,12 @@ def parse_int_list(text: str, name: str = "ks") -> list[int]:
     return values
 
 
-def check_bounds(fields: Sequence[FormField], values: Mapping[str, Any]) -> None:
-    """Raise ``ValueError`` naming the first value outside its field's ``[min, max]``."""
-    for field in fields:
-        value = values.get(field.name)
-        if field.kind in ("int", "float") and isinstance(value, (int, float)):
-            if (field.min is not None and value < field.min) or (field.max is not None and value > field.max):
-                raise ValueError(f"'{field.name}' must lie in [{field.min}, {field.max}] (got {value})")
-
-
 def build_config(
     dataset: str, data_dir: str | None, model: str, params: Mapping[str, Any], trainer: Mapping[str, Any]
 ) -> TrainConfig:
-    """A validated ``TrainConfig`` from the form's values; raises ``ValueError`` saying what to change.
+    """A resolved ``TrainConfig`` from the form's values; raises ``ValueError`` saying what to change.
+
+    Bounds are :class:`TrainConfig`'s and the model's ``Params``', checked by :func:`engine.training.resolve`.
 
     Args:
         dataset (str): Registry name or ``csv:PATH``.
@@ -152,10 +141,7 @@ def build_config(
         params (Mapping[str, Any]): Model hyper-parameters by name.
         trainer (Mapping[str, Any]): Trainer settings by name; ``ks`` may be text (``"10, 20"``).
     """
-    check_bounds(model_fields(model), params)
-    check_bounds(trainer_fields(model), trainer)
     values = dict(trainer)
     if isinstance(values.get("ks"), str):
         values["ks"] = parse_int_list(values["ks"])
-    config = TrainConfig(dataset=dataset, data_dir=data_dir or None, model=model, params=dict(params), **values)
-    return config.validate()
+    return resolve(TrainConfig(dataset=dataset, data_dir=data_dir or None, model=model, params=dict(params), **values))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import streamlit as st
+import torch
 
 from dashboard.components import node_picker, run_picker
 from dashboard.components.markdown import plain
@@ -12,6 +13,7 @@ from dashboard.plots import embedding_view
 from dashboard.state import explore_cache, keys, loaders
 from engine import InteractionGraph, NodeError
 from engine.analysis import ProjectionError, ProjectionStore, figure_document, nearest_neighbours
+from engine.ranking import top_k
 from engine.training import RunInfo
 
 UMAP, PCA = "UMAP (cosine)", "PCA"
@@ -54,13 +56,14 @@ def selection_from_state(graph: InteractionGraph) -> int | None:
 def recommendations(run: RunInfo, graph: InteractionGraph, stacked: np.ndarray, user: int, k: int = 10):
     """Top-k items by dot product of this snapshot, the run's training items masked; plus the masking note."""
     try:
-        train = loaders.loaded_run(run.path).split.train
-        seen, note = train.user_csr.neighbours(user), "training items masked"
+        seen, note = loaders.loaded_run(run.path).split.train.user_csr, "training items masked"
     except (ValueError, FileNotFoundError, OSError) as error:
-        seen, note = graph.user_csr.neighbours(user), f"all known items masked (run not loadable: {error})"
-    items = stacked[graph.num_users :]
-    ids, scores = nearest_neighbours(items, stacked[user], k=k, metric="dot", exclude=seen)
-    return ids[0], scores[0], note
+        seen, note = graph.user_csr, f"all known items masked (run not loadable: {error})"
+    embeddings = torch.from_numpy(stacked)  # (U + I, d)
+    users, items = embeddings[: graph.num_users], embeddings[graph.num_users :]
+    ids, scores = top_k(users, items, [user], min(k, graph.num_items), exclude=seen)
+    listed = torch.isfinite(scores[0])  # a user who has seen nearly everything has fewer than k candidates
+    return ids[0][listed].numpy(), scores[0][listed].numpy(), note
 
 
 def neighbour_panel(run: RunInfo, graph: InteractionGraph, stacked: np.ndarray, node: int) -> None:

@@ -27,28 +27,28 @@ from engine.analysis import (
     top_t_stability,
     walk_frequency,
 )
+from engine.sampling import FanoutSampler, RandomWalkSampler, parse_fanouts
 
 FANOUT, WALK, BOTH = "Fanout (GraphSAGE)", "Random walk (PinSage)", "Side by side"
 RESAMPLES = 100
 MAX_WEIGHT_ROWS = 200
-SETTING_DEFAULTS = {
-    "neighbourhood_fanouts": "10, 5",
-    "neighbourhood_replace": False,
-    "neighbourhood_walks": 200,
-    "neighbourhood_length": 4,
-    "neighbourhood_restart": 0.5,
-    "neighbourhood_top_t": 10,
+MAX_DRAWN_HOPS = 4  # a fifth hop reaches most of a small graph and the drawing stops being readable
+_FANOUT, _WALK = FanoutSampler.Settings(), RandomWalkSampler.Settings()
+SETTING_DEFAULTS = {  # the samplers' own defaults
+    "neighbourhood_fanouts": ", ".join(map(str, _FANOUT.fanouts)),
+    "neighbourhood_replace": _FANOUT.replace,
+    "neighbourhood_walks": _WALK.num_walks,
+    "neighbourhood_length": _WALK.walk_length,
+    "neighbourhood_restart": _WALK.restart_prob,
+    "neighbourhood_top_t": _WALK.top_t,
 }
 
 
-def parse_fanouts(text: str) -> list[int]:
-    """``"10, 5"`` -> ``[10, 5]``; raises ``ValueError`` saying what a valid entry looks like."""
-    try:
-        fanouts = [int(part) for part in text.replace(" ", "").split(",") if part]
-    except ValueError:
-        raise ValueError(f"fanouts must be comma-separated integers such as '10, 5' (got {text!r})") from None
-    if not fanouts or any(f < 1 and f != -1 for f in fanouts) or len(fanouts) > 4:
-        raise ValueError(f"give 1 to 4 fanouts, each positive or -1 for all neighbours (got {text!r})")
+def drawn_fanouts(text: str) -> list[int]:
+    """``"10, 5"`` -> ``[10, 5]`` (:func:`engine.sampling.parse_fanouts`), at most :data:`MAX_DRAWN_HOPS` hops."""
+    fanouts = parse_fanouts(text)
+    if len(fanouts) > MAX_DRAWN_HOPS:
+        raise ValueError(f"give at most {MAX_DRAWN_HOPS} fanouts, one per hop drawn (got {len(fanouts)}: {text!r})")
     return fanouts
 
 
@@ -118,14 +118,7 @@ def walk_statistics(
     sampler = explore_cache.walk_sampler(name, data_dir, **options)
     with one_thread():
         frequency = walk_frequency(sampler, node, RESAMPLES, seed=seed)
-        stability = top_t_stability(
-            sampler.graph,
-            node,
-            walk_length=options["walk_length"],
-            restart_prob=options["restart_prob"],
-            top_t=options["top_t"],
-            seed=seed,
-        )
+        stability = top_t_stability(sampler, node, seed=seed)
     return frequency, stability
 
 
@@ -257,7 +250,7 @@ if degree == 0:
     )
     st.stop()
 try:
-    fanouts = parse_fanouts(fanout_text) if mode != WALK else []
+    fanouts = drawn_fanouts(fanout_text) if mode != WALK else []
 except ValueError as error:
     st.error(plain(error), icon=":material/error:")
     st.stop()

@@ -5,17 +5,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import streamlit as st
+import torch
 
 from dashboard.components import node_picker, run_picker
 from dashboard.components.markdown import plain
 from dashboard.plots import embedding_view
 from dashboard.state import explore_cache, keys, loaders
-from engine import InteractionGraph, NodeError
+from engine import CSR, InteractionGraph, NodeError
 from engine.analysis import ProjectionError, ProjectionStore, explain_recommendations
 from engine.models import InductiveNotSupported
+from engine.ranking import top_k
 from engine.sampling import RandomWalkSampler
 
 WHY_WALKS = 300  # walks from each recommended item when looking for the history items they reach
+WHY_WALK_LENGTH = 3  # shorter than the sampler's default: evidence should be near the recommended item
 WHY_TOP_T = 100
 
 
@@ -61,7 +64,7 @@ def recommendations_panel(loaded, graph: InteractionGraph, item_emb: np.ndarray,
     held_out = set(split.test_item[split.test_user == user].tolist())
     items, scores = loaded.model.recommend(np.array([user]), k)
     items, scores = np.asarray(items)[0], np.asarray(scores)[0]
-    walker = RandomWalkSampler(train, WHY_WALKS, 3, 0.5, WHY_TOP_T)
+    walker = RandomWalkSampler(train, num_walks=WHY_WALKS, walk_length=WHY_WALK_LENGTH, top_t=WHY_TOP_T)
     walks = walker.sample(items + graph.num_users, seed=0)
     walked = np.where(walks.neighbours >= 0, walks.neighbours - graph.num_users, -1)
     explanations = explain_recommendations(
@@ -112,18 +115,18 @@ def cold_start_panel(run, loaded, graph: InteractionGraph, item_emb: np.ndarray,
         st.info("Pick at least one item to build a cold-start user.", icon=":material/person_add:")
         return
     try:
-        vector = model.embed_new_user([int(i) for i in chosen]).detach().cpu().numpy().astype(np.float32)  # (d,)
+        vector = model.embed_new_user([int(i) for i in chosen]).detach().cpu().float()  # (d,)
     except (InductiveNotSupported, ValueError) as error:
         st.warning(plain(error), icon=":material/block:")
         return
     if getattr(model, "inductive_is_approximate", False):
         st.caption("This model's inductive embedding is an approximation of what training would learn.")
-    scores = item_emb @ vector  # (I,)
-    scores[np.asarray(chosen)] = -np.inf
-    top = np.argsort(-scores, kind="stable")[:k]
+    liked = CSR(np.array([0, len(chosen)]), np.sort(np.asarray(chosen, dtype=np.int64)))  # the new user's one row
+    top, scores = top_k(vector[None], torch.from_numpy(item_emb), [0], min(k, len(item_emb)), exclude=liked)
+    top, scores = top[0].numpy(), scores[0].numpy()  # (k,), (k,)
     left, right = st.columns([1, 2])
     left.dataframe(
-        pd.DataFrame({"item": [item_label(graph, i) for i in top], "score": np.round(scores[top], 3)}),
+        pd.DataFrame({"item": [item_label(graph, i) for i in top], "score": np.round(scores, 3)}),
         hide_index=True,
         key="cold_recommendations",
     )
@@ -134,7 +137,7 @@ def cold_start_panel(run, loaded, graph: InteractionGraph, item_emb: np.ndarray,
         stacked, _ = explore_cache.stacked_embeddings(run.path, epoch)
         method = "umap" if store.state(epoch, "umap") == "ready" else "pca"
         projection = explore_cache.ready_projection(run.path, epoch, method)
-        position = projection.transform(vector, stacked)  # (1, 2)
+        position = projection.transform(vector.numpy(), stacked)  # (1, 2)
     except ProjectionError as error:
         right.warning(plain(f"Cannot place the user on the map: {error}"))
         return

@@ -11,6 +11,7 @@ import sys
 
 from engine.analysis.projection import METHODS, ProjectionError
 from engine.analysis.store import ProjectionStore
+from engine.cli import Parser, UserError, whole_number
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -20,9 +21,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--run-dir", required=True, help="the run directory (runs/<run-id>)")
-    parser.add_argument("--method", choices=METHODS, default="umap", help="projection method (default: umap)")
-    parser.add_argument("--epochs", default="all", help="comma-separated snapshot epochs, or 'all' (default: all)")
-    parser.add_argument("--seed", type=int, default=0, help="UMAP random state (default: 0)")
+    parser.add_argument("--method", choices=METHODS, default="umap", help="projection method (default: %(default)s)")
+    parser.add_argument(
+        "--epochs", default="all", help="comma-separated snapshot epochs, or 'all' (default: %(default)s)"
+    )
+    parser.add_argument("--seed", type=whole_number, default=0, help="UMAP random state (default: %(default)s)")
     parser.set_defaults(func=run)
 
 
@@ -55,12 +58,12 @@ def _parse_epochs(text: str) -> list[int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m engine.analysis.cli", description=__doc__.splitlines()[0])
+    parser = Parser(prog="python -m engine.analysis.cli", description=__doc__.splitlines()[0])
     add_arguments(parser)
-    args = parser.parse_args(argv)
     try:
+        args = parser.parse_args(argv)
         return args.func(args)
-    except (ProjectionError, FileNotFoundError) as error:
+    except (UserError, ProjectionError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 

@@ -8,43 +8,33 @@ because direction is what a dot-product recommender compares.
 
 from __future__ import annotations
 
-from typing import Literal
-
 import numpy as np
-
-Metric = Literal["cosine", "dot"]
 
 
 def nearest_neighbours(
-    embeddings: np.ndarray,
-    query: np.ndarray,
-    k: int = 10,
-    metric: Metric = "cosine",
-    exclude: np.ndarray | None = None,
+    embeddings: np.ndarray, query: np.ndarray, k: int = 10, exclude: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The ``k`` rows of ``embeddings`` closest to each query vector.
+    """The ``k`` rows of ``embeddings`` closest to each query vector by cosine similarity.
+
+    Recommendations (dot products with seen items masked) are :func:`engine.ranking.top_k`; this finds similar
+    nodes of one type.
 
     Args:
         embeddings (np.ndarray): Candidates, shape ``(N, d)``.
         query (np.ndarray): Query vectors, shape ``(B, d)`` or ``(d,)``.
         k (int): Neighbours per query. (default: ``10``)
-        metric (str): ``"cosine"`` or ``"dot"`` (the recommender's own score). (default: ``"cosine"``)
         exclude (np.ndarray, optional): Candidate rows never returned (e.g. the query itself). (default: ``None``)
 
     Returns:
         tuple: ``ids (B, k')`` int64 and ``scores (B, k')`` float32 best first, ``k' = min(k, allowed)``.
     """
-    if metric not in ("cosine", "dot"):
-        raise ValueError(f"unknown neighbour metric {metric!r}; use 'cosine' or 'dot'")
     if k < 1:
         raise ValueError(f"'k' must be at least 1 for nearest_neighbours (got {k})")
     embeddings = np.asarray(embeddings, dtype=np.float32)
     query = np.atleast_2d(np.asarray(query, dtype=np.float32))  # (B, d)
     if query.shape[1] != embeddings.shape[1]:
         raise ValueError(f"query has dimension {query.shape[1]} but the embeddings have {embeddings.shape[1]}")
-    if metric == "cosine":
-        embeddings, query = unit_rows(embeddings), unit_rows(query)
-    scores = query @ embeddings.T  # (B, N)
+    scores = unit_rows(query) @ unit_rows(embeddings).T  # (B, N)
     if exclude is not None and len(exclude):
         scores[:, np.asarray(exclude, dtype=np.int64)] = -np.inf
     allowed = int(np.isfinite(scores[0]).sum()) if len(scores) else 0

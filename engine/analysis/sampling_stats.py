@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.graph import InteractionGraph
 from engine.sampling import FanoutSampler, RandomWalkSampler
 
 
@@ -108,25 +107,20 @@ class TopTStability:
 
 
 def top_t_stability(
-    graph: InteractionGraph,
+    sampler: RandomWalkSampler,
     node: int,
     num_walks: Sequence[int] = (25, 50, 100, 200, 400, 800),
     *,
-    walk_length: int = 4,
-    restart_prob: float = 0.5,
-    top_t: int = 10,
     resamples: int = 10,
     seed: int = 0,
 ) -> TopTStability:
-    """Mean pairwise Jaccard similarity of top-T sets drawn with each walk budget.
+    """Mean pairwise Jaccard similarity of top-T sets drawn with each walk budget and ``sampler``'s other settings.
 
     Args:
-        graph (InteractionGraph): The graph to walk.
+        sampler (RandomWalkSampler): Its graph, walk length, restart probability and top-T are kept; only the
+            number of walks changes.
         node (int): Global id of the seed.
         num_walks (Sequence[int]): Walk budgets. (default: ``(25, 50, 100, 200, 400, 800)``)
-        walk_length (int): Two-hop steps per walk. (default: ``4``)
-        restart_prob (float): Restart probability. (default: ``0.5``)
-        top_t (int): Neighbours kept. (default: ``10``)
         resamples (int): Independent draws per budget, at least 2. (default: ``10``)
         seed (int): First random seed. (default: ``0``)
     """
@@ -134,10 +128,10 @@ def top_t_stability(
         raise ValueError(f"'resamples' must be at least 2 to compare draws (got {resamples})")
     means = []
     for walks in num_walks:
-        sampler = RandomWalkSampler(graph, walks, walk_length, restart_prob, top_t)
+        budget = RandomWalkSampler(sampler.graph, walks, sampler.walk_length, sampler.restart_prob, sampler.top_t)
         sets = []
         for draw in range(resamples):
-            top = sampler.sample(np.array([node]), seed=seed + draw).neighbours[0]
+            top = budget.sample(np.array([node]), seed=seed + draw).neighbours[0]
             sets.append(set(top[top >= 0].tolist()))
         pairs = [_jaccard(a, b) for i, a in enumerate(sets) for b in sets[i + 1 :]]
         means.append(float(np.mean(pairs)))

@@ -6,6 +6,7 @@ import argparse
 import time
 from pathlib import Path
 
+from engine.cli import whole_number
 from engine.datasets.registry import CSV_PREFIX, list_datasets, load_dataset
 from engine.datasets.stats import PERCENTILES, dataset_stats
 from engine.datasets.synthetic import generate_synthetic_data
@@ -22,11 +23,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     generate = subparsers.add_parser("generate-synthetic", help="write a synthetic dataset as CSV files")
     generate.add_argument("--out", required=True, type=Path, help="folder for interactions/items/users.csv")
-    generate.add_argument("--users", type=int, default=1000, help="number of users (default: 1000)")
-    generate.add_argument("--items", type=int, default=1000, help="number of items (default: 1000)")
-    generate.add_argument("--interactions", type=int, default=50_000, help="target interactions (default: 50000)")
-    generate.add_argument("--taste-groups", type=int, default=8, help="number of taste groups (default: 8)")
-    generate.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    generate.add_argument("--users", type=whole_number, default=1000, help="number of users (default: %(default)s)")
+    generate.add_argument("--items", type=whole_number, default=1000, help="number of items (default: %(default)s)")
+    generate.add_argument(
+        "--interactions", type=whole_number, default=50_000, help="target interactions (default: %(default)s)"
+    )
+    generate.add_argument(
+        "--taste-groups", type=whole_number, default=8, help="number of taste groups (default: %(default)s)"
+    )
+    generate.add_argument("--seed", type=whole_number, default=0, help="random seed (default: %(default)s)")
     generate.set_defaults(func=_generate)
 
 

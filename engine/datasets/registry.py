@@ -44,12 +44,15 @@ def load_dataset(name: str, data_dir: str | Path | None = None) -> InteractionGr
         name (str): ``synthetic``, ``movielens-100k``, ``movielens-1m``, ``movielens-latest-small`` or
             ``csv:PATH``.
         data_dir (str | Path, optional): Folder holding the MovieLens files; without it the per-user cache is
-            used and, when empty, the files are downloaded. Ignored by ``synthetic`` and ``csv:``. (default: ``None``)
+            used and, when empty, the files are downloaded. Ignored by ``synthetic`` and ``csv:``, but it must be an
+            existing folder whenever it is given. (default: ``None``)
 
     Raises:
-        DatasetError: Unknown name (the message lists the known ones), missing or malformed files.
+        DatasetError: Unknown name (the message lists the known ones), missing folder, missing or malformed files.
     """
     name = str(name).strip()
+    if data_dir is not None and not Path(data_dir).expanduser().is_dir():
+        raise DatasetError(f"data folder {str(data_dir)!r} is not an existing folder; fix --data-dir or leave it out")
     if name == _SYNTHETIC.name:
         return _load_csv_cached(str(SYNTHETIC_INTERACTIONS), _csv_stamp(SYNTHETIC_INTERACTIONS), "synthetic")
     if name.startswith(CSV_PREFIX):

@@ -11,40 +11,30 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Sequence
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
 import numpy as np
 import torch
 from torch import Tensor
 
-from engine.graph import InteractionGraph
+from engine.graph import CSR, InteractionGraph
 from engine.models.inputs import LinkBatch, SamplingSpec
-
-RECOMMEND_CHUNK = 1024  # users scored at once in recommend(): bounds the (chunk, I) score matrix
+from engine.ranking import top_k
 
 
 class InductiveNotSupported(ValueError):
     """Raised by :meth:`Recommender.embed_new_user` on a model that only knows the users it was trained on."""
 
 
-def csr_gather(indptr: Tensor, indices: Tensor, rows: Tensor) -> tuple[Tensor, Tensor]:
-    """All CSR entries of ``rows`` at once, without a Python loop.
+@dataclass(frozen=True)
+class TrainDefaults:
+    """A model's defaults for the trainer settings that :class:`~engine.training.TrainConfig` leaves at ``None``."""
 
-    Args:
-        indptr (Tensor): ``(R + 1,)`` row pointers.
-        indices (Tensor): ``(nnz,)`` column ids.
-        rows (Tensor): ``(B,)`` rows to read.
-
-    Returns:
-        ``(position, column)``: for every entry, the index into ``rows`` it belongs to and its column.
-    """
-    starts, ends = indptr[rows], indptr[rows + 1]  # (B,), (B,)
-    counts = ends - starts  # (B,)
-    position = torch.repeat_interleave(torch.arange(len(rows), device=rows.device), counts)  # (n,)
-    offsets = torch.cumsum(counts, 0) - counts  # (B,)
-    slots = starts[position] + torch.arange(len(position), device=rows.device) - offsets[position]  # (n,)
-    return position, indices[slots]
+    epochs: int  # total training epochs
+    lr: float  # Adam learning rate
+    batch_size: int  # training edges (user, positive item) per step
+    num_negatives: int  # uniform negatives per positive
 
 
 def params_help(params_cls: type) -> dict[str, dict[str, Any]]:
@@ -56,7 +46,7 @@ def check_params(params: Any) -> None:
     """Raise ``ValueError`` naming the field when a ``Params`` value lies outside its ``min``/``max`` metadata."""
     for f in fields(params):
         value, low, high = getattr(params, f.name), f.metadata.get("min"), f.metadata.get("max")
-        if (low is not None and value < low) or (high is not None and value > high):
+        if (low is not None and not value >= low) or (high is not None and not value <= high):  # NaN is outside
             raise ValueError(
                 f"'{f.name}' of {type(params).__qualname__} must lie in [{low}, {high}] (got {value!r}); "
                 f"the default is {f.default!r}"
@@ -82,7 +72,7 @@ class Recommender(torch.nn.Module, abc.ABC):
     Params: ClassVar[type]
     supports_inductive: ClassVar[bool] = False
     inductive_is_approximate: ClassVar[bool] = False
-    default_train: ClassVar[dict[str, Any]]  # trainer defaults for this model: epochs, lr, batch_size, num_negatives
+    default_train: ClassVar[TrainDefaults]  # trainer defaults for this model: epochs, lr, batch_size, num_negatives
 
     def __init__(self, graph: InteractionGraph, dim: int, params: Any, seed: int = 0) -> None:
         super().__init__()
@@ -149,7 +139,7 @@ class Recommender(torch.nn.Module, abc.ABC):
 
     # ------------------------------------------------------------------ shared
     def recommend(self, users: Sequence[int] | np.ndarray | Tensor, k: int, exclude_seen: bool = True):
-        """Top-``k`` items per user by embedding dot product.
+        """Top-``k`` items per user by embedding dot product (:func:`engine.ranking.top_k`).
 
         Args:
             users: Internal user ids, shape ``(B,)``.
@@ -160,21 +150,10 @@ class Recommender(torch.nn.Module, abc.ABC):
             ``(items (B, k) int64, scores (B, k) float32)`` as numpy arrays, best first. When a user has
             fewer than ``k`` unseen items the tail holds seen items with score ``-inf``.
         """
-        if not isinstance(k, (int, np.integer)) or not 1 <= k <= self.num_items:
-            raise ValueError(f"'k' must be an integer in [1, {self.num_items}] for '{self.name}' (got {k!r})")
         users = self._user_tensor(users)
         user_emb, item_emb = self.embeddings()
-        top_items, top_scores = [], []
-        for chunk in torch.split(users, RECOMMEND_CHUNK):
-            scores = user_emb[chunk] @ item_emb.T  # (b, I)
-            if exclude_seen:
-                row, col = csr_gather(self.seen_indptr, self.seen_items, chunk)
-                scores[row, col] = float("-inf")
-            values, items = torch.topk(scores, int(k), dim=1)  # (b, k)
-            top_items.append(items)
-            top_scores.append(values)
-        items = torch.cat(top_items) if top_items else torch.empty(0, int(k), dtype=torch.long)
-        scores = torch.cat(top_scores) if top_scores else torch.empty(0, int(k))
+        seen = CSR(self.seen_indptr, self.seen_items) if exclude_seen else None
+        items, scores = top_k(user_emb, item_emb, users, k, exclude=seen)
         return items.cpu().numpy().astype(np.int64), scores.float().cpu().numpy()
 
     def _user_tensor(self, users: Sequence[int] | np.ndarray | Tensor) -> Tensor:

@@ -22,7 +22,7 @@ from torch_geometric.nn import SAGEConv
 
 from engine.features import item_features, user_features
 from engine.graph import InteractionGraph
-from engine.models.base import Recommender
+from engine.models.base import Recommender, TrainDefaults
 from engine.models.inputs import FanoutSpec, LinkBatch
 from engine.models.losses import bpr_loss, l2_penalty
 
@@ -58,7 +58,7 @@ class GraphSAGE(Recommender):
     Params = GraphSAGEParams
     supports_inductive = True
     inductive_is_approximate = True
-    default_train = {"epochs": 30, "lr": 0.002, "batch_size": 2048, "num_negatives": 1}
+    default_train = TrainDefaults(epochs=30, lr=0.002, batch_size=2048, num_negatives=1)
 
     def __init__(self, graph: InteractionGraph, dim: int, params: GraphSAGEParams, seed: int = 0) -> None:
         super().__init__(graph, dim, params, seed)

@@ -21,7 +21,7 @@ from torch_geometric.nn.conv.gcn_conv import gcn_norm
 from torch_geometric.utils import to_torch_csr_tensor
 
 from engine.graph import InteractionGraph
-from engine.models.base import Recommender
+from engine.models.base import Recommender, TrainDefaults
 from engine.models.inputs import LinkBatch
 from engine.models.losses import bpr_loss, l2_penalty
 from engine.models.sparse import spmm
@@ -84,7 +84,7 @@ class LightGCN(Recommender):
     Params = LightGCNParams
     supports_inductive = True
     inductive_is_approximate = True
-    default_train = {"epochs": 50, "lr": 0.01, "batch_size": 2048, "num_negatives": 1}
+    default_train = TrainDefaults(epochs=50, lr=0.01, batch_size=2048, num_negatives=1)
 
     def __init__(self, graph: InteractionGraph, dim: int, params: LightGCNParams, seed: int = 0) -> None:
         super().__init__(graph, dim, params, seed)

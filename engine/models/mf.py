@@ -13,7 +13,7 @@ import torch
 from torch import Tensor
 
 from engine.graph import InteractionGraph
-from engine.models.base import Recommender
+from engine.models.base import Recommender, TrainDefaults
 from engine.models.inputs import LinkBatch
 from engine.models.losses import bpr_loss, l2_penalty
 
@@ -42,7 +42,7 @@ class MatrixFactorization(Recommender):
     Params = MFParams
     supports_inductive = False
     inductive_is_approximate = False
-    default_train = {"epochs": 20, "lr": 0.005, "batch_size": 2048, "num_negatives": 1}
+    default_train = TrainDefaults(epochs=20, lr=0.005, batch_size=2048, num_negatives=1)
 
     def __init__(self, graph: InteractionGraph, dim: int, params: MFParams, seed: int = 0) -> None:
         super().__init__(graph, dim, params, seed)

@@ -35,10 +35,11 @@ from torch import Tensor
 
 from engine.features import item_features
 from engine.graph import InteractionGraph
-from engine.models.base import Recommender
+from engine.models.base import Recommender, TrainDefaults
 from engine.models.inputs import ItemNeighbourhood, LinkBatch, RandomWalkSpec
 from engine.models.losses import l2_penalty, max_margin_loss
 from engine.models.sparse import csr_pair, spmm
+from engine.sampler_settings import RandomWalkSettings
 
 
 @dataclass
@@ -46,10 +47,20 @@ class PinSageParams:
     """Hyper-parameters of :class:`PinSage`."""
 
     num_layers: int = field(default=2, metadata={"help": "importance-pooling convolutions", "min": 1, "max": 4})
+    # PinSage's own, tuned with its learning rate and epochs; the walk settings below are the sampler's defaults.
     top_t: int = field(default=20, metadata={"help": "neighbours T kept per item", "min": 1, "max": 100})
-    num_walks: int = field(default=200, metadata={"help": "random walks per item", "min": 1, "max": 10000})
-    walk_length: int = field(default=4, metadata={"help": "most two-hop steps per walk", "min": 1, "max": 50})
-    restart_prob: float = field(default=0.5, metadata={"help": "restart probability per step", "min": 0.0, "max": 1.0})
+    num_walks: int = field(
+        default=RandomWalkSettings.num_walks,
+        metadata={"help": "random walks per item", "min": 1, "max": 10000},
+    )
+    walk_length: int = field(
+        default=RandomWalkSettings.walk_length,
+        metadata={"help": "most two-hop steps per walk", "min": 1, "max": 50},
+    )
+    restart_prob: float = field(
+        default=RandomWalkSettings.restart_prob,
+        metadata={"help": "restart probability per step", "min": 0.0, "max": 1.0},
+    )
     margin: float = field(default=0.1, metadata={"help": "max-margin loss gap", "min": 0.0, "max": 10.0})
     reg: float = field(
         default=1e-3,
@@ -112,7 +123,7 @@ class PinSage(Recommender):
     Params = PinSageParams
     supports_inductive = True
     inductive_is_approximate = True
-    default_train = {"epochs": 16, "lr": 0.003, "batch_size": 2048, "num_negatives": 16}
+    default_train = TrainDefaults(epochs=16, lr=0.003, batch_size=2048, num_negatives=16)
 
     def __init__(
         self,

@@ -15,12 +15,11 @@ import os
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from engine.sampling.fanout import Block, FanoutSample, FanoutSampler
+from engine.sampling.fanout import Block, FanoutSample, FanoutSampler, parse_fanouts
 from engine.sampling.negatives import hard_negatives, uniform_negatives
 from engine.sampling.pagerank import personalized_pagerank
 from engine.sampling.random_walk import RandomWalkNeighbours, RandomWalkSampler
 from engine.sampling.rng import derive_seed
-from engine.sampling.uniform_walk import random_walks
 
 __all__ = [
     "Block",
@@ -30,7 +29,7 @@ __all__ = [
     "RandomWalkSampler",
     "derive_seed",
     "hard_negatives",
+    "parse_fanouts",
     "personalized_pagerank",
-    "random_walks",
     "uniform_negatives",
 ]

@@ -9,6 +9,8 @@ from engine.graph import InteractionGraph, NodeError
 # Kernels map random bits to a neighbour slot with a 32-bit multiply-shift, and int32 node ids halve
 # the memory traffic of a walk; both need every id and degree below 2**31.
 MAX_NODES = 2**31 - 1
+# Kernels take the random seed as an int64.
+MAX_SEED = 2**63 - 1
 
 
 def compact_csr(graph: InteractionGraph, owner: str) -> tuple[np.ndarray, np.ndarray]:
@@ -46,3 +48,10 @@ def positive_int(value: int, name: str, owner: str, maximum: int | None = None) 
     if maximum is not None and value > maximum:
         raise ValueError(f"'{name}' must be at most {maximum} for '{owner}' (got {value})")
     return int(value)
+
+
+def check_seed(seed: int, owner: str) -> int:
+    """``seed`` as an int in ``[0, MAX_SEED]``, or a ``ValueError`` naming the value."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"'seed' must be an integer in [0, {MAX_SEED}] for '{owner}' (got {seed!r})")
+    return int(seed)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 
-from engine.cli import UserError
+from engine.cli import finite_number, whole_number
 from engine.datasets import load_dataset
 from engine.graph import InteractionGraph
-from engine.sampling.fanout import FanoutSample, FanoutSampler
+from engine.sampling.fanout import FanoutSample, FanoutSampler, parse_fanouts
 from engine.sampling.random_walk import RandomWalkNeighbours, RandomWalkSampler
 
 SAMPLERS = ("fanout", "randomwalk")
@@ -26,16 +26,34 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--node", action="append", required=True, help="node name such as item:1193 or user:42; repeat for a batch"
     )
-    parser.add_argument("--sampler", choices=SAMPLERS, default="fanout", help="which sampler (default: fanout)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    fanout = parser.add_argument_group("fanout sampler")
-    fanout.add_argument("--fanouts", default="10,5", help="neighbours per hop, -1 = all (default: 10,5)")
+    parser.add_argument("--sampler", choices=SAMPLERS, default="fanout", help="which sampler (default: %(default)s)")
+    parser.add_argument("--seed", type=whole_number, default=0, help="random seed (default: %(default)s)")
+    fanout, defaults = parser.add_argument_group("fanout sampler"), FanoutSampler.Settings()
+    fanout.add_argument(
+        "--fanouts",
+        default=",".join(map(str, defaults.fanouts)),
+        help="neighbours per hop, -1 = all (default: %(default)s)",
+    )
     fanout.add_argument("--replace", action="store_true", help="draw neighbours with replacement")
-    walks = parser.add_argument_group("random-walk sampler")
-    walks.add_argument("--num-walks", type=int, default=200, help="walks per node (default: 200)")
-    walks.add_argument("--walk-length", type=int, default=4, help="most two-hop steps per walk (default: 4)")
-    walks.add_argument("--restart-prob", type=float, default=0.5, help="restart probability per step (default: 0.5)")
-    walks.add_argument("--top-t", type=int, default=10, help="neighbours kept per node (default: 10)")
+    walks, defaults = parser.add_argument_group("random-walk sampler"), RandomWalkSampler.Settings()
+    walks.add_argument(
+        "--num-walks", type=whole_number, default=defaults.num_walks, help="walks per node (default: %(default)s)"
+    )
+    walks.add_argument(
+        "--walk-length",
+        type=whole_number,
+        default=defaults.walk_length,
+        help="most two-hop steps per walk (default: %(default)s)",
+    )
+    walks.add_argument(
+        "--restart-prob",
+        type=finite_number,
+        default=defaults.restart_prob,
+        help="restart probability per step (default: %(default)s)",
+    )
+    walks.add_argument(
+        "--top-t", type=whole_number, default=defaults.top_t, help="neighbours kept per node (default: %(default)s)"
+    )
     walks.add_argument("--traces", action="store_true", help="include every walk in the output")
     parser.set_defaults(func=run)
 
@@ -45,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     seeds = [graph.node_id(name) for name in args.node]
     header = {"dataset": graph.name, "sampler": args.sampler, "seed": args.seed}
     if args.sampler == "fanout":
-        sampler = FanoutSampler(graph, _fanouts(args.fanouts), replace=args.replace)
+        sampler = FanoutSampler(graph, parse_fanouts(args.fanouts), replace=args.replace)
         unique = list(dict.fromkeys(seeds))
         body = fanout_json(graph, sampler.sample(unique, seed=args.seed))
         header |= {"fanouts": sampler.fanouts, "replace": sampler.replace}
@@ -60,13 +78,6 @@ def run(args: argparse.Namespace) -> int:
         }
     print(json.dumps(header | body, indent=2))
     return 0
-
-
-def _fanouts(text: str) -> list[int]:
-    try:
-        return [int(part) for part in text.split(",")]
-    except ValueError:
-        raise UserError(f"--fanouts must be comma-separated integers such as 10,5 or 25,-1 (got {text!r})") from None
 
 
 def node_json(graph: InteractionGraph, node: int) -> dict:

@@ -12,12 +12,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from numba import njit, prange
 
 from engine.graph import ITEM, USER, InteractionGraph
-from engine.sampling.arrays import compact_csr, global_ids
+from engine.sampler_settings import FanoutSettings
+from engine.sampling.arrays import check_seed, compact_csr, global_ids
 from engine.sampling.rng import below, next_u64, stream
 
 # Upper bound on the edges sampled in one hop of one call; checked on exact per-hop counts before
@@ -26,6 +28,31 @@ MAX_SAMPLED_EDGES = 50_000_000
 # Floyd's algorithm checks membership by a linear scan of the picks so far; above this fanout a
 # partial Fisher-Yates shuffle of the row (O(degree) scratch) is cheaper.
 _FLOYD_MAX_FANOUT = 64
+# Neighbours per node and hop; a larger fanout can only mean "all of them", which is -1.
+MAX_FANOUT = 1_000_000
+
+
+def check_fanouts(fanouts: Sequence[int], owner: str) -> list[int]:
+    """``fanouts`` as a list of ints, each in ``[1, MAX_FANOUT]`` or ``-1``, or a ``ValueError`` naming the value."""
+    fanouts = list(fanouts) if not isinstance(fanouts, (int, str)) else [fanouts]
+    if not fanouts or any(
+        isinstance(f, bool) or not isinstance(f, (int, np.integer)) or not (1 <= f <= MAX_FANOUT or f == -1)
+        for f in fanouts
+    ):
+        raise ValueError(
+            f"'fanouts' must be a non-empty list of integers in [1, {MAX_FANOUT}] or -1 (all neighbours) for "
+            f"'{owner}' (got {fanouts!r})"
+        )
+    return [int(f) for f in fanouts]
+
+
+def parse_fanouts(text: str) -> list[int]:
+    """``"10,5"`` or ``"10, 5"`` -> ``[10, 5]``, checked as :class:`FanoutSampler` checks them."""
+    try:
+        fanouts = [int(part) for part in str(text).split(",") if part.strip()]
+    except ValueError:
+        raise ValueError(f"fanouts must be comma-separated integers such as 10,5 or 25,-1 (got {text!r})") from None
+    return check_fanouts(fanouts, FanoutSampler.__name__)
 
 
 @dataclass(frozen=True)
@@ -90,22 +117,16 @@ class FanoutSampler:
     Args:
         graph (InteractionGraph): The graph to sample; nodes are its global ids (users, then items).
         fanouts (Sequence[int]): Neighbours per node at each hop, outermost hop last, e.g. ``[25, 10]``;
-            ``-1`` takes every neighbour.
-        replace (bool): Draw with replacement. (default: ``False``)
+            ``-1`` takes every neighbour; each at most :data:`MAX_FANOUT`.
+        replace (bool): Draw with replacement. (default: ``Settings.replace``)
     """
 
-    def __init__(self, graph: InteractionGraph, fanouts: Sequence[int], replace: bool = False) -> None:
+    Settings: ClassVar[type[FanoutSettings]] = FanoutSettings  # the settings and their defaults
+
+    def __init__(self, graph: InteractionGraph, fanouts: Sequence[int], replace: bool = FanoutSettings.replace) -> None:
         name = type(self).__name__
-        fanouts = list(fanouts) if not isinstance(fanouts, (int, str)) else [fanouts]
-        if not fanouts or any(
-            isinstance(f, bool) or not isinstance(f, (int, np.integer)) or (f < 1 and f != -1) for f in fanouts
-        ):
-            raise ValueError(
-                f"'fanouts' must be a non-empty list of positive integers or -1 (all neighbours) for '{name}' "
-                f"(got {fanouts!r})"
-            )
         self.graph = graph
-        self.fanouts = [int(f) for f in fanouts]
+        self.fanouts = check_fanouts(fanouts, name)
         self.replace = bool(replace)
         self._indptr, self._indices = compact_csr(graph, name)
         self._scratch = threading.local()
@@ -127,6 +148,7 @@ class FanoutSampler:
         """
         name = type(self).__name__
         seeds = global_ids(seeds, self.graph.num_nodes, name)
+        seed = check_seed(seed, name)
         if np.unique(seeds).size != seeds.size:
             raise ValueError(
                 f"'seeds' for '{name}' must be distinct (got {seeds.size - np.unique(seeds).size} repeats); "

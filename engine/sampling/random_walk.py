@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import numbers
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numba
 import numpy as np
 from numba import njit, prange
 
 from engine.graph import InteractionGraph
-from engine.sampling.arrays import compact_csr, global_ids, positive_int
+from engine.sampler_settings import RandomWalkSettings
+from engine.sampling.arrays import check_seed, compact_csr, global_ids, positive_int
 from engine.sampling.rng import below, next_u64, stream, unit
 
 # Caps checked before allocating or starting: total two-hop steps of one call (about a minute of
@@ -25,6 +27,8 @@ from engine.sampling.rng import below, next_u64, stream, unit
 MAX_TOTAL_STEPS = 2_000_000_000
 MAX_STEPS_PER_SEED = 10_000_000
 MAX_TRACE_ENTRIES = 50_000_000
+# Neighbours kept per seed: the (B, top_t) outputs are allocated before walking.
+MAX_TOP_T = 10_000
 # Walks of one seed advanced together, enough independent reads in flight to hide memory latency.
 _LANES = 16
 
@@ -61,24 +65,27 @@ class RandomWalkSampler:
 
     Args:
         graph (InteractionGraph): The graph to walk.
-        num_walks (int): Walks per seed. (default: ``200``)
-        walk_length (int): Most two-hop steps per walk. (default: ``4``)
-        restart_prob (float): Probability of restarting after each two-hop step, in ``[0, 1]``. (default: ``0.5``)
-        top_t (int): Neighbours kept per seed. (default: ``10``)
+        num_walks (int): Walks per seed. (default: ``Settings.num_walks``)
+        walk_length (int): Most two-hop steps per walk. (default: ``Settings.walk_length``)
+        restart_prob (float): Probability of restarting after each two-hop step, in ``[0, 1]``.
+            (default: ``Settings.restart_prob``)
+        top_t (int): Neighbours kept per seed, at most :data:`MAX_TOP_T`. (default: ``Settings.top_t``)
     """
+
+    Settings: ClassVar[type[RandomWalkSettings]] = RandomWalkSettings  # the settings and their defaults
 
     def __init__(
         self,
         graph: InteractionGraph,
-        num_walks: int = 200,
-        walk_length: int = 4,
-        restart_prob: float = 0.5,
-        top_t: int = 10,
+        num_walks: int = RandomWalkSettings.num_walks,
+        walk_length: int = RandomWalkSettings.walk_length,
+        restart_prob: float = RandomWalkSettings.restart_prob,
+        top_t: int = RandomWalkSettings.top_t,
     ) -> None:
         name = type(self).__name__
         self.num_walks = positive_int(num_walks, "num_walks", name)
         self.walk_length = positive_int(walk_length, "walk_length", name)
-        self.top_t = positive_int(top_t, "top_t", name)
+        self.top_t = positive_int(top_t, "top_t", name, maximum=MAX_TOP_T)
         if isinstance(restart_prob, bool) or not isinstance(restart_prob, numbers.Real) or not 0 <= restart_prob <= 1:
             raise ValueError(f"'restart_prob' must be a number in [0, 1] for '{name}' (got {restart_prob!r})")
         if self.num_walks * self.walk_length > MAX_STEPS_PER_SEED:
@@ -100,6 +107,7 @@ class RandomWalkSampler:
         """
         name = type(self).__name__
         seeds = global_ids(seeds, self.graph.num_nodes, name)
+        seed = check_seed(seed, name)
         steps = seeds.size * self.num_walks * self.walk_length
         if steps > MAX_TOTAL_STEPS:
             raise ValueError(

@@ -2,7 +2,7 @@
 
 from engine.training.checkpoint import CheckpointError
 from engine.training.cli import train_command
-from engine.training.config import TrainConfig, model_params
+from engine.training.config import TrainConfig, model_params, resolve
 from engine.training.evaluation import EvalData, evaluate
 from engine.training.load import LoadedRun, load_run
 from engine.training.metrics import compute_metrics
@@ -51,6 +51,7 @@ __all__ = [
     "new_run_id",
     "process_alive",
     "read_run",
+    "resolve",
     "resume",
     "start_projection",
     "start_training",

@@ -8,46 +8,84 @@ the CLI always agree.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from engine.training.config import TrainConfig
+from engine.cli import finite_number, whole_number
+from engine.splits import SPLIT_METHODS
+from engine.training.config import DEVICES, METRIC_NAMES, TrainConfig, resolve
 from engine.training.rundir import CONFIG
 
-# (flag, TrainConfig field, type, help)
+RUNS_DIR = "runs"  # where run directories go unless --runs-dir says otherwise
+
+# (flag, TrainConfig field, type, help without choices and default: both are appended from the engine's own)
 _CONFIG_FLAGS: tuple[tuple[str, str, type, str], ...] = (
-    ("--dataset", "dataset", str, "dataset name or csv:PATH (default: synthetic)"),
+    ("--dataset", "dataset", str, "dataset name or csv:PATH"),
     ("--data-dir", "data_dir", str, "folder holding the dataset's files"),
-    ("--model", "model", str, "mf, lightgcn, graphsage or pinsage (default: lightgcn)"),
-    ("--epochs", "epochs", int, "training epochs (default: the model's)"),
-    ("--dim", "dim", int, "embedding dimension (default: 64)"),
-    ("--lr", "lr", float, "Adam learning rate (default: the model's)"),
-    ("--batch-size", "batch_size", int, "training edges per step (default: the model's)"),
-    ("--negatives", "num_negatives", int, "uniform negatives per positive (default: the model's)"),
-    ("--split", "split", str, "random, leave-one-out or temporal (default: random)"),
-    ("--test-ratio", "test_ratio", float, "held-out share per user (default: 0.2)"),
-    ("--val-ratio", "val_ratio", float, "validation share for early stopping (default: 0, none)"),
-    ("--min-rating", "min_rating", float, "keep interactions rated at least this (default: all)"),
-    ("--k-core", "k_core", int, "drop users/items with fewer interactions, repeatedly (default: 0, off)"),
-    ("--eval-every", "eval_every", int, "evaluate every N epochs (default: 1)"),
-    ("--patience", "patience", int, "evaluations without improvement before stopping (default: 5)"),
-    ("--monitor", "monitor", str, "metric picking the best epoch: recall, ndcg, ... (default: ndcg)"),
-    ("--seed", "seed", int, "seed of split, model, batches, negatives (default: 0)"),
-    ("--device", "device", str, "auto, cpu or cuda (default: auto)"),
-    ("--max-snapshots", "max_snapshots", int, "embedding snapshots kept (default: 10)"),
+    ("--model", "model", str, "the recommender"),
+    ("--epochs", "epochs", whole_number, "training epochs"),
+    ("--dim", "dim", whole_number, "embedding dimension"),
+    ("--lr", "lr", finite_number, "Adam learning rate"),
+    ("--batch-size", "batch_size", whole_number, "training edges per step"),
+    ("--negatives", "num_negatives", whole_number, "uniform negatives per positive"),
+    ("--split", "split", str, "how test interactions are held out"),
+    ("--test-ratio", "test_ratio", finite_number, "held-out share per user"),
+    ("--val-ratio", "val_ratio", finite_number, "validation share for early stopping, 0 = none"),
+    ("--min-rating", "min_rating", finite_number, "keep interactions rated at least this"),
+    ("--k-core", "k_core", whole_number, "drop users/items with fewer interactions, repeatedly; 0 = off"),
+    ("--eval-every", "eval_every", whole_number, "evaluate every N epochs"),
+    ("--patience", "patience", whole_number, "evaluations without improvement before stopping"),
+    ("--monitor", "monitor", str, "metric picking the best epoch"),
+    ("--seed", "seed", whole_number, "seed of split, model, batches, negatives"),
+    ("--device", "device", str, "where to train"),
+    ("--max-snapshots", "max_snapshots", whole_number, "embedding snapshots kept"),
 )
 _RESUMABLE = {"epochs", "device"}
+# What a field left at None in TrainConfig means, for the help of its flag.
+_NONE_MEANS = {"data_dir": "the dataset's own place", "min_rating": "keep all"}
+
+
+def choices_text(name: str) -> str:
+    """``: a, b, c`` for a field with named choices (model, split, monitor, device), else nothing."""
+    from engine.models import MODELS
+
+    choices = {"model": tuple(MODELS), "split": SPLIT_METHODS, "monitor": METRIC_NAMES, "device": DEVICES}
+    return ": " + ", ".join(choices[name]) if name in choices else ""
+
+
+def default_text(name: str) -> str:
+    """The ``(default: ...)`` part of a flag's help, read from :class:`TrainConfig` and the models' defaults."""
+    from engine.models import MODELS
+
+    default = {f.name: f for f in dataclasses.fields(TrainConfig)}[name]
+    value = default.default_factory() if default.default is dataclasses.MISSING else default.default
+    if isinstance(value, list):
+        return " ".join(map(str, value))
+    if value is not None:
+        return str(value)
+    if name in _NONE_MEANS:
+        return _NONE_MEANS[name]
+    return "the model's: " + ", ".join(f"{key} {getattr(cls.default_train, name)}" for key, cls in MODELS.items())
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     train = subparsers.add_parser("train", help="train a model; prints the run directory on its last line")
     for flag, dest, kind, help_text in _CONFIG_FLAGS:
         metavar = flag.removeprefix("--").replace("-", "_").upper()
+        help_text = f"{help_text}{choices_text(dest)} (default: {default_text(dest)})".replace("%", "%%")
         train.add_argument(flag, dest=dest, type=kind, default=None, metavar=metavar, help=help_text)
-    train.add_argument("--k", dest="ks", type=int, nargs="+", metavar="K", help="metric cut-offs (default: 10 20)")
+    train.add_argument(
+        "--k",
+        dest="ks",
+        type=whole_number,
+        nargs="+",
+        metavar="K",
+        help=f"metric cut-offs (default: {default_text('ks')})",
+    )
     train.add_argument(
         "--param",
         action="append",
@@ -56,7 +94,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="a model hyper-parameter (repeatable), e.g. --param num_layers=3",
     )
     train.add_argument("--config", help=f"JSON config file (e.g. another run's {CONFIG}); flags override it")
-    train.add_argument("--runs-dir", default="runs", help="where run directories go (default: runs)")
+    train.add_argument("--runs-dir", default=RUNS_DIR, help="where run directories go (default: %(default)s)")
     train.add_argument("--run-id", help="name of the new run (default: <model>-<dataset>-<utc time>-<hex>)")
     train.add_argument("--resume", metavar="RUN_DIR", help="continue this run from its last checkpoint")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -64,14 +102,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     evaluate = subparsers.add_parser("evaluate", help="metrics of a trained run on its test (or validation) split")
     evaluate.add_argument("run_dir", metavar="RUN_DIR")
-    evaluate.add_argument("--split", choices=("test", "val"), default="test", help="held-out slice (default: test)")
-    evaluate.add_argument("--k", dest="ks", type=int, nargs="+", metavar="K", help="cut-offs (default: the run's)")
-    evaluate.add_argument("--device", default="cpu", help="cpu, cuda or auto (default: cpu)")
+    evaluate.add_argument(
+        "--split", choices=("test", "val"), default="test", help="held-out slice (default: %(default)s)"
+    )
+    evaluate.add_argument(
+        "--k", dest="ks", type=whole_number, nargs="+", metavar="K", help="cut-offs (default: the run's)"
+    )
+    evaluate.add_argument("--device", default="cpu", help="cpu, cuda or auto (default: %(default)s)")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
     evaluate.set_defaults(func=run_evaluate)
 
     runs = subparsers.add_parser("runs", help="table of the runs in a runs directory")
-    runs.add_argument("--runs-dir", default="runs", help="the runs directory (default: runs)")
+    runs.add_argument("--runs-dir", default=RUNS_DIR, help="the runs directory (default: %(default)s)")
     runs.add_argument("--json", action="store_true", help="print a JSON list")
     runs.set_defaults(func=run_runs)
 
@@ -95,15 +137,16 @@ def train_command(
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
-    """Defaults, then ``--config``, then flags; validated."""
+    """Defaults, then ``--config``, then flags; resolved and checked."""
     config = TrainConfig.from_file(args.config) if args.config else TrainConfig()
-    for _, dest, _, _ in _CONFIG_FLAGS:
-        if getattr(args, dest) is not None:
-            setattr(config, dest, getattr(args, dest))
+    changes = {dest: getattr(args, dest) for _, dest, _, _ in _CONFIG_FLAGS if getattr(args, dest) is not None}
     if args.ks is not None:
-        config.ks = list(args.ks)
-    config.params = {**config.params, **parse_params(args.param)}
-    return config.validate()
+        changes["ks"] = list(args.ks)
+    if args.param:
+        if not isinstance(config.params, dict):
+            raise ValueError(f"'params' in {args.config} must be a JSON object of NAME: VALUE (got {config.params!r})")
+        changes["params"] = {**config.params, **parse_params(args.param)}
+    return resolve(dataclasses.replace(config, **changes))
 
 
 def parse_params(pairs: Sequence[str]) -> dict[str, str]:

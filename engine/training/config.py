@@ -3,21 +3,32 @@
 Everything needed to reproduce a run lives here: data, split, model and its hyper-parameters, optimisation and
 evaluation settings. The same object is built from CLI flags, from a ``--config`` JSON file, from the dashboard's
 Train page (through :func:`train_command`) and from a run directory when resuming.
+
+Every default lives once: in a field below, or, for the fields left at ``None``, in the model's
+:attr:`~engine.models.Recommender.default_train` and ``Params``. :func:`resolve` fills those in and returns a new,
+complete config; :meth:`TrainConfig.validate` only checks one.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import sys
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.splits import SPLIT_METHODS
+
 DEVICES = ("auto", "cpu", "cuda")
-SPLITS = ("random", "leave-one-out", "temporal")
 METRIC_NAMES = ("recall", "ndcg", "precision", "hit", "mrr", "coverage")
+MAX_K = 10_000  # largest metric cut-off K
+
+
+def _bounds(low: float, high: float) -> dict[str, float]:
+    return {"min": low, "max": high}
 
 
 @dataclass
@@ -31,88 +42,96 @@ class TrainConfig:
         params (dict): Model hyper-parameters, fields of the model's ``Params``; missing ones take the model's
             defaults. (default: ``{}``)
 
-    The remaining fields carry one-line comments below. ``epochs``, ``lr`` and ``batch_size`` left at ``None`` take
-    the model's ``default_train`` values when :meth:`validate` runs, so a saved config is always concrete.
+    The remaining fields carry one-line comments below. Numbers carry inclusive bounds (``metadata["min"]`` and
+    ``["max"]``, which the Train page's inputs use too): a value outside them can only be a mistake, such as a
+    10**9-wide embedding that asks for terabytes, and is refused before any work starts.
     """
 
     dataset: str = "synthetic"  # dataset name or csv:PATH
     data_dir: str | None = None  # folder with the dataset's files; None = the dataset's default place
     model: str = "lightgcn"  # key of engine.models.MODELS
     params: dict[str, Any] = field(default_factory=dict)  # model Params fields; missing = the model's default
-    epochs: int | None = None  # total training epochs (early stopping may end sooner); None = the model's default
-    dim: int = 64  # embedding dimension d
-    lr: float | None = None  # Adam learning rate; None = the model's default
-    batch_size: int | None = None  # training edges (user, positive item) per step; None = the model's default
-    num_negatives: int | None = None  # uniform negatives per positive (hard ones come on top); None = the model's
-    split: str = "random"  # random (per-user holdout) | leave-one-out | temporal
-    test_ratio: float = 0.2  # share of each user's interactions held out for testing
-    val_ratio: float = 0.0  # share held out for validation; > 0 enables best-epoch selection and early stopping
+    # total training epochs (early stopping may end sooner); None = the model's
+    epochs: int | None = field(default=None, metadata=_bounds(1, 10_000))
+    dim: int = field(default=64, metadata=_bounds(1, 4096))  # embedding dimension d
+    lr: float | None = field(default=None, metadata=_bounds(1e-9, 1.0))  # Adam learning rate; None = the model's
+    # training edges (user, positive item) per step; None = the model's
+    batch_size: int | None = field(default=None, metadata=_bounds(1, 1_000_000))
+    # uniform negatives per positive (hard ones come on top); None = the model's
+    num_negatives: int | None = field(default=None, metadata=_bounds(1, 1000))
+    split: str = "random"  # one of engine.splits.SPLIT_METHODS
+    # share of each user's interactions held out for testing
+    test_ratio: float = field(default=0.2, metadata=_bounds(0.01, 0.9))
+    # share held out for validation; > 0 enables best-epoch selection and early stopping
+    val_ratio: float = field(default=0.0, metadata=_bounds(0.0, 0.9))
     min_rating: float | None = None  # keep only interactions rated at least this (implicit feedback); None = all
-    k_core: int = 0  # drop users and items with fewer interactions than this, repeatedly; 0 = no filter
-    ks: list[int] = field(default_factory=lambda: [10, 20])  # cut-offs K of the ranking metrics
+    # drop users and items with fewer interactions than this, repeatedly; 0 = no filter
+    k_core: int = field(default=0, metadata=_bounds(0, 10_000))
+    ks: list[int] = field(default_factory=lambda: [10, 20])  # cut-offs K of the ranking metrics, each <= MAX_K
     monitor: str = "ndcg"  # metric, at the largest K, that picks the best epoch on the validation slice
-    eval_every: int = 1  # evaluate every N epochs (the last epoch is always evaluated)
-    patience: int = 5  # evaluations without validation improvement before stopping early; 0 = never stop
-    seed: int = 0  # seeds the split, the model, batches and negatives
+    # evaluate every N epochs (the last epoch is always evaluated)
+    eval_every: int = field(default=1, metadata=_bounds(1, 10_000))
+    # evaluations without validation improvement before stopping early; 0 = never stop
+    patience: int = field(default=5, metadata=_bounds(0, 10_000))
+    # seeds the split, the model, batches and negatives
+    seed: int = field(default=0, metadata=_bounds(0, 2**32 - 1))
     device: str = "auto"  # auto | cpu | cuda
-    max_snapshots: int = 10  # embedding snapshots kept per run, evenly spaced over evaluated epochs
-    eval_batch_size: int = 1024  # users scored at once during evaluation
+    # embedding snapshots kept per run, evenly spaced over evaluated epochs
+    max_snapshots: int = field(default=10, metadata=_bounds(1, 1000))
+    # users scored at once during evaluation
+    eval_batch_size: int = field(default=1024, metadata=_bounds(1, 65_536))
 
     # ------------------------------------------------------------------ validation
-    def validate(self) -> TrainConfig:
-        """Check every value before any work starts; raises ``ValueError`` naming the field and what to do."""
-        from engine.models import MODELS
+    def validate(self) -> None:
+        """Check a resolved config; raises ``ValueError`` naming the field, the value and what to do.
 
-        if self.model not in MODELS:
+        It changes nothing: :func:`resolve` is what fills in the model's defaults.
+        """
+        from engine.models import MODELS
+        from engine.sampling.negatives import MAX_NEGATIVES
+
+        if not isinstance(self.model, str) or self.model not in MODELS:
             raise ValueError(f"unknown model {self.model!r}: choose one of {', '.join(sorted(MODELS))}")
         if not isinstance(self.dataset, str) or not self.dataset.strip():
-            raise ValueError("'dataset' must be a dataset name such as 'synthetic' or 'csv:PATH'")
-        model_defaults = getattr(MODELS[self.model], "default_train", {})
-        for name in ("epochs", "lr", "batch_size", "num_negatives"):
-            if getattr(self, name) is None:
-                if name not in model_defaults:
-                    raise ValueError(f"model {self.model!r} declares no default {name!r}; pass it explicitly")
-                setattr(self, name, model_defaults[name])
-        _positive_int(self, "epochs", "training needs at least one epoch")
-        _positive_int(self, "dim", "e.g. --dim 64")
-        _positive_int(self, "batch_size", "e.g. --batch-size 2048")
-        _positive_int(self, "eval_every", "e.g. --eval-every 1")
-        _positive_int(self, "max_snapshots", "e.g. --max-snapshots 10")
-        _positive_int(self, "eval_batch_size", "e.g. 1024")
-        _positive_int(self, "num_negatives", "e.g. --negatives 1")
-        _non_negative_int(self, "patience")
-        _non_negative_int(self, "k_core")
-        if self.min_rating is not None and not isinstance(self.min_rating, (int, float)):
-            raise ValueError(f"'min_rating' must be a number or None (got {self.min_rating!r})")
-        _non_negative_int(self, "seed")
-        if not isinstance(self.lr, (int, float)) or not 0 < self.lr < 10:
-            raise ValueError(f"'lr' must be a learning rate in (0, 10) (got {self.lr!r}); e.g. --lr 0.005")
-        if not self.ks or not all(isinstance(k, int) and not isinstance(k, bool) and k > 0 for k in self.ks):
-            raise ValueError(f"every K must be a positive integer (got {self.ks!r}); e.g. --k 10 20")
-        self.ks = sorted(set(self.ks))
-        if self.split not in SPLITS:
-            raise ValueError(f"unknown split {self.split!r}: choose one of {', '.join(SPLITS)}")
-        for name in ("test_ratio", "val_ratio"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, float)) or not 0 <= value < 1:
-                raise ValueError(f"'{name}' must lie in [0, 1) (got {value!r})")
-        if not 0 < self.test_ratio:
-            raise ValueError(f"'test_ratio' must be positive: metrics need held-out items (got {self.test_ratio})")
+            raise ValueError(
+                f"'dataset' must be a dataset name such as 'synthetic' or 'csv:PATH' (got {self.dataset!r})"
+            )
+        if self.data_dir is not None and (not isinstance(self.data_dir, str) or not self.data_dir.strip()):
+            raise ValueError(
+                f"'data_dir' must be the path of a folder, or null for the dataset's own place (got {self.data_dir!r})"
+            )
+        hints = typing.get_type_hints(TrainConfig)
+        for spec in dataclasses.fields(self):
+            if "min" in spec.metadata:
+                _check_number(self, spec, float in typing.get_args(hints[spec.name]) or hints[spec.name] is float)
+        if self.min_rating is not None and not _is_real(self.min_rating):
+            raise ValueError(
+                f"'min_rating' must be a finite number, or null to keep every rating (got {self.min_rating!r})"
+            )
+        if not isinstance(self.ks, list) or not self.ks or not all(_is_int(k) and 1 <= k <= MAX_K for k in self.ks):
+            raise ValueError(f"every K must be an integer in [1, {MAX_K}] (got {self.ks!r}); e.g. --k 10 20")
+        for name, what, choices in (
+            ("split", "split", SPLIT_METHODS),
+            ("monitor", "monitor metric", METRIC_NAMES),
+            ("device", "device", DEVICES),
+        ):
+            if not isinstance(getattr(self, name), str) or getattr(self, name) not in choices:
+                raise ValueError(f"unknown {what} {getattr(self, name)!r}: choose one of {', '.join(choices)}")
         if self.test_ratio + self.val_ratio >= 1:
             raise ValueError(
                 f"test_ratio + val_ratio must leave training data (got {self.test_ratio} + {self.val_ratio} >= 1)"
             )
-        if self.monitor not in METRIC_NAMES:
-            raise ValueError(f"unknown monitor metric {self.monitor!r}: choose one of {', '.join(METRIC_NAMES)}")
-        if self.device not in DEVICES:
-            raise ValueError(f"unknown device {self.device!r}: choose one of {', '.join(DEVICES)}")
+        if self.batch_size * self.num_negatives > MAX_NEGATIVES:
+            raise ValueError(
+                f"batch_size x num_negatives = {self.batch_size} x {self.num_negatives} exceeds the {MAX_NEGATIVES:,} "
+                "negatives one step may draw; lower --batch-size or --negatives"
+            )
         if self.device == "cuda":
             import torch
 
             if not torch.cuda.is_available():
                 raise ValueError("device 'cuda' was requested but torch sees no CUDA GPU; use --device cpu or auto")
-        self.params = dataclasses.asdict(model_params(self.model, self.params))
-        return self
+        model_params(self.model, self.params)
 
     @property
     def monitor_key(self) -> str:
@@ -142,9 +161,46 @@ class TrainConfig:
             values = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise FileNotFoundError(f"config file {path} does not exist") from None
+        except IsADirectoryError:
+            raise ValueError(
+                f"config file {path} is a folder; pass a JSON file such as runs/<run-id>/config.json"
+            ) from None
+        except UnicodeDecodeError:
+            raise ValueError(f"config file {path} is not UTF-8 text; pass a JSON file") from None
         except json.JSONDecodeError as error:
             raise ValueError(f"config file {path} is not valid JSON ({error.msg} at line {error.lineno})") from None
         return cls.from_dict(values)
+
+
+def resolve(config: TrainConfig) -> TrainConfig:
+    """A new, complete config: the model's ``default_train`` for the fields left at ``None``, every model
+    parameter present (the model's default for the missing ones) and the cut-offs sorted and unique.
+
+    Args:
+        config (TrainConfig): The settings as given; left unchanged.
+
+    Returns:
+        TrainConfig: The resolved config, already checked by :meth:`TrainConfig.validate`.
+
+    Raises:
+        ValueError: Naming the field, the value and what to do.
+    """
+    from engine.models import MODELS
+
+    if not isinstance(config.model, str) or config.model not in MODELS:
+        raise ValueError(f"unknown model {config.model!r}: choose one of {', '.join(sorted(MODELS))}")
+    defaults = MODELS[config.model].default_train
+    values: dict[str, Any] = {
+        spec.name: getattr(defaults, spec.name)
+        for spec in dataclasses.fields(defaults)
+        if getattr(config, spec.name) is None
+    }
+    values["params"] = dataclasses.asdict(model_params(config.model, config.params))
+    if isinstance(config.ks, list) and all(_is_int(k) for k in config.ks):
+        values["ks"] = sorted(set(config.ks))
+    resolved = dataclasses.replace(config, **values)
+    resolved.validate()
+    return resolved
 
 
 def model_params(model: str, values: dict[str, Any]) -> Any:
@@ -154,6 +210,10 @@ def model_params(model: str, values: dict[str, Any]) -> Any:
 
     params_class = MODELS[model].Params
     fields = {f.name: f for f in dataclasses.fields(params_class)}
+    if not isinstance(values, dict):
+        raise ValueError(
+            f"'params' must map parameter names of model {model!r} ({', '.join(fields)}) to values (got {values!r})"
+        )
     unknown = sorted(set(values) - set(fields))
     if unknown:
         raise ValueError(
@@ -185,13 +245,26 @@ def _convert(model: str, name: str, value: Any, hint: Any) -> Any:
         raise ValueError(f"parameter {name!r} of model {model!r} must be {target.__name__} (got {value!r})") from None
 
 
-def _positive_int(config: TrainConfig, name: str, hint: str) -> None:
-    value = getattr(config, name)
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        raise ValueError(f"'{name}' must be a positive integer (got {value!r}); {hint}")
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _non_negative_int(config: TrainConfig, name: str) -> None:
-    value = getattr(config, name)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ValueError(f"'{name}' must be a non-negative integer (got {value!r})")
+def _is_real(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_number(config: TrainConfig, spec: dataclasses.Field, real: bool) -> None:
+    """``ValueError`` unless the field is an integer (a finite number when ``real``) within its metadata bounds."""
+    value, low, high = getattr(config, spec.name), spec.metadata["min"], spec.metadata["max"]
+    if value is None:
+        raise ValueError(f"'{spec.name}' is None: resolve(config) fills it with the model's default")
+    if not (_is_real(value) if real else _is_int(value)) or not low <= value <= high:
+        kind = "a number" if real else "an integer"
+        default = spec.default if spec.default is not None else _model_default(config.model, spec.name)
+        raise ValueError(f"'{spec.name}' must be {kind} in [{low}, {high}] (got {value!r}); the default is {default!r}")
+
+
+def _model_default(model: str, name: str) -> Any:
+    from engine.models import MODELS
+
+    return getattr(MODELS[model].default_train, name)

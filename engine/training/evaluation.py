@@ -52,7 +52,7 @@ class EvalData:
 
 
 def evaluate(
-    user_emb: Tensor, item_emb: Tensor, data: EvalData, split: str, ks: Sequence[int], batch_size: int = 1024
+    user_emb: Tensor, item_emb: Tensor, data: EvalData, split: str, ks: Sequence[int], batch_size: int
 ) -> dict[str, float]:
     """:func:`~engine.training.metrics.compute_metrics` on the ``"val"`` or ``"test"`` slice of ``data``."""
     if split == "val":

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from engine.graph import InteractionGraph
 from engine.training.checkpoint import CheckpointError, load_checkpoint, read_checkpoint, restore_model
-from engine.training.config import TrainConfig
+from engine.training.config import TrainConfig, resolve
 from engine.training.rebuild import build_model, make_split, resolve_device
 from engine.training.rundir import RunDir, RunInfo
 
@@ -52,9 +53,7 @@ def load_run(run_dir: str | Path, device: str = "cpu") -> LoadedRun:
     info = run.read()
     if not info.config:
         raise ValueError(f"cannot open run {info.path}: {'; '.join(info.damaged) or 'its config is empty'}")
-    config = TrainConfig.from_dict(info.config)
-    config.device = device
-    config.validate()
+    config = resolve(dataclasses.replace(TrainConfig.from_dict(info.config), device=device))
     path = run.best_path if run.best_path.exists() else run.checkpoint_path
     if not path.exists():
         raise CheckpointError(f"run {info.run_id} has no checkpoint yet: it has not finished its first epoch")

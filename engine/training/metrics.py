@@ -16,6 +16,7 @@ import torch
 from torch import Tensor
 
 from engine.graph import CSR
+from engine.ranking import RANKING_CHUNK, ranked_chunks, row_mask
 
 
 def interactions_csr(users: np.ndarray, items: np.ndarray, num_users: int) -> CSR:
@@ -26,18 +27,6 @@ def interactions_csr(users: np.ndarray, items: np.ndarray, num_users: int) -> CS
     indptr = np.zeros(num_users + 1, dtype=np.int64)
     np.cumsum(np.bincount(users, minlength=num_users), out=indptr[1:])
     return CSR(indptr, items[order])
-
-
-def batch_mask(csr: CSR, users: np.ndarray, num_items: int, device: torch.device | str = "cpu") -> Tensor:
-    """Dense boolean matrix ``(B, I)`` with ``True`` where ``users[b]`` has item ``i`` in ``csr``."""
-    starts, ends = csr.indptr[users], csr.indptr[users + 1]
-    lengths = ends - starts  # (B,)
-    rows = np.repeat(np.arange(len(users)), lengths)  # (n,)
-    offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)  # (n,)
-    cols = csr.indices[np.repeat(starts, lengths) + offsets]  # (n,)
-    mask = torch.zeros(len(users), num_items, dtype=torch.bool, device=device)
-    mask[torch.as_tensor(rows, device=device), torch.as_tensor(cols, device=device)] = True
-    return mask
 
 
 def ranking_metrics(top_items: Tensor, relevant: Tensor, ks: Sequence[int]) -> dict[str, Tensor]:
@@ -88,8 +77,8 @@ def compute_metrics(
     exclude: CSR,
     held_out_users: np.ndarray,
     held_out_items: np.ndarray,
-    ks: Sequence[int] = (10, 20),
-    batch_size: int = 1024,
+    ks: Sequence[int],
+    batch_size: int = RANKING_CHUNK,
 ) -> dict[str, float]:
     """Recall@K, NDCG@K, Precision@K, HitRate@K, MRR and catalogue coverage@K of dot-product scores.
 
@@ -99,8 +88,9 @@ def compute_metrics(
         exclude (CSR): Items never ranked for each user (training items, plus validation items when testing).
         held_out_users (np.ndarray): Internal user id of every held-out interaction ``(n,)``.
         held_out_items (np.ndarray): Internal item id of every held-out interaction ``(n,)``.
-        ks (Sequence[int]): Cut-offs. (default: ``(10, 20)``)
-        batch_size (int): Users scored at once; bounds memory at ``batch_size * I`` floats. (default: ``1024``)
+        ks (Sequence[int]): Cut-offs.
+        batch_size (int): Users scored at once; bounds memory at ``batch_size * I`` floats.
+            (default: :data:`engine.ranking.RANKING_CHUNK`)
 
     Returns:
         ``{"recall@K", "ndcg@K", "precision@K", "hit@K", "coverage@K"}`` for every K, ``"mrr"`` and
@@ -120,16 +110,12 @@ def compute_metrics(
     sums["mrr"] = 0.0
     evaluated = 0
     covered = {k: torch.zeros(num_items, dtype=torch.bool, device=device) for k in ks}
-    for start in range(0, len(users), batch_size):
-        batch = users[start : start + batch_size]
-        scores = user_emb[torch.as_tensor(batch, device=device)] @ item_emb.T  # (B, I)
-        scores = scores.float().masked_fill(batch_mask(exclude, batch, num_items, device), float("-inf"))
-        relevant = batch_mask(held_out, batch, num_items, device) & torch.isfinite(scores)  # (B, I)
+    for chunk in ranked_chunks(user_emb, item_emb, users, k_max, exclude, batch_size):
+        relevant = row_mask(held_out, chunk.users, num_items) & torch.isfinite(chunk.scores)  # (B, I)
         rankable = relevant.any(dim=1)  # (B,) held-out items that are also excluded cannot be ranked
-        scores, relevant = scores[rankable], relevant[rankable]
+        scores, relevant = chunk.scores[rankable], relevant[rankable]
         evaluated += int(rankable.sum())
-        top_scores, top_items = torch.topk(scores, k_max, dim=1)  # (B, k_max)
-        top_items = top_items.masked_fill(torch.isinf(top_scores), -1)
+        top_items = chunk.items[rankable].masked_fill(torch.isinf(chunk.top_scores[rankable]), -1)  # (B, k_max)
         if k_max < ks[-1]:
             top_items = torch.cat([top_items, top_items.new_full((len(top_items), ks[-1] - k_max), -1)], dim=1)
         for key, values in ranking_metrics(top_items, relevant, ks).items():

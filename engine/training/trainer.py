@@ -10,6 +10,7 @@ validation slice, checkpoints, embedding snapshots, and the run's status. Every 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 import time
@@ -23,9 +24,9 @@ import torch
 from tqdm import tqdm
 
 from engine.training.checkpoint import fingerprint, load_checkpoint, read_checkpoint, restore_model, save_checkpoint
-from engine.training.config import TrainConfig
+from engine.training.config import TrainConfig, resolve
 from engine.training.evaluation import EvalData, evaluate
-from engine.training.rebuild import build_model, make_split, resolve_device
+from engine.training.rebuild import build_model, load_split, resolve_device
 from engine.training.rundir import ACTIVE_STATES, RunDir, RunDirError
 from engine.training.runstore import RunStore
 from engine.training.stopping import StopFlag
@@ -40,7 +41,8 @@ def train(config: TrainConfig, runs_dir: str | Path = "runs", run_id: str | None
     """Train a new run and return its directory.
 
     Args:
-        config (TrainConfig): Validated here before any work starts.
+        config (TrainConfig): Resolved (:func:`~engine.training.config.resolve`) and checked, with the data it
+            names, before the run directory is created; left unchanged.
         runs_dir (str | Path): Parent of the run directory. (default: ``"runs"``)
         run_id (str, optional): Name of the new run; it must not exist. (default: generated, unique)
         progress (bool): Show a tqdm progress bar on stderr. (default: ``True``)
@@ -49,15 +51,13 @@ def train(config: TrainConfig, runs_dir: str | Path = "runs", run_id: str | None
         ValueError: An invalid config, or a dataset that cannot be loaded (``DatasetError``), before the run
             directory is created.
     """
-    from engine.datasets import load_dataset
-
-    config.validate()
-    load_dataset(config.dataset, config.data_dir)  # a bad dataset fails here, before the run directory exists
+    config = resolve(config)
+    split = load_split(config)  # a bad dataset or split fails here, before the run directory exists
     run = RunStore(runs_dir).create(config.model, config.dataset, run_id)
     with run.lock():
         run.write_config(config.to_dict())
         _set_status(run, config, "queued", epoch=0, started_at=time.time(), error=None, traceback=None)
-        _execute(run, config, resume=False, progress=progress)
+        _execute(run, config, split, resume=False, progress=progress)
     return run.path
 
 
@@ -94,12 +94,8 @@ def _resume_locked(run: RunDir, epochs: int | None, device: str | None, progress
         raise ValueError(f"cannot resume {info.path}: {'; '.join(info.damaged) or 'its config is empty'}")
     if info.state in ACTIVE_STATES:
         raise ValueError(f"run {info.run_id} is still {info.state} (pid {info.status.get('pid')}); stop it first")
-    config = TrainConfig.from_dict(info.config)
-    if epochs is not None:
-        config.epochs = epochs
-    if device is not None:
-        config.device = device
-    config.validate()
+    changes = {name: value for name, value in (("epochs", epochs), ("device", device)) if value is not None}
+    config = resolve(dataclasses.replace(TrainConfig.from_dict(info.config), **changes))
     done = int(info.status.get("epoch") or 0)
     if done and not run.checkpoint_path.exists():
         raise RunDirError(
@@ -110,10 +106,11 @@ def _resume_locked(run: RunDir, epochs: int | None, device: str | None, progress
         raise ValueError(f"run {info.run_id} already finished {done} epochs; pass --epochs N > {done} to extend it")
     if run.checkpoint_path.exists():
         read_checkpoint(run.checkpoint_path, config.model)
+    split = load_split(config)
     run.write_marker()
     run.write_config(config.to_dict())
     _set_status(run, config, "queued", error=None, traceback=None, resumed_at=time.time())
-    _execute(run, config, resume=True, progress=progress)
+    _execute(run, config, split, resume=True, progress=progress)
 
 
 def snapshot_epochs(config: TrainConfig) -> set[int]:
@@ -129,23 +126,19 @@ def _set_status(run: RunDir, config: TrainConfig, state: str, **changes: Any) ->
     )
 
 
-def _execute(run: RunDir, config: TrainConfig, resume: bool, progress: bool) -> None:
+def _execute(run: RunDir, config: TrainConfig, split: Any, resume: bool, progress: bool) -> None:
     stop = StopFlag()
     try:
         with stop.installed():
-            _loop(run, config, resume, progress, stop)
+            _loop(run, config, split, resume, progress, stop)
     except BaseException as error:
         _set_status(run, config, "failed", error=f"{type(error).__name__}: {error}", traceback=traceback.format_exc())
         raise
 
 
-def _loop(run: RunDir, config: TrainConfig, resume: bool, progress: bool, stop: StopFlag) -> None:
-    from engine.datasets import load_dataset
-
+def _loop(run: RunDir, config: TrainConfig, split: Any, resume: bool, progress: bool, stop: StopFlag) -> None:
     device = resolve_device(config.device)
     torch.manual_seed(config.seed)
-    graph = load_dataset(config.dataset, config.data_dir)
-    split = make_split(config, graph)
     train_graph = split.train
     model = build_model(config, train_graph).to(device)
     loader = run_loader(model, train_graph, config, device)

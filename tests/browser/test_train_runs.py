@@ -33,7 +33,7 @@ def choose_model(page, wait_for_app, name: str) -> None:
     wait_for_app(page)
     epochs = number_field(page, "epochs")
     expect(epochs).to_have_count(1)
-    expect(epochs).to_have_value(str(MODELS[name].default_train["epochs"]))
+    expect(epochs).to_have_value(str(MODELS[name].default_train.epochs))
 
 
 def test_train_a_run_watch_it_live_and_compare_it(page, open_page, wait_for_app, screenshot, browser_runs_dir: Path):

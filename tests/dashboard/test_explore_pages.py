@@ -49,7 +49,8 @@ def hub(graph) -> int:
 def test_fanout_neighbourhood_draws_the_sampled_nodes(app_at, explore_runs, graph):
     at = app_at(NEIGHBOURHOOD, runs_dir=explore_runs)
     assert not at.exception, at.exception
-    expected = fanout_view(graph, FanoutSampler(graph, [10, 5]).sample(np.array([hub(graph)]), seed=0))
+    sampler = FanoutSampler(graph, FanoutSampler.Settings.fanouts)  # the page starts from the sampler's defaults
+    expected = fanout_view(graph, sampler.sample(np.array([hub(graph)]), seed=0))
     assert srcdoc_nodes(at) == expected.num_nodes
     assert len(at.get("plotly_chart")) == 2  # per-hop counts and resampling frequency
     assert any("sampled and drawn in" in caption.value for caption in at.caption)

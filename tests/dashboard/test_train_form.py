@@ -8,7 +8,7 @@ import pytest
 
 from dashboard.components.train_form import TRAINER_FIELDS, build_config, model_fields, parse_int_list, trainer_fields
 from engine.models import MODELS
-from engine.training import TrainConfig
+from engine.training import TrainConfig, resolve
 
 
 @pytest.mark.parametrize("model", sorted(MODELS))
@@ -26,11 +26,13 @@ def test_model_fields_mirror_the_params_dataclass(model: str) -> None:
 
 @pytest.mark.parametrize("model", sorted(MODELS))
 def test_trainer_fields_take_the_models_defaults_from_train_config(model: str) -> None:
-    defaults = TrainConfig(model=model).validate()
+    defaults = resolve(TrainConfig(model=model))
+    specs = {spec.name: spec for spec in dataclasses.fields(TrainConfig)}
     fields = {f.name: f for f in trainer_fields(model)}
     assert list(fields) == list(TRAINER_FIELDS)
     for name, field in fields.items():
         assert field.default == getattr(defaults, name)
+        assert (field.min, field.max) == (specs[name].metadata.get("min"), specs[name].metadata.get("max"))
     assert fields["ks"].kind == "int_list" and fields["split"].kind == "choice"
     assert fields["lr"].kind == "float" and fields["epochs"].kind == "int" and fields["min_rating"].kind == "float"
     assert all(f.default is not None for f in fields.values() if f.name != "min_rating")
@@ -53,13 +55,13 @@ def test_build_config_gives_a_validated_config() -> None:
 @pytest.mark.parametrize(
     ("params", "trainer", "message"),
     [
-        ({"num_layers": 99}, {}, "'num_layers' must lie in \\[1, 6\\] \\(got 99\\)"),
-        ({}, {"lr": 0.0}, "'lr' must lie in"),
-        ({}, {"epochs": 0}, "'epochs' must lie in \\[1, "),
-        ({}, {"test_ratio": 0.95}, "'test_ratio' must lie in"),
+        ({"num_layers": 99}, {}, "'num_layers' of LightGCNParams must lie in \\[1, 6\\] \\(got 99\\)"),
+        ({}, {"lr": 0.0}, "'lr' must be a number in \\[1e-09, 1.0\\] \\(got 0.0\\)"),
+        ({}, {"epochs": 0}, "'epochs' must be an integer in \\[1, 10000\\] \\(got 0\\); the default is 50"),
+        ({}, {"test_ratio": 0.95}, "'test_ratio' must be a number in \\[0.01, 0.9\\]"),
         ({}, {"ks": "10, ten"}, "got 'ten'"),
         ({}, {"ks": " , "}, "needs at least one value"),
-        ({}, {"ks": "0, 10"}, "every K must be a positive integer"),
+        ({}, {"ks": "0, 10"}, "every K must be an integer in \\[1, 10000\\]"),
         ({}, {"val_ratio": 0.5, "test_ratio": 0.5}, "must leave training data"),
         ({"no_such_param": 1}, {}, "unknown parameter"),
     ],

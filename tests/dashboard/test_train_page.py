@@ -87,7 +87,7 @@ def test_finished_fixture_run_shows_full_progress_and_curves(app_at) -> None:
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"ks": "0, 10"}, "every K must be a positive integer"),
+        ({"ks": "0, 10"}, "every K must be an integer in [1, 10000]"),
         ({"ks": "10, twenty"}, "got 'twenty'"),
         ({"test_ratio": 0.5, "val_ratio": 0.5}, "must leave training data"),
     ],

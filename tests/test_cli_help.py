@@ -1,0 +1,88 @@
+"""Every default a ``--help`` shows, and every default a flag takes, is the one of the dataclass that owns it."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import re
+
+import pytest
+
+from engine.cli import Parser
+from engine.models import MODELS
+from engine.models.base import TrainDefaults
+from engine.sampling import FanoutSampler, RandomWalkSampler
+from engine.sampling import cli as sampling_cli
+from engine.training import TrainConfig
+from engine.training import cli as training_cli
+
+
+def command_actions(module, command: str) -> dict[str, argparse.Action]:
+    """``{dest: action}`` of one sub-command as ``python -m engine`` registers it."""
+    subparsers = Parser(prog="python -m engine").add_subparsers()
+    module.register(subparsers)
+    return {action.dest: action for action in subparsers.choices[command]._actions}
+
+
+def shown_default(action: argparse.Action) -> str:
+    """What the flag's help prints after ``default:``."""
+    text = action.help % {**vars(action), "prog": "python -m engine"}
+    match = re.search(r"\(default: ([^)]*)\)", text)
+    assert match, f"{action.option_strings[0]} shows no default: {text!r}"
+    return match.group(1)
+
+
+def field_default(spec: dataclasses.Field):
+    return spec.default_factory() if spec.default is dataclasses.MISSING else spec.default
+
+
+TRAIN_FIELDS = {spec.name: spec for spec in dataclasses.fields(TrainConfig)}
+MODEL_DEPENDENT = {spec.name for spec in dataclasses.fields(TrainDefaults)}
+
+
+@pytest.mark.parametrize("name", sorted(set(TRAIN_FIELDS) & set(command_actions(training_cli, "train"))))
+def test_train_help_shows_the_train_config_default(name: str) -> None:
+    action = command_actions(training_cli, "train")[name]
+    default = field_default(TRAIN_FIELDS[name])
+    shown = shown_default(action)
+    if name in MODEL_DEPENDENT:
+        assert default is None
+        assert shown == "the model's: " + ", ".join(
+            f"{key} {getattr(cls.default_train, name)}" for key, cls in MODELS.items()
+        )
+    elif default is None:
+        with pytest.raises(ValueError):
+            float(shown)  # a None default is described in words, never as a number
+    elif isinstance(default, list):
+        assert shown == " ".join(map(str, default))
+    else:
+        assert shown == str(default)
+    assert action.default is None, "flags override --config, so TrainConfig alone supplies the default"
+
+
+def test_every_train_config_field_but_the_structural_ones_has_a_flag() -> None:
+    flags = set(command_actions(training_cli, "train"))
+    assert set(TRAIN_FIELDS) - flags == {"params", "eval_batch_size"}  # --param NAME=VALUE; config files only
+
+
+@pytest.mark.parametrize("spec", dataclasses.fields(RandomWalkSampler.Settings), ids=lambda spec: spec.name)
+def test_sample_help_and_defaults_are_the_random_walk_settings(spec: dataclasses.Field) -> None:
+    action = command_actions(sampling_cli, "sample")[spec.name]
+    assert action.default == spec.default
+    assert shown_default(action) == str(spec.default)
+
+
+def test_sample_fanouts_default_is_the_fanout_settings() -> None:
+    action = command_actions(sampling_cli, "sample")["fanouts"]
+    defaults = FanoutSampler.Settings()
+    assert action.default == shown_default(action) == ",".join(map(str, defaults.fanouts))
+    assert command_actions(sampling_cli, "sample")["replace"].default is defaults.replace
+
+
+def test_pinsage_walks_like_the_sampler_by_default() -> None:
+    params, settings = MODELS["pinsage"].Params(), RandomWalkSampler.Settings()
+    assert (params.num_walks, params.walk_length, params.restart_prob) == (
+        settings.num_walks,
+        settings.walk_length,
+        settings.restart_prob,
+    )
