@@ -94,7 +94,7 @@ def check_run_id(run_id: str) -> str:
 
 
 def new_run_id(model: str, dataset: str) -> str:
-    """``<model>-<dataset>-<utc time>-<8 hex>``: readable, sortable, and distinct for runs started in the same second (RunStore.create retries the rare clash)."""
+    """``<model>-<dataset>-<utc time>-<8 hex>``: readable, sortable, distinct for runs started in one second."""
     slug = re.sub(r"[^A-Za-z0-9]+", "-", Path(dataset.removeprefix("csv:")).stem or dataset).strip("-")[:40]
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     return check_run_id(f"{model}-{slug or 'data'}-{stamp}-{secrets.token_hex(4)}")
