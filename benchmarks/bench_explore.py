@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/bench_explore.py [--repeats 5] [--data-dir ../shared/data/ml-latest-small]
 
 Prints, on MovieLens latest-small when its files are there (else the bundled synthetic data):
-1. sample + draw of a ~300-node neighbourhood (fanout and random walk), target < 1 s;
+1. sample + draw of a ~300-node neighborhood (fanout and random walk), target < 1 s;
 2. the frequency view: 100 resamples (fanout; random walk) and the top-T stability curve, target < 2 s;
 3. a 10k-point map: PCA, UMAP in a fresh process (numba compilation included, as the dashboard's background job
    pays it), then reading the cached UMAP and building the WebGL figure — the "shown instantly" part;

@@ -3,7 +3,7 @@
 Prints the first-call cost of every numba kernel (compile, or load from the on-disk cache), uniform
 random-walk steps/s against a plain-numpy vectorised walk and — when importable — torch-cluster's
 ``random_walk``, fanout seeds/s for ``[10, 5]`` and ``[25, 10]`` (against torch-sparse's
-``neighbor_sample`` when importable), negatives/s, all PinSage neighbourhoods of the catalogue, and
+``neighbor_sample`` when importable), negatives/s, all PinSage neighborhoods of the catalogue, and
 peak memory. ``--json`` prints one JSON object instead of the table.
 
     python benchmarks/bench_sampling.py                 # ~2M interactions
@@ -303,7 +303,7 @@ def table(report: dict) -> str:
         f"uniform negatives: {neg['uniform_per_s'] / 1e6:.1f} M/s",
         f"hard negatives: PageRank bands {neg['hard_ranking_queries_per_s']:,.0f} queries/s, "
         f"then {neg['hard_cached_per_s'] / 1e6:.2f} M draws/s from the cached bands",
-        f"PinSage neighbourhoods, all {pin['items']:,} items ({pin['num_walks']} walks, top-{pin['top_t']}): "
+        f"PinSage neighborhoods, all {pin['items']:,} items ({pin['num_walks']} walks, top-{pin['top_t']}): "
         f"{pin['seconds']:.2f} s",
         f"peak memory (max RSS): {report['peak_rss_mb']:,.0f} MB",
     ]

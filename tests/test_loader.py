@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from engine.graph import InteractionGraph
-from engine.loader import LinkBatchLoader, Prefetcher, item_neighbourhood, make_sampler
+from engine.loader import LinkBatchLoader, Prefetcher, item_neighborhood, make_sampler
 from engine.loader.prefetch import THREAD_NAME
 from engine.models import FanoutSpec, LinkBatch, RandomWalkSpec
 from engine.sampling import derive_seed
@@ -58,9 +58,9 @@ def assert_same_batch(first: LinkBatch, second: LinkBatch) -> None:
         assert first.blocks.num_dst == second.blocks.num_dst
         assert all(torch.equal(a, b) for a, b in zip(first.blocks.edge_index, second.blocks.edge_index, strict=True))
         assert torch.equal(first.blocks.seed_rows, second.blocks.seed_rows)
-    assert (first.neighbourhood is None) == (second.neighbourhood is None)
-    if first.neighbourhood is not None:
-        assert torch.equal(first.neighbourhood.weights.to_dense(), second.neighbourhood.weights.to_dense())
+    assert (first.neighborhood is None) == (second.neighborhood is None)
+    if first.neighborhood is not None:
+        assert torch.equal(first.neighborhood.weights.to_dense(), second.neighborhood.weights.to_dense())
 
 
 def prefetch_threads() -> list[threading.Thread]:
@@ -131,13 +131,13 @@ def test_fanout_blocks_hold_every_node_of_the_batch_and_only_training_edges(grap
             assert s in graph.csr.neighbours(d)
 
 
-def test_an_epochs_item_neighbourhood_is_drawn_with_the_epoch_seed_and_shared(graph):
+def test_an_epochs_item_neighborhood_is_drawn_with_the_epoch_seed_and_shared(graph):
     spec = SAMPLINGS["random walk"]
     batches = epoch_batches(loader(graph, spec), 4)
-    expected = item_neighbourhood(make_sampler(spec, graph), derive_seed(5, 4))
-    assert all(batch.neighbourhood is batches[0].neighbourhood for batch in batches)
-    assert torch.equal(batches[0].neighbourhood.weights.to_dense(), expected.weights.to_dense())
-    assert torch.equal(batches[0].neighbourhood.weights_t.to_dense(), expected.weights.to_dense().T)
+    expected = item_neighborhood(make_sampler(spec, graph), derive_seed(5, 4))
+    assert all(batch.neighborhood is batches[0].neighborhood for batch in batches)
+    assert torch.equal(batches[0].neighborhood.weights.to_dense(), expected.weights.to_dense())
+    assert torch.equal(batches[0].neighborhood.weights_t.to_dense(), expected.weights.to_dense().T)
 
 
 def test_leaving_an_epoch_early_stops_the_sampling_thread(graph):

@@ -120,15 +120,15 @@ def test_pinsage_leaves_the_positive_out_of_its_users_pool(graph):
     assert seen.tolist() == [1.0, 0.0, 1.0, 0.0, 1.0]
 
 
-def test_pinsage_neighbourhoods_are_redrawn_for_training_only(graph):
+def test_pinsage_neighborhoods_are_redrawn_for_training_only(graph):
     cls = MODELS["pinsage"]
     model = build_recommender(cls, graph, 8, cls.Params(num_walks=5, top_t=2), seed=0)
     before = model.embeddings()
-    inference = model.neighbourhood.weights.to_dense()
+    inference = model.neighborhood.weights.to_dense()
     batch = LinkBatchLoader(graph, 4, 2, seed=11, sampling=model.sampling(model.params)).batch(3, 0)
     model.loss(batch).backward()
-    assert torch.equal(model.neighbourhood.weights.to_dense(), inference)
+    assert torch.equal(model.neighborhood.weights.to_dense(), inference)
     assert all(torch.equal(a, b) for a, b in zip(before, model.embeddings(), strict=True))
-    rows = batch.neighbourhood.weights.to_dense().sum(1)  # (I,) visit weights are L1-normalised per item
+    rows = batch.neighborhood.weights.to_dense().sum(1)  # (I,) visit weights are L1-normalised per item
     assert torch.allclose(rows[rows > 0], torch.ones(int((rows > 0).sum())))
-    assert not torch.equal(batch.neighbourhood.weights.to_dense(), inference), "training redraws the walks"
+    assert not torch.equal(batch.neighborhood.weights.to_dense(), inference), "training redraws the walks"

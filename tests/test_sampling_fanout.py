@@ -1,4 +1,4 @@
-"""FanoutSampler: full neighbourhoods, no repeats, uniform draws, determinism, CSR-consistent hops and blocks."""
+"""FanoutSampler: full neighborhoods, no repeats, uniform draws, determinism, CSR-consistent hops and blocks."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def test_all_neighbours_fanout_returns_every_edge_of_every_expanded_node(replace
             assert np.array_equal(np.sort(edges_of(sample, hop, node)), neighbours(graph, node))
 
 
-def test_fanout_at_least_degree_without_replacement_returns_the_whole_neighbourhood():
+def test_fanout_at_least_degree_without_replacement_returns_the_whole_neighborhood():
     graph = random_graph()
     max_degree = int(graph.csr.degree().max())
     sample = FanoutSampler(graph, [max_degree, max_degree + 7]).sample(np.arange(10), seed=3)

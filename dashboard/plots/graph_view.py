@@ -71,7 +71,7 @@ TEMPLATE = """<!DOCTYPE html>
 
 @dataclass
 class GraphView:
-    """A rendered neighbourhood and the honest counts behind it.
+    """A rendered neighborhood and the honest counts behind it.
 
     Args:
         html (str): A complete, self-contained HTML document (nothing fetched from the network).
@@ -322,7 +322,7 @@ def _render(
     hop_legend = [("centre", HOP_COLOURS[0])] + [(f"{unit} {h}", HOP_COLOURS[h]) for h in colours]
     environment = jinja2.Environment(autoescape=True)
     html = environment.from_string(TEMPLATE).render(
-        title=f"neighbourhood in {graph.name}",
+        title=f"neighborhood in {graph.name}",
         vis_js=vis_js,
         vis_css=vis_css,
         height=height,

@@ -1,4 +1,4 @@
-"""Plotly charts beside the neighbourhood drawing: per-hop counts, top-T importance, resampling frequency.
+"""Plotly charts beside the neighborhood drawing: per-hop counts, top-T importance, resampling frequency.
 
 Titles from the dataset reach plotly's hover and tick labels only through :func:`html.escape`, because
 plotly renders a subset of HTML (``<b>``, ``<a href>``) in text.

@@ -35,12 +35,12 @@ MAX_WEIGHT_ROWS = 200
 MAX_DRAWN_HOPS = 4  # a fifth hop reaches most of a small graph and the drawing stops being readable
 _FANOUT, _WALK = FanoutSampler.Settings(), RandomWalkSampler.Settings()
 SETTING_DEFAULTS = {  # the samplers' own defaults
-    "neighbourhood_fanouts": ", ".join(map(str, _FANOUT.fanouts)),
-    "neighbourhood_replace": _FANOUT.replace,
-    "neighbourhood_walks": _WALK.num_walks,
-    "neighbourhood_length": _WALK.walk_length,
-    "neighbourhood_restart": _WALK.restart_prob,
-    "neighbourhood_top_t": _WALK.top_t,
+    "neighborhood_fanouts": ", ".join(map(str, _FANOUT.fanouts)),
+    "neighborhood_replace": _FANOUT.replace,
+    "neighborhood_walks": _WALK.num_walks,
+    "neighborhood_length": _WALK.walk_length,
+    "neighborhood_restart": _WALK.restart_prob,
+    "neighborhood_top_t": _WALK.top_t,
 }
 
 
@@ -66,18 +66,18 @@ def keep_settings() -> None:
 def fanout_settings() -> tuple[str, bool]:
     """The fanout sampler's inputs: fanouts per hop and sampling with replacement."""
     columns = st.columns([2, 1, 3], vertical_alignment="bottom")
-    text = columns[0].text_input("Fanouts per hop", key="neighbourhood_fanouts")
-    return text, columns[1].checkbox("With replacement", key="neighbourhood_replace")
+    text = columns[0].text_input("Fanouts per hop", key="neighborhood_fanouts")
+    return text, columns[1].checkbox("With replacement", key="neighborhood_replace")
 
 
 def walk_settings_inputs() -> dict:
     """The random-walk sampler's inputs: walks, walk length, restart probability and top-T."""
     columns = st.columns(4, vertical_alignment="bottom")
     return {
-        "num_walks": int(columns[0].number_input("Walks", 1, 100_000, key="neighbourhood_walks")),
-        "walk_length": int(columns[1].number_input("Walk length", 1, 50, key="neighbourhood_length")),
-        "restart_prob": float(columns[2].slider("Restart probability", 0.0, 1.0, key="neighbourhood_restart")),
-        "top_t": int(columns[3].number_input("Top-T", 1, 500, key="neighbourhood_top_t")),
+        "num_walks": int(columns[0].number_input("Walks", 1, 100_000, key="neighborhood_walks")),
+        "walk_length": int(columns[1].number_input("Walk length", 1, 50, key="neighborhood_length")),
+        "restart_prob": float(columns[2].slider("Restart probability", 0.0, 1.0, key="neighborhood_restart")),
+        "top_t": int(columns[3].number_input("Top-T", 1, 500, key="neighborhood_top_t")),
     }
 
 
@@ -123,7 +123,7 @@ def walk_statistics(
 
 
 def advance_seed() -> None:
-    st.session_state[keys.NEIGHBOURHOOD_SEED] = int(st.session_state.get(keys.NEIGHBOURHOOD_SEED, 0)) + 1
+    st.session_state[keys.NEIGHBORHOOD_SEED] = int(st.session_state.get(keys.NEIGHBORHOOD_SEED, 0)) + 1
 
 
 def draw(view: GraphView, seconds: float, key: str, caption: str) -> None:
@@ -134,8 +134,8 @@ def draw(view: GraphView, seconds: float, key: str, caption: str) -> None:
     )
     st.download_button(
         "Download this view (offline HTML)",
-        snapshot_document(view.html, "GNN RecSys Explorer — neighbourhood", caption),
-        file_name=f"neighbourhood-{key}.html",
+        snapshot_document(view.html, "GNN RecSys Explorer — neighborhood", caption),
+        file_name=f"neighborhood-{key}.html",
         mime="text/html",
         key=f"export_{key}",
     )
@@ -198,7 +198,7 @@ def model_weights(graph: InteractionGraph, node: int, seed: int) -> None:
             icon=":material/info:",
         )
         return
-    run = usable[st.selectbox("Trained run", list(usable), key=keys.NEIGHBOURHOOD_RUN)]
+    run = usable[st.selectbox("Trained run", list(usable), key=keys.NEIGHBORHOOD_RUN)]
     try:
         loaded = loaders.loaded_run(run.path)
         result = aggregation_weights(loaded.model, loaded.split.train, node, seed)
@@ -230,11 +230,11 @@ if graph.num_nodes == 0:
 
 top = st.columns([3, 3, 1, 1], vertical_alignment="bottom")
 with top[0]:
-    node = node_picker.pick_node(graph, key=keys.NEIGHBOURHOOD_NODE)
-mode = top[1].radio("Sampler", [FANOUT, WALK, BOTH], key="neighbourhood_mode")
+    node = node_picker.pick_node(graph, key=keys.NEIGHBORHOOD_NODE)
+mode = top[1].radio("Sampler", [FANOUT, WALK, BOTH], key="neighborhood_mode")
 keep_settings()
-seed = int(top[2].number_input("Seed", 0, 2**31 - 1, 0, key=keys.NEIGHBOURHOOD_SEED))
-top[3].button("Resample", on_click=advance_seed, key="neighbourhood_resample", icon=":material/casino:")
+seed = int(top[2].number_input("Seed", 0, 2**31 - 1, 0, key=keys.NEIGHBORHOOD_SEED))
+top[3].button("Resample", on_click=advance_seed, key="neighborhood_resample", icon=":material/casino:")
 fanout_text, replace = fanout_settings() if mode != WALK else ("", False)
 walk_settings = walk_settings_inputs() if mode != FANOUT else {}
 
@@ -258,10 +258,10 @@ except ValueError as error:
 if mode == BOTH:
     left, right = st.columns(2)
     with left:
-        st.markdown("**Fanout neighbourhood**")
+        st.markdown("**Fanout neighborhood**")
         fanout_panel(graph, node, fanouts, replace, seed, st)
     with right:
-        st.markdown("**Random-walk neighbourhood**")
+        st.markdown("**Random-walk neighborhood**")
         walk_panel(graph, node, walk_settings, seed, st)
 else:
     drawing, charts = st.columns([3, 2])

@@ -3,7 +3,7 @@
 GraphSAGE (Hamilton et al., NeurIPS 2017) mean-aggregates: at inference every neighbour weighs
 ``1/degree``; in a training step only the ``min(fanout, degree)`` sampled neighbours count, ``1/k``
 each. PinSage (Ying et al., KDD 2018) pools an item's top-T random-walk neighbours weighted by
-normalised visit counts — read here from the model's inference neighbourhood, the one its embeddings
+normalised visit counts — read here from the model's inference neighborhood, the one its embeddings
 are computed with — and pools a user's training items with uniform importance.
 """
 
@@ -81,7 +81,7 @@ def pinsage_aggregation_weights(model: PinSage, train_graph: InteractionGraph, n
             f"a PinSage user pools its {len(neighbours)} training items with uniform importance",
         )
     item = node - train_graph.num_users
-    pooling = model.neighbourhood.weights.cpu()  # (I, I) CSR: row i holds item i's top-T visit weights
+    pooling = model.neighborhood.weights.cpu()  # (I, I) CSR: row i holds item i's top-T visit weights
     start, end = (int(v) for v in pooling.crow_indices()[item : item + 2])
     neighbours = pooling.col_indices()[start:end].numpy()  # (T',) item ids
     weights = pooling.values()[start:end].numpy()  # (T',)

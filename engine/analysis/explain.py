@@ -6,7 +6,7 @@ and GraphSAGE aggregation) pull the user towards the items they consumed, so the
 embeddings point the same way as the recommendation carry most of the score. *Random-walk support*
 (Ying et al., "Graph Convolutional Neural Networks for Web-Scale Recommender Systems", KDD 2018):
 the history items that short walks with restart from the recommended item visit most often — the
-importance neighbourhood PinSage pools over — which needs no model at all.
+importance neighborhood PinSage pools over — which needs no model at all.
 """
 
 from __future__ import annotations

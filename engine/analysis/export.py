@@ -1,4 +1,4 @@
-"""Self-contained HTML snapshots of a neighbourhood view or an embedding map, for decks and offline use.
+"""Self-contained HTML snapshots of a neighborhood view or an embedding map, for decks and offline use.
 
 A snapshot must open from disk on a laptop with no network, so every script and stylesheet is
 in-line; :func:`external_fetches` finds any tag that would still reach out, and export refuses such

@@ -3,7 +3,7 @@
 A single sample shows what the model saw once; training sees a fresh sample every epoch. Resampling
 answers the questions an engineer actually has: does the fanout sampler draw every neighbour equally
 often (GraphSAGE, Hamilton et al., NeurIPS 2017, samples uniformly), and how many walks does PinSage's
-importance sampler (Ying et al., KDD 2018) need before its top-T neighbourhood stops changing?
+importance sampler (Ying et al., KDD 2018) need before its top-T neighborhood stops changing?
 """
 
 from __future__ import annotations

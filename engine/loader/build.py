@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.graph import InteractionGraph
-from engine.loader.neighbourhoods import item_neighbourhood, make_sampler
+from engine.loader.neighborhoods import item_neighborhood, make_sampler
 from engine.models import Recommender
 from engine.models.inputs import RandomWalkSpec
 
@@ -15,7 +15,7 @@ def build_recommender(
 ) -> Recommender:
     """``model_cls(graph, dim, params, seed)``, handed what :meth:`~Recommender.sampling` says inference needs.
 
-    A :class:`~engine.models.inputs.RandomWalkSpec` model (PinSage) gets the item neighbourhood drawn on ``graph``
+    A :class:`~engine.models.inputs.RandomWalkSpec` model (PinSage) gets the item neighborhood drawn on ``graph``
     with the model seed, so a model rebuilt from its config in another process computes the same embeddings.
 
     Args:
@@ -28,5 +28,5 @@ def build_recommender(
     model_cls.check_arguments(graph, dim, params)
     spec = model_cls.sampling(params)
     if isinstance(spec, RandomWalkSpec):
-        return model_cls(graph, dim, params, seed, neighbourhood=item_neighbourhood(make_sampler(spec, graph), seed))
+        return model_cls(graph, dim, params, seed, neighborhood=item_neighborhood(make_sampler(spec, graph), seed))
     return model_cls(graph, dim, params, seed)

@@ -2,7 +2,7 @@
 
 Everything random in an epoch derives from ``(seed, epoch, batch)``: the edge order from ``(seed, epoch)``, a batch's
 uniform and hard negatives and its fanout blocks from ``derive_seed(seed, epoch, batch)``, the epoch's item
-neighbourhood from ``derive_seed(seed, epoch)``. A batch is therefore the same whether it is replayed alone
+neighborhood from ``derive_seed(seed, epoch)``. A batch is therefore the same whether it is replayed alone
 (:meth:`LinkBatchLoader.batch`), met in a resumed run, or sampled ahead in a background thread.
 """
 
@@ -16,9 +16,9 @@ import numpy as np
 import torch
 
 from engine.graph import InteractionGraph
-from engine.loader.neighbourhoods import item_neighbourhood, make_sampler, message_flow
+from engine.loader.neighborhoods import item_neighborhood, make_sampler, message_flow
 from engine.loader.prefetch import Prefetcher
-from engine.models.inputs import FanoutSpec, ItemNeighbourhood, LinkBatch, RandomWalkSpec, SamplingSpec
+from engine.models.inputs import FanoutSpec, ItemNeighborhood, LinkBatch, RandomWalkSpec, SamplingSpec
 from engine.sampling import derive_seed, hard_negatives, uniform_negatives
 from engine.sampling.negatives import DEFAULT_HARD_BAND
 
@@ -29,7 +29,7 @@ class _EpochInputs:
 
     order: np.ndarray  # (E,) edge ids in the epoch's order
     num_hard: int  # hard negatives per positive
-    neighbourhood: ItemNeighbourhood | None  # the epoch's item neighbourhood, on the loader's device
+    neighborhood: ItemNeighborhood | None  # the epoch's item neighborhood, on the loader's device
 
 
 class LinkBatchLoader:
@@ -38,7 +38,7 @@ class LinkBatchLoader:
     Each epoch visits every training edge once. A batch holds its edges' users and positive items, ``num_negatives``
     uniform negatives per positive plus the curriculum's hard negatives (from a rank band of the user's personalised
     PageRank), and what ``sampling`` asks for: fanout blocks around the batch's nodes, or the epoch's item
-    neighbourhood. With ``prefetch > 0`` one background thread samples up to that many batches ahead, so sampling
+    neighborhood. With ``prefetch > 0`` one background thread samples up to that many batches ahead, so sampling
     batch ``b + 1`` overlaps the model's step on batch ``b``; the batches are the same either way.
 
     Args:
@@ -126,11 +126,11 @@ class LinkBatchLoader:
             yield self._batch(epoch, index, inputs)
 
     def _epoch_inputs(self, epoch: int) -> _EpochInputs:
-        neighbourhood = None
+        neighborhood = None
         if isinstance(self.sampling, RandomWalkSpec):
-            neighbourhood = item_neighbourhood(self._sampler, derive_seed(self.seed, epoch), self.device)
+            neighborhood = item_neighborhood(self._sampler, derive_seed(self.seed, epoch), self.device)
         num_hard = 0 if self.num_hard_negatives is None else int(self.num_hard_negatives(epoch))
-        return _EpochInputs(self.order(epoch), num_hard, neighbourhood)
+        return _EpochInputs(self.order(epoch), num_hard, neighborhood)
 
     def _batch(self, epoch: int, index: int, inputs: _EpochInputs) -> LinkBatch:
         edges = inputs.order[index * self.batch_size : (index + 1) * self.batch_size]  # (B,)
@@ -151,5 +151,5 @@ class LinkBatchLoader:
             positives=torch.from_numpy(positives).to(self.device),
             negatives=torch.from_numpy(negatives).to(self.device),
             blocks=blocks,
-            neighbourhood=inputs.neighbourhood,
+            neighborhood=inputs.neighborhood,
         )

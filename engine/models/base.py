@@ -65,7 +65,7 @@ class Recommender(torch.nn.Module, abc.ABC):
         dim (int): Embedding size ``d``.
         params (Params): Model-specific hyper-parameters (an instance of the subclass's ``Params``).
         seed (int): Seed of parameter initialisation and of the inputs drawn for inference (PinSage's item
-            neighbourhood). (default: ``0``)
+            neighborhood). (default: ``0``)
     """
 
     name: ClassVar[str]

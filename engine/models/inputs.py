@@ -4,7 +4,7 @@ As in PyG, the samplers return numpy dataclasses, the loader (``engine.loader``)
 into the tensors below, and a model sees only these. A model says what it needs through
 :meth:`~engine.models.Recommender.sampling`, computed from its ``Params``: ``None`` (negatives only), a
 :class:`FanoutSpec` (message-flow blocks around every batch, GraphSAGE) or a :class:`RandomWalkSpec` (item
-neighbourhoods, PinSage).
+neighborhoods, PinSage).
 """
 
 from __future__ import annotations
@@ -29,11 +29,11 @@ class FanoutSpec:
 
 @dataclass(frozen=True)
 class RandomWalkSpec:
-    """Every item's top-T random-walk neighbourhood on the train graph (PinSage).
+    """Every item's top-T random-walk neighborhood on the train graph (PinSage).
 
-    Two are drawn: one with the model seed for inference, handed to the model's constructor as ``neighbourhood``
+    Two are drawn: one with the model seed for inference, handed to the model's constructor as ``neighborhood``
     (so :meth:`~engine.models.Recommender.embeddings` is the same after every rebuild), and one per training epoch,
-    handed over in :attr:`LinkBatch.neighbourhood`.
+    handed over in :attr:`LinkBatch.neighborhood`.
     """
 
     num_walks: int  # walks per item
@@ -68,7 +68,7 @@ class MessageFlow:
 
 
 @dataclass(frozen=True)
-class ItemNeighbourhood:
+class ItemNeighborhood:
     """Every item's top-T neighbours weighted by normalised visit counts, as sparse matrices for pooling.
 
     Args:
@@ -80,9 +80,9 @@ class ItemNeighbourhood:
     weights: Tensor
     weights_t: Tensor
 
-    def to(self, device: torch.device | str) -> ItemNeighbourhood:
+    def to(self, device: torch.device | str) -> ItemNeighborhood:
         """Both matrices on ``device``."""
-        return ItemNeighbourhood(self.weights.to(device), self.weights_t.to(device))
+        return ItemNeighborhood(self.weights.to(device), self.weights_t.to(device))
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ class LinkBatch:
         positives (Tensor): ``(B,)`` internal item ids, ``positives[b]`` a training item of ``users[b]``.
         negatives (Tensor): ``(B, n)`` internal item ids, none of them a training item of that row's user.
         blocks (MessageFlow, optional): Blocks around every node of the batch (:class:`FanoutSpec`).
-        neighbourhood (ItemNeighbourhood, optional): The epoch's item neighbourhood (:class:`RandomWalkSpec`).
+        neighborhood (ItemNeighborhood, optional): The epoch's item neighborhood (:class:`RandomWalkSpec`).
     """
 
     epoch: int
@@ -107,4 +107,4 @@ class LinkBatch:
     positives: Tensor
     negatives: Tensor
     blocks: MessageFlow | None = None
-    neighbourhood: ItemNeighbourhood | None = None
+    neighborhood: ItemNeighborhood | None = None

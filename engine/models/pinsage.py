@@ -1,9 +1,9 @@
-"""PinSage: importance pooling over random-walk neighbourhoods, trained with a max-margin loss.
+"""PinSage: importance pooling over random-walk neighborhoods, trained with a max-margin loss.
 
 Ying et al., *Graph Convolutional Neural Networks for Web-Scale Recommender Systems* (KDD 2018).
 An item's neighbours are its top-T items by visit count of random walks with restart
 (:class:`~engine.models.inputs.RandomWalkSpec`: the loader draws them with the random-walk sampler the
-Neighborhood page draws; one neighbourhood with the model seed for inference, one per training epoch). Each
+Neighborhood page draws; one neighborhood with the model seed for inference, one per training epoch). Each
 convolution transforms the neighbours (dense + ReLU), pools them weighted by normalised visit counts,
 concatenates the pooled vector with the item's own, applies dense + ReLU and L2-normalises (the
 paper's Algorithm 1); two final dense layers give the embedding (Algorithm 2). Layer-0 vectors are the
@@ -36,7 +36,7 @@ from torch import Tensor
 from engine.features import item_features
 from engine.graph import InteractionGraph
 from engine.models.base import Recommender, TrainDefaults
-from engine.models.inputs import ItemNeighbourhood, LinkBatch, RandomWalkSpec
+from engine.models.inputs import ItemNeighborhood, LinkBatch, RandomWalkSpec
 from engine.models.losses import l2_penalty, max_margin_loss
 from engine.models.sparse import csr_pair, spmm
 from engine.sampler_settings import RandomWalkSettings
@@ -114,7 +114,7 @@ class PinSage(Recommender):
         dim (int): Embedding size ``d``.
         params (PinSageParams): Walk, pooling, margin and curriculum settings.
         seed (int): Seed of initialisation. (default: ``0``)
-        neighbourhood (ItemNeighbourhood): The item neighbourhood inference pools over, drawn on ``graph`` with
+        neighborhood (ItemNeighborhood): The item neighborhood inference pools over, drawn on ``graph`` with
             ``sampling(params)`` and the model seed, as :func:`engine.loader.build_recommender` does; training pools
             over each batch's own.
     """
@@ -132,13 +132,13 @@ class PinSage(Recommender):
         params: PinSageParams,
         seed: int = 0,
         *,
-        neighbourhood: ItemNeighbourhood | None = None,
+        neighborhood: ItemNeighborhood | None = None,
     ) -> None:
         super().__init__(graph, dim, params, seed)
-        shape = None if neighbourhood is None else tuple(neighbourhood.weights.shape)
+        shape = None if neighborhood is None else tuple(neighborhood.weights.shape)
         if shape != (graph.num_items,) * 2:
             raise ValueError(
-                f"'{type(self).__name__}' needs the ({graph.num_items}, {graph.num_items}) item neighbourhood of its "
+                f"'{type(self).__name__}' needs the ({graph.num_items}, {graph.num_items}) item neighborhood of its "
                 f"graph for inference (got {shape}); build it with engine.loader.build_recommender"
             )
         items = torch.from_numpy(item_features(graph))
@@ -154,9 +154,9 @@ class PinSage(Recommender):
             generator = self.generator()
             self.id_emb = torch.nn.Parameter(torch.randn(graph.num_items, dim, generator=generator) * 0.1)
             self.user_emb = torch.nn.Parameter(torch.randn(graph.num_users, dim, generator=generator) * 0.1)
-        # Inference always uses the neighbourhood drawn with the model seed, so embeddings() is reproducible;
-        # training pools over each epoch's redraw, as the paper samples neighbourhoods per mini-batch.
-        self.neighbourhood = neighbourhood
+        # Inference always uses the neighborhood drawn with the model seed, so embeddings() is reproducible;
+        # training pools over each epoch's redraw, as the paper samples neighborhoods per mini-batch.
+        self.neighborhood = neighborhood
         user, item = torch.from_numpy(graph.user), torch.from_numpy(graph.item)
         self.history, self.history_t = csr_pair(user, item, torch.ones(len(user)), (self.num_users, self.num_items))
         self.register_buffer("seen_keys", user * graph.num_items + item, persistent=False)  # (E,) sorted
@@ -166,7 +166,7 @@ class PinSage(Recommender):
         module = super()._apply(fn, recurse)
         device = self.seen_indptr.device
         self.history, self.history_t = self.history.to(device), self.history_t.to(device)
-        self.neighbourhood = self.neighbourhood.to(device)
+        self.neighborhood = self.neighborhood.to(device)
         return module
 
     @classmethod
@@ -179,13 +179,13 @@ class PinSage(Recommender):
     def hard_negative_band(self) -> tuple[float, float]:
         return self.params.hard_band_lo, self.params.hard_band_hi
 
-    def _items(self, neighbourhood: ItemNeighbourhood) -> tuple[Tensor, Tensor]:
+    def _items(self, neighborhood: ItemNeighborhood) -> tuple[Tensor, Tensor]:
         """``(item_emb (I, d), messages (I, d))``: item embeddings and what each sends to its users' pools."""
         x = self.item_proj(self.item_x)  # (I, d)
         if self.params.id_embeddings:
             x = x + self.id_emb
         for conv in self.convs:
-            x = conv(x, neighbourhood.weights, neighbourhood.weights_t)
+            x = conv(x, neighborhood.weights, neighborhood.weights_t)
         x = self.head(x)  # (I, d); Algorithm 2 normalises inside the convolutions, not the final output
         return x, self.user_transform(x)
 
@@ -195,20 +195,20 @@ class PinSage(Recommender):
 
     def embeddings(self) -> tuple[Tensor, Tensor]:
         with torch.no_grad():
-            item_emb, messages = self._items(self.neighbourhood)
+            item_emb, messages = self._items(self.neighborhood)
             users = self._users(spmm(self.history, self.history_t, messages), self.seen_indptr.diff().float())
             if self.params.id_embeddings:
                 users = users + self.user_emb
             return users, item_emb
 
     def loss(self, batch: LinkBatch) -> Tensor:
-        if batch.neighbourhood is None:
+        if batch.neighborhood is None:
             raise ValueError(
-                f"'{type(self).__name__}' needs the epoch's item neighbourhood in its batch (got None); "
+                f"'{type(self).__name__}' needs the epoch's item neighborhood in its batch (got None); "
                 f"build batches with LinkBatchLoader(sampling={type(self).__name__}.sampling(params))"
             )
         users, pos, neg = batch.users, batch.positives, batch.negatives  # (B,), (B,), (B, n)
-        item_emb, messages = self._items(batch.neighbourhood)  # (I, d), (I, d)
+        item_emb, messages = self._items(batch.neighborhood)  # (I, d), (I, d)
         sums = spmm(self.history, self.history_t, messages)  # (U, d)
         # Leave the positive out of its user's pool (FISM); a positive absent from the train graph is not in it.
         in_pool = self._is_seen(users, pos)  # (B,)
@@ -237,5 +237,5 @@ class PinSage(Recommender):
     def embed_new_user(self, items: Sequence[int] | np.ndarray) -> Tensor:
         items = self._new_user_items(items)
         with torch.no_grad():
-            _, messages = self._items(self.neighbourhood)
+            _, messages = self._items(self.neighborhood)
             return self._users(messages[items].sum(0, keepdim=True), torch.tensor([len(items)], device=self.device))[0]

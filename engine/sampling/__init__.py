@@ -1,7 +1,7 @@
 """Graph samplers in numba over the CSR of an :class:`~engine.graph.InteractionGraph`.
 
 One implementation serves training and the dashboard, so what is drawn is what is trained on:
-fanout neighbourhoods and message-flow blocks (GraphSAGE), random-walk importance neighbourhoods
+fanout neighborhoods and message-flow blocks (GraphSAGE), random-walk importance neighborhoods
 (PinSage), and uniform and personalised-PageRank hard negatives.
 
 numba's OpenMP workers spin at the barrier that ends every parallel region. On a machine shared with

@@ -1,4 +1,4 @@
-"""``python -m engine sample``: draw a neighbourhood for named nodes and print it as JSON."""
+"""``python -m engine sample``: draw a neighborhood for named nodes and print it as JSON."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ SAMPLERS = ("fanout", "randomwalk")
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "sample",
-        help="draw a fanout or random-walk neighbourhood of nodes and print it as JSON",
-        description="Draw the neighbourhood a GraphSAGE fanout sampler or a PinSage random-walk sampler sees "
+        help="draw a fanout or random-walk neighborhood of nodes and print it as JSON",
+        description="Draw the neighborhood a GraphSAGE fanout sampler or a PinSage random-walk sampler sees "
         "for one or more nodes, and print it as JSON.",
     )
     parser.add_argument("--dataset", required=True, help="dataset name, e.g. synthetic or movielens-latest-small")

@@ -78,7 +78,7 @@ class Block:
 
 @dataclass(frozen=True)
 class FanoutSample:
-    """The neighbourhood a :class:`FanoutSampler` drew for a batch of seeds.
+    """The neighborhood a :class:`FanoutSampler` drew for a batch of seeds.
 
     Args:
         seeds (np.ndarray): The seeds, ``(B,)`` global ids.
@@ -110,7 +110,7 @@ class FanoutSampler:
 
     Hop ``h`` expands every node first reached at hop ``h - 1`` (the seeds at hop 1), so no node is
     expanded twice. Without replacement a node contributes ``min(fanout, degree)`` distinct neighbours
-    (Floyd's algorithm, so a fanout at least the degree yields the whole neighbourhood); with
+    (Floyd's algorithm, so a fanout at least the degree yields the whole neighborhood); with
     replacement it contributes ``fanout`` independent uniform draws. Random streams are keyed by
     ``(seed, hop, node)``, so a node's draw does not depend on the rest of the batch or on the thread count.
 
@@ -140,7 +140,7 @@ class FanoutSampler:
         return local_of
 
     def sample(self, seeds: np.ndarray, seed: int = 0) -> FanoutSample:
-        """Sample the ``len(fanouts)``-hop neighbourhood of ``seeds``.
+        """Sample the ``len(fanouts)``-hop neighborhood of ``seeds``.
 
         Args:
             seeds (np.ndarray): Distinct global node ids of either type, ``(B,)``.

@@ -1,4 +1,4 @@
-"""Random-walk importance neighbourhoods with restart.
+"""Random-walk importance neighborhoods with restart.
 
 PinSage (Ying et al., "Graph Convolutional Neural Networks for Web-Scale Recommender Systems",
 KDD 2018, arXiv 1806.01973) defines the neighbours of a node as the same-type nodes most often
@@ -35,7 +35,7 @@ _LANES = 16
 
 @dataclass(frozen=True)
 class RandomWalkNeighbours:
-    """Importance neighbourhoods of a batch of seeds.
+    """Importance neighborhoods of a batch of seeds.
 
     Args:
         seeds (np.ndarray): The seeds, ``(B,)`` global ids.

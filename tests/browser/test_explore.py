@@ -1,4 +1,4 @@
-"""End to end in Chromium: neighbourhoods, the embedding map, recommendations, cold start, and hostile titles.
+"""End to end in Chromium: neighborhoods, the embedding map, recommendations, cold start, and hostile titles.
 
 These tests use their own runs directory (typed into the sidebar), so the Train test's runs directory keeps
 exactly the runs it started.
@@ -89,7 +89,7 @@ def assert_fills_canvas(extent: dict[str, list[float]]) -> None:
         assert high - low > 0.35, extent
 
 
-def test_neighbourhood_draw_switch_sampler_and_compare(page, open_page, wait_for_app, screenshot, dialogs):
+def test_neighborhood_draw_switch_sampler_and_compare(page, open_page, wait_for_app, screenshot, dialogs):
     open_page("Neighborhood")
     no_exception(page)
     frame = graph_frame(page)
@@ -220,7 +220,7 @@ def hostile_csv(tmp_path: Path) -> Path:
 
 
 def hover_centre(page, frame_index: int = 0) -> str:
-    """Hover the centre node of a drawn neighbourhood and return the tooltip's text."""
+    """Hover the centre node of a drawn neighborhood and return the tooltip's text."""
     iframe = page.locator("[data-testid='stIFrame']").nth(frame_index)
     handle = iframe.element_handle().content_frame()
     handle.wait_for_function("() => typeof network !== 'undefined' && network.getPositions")

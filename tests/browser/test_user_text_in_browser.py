@@ -115,7 +115,7 @@ def assert_shown_as_text(page, recorder: RecordingServer, host: str, *texts: str
 
 def assert_nothing_taken_as_markup(page, recorder: RecordingServer, host: str) -> None:
     assert recorder.requests == [], f"the page fetched {recorder.requests} from {host}"
-    for frame in page.frames:  # the page, and the neighbourhood drawing's iframe
+    for frame in page.frames:  # the page, and the neighborhood drawing's iframe
         linked = frame.evaluate(FIND_LINKS_TO, [host, list(LINKING_ATTRIBUTES)])
         assert linked == [], f"links or images to {host} in {frame.url}: {linked}"
     for tag in ("strong", "b", "em"):  # "**bold**" in the data never becomes emphasis

@@ -17,7 +17,7 @@ from engine.models import MODELS
 from engine.sampling import FanoutSampler, RandomWalkSampler
 from tests.sample_runs import train_sample_run
 
-NEIGHBOURHOOD, EMBEDDINGS, RECOMMEND = "views/neighborhood.py", "views/embeddings.py", "views/recommend.py"
+NEIGHBORHOOD, EMBEDDINGS, RECOMMEND = "views/neighborhood.py", "views/embeddings.py", "views/recommend.py"
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +46,8 @@ def hub(graph) -> int:
 
 
 # ---------------------------------------------------------------- Neighborhood
-def test_fanout_neighbourhood_draws_the_sampled_nodes(app_at, explore_runs, graph):
-    at = app_at(NEIGHBOURHOOD, runs_dir=explore_runs)
+def test_fanout_neighborhood_draws_the_sampled_nodes(app_at, explore_runs, graph):
+    at = app_at(NEIGHBORHOOD, runs_dir=explore_runs)
     assert not at.exception, at.exception
     sampler = FanoutSampler(graph, FanoutSampler.Settings.fanouts)  # the page starts from the sampler's defaults
     expected = fanout_view(graph, sampler.sample(np.array([hub(graph)]), seed=0))
@@ -57,21 +57,21 @@ def test_fanout_neighbourhood_draws_the_sampled_nodes(app_at, explore_runs, grap
 
 
 def test_switching_to_random_walks_and_resampling(app_at, explore_runs, graph):
-    at = app_at(NEIGHBOURHOOD, runs_dir=explore_runs)
-    at.radio(key="neighbourhood_mode").set_value("Random walk (PinSage)").run()
+    at = app_at(NEIGHBORHOOD, runs_dir=explore_runs)
+    at.radio(key="neighborhood_mode").set_value("Random walk (PinSage)").run()
     assert not at.exception, at.exception
     walks = RandomWalkSampler(graph).sample(np.array([hub(graph)]), seed=0, return_traces=True)
     assert srcdoc_nodes(at) == random_walk_view(graph, walks).num_nodes
     assert len(at.get("plotly_chart")) == 3  # top-T importance, frequency, stability
     before = at.get("iframe")[0].proto.srcdoc
-    at.button(key="neighbourhood_resample").click().run()
-    assert at.session_state[keys.NEIGHBOURHOOD_SEED] == 1
+    at.button(key="neighborhood_resample").click().run()
+    assert at.session_state[keys.NEIGHBORHOOD_SEED] == 1
     assert at.get("iframe")[0].proto.srcdoc != before
 
 
 def test_side_by_side_shows_both_samplers(app_at, explore_runs):
-    at = app_at(NEIGHBOURHOOD, runs_dir=explore_runs)
-    at.radio(key="neighbourhood_mode").set_value("Side by side").run()
+    at = app_at(NEIGHBORHOOD, runs_dir=explore_runs)
+    at.radio(key="neighborhood_mode").set_value("Side by side").run()
     assert not at.exception, at.exception
     assert len(at.get("iframe")) == 2
 
@@ -81,20 +81,20 @@ def widget_keys(at) -> set[str]:
 
 
 def test_only_the_chosen_samplers_settings_are_shown_and_hidden_ones_are_kept(app_at, explore_runs):
-    fanout_keys = {"neighbourhood_fanouts", "neighbourhood_replace"}
-    walk_keys = {"neighbourhood_walks", "neighbourhood_length", "neighbourhood_restart", "neighbourhood_top_t"}
-    at = app_at(NEIGHBOURHOOD, runs_dir=explore_runs)
+    fanout_keys = {"neighborhood_fanouts", "neighborhood_replace"}
+    walk_keys = {"neighborhood_walks", "neighborhood_length", "neighborhood_restart", "neighborhood_top_t"}
+    at = app_at(NEIGHBORHOOD, runs_dir=explore_runs)
     assert fanout_keys <= widget_keys(at) and not walk_keys & widget_keys(at)
-    at.radio(key="neighbourhood_mode").set_value("Random walk (PinSage)").run()
+    at.radio(key="neighborhood_mode").set_value("Random walk (PinSage)").run()
     assert walk_keys <= widget_keys(at) and not fanout_keys & widget_keys(at)
-    at.number_input(key="neighbourhood_top_t").set_value(7).run()
-    at.radio(key="neighbourhood_mode").set_value("Fanout (GraphSAGE)").run()
-    at.text_input(key="neighbourhood_fanouts").set_value("4").run()
-    at.radio(key="neighbourhood_mode").set_value("Side by side").run()
+    at.number_input(key="neighborhood_top_t").set_value(7).run()
+    at.radio(key="neighborhood_mode").set_value("Fanout (GraphSAGE)").run()
+    at.text_input(key="neighborhood_fanouts").set_value("4").run()
+    at.radio(key="neighborhood_mode").set_value("Side by side").run()
     assert not at.exception, at.exception
     assert fanout_keys | walk_keys <= widget_keys(at)
-    assert at.number_input(key="neighbourhood_top_t").value == 7
-    assert at.text_input(key="neighbourhood_fanouts").value == "4"
+    assert at.number_input(key="neighborhood_top_t").value == 7
+    assert at.text_input(key="neighborhood_fanouts").value == "4"
 
 
 @pytest.mark.parametrize(
@@ -102,9 +102,9 @@ def test_only_the_chosen_samplers_settings_are_shown_and_hidden_ones_are_kept(ap
     [("item:no-such-item", "unknown item"), ("film:1", "must look like"), ("user:", "must look like")],
 )
 def test_unknown_node_is_a_message(app_at, explore_runs, node, message):
-    at = app_at(NEIGHBOURHOOD, runs_dir=explore_runs)
-    at.radio(key=f"{keys.NEIGHBOURHOOD_NODE}_mode").set_value("node id").run()
-    at.text_input(key=f"{keys.NEIGHBOURHOOD_NODE}_id").set_value(node).run()
+    at = app_at(NEIGHBORHOOD, runs_dir=explore_runs)
+    at.radio(key=f"{keys.NEIGHBORHOOD_NODE}_mode").set_value("node id").run()
+    at.text_input(key=f"{keys.NEIGHBORHOOD_NODE}_id").set_value(node).run()
     assert not at.exception
     assert any(message in error.value for error in at.error)
     assert len(at.get("iframe")) == 0
@@ -112,8 +112,8 @@ def test_unknown_node_is_a_message(app_at, explore_runs, node, message):
 
 @pytest.mark.parametrize("fanouts", ["10, x", "0", "1,2,3,4,5", ""])
 def test_bad_fanouts_are_a_message(app_at, explore_runs, fanouts):
-    at = app_at(NEIGHBOURHOOD, runs_dir=explore_runs)
-    at.text_input(key="neighbourhood_fanouts").set_value(fanouts).run()
+    at = app_at(NEIGHBORHOOD, runs_dir=explore_runs)
+    at.text_input(key="neighborhood_fanouts").set_value(fanouts).run()
     assert not at.exception
     assert any("fanout" in error.value for error in at.error)
 
@@ -121,7 +121,7 @@ def test_bad_fanouts_are_a_message(app_at, explore_runs, fanouts):
 def test_hub_with_ten_thousand_neighbours_is_capped_honestly(app_at, explore_runs, tmp_path):
     path = tmp_path / "hub.csv"
     path.write_text("user,item\n" + "".join(f"u{u},hub\n" for u in range(10_500)) + "u1,other\nu2,other\n")
-    at = app_at(NEIGHBOURHOOD, runs_dir=explore_runs, **{keys.DATASET_PICK: "CSV file…", keys.CSV_PATH: str(path)})
+    at = app_at(NEIGHBORHOOD, runs_dir=explore_runs, **{keys.DATASET_PICK: "CSV file…", keys.CSV_PATH: str(path)})
     assert not at.exception, at.exception
     html = at.get("iframe")[0].proto.srcdoc
     hidden = int(re.search(r'data-hidden-edges="(\d+)"', html).group(1))
@@ -132,9 +132,9 @@ def test_hub_with_ten_thousand_neighbours_is_capped_honestly(app_at, explore_run
 
 
 def test_model_aggregation_weights_of_a_pinsage_run(app_at, explore_runs, graph):
-    at = app_at(NEIGHBOURHOOD, runs_dir=explore_runs)
+    at = app_at(NEIGHBORHOOD, runs_dir=explore_runs)
     assert not at.exception, at.exception
-    assert at.selectbox(key=keys.NEIGHBOURHOOD_RUN).value == "pinsage-1"  # the only run with such weights
+    assert at.selectbox(key=keys.NEIGHBORHOOD_RUN).value == "pinsage-1"  # the only run with such weights
     weights = at.dataframe[-1].value
     assert 0 < len(weights) <= MODELS["pinsage"].Params().top_t  # the run was trained with PinSage's default top-T
     assert abs(weights["weight"].sum() - 1) < 1e-3

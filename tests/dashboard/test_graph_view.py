@@ -1,4 +1,4 @@
-"""Neighbourhood drawings: honest counts, capped hubs, in-line resources, and titles that stay text."""
+"""Neighborhood drawings: honest counts, capped hubs, in-line resources, and titles that stay text."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from engine.graph import InteractionGraph
-from engine.models.inputs import FanoutSpec, ItemNeighbourhood, MessageFlow, RandomWalkSpec, SamplingSpec
+from engine.models.inputs import FanoutSpec, ItemNeighborhood, MessageFlow, RandomWalkSpec, SamplingSpec
 from engine.models.sparse import csr_pair
 from engine.sampling import FanoutSampler, RandomWalkSampler
 
@@ -54,7 +54,7 @@ def message_flow(
     )
 
 
-def item_neighbourhood(sampler: RandomWalkSampler, seed: int, device: torch.device | str = "cpu") -> ItemNeighbourhood:
+def item_neighborhood(sampler: RandomWalkSampler, seed: int, device: torch.device | str = "cpu") -> ItemNeighborhood:
     """Every item's top-T random-walk neighbours and normalised visit counts, as the ``(I, I)`` pooling matrix.
 
     Args:
@@ -68,4 +68,4 @@ def item_neighbourhood(sampler: RandomWalkSampler, seed: int, device: torch.devi
     cols = walks.neighbours[rows, slots] - graph.num_users  # (nnz,) internal item ids
     weights = torch.from_numpy(walks.weights[rows, slots])  # (nnz,)
     adj, adj_t = csr_pair(torch.from_numpy(rows), torch.from_numpy(cols), weights, (graph.num_items,) * 2)
-    return ItemNeighbourhood(adj, adj_t).to(device)
+    return ItemNeighborhood(adj, adj_t).to(device)
