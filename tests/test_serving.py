@@ -31,8 +31,19 @@ def test_streamlit_config_binds_to_localhost():
     ids=["default-from-config", "shared-on-purpose"],
 )
 def test_make_app_passes_an_address_only_when_asked(arguments, address_flag):
-    dry_run = subprocess.run(["make", "-n", "app", *arguments], cwd=ROOT, capture_output=True, text=True, check=True)
-    command = dry_run.stdout.strip().splitlines()[-1]
+    # Under `make test` this runs inside make: MAKELEVEL/MAKEFLAGS would make the inner make print directory lines.
+    environment = {name: value for name, value in os.environ.items() if name not in {"MAKELEVEL", "MAKEFLAGS", "MFLAGS"}}
+    dry_run = subprocess.run(
+        ["make", "--no-print-directory", "-n", "app", *arguments],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    commands = [line for line in dry_run.stdout.splitlines() if "streamlit run" in line]
+    assert len(commands) == 1, dry_run.stdout
+    command = commands[0]
     assert "-m streamlit run dashboard/app.py --server.port 8501" in command
     assert (address_flag in command) if address_flag else ("--server.address" not in command)
 
