@@ -151,12 +151,16 @@ class InteractionGraph:
         return CSR(indptr, self.item)
 
     @cached_property
+    def item_csr_edges(self) -> np.ndarray:
+        """``(E,)`` the edge id at each slot of :attr:`item_csr` (edges sorted by item, then user)."""
+        return np.lexsort((self.user, self.item))
+
+    @cached_property
     def item_csr(self) -> CSR:
         """item -> users (internal user ids), each row sorted."""
-        order = np.lexsort((self.user, self.item))
         indptr = np.zeros(self.num_items + 1, dtype=np.int64)
         np.cumsum(np.bincount(self.item, minlength=self.num_items), out=indptr[1:])
-        return CSR(indptr, self.user[order])
+        return CSR(indptr, self.user[self.item_csr_edges])
 
     @cached_property
     def csr(self) -> CSR:

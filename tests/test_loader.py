@@ -210,3 +210,16 @@ def test_bad_epochs_and_batch_numbers_are_refused_with_the_value(graph):
         batch_loader.batch(1, len(batch_loader))
     with pytest.raises(TypeError, match="expected a FanoutSpec or a RandomWalkSpec"):
         loader(graph, sampling="fanout")
+
+
+@pytest.mark.parametrize("epoch", [1, 2])
+def test_no_block_of_a_batch_holds_one_of_its_own_user_positive_edges_in_either_direction(graph, epoch):
+    batch_loader = loader(graph, FanoutSpec((-1, -1)), batch_size=50)  # every neighbour: a leak could not hide
+    for batch in epoch_batches(batch_loader, epoch):
+        flow = batch.blocks
+        targets = set(zip(batch.users.tolist(), (batch.positives + graph.num_users).tolist(), strict=True))
+        for edge_index in flow.edge_index:
+            src, dst = flow.nodes[edge_index[0]].tolist(), flow.nodes[edge_index[1]].tolist()
+            sampled = {(min(s, d), max(s, d)) for s, d in zip(src, dst, strict=True)}
+            assert sampled, "the blocks must carry other edges"
+            assert not sampled & targets, f"batch {batch.index} leaks its targets into its blocks"

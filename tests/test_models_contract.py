@@ -20,7 +20,7 @@ import torch
 
 from engine.graph import InteractionGraph
 from engine.loader import LinkBatchLoader, build_recommender
-from engine.models import MODELS, InductiveNotSupported, Recommender
+from engine.models import MODELS, FanoutSpec, InductiveNotSupported, Recommender
 from engine.models.base import TrainDefaults
 from engine.training.trainer import train_epoch
 
@@ -59,10 +59,20 @@ def graph() -> InteractionGraph:
     return InteractionGraph(np.array(users), np.array(items), NUM_USERS, NUM_ITEMS, name="two-groups")
 
 
+FANOUT_BATCHES = 4  # batches per epoch for a fanout model
+
+
 def full_batch_loader(model: Recommender, graph: InteractionGraph) -> LinkBatchLoader:
-    """Every epoch is one batch of all training edges, with what the model asks to have sampled."""
+    """Every epoch is one batch of all training edges, with what the model asks to have sampled.
+
+    A fanout model's blocks leave out their own batch's edges (no target leakage), so one batch of every edge
+    would leave it no graph to pass messages on: its epoch is split into ``FANOUT_BATCHES`` batches instead.
+    """
     sampling = model.sampling(model.params)
-    return LinkBatchLoader(graph, graph.num_edges, NUM_NEGATIVES, seed=0, sampling=sampling, device=model.device)
+    batch_size = graph.num_edges
+    if isinstance(sampling, FanoutSpec):
+        batch_size = -(-graph.num_edges // FANOUT_BATCHES)
+    return LinkBatchLoader(graph, batch_size, NUM_NEGATIVES, seed=0, sampling=sampling, device=model.device)
 
 
 def build(name: str, graph: InteractionGraph, seed: int = 0) -> Recommender:

@@ -186,3 +186,58 @@ def test_sampled_edge_cap_is_checked_before_allocating(monkeypatch):
     fresh = FanoutSampler(graph, [-1]).sample(np.array([0]))
     assert np.array_equal(after_refusal.nodes, fresh.nodes)
     assert np.array_equal(after_refusal.blocks[0].edge_index, fresh.blocks[0].edge_index)
+
+
+def _sampled_pairs(sample, num_users: int) -> set[tuple[int, int]]:
+    """Every sampled edge as an undirected (user, item) pair of internal ids."""
+    users = np.where(sample.edge_src < num_users, sample.edge_src, sample.edge_dst)
+    items = np.where(sample.edge_src < num_users, sample.edge_dst, sample.edge_src) - num_users
+    return set(zip(users.tolist(), items.tolist(), strict=True))
+
+
+@pytest.mark.parametrize("replace", [False, True])
+@pytest.mark.parametrize("fanouts", [[-1, -1], [3, 2], [80, 80]])
+def test_excluded_edges_never_appear_in_any_hop_in_either_direction(replace, fanouts):
+    graph = random_graph()
+    rng = np.random.default_rng(11)
+    excluded = rng.choice(graph.num_edges, 120, replace=False)
+    seeds = np.unique(np.concatenate([graph.user[excluded], graph.item[excluded] + graph.num_users]))
+    sample = FanoutSampler(graph, fanouts, replace=replace).sample(seeds, seed=2, exclude_edges=excluded)
+    banned = set(zip(graph.user[excluded].tolist(), graph.item[excluded].tolist(), strict=True))
+    assert sample.edge_src.size > 0
+    assert not _sampled_pairs(sample, graph.num_users) & banned
+
+
+def test_excluding_edges_leaves_every_other_edge_of_an_all_neighbours_hop():
+    graph = random_graph()
+    excluded = np.arange(0, graph.num_edges, 7)
+    sample = FanoutSampler(graph, [-1]).sample(np.arange(graph.num_nodes), seed=0, exclude_edges=excluded)
+    kept = np.setdiff1d(np.arange(graph.num_edges), excluded)
+    assert _sampled_pairs(sample, graph.num_users) == set(
+        zip(graph.user[kept].tolist(), graph.item[kept].tolist(), strict=True)
+    )
+    assert sample.hop_counts == sample.hop_degrees == [2 * kept.size]
+
+
+def test_no_exclusion_is_the_unexcluded_draw_and_exclusion_draws_the_rest_uniformly():
+    graph = star(12)
+    sampler = FanoutSampler(graph, [4])
+    plain = sampler.sample(np.array([0]), seed=3)
+    assert np.array_equal(
+        sampler.sample(np.array([0]), seed=3, exclude_edges=np.array([], dtype=int)).edge_src, plain.edge_src
+    )
+    counts = np.zeros(12)
+    runs = 3000
+    for run in range(runs):
+        counts[sampler.sample(np.array([0]), seed=run, exclude_edges=np.array([2, 5])).edge_src - graph.num_users] += 1
+    assert counts[[2, 5]].sum() == 0
+    rest = np.delete(counts, [2, 5])
+    expected, share = runs * 4 / 10, 4 / 10
+    assert np.abs(rest - expected).max() < 5 * np.sqrt(runs * share * (1 - share))
+
+
+@pytest.mark.parametrize("excluded", [[-1], [10_000], [0.5]])
+def test_bad_excluded_edge_ids_are_refused_with_the_range(excluded):
+    graph = random_graph()
+    with pytest.raises(ValueError, match="exclude_edges"):
+        FanoutSampler(graph, [2]).sample(np.array([0]), exclude_edges=np.array(excluded))

@@ -37,9 +37,10 @@ class LinkBatchLoader:
 
     Each epoch visits every training edge once. A batch holds its edges' users and positive items, ``num_negatives``
     uniform negatives per positive plus the curriculum's hard negatives (from a rank band of the user's personalised
-    PageRank), and what ``sampling`` asks for: fanout blocks around the batch's nodes, or the epoch's item
-    neighborhood. With ``prefetch > 0`` one background thread samples up to that many batches ahead, so sampling
-    batch ``b + 1`` overlaps the model's step on batch ``b``; the batches are the same either way.
+    PageRank), and what ``sampling`` asks for: fanout blocks around the batch's nodes, drawn without the batch's own
+    (user, positive) edges so no block leaks the target, or the epoch's item neighborhood. With ``prefetch > 0`` one
+    background thread samples up to that many batches ahead, so sampling batch ``b + 1`` overlaps the model's step
+    on batch ``b``; the batches are the same either way.
 
     Args:
         graph (InteractionGraph): The train graph: its edges are the positives and the graph that is sampled.
@@ -142,7 +143,7 @@ class LinkBatchLoader:
             negatives = np.concatenate([negatives, hard], axis=1)  # (B, n + h)
         blocks = None
         if isinstance(self.sampling, FanoutSpec):
-            blocks = message_flow(self._sampler, users, positives, negatives, seed, self.device)
+            blocks = message_flow(self._sampler, users, positives, negatives, seed, self.device, exclude_edges=edges)
         return LinkBatch(
             epoch=epoch,
             index=index,

@@ -31,8 +31,12 @@ def message_flow(
     negatives: np.ndarray,
     seed: int,
     device: torch.device | str = "cpu",
+    exclude_edges: np.ndarray | None = None,
 ) -> MessageFlow:
     """Blocks around every distinct user and item of a batch, from one fanout draw.
+
+    The batch's own supervision edges are passed as ``exclude_edges``: the blocks then never carry the
+    (user, positive) edge being scored, in either direction, as evaluation never sees a test edge.
 
     Args:
         sampler (FanoutSampler): The train graph's sampler.
@@ -41,11 +45,13 @@ def message_flow(
         negatives (np.ndarray): ``(B, n)`` internal item ids.
         seed (int): Seed of the draw.
         device (torch.device | str): Where the tensors go. (default: ``"cpu"``)
+        exclude_edges (np.ndarray, optional): ``(B,)`` train-graph edge ids no block may contain. (default:
+            ``None``)
     """
     num_users = sampler.graph.num_users
     nodes = np.concatenate([users, positives + num_users, negatives.reshape(-1) + num_users])  # (B + B + B n,)
     distinct, seed_rows = np.unique(nodes, return_inverse=True)  # the sampler wants every seed once
-    blocks = sampler.sample(distinct, seed=seed).blocks
+    blocks = sampler.sample(distinct, seed=seed, exclude_edges=exclude_edges).blocks
     return MessageFlow(
         nodes=torch.from_numpy(blocks[0].src_nodes).to(device),
         num_dst=tuple(block.num_dst for block in blocks),

@@ -89,7 +89,7 @@ class FanoutSample:
         edge_dst (np.ndarray): Node that was expanded, ``(M,)`` global ids.
         edge_hop (np.ndarray): Hop of each edge in ``1..L``, ``(M,)`` int64; edges are grouped by hop.
         hop_counts (list[int]): Edges sampled at each hop.
-        hop_degrees (list[int]): Sum of the true degrees of the nodes expanded at each hop.
+        hop_degrees (list[int]): Sum of the degrees of the nodes expanded at each hop, less excluded edges.
         blocks (list[Block]): ``L`` blocks; ``blocks[0]`` is applied first, ``blocks[-1]`` outputs the seeds.
     """
 
@@ -108,10 +108,11 @@ class FanoutSample:
 class FanoutSampler:
     """Samples a fixed number of neighbours per node and hop (GraphSAGE, arXiv 1706.02216).
 
-    Hop ``h`` expands every node first reached at hop ``h - 1`` (the seeds at hop 1), so no node is
-    expanded twice. Without replacement a node contributes ``min(fanout, degree)`` distinct neighbours
-    (Floyd's algorithm, so a fanout at least the degree yields the whole neighborhood); with
-    replacement it contributes ``fanout`` independent uniform draws. Random streams are keyed by
+    Hop ``h`` expands every node first reached at hop ``h - 1`` (the seeds at hop 1), so no node is expanded twice.
+    Edges passed as ``exclude_edges`` are absent from every hop in both directions, as DGL's edge-prediction sampler
+    removes a batch's supervision edges with ``exclude``. Without replacement a node contributes ``min(fanout,
+    degree)`` distinct neighbours (Floyd's algorithm, so a fanout at least the degree yields the whole
+    neighborhood); with replacement it contributes ``fanout`` independent uniform draws. Random streams are keyed by
     ``(seed, hop, node)``, so a node's draw does not depend on the rest of the batch or on the thread count.
 
     Args:
@@ -130,6 +131,25 @@ class FanoutSampler:
         self.replace = bool(replace)
         self._indptr, self._indices = compact_csr(graph, name)
         self._scratch = threading.local()
+        self._item_slot: np.ndarray | None = None  # (E,) slot of each edge in the item half of the CSR, on first use
+
+    def excluded_slots(self, edges: np.ndarray | None) -> np.ndarray:
+        """``(2k,)`` sorted CSR slots of ``edges`` (graph edge ids) in both directions: user->item and item->user."""
+        if edges is None or np.size(edges) == 0:
+            return np.empty(0, dtype=np.int64)
+        name = type(self).__name__
+        edges = np.unique(np.asarray(edges))
+        if not np.issubdtype(edges.dtype, np.integer) or edges[0] < 0 or edges[-1] >= self.graph.num_edges:
+            raise ValueError(
+                f"'exclude_edges' for '{name}' must be edge ids in [0, {self.graph.num_edges}) "
+                f"(got values from {edges[0]!r} to {edges[-1]!r})"
+            )
+        if self._item_slot is None:
+            item_slot = np.empty(self.graph.num_edges, dtype=np.int64)
+            item_slot[self.graph.item_csr_edges] = np.arange(self.graph.num_edges)
+            self._item_slot = item_slot
+        # The user half's slot p is edge p (edges are sorted by user); the item half starts at E.
+        return np.sort(np.concatenate([edges, self.graph.num_edges + self._item_slot[edges]]))
 
     def _local_of(self) -> np.ndarray:
         """Per-thread map global id -> position in the sample, all ``-1`` between calls."""
@@ -139,16 +159,19 @@ class FanoutSampler:
             self._scratch.local_of = local_of
         return local_of
 
-    def sample(self, seeds: np.ndarray, seed: int = 0) -> FanoutSample:
+    def sample(self, seeds: np.ndarray, seed: int = 0, exclude_edges: np.ndarray | None = None) -> FanoutSample:
         """Sample the ``len(fanouts)``-hop neighborhood of ``seeds``.
 
         Args:
             seeds (np.ndarray): Distinct global node ids of either type, ``(B,)``.
             seed (int): Random seed; the same seed and seeds give the same sample. (default: ``0``)
+            exclude_edges (np.ndarray, optional): Edge ids of the graph that no hop may use, in either direction,
+                e.g. a training batch's own (user, positive) edges. (default: ``None``, every edge)
         """
         name = type(self).__name__
         seeds = global_ids(seeds, self.graph.num_nodes, name)
         seed = check_seed(seed, name)
+        excluded = self.excluded_slots(exclude_edges)  # (X,) sorted CSR slots no hop may draw
         if np.unique(seeds).size != seeds.size:
             raise ValueError(
                 f"'seeds' for '{name}' must be distinct (got {seeds.size - np.unique(seeds).size} repeats); "
@@ -161,7 +184,10 @@ class FanoutSampler:
         try:
             frontier, num_nodes = seeds, seeds.size
             for hop, fanout in enumerate(self.fanouts, start=1):
-                degree = self._indptr[frontier + 1] - self._indptr[frontier]  # (F,)
+                row_start, row_end = self._indptr[frontier], self._indptr[frontier + 1]  # (F,), (F,)
+                skip_lo = np.searchsorted(excluded, row_start)  # (F,) first excluded slot of each row
+                skip_count = np.searchsorted(excluded, row_end) - skip_lo  # (F,)
+                degree = row_end - row_start - skip_count  # (F,) neighbours left to draw from
                 take = _draw_counts(degree, fanout, self.replace)  # (F,)
                 offsets = np.zeros(frontier.size + 1, dtype=np.int64)
                 np.cumsum(take, out=offsets[1:])
@@ -171,7 +197,18 @@ class FanoutSampler:
                         f"{MAX_SAMPLED_EDGES}; use fewer seeds or smaller fanouts (got {self.fanouts})"
                     )
                 draw_with_replacement = self.replace and fanout != -1
-                src = _sample_hop(self._indptr, self._indices, frontier, offsets, draw_with_replacement, seed, hop)
+                src = _sample_hop(
+                    self._indptr,
+                    self._indices,
+                    frontier,
+                    offsets,
+                    draw_with_replacement,
+                    seed,
+                    hop,
+                    excluded,
+                    skip_lo,
+                    skip_count,
+                )
                 srcs.append(src)
                 dsts.append(np.repeat(frontier, take))
                 edge_hops.append(np.full(src.size, hop, dtype=np.int64))
@@ -236,23 +273,39 @@ def _blocks(
     return blocks
 
 
+@njit(cache=True, nogil=True)
+def _kept_slot(start, rank, excluded, skip_lo, skip_count):  # pragma: no cover - numba
+    """CSR slot of the ``rank``-th neighbour of the row at ``start`` once its excluded slots are skipped."""
+    slot = start + rank
+    for q in range(skip_count):
+        if excluded[skip_lo + q] <= slot:
+            slot += 1
+        else:
+            break
+    return slot
+
+
 @njit(cache=True, nogil=True, parallel=True)
-def _sample_hop(indptr, indices, frontier, offsets, replace, seed, hop):  # pragma: no cover - numba
+def _sample_hop(
+    indptr, indices, frontier, offsets, replace, seed, hop, excluded, skip_lo, skip_count
+):  # pragma: no cover - numba
     """Neighbours drawn for every frontier node, written at ``offsets`` (edge ``j`` belongs to the
-    frontier node ``f`` with ``offsets[f] <= j < offsets[f + 1]``)."""
+    frontier node ``f`` with ``offsets[f] <= j < offsets[f + 1]``); the sorted ``excluded`` slots
+    ``excluded[skip_lo[f] : skip_lo[f] + skip_count[f]]`` of node ``f``'s row are never drawn."""
     out = np.empty(offsets[-1], dtype=np.int64)
     for f in prange(frontier.size):
         node = frontier[f]
-        start, degree = indptr[node], indptr[node + 1] - indptr[node]
+        skips, first_skip = skip_count[f], skip_lo[f]
+        start, degree = indptr[node], indptr[node + 1] - indptr[node] - skips
         lo, take = offsets[f], offsets[f + 1] - offsets[f]
         state = stream(seed, hop * 0x100000000 + node)
         if not replace and take == degree:
             for j in range(take):
-                out[lo + j] = indices[start + j]
+                out[lo + j] = indices[_kept_slot(start, j, excluded, first_skip, skips)]
         elif replace:
             for j in range(take):
                 state, bits = next_u64(state)
-                out[lo + j] = indices[start + below(bits, degree)]
+                out[lo + j] = indices[_kept_slot(start, below(bits, degree), excluded, first_skip, skips)]
         elif take <= _FLOYD_MAX_FANOUT:
             # Floyd: for j in degree-take..degree-1 pick t in [0, j]; if t was picked already, pick j.
             picks = np.empty(take, dtype=np.int64)
@@ -265,14 +318,14 @@ def _sample_hop(indptr, indices, frontier, offsets, replace, seed, hop):  # prag
                         t = j
                         break
                 picks[n] = t
-                out[lo + n] = indices[start + t]
+                out[lo + n] = indices[_kept_slot(start, t, excluded, first_skip, skips)]
         else:
             slots = np.arange(degree)
             for n in range(take):
                 state, bits = next_u64(state)
                 t = n + below(bits, degree - n)
                 slots[n], slots[t] = slots[t], slots[n]
-                out[lo + n] = indices[start + slots[n]]
+                out[lo + n] = indices[_kept_slot(start, slots[n], excluded, first_skip, skips)]
     return out
 
 
