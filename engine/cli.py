@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "engine.datasets.cli",
     "engine.analysis.cli",
     "engine.training.cli",
+    "engine.training.run_cli",
     "engine.sampling.cli",
 )
 

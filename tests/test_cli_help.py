@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import re
 
 import pytest
@@ -68,15 +69,32 @@ def test_every_train_config_field_but_the_structural_ones_has_a_flag() -> None:
 @pytest.mark.parametrize("spec", dataclasses.fields(RandomWalkSampler.Settings), ids=lambda spec: spec.name)
 def test_sample_help_and_defaults_are_the_random_walk_settings(spec: dataclasses.Field) -> None:
     action = command_actions(sampling_cli, "sample")[spec.name]
-    assert action.default == spec.default
-    assert shown_default(action) == str(spec.default)
+    assert action.default is None  # unset: the settings' default, or with --run the run's own value
+    assert shown_default(action) == f"{spec.default}, or the run's"
 
 
 def test_sample_fanouts_default_is_the_fanout_settings() -> None:
     action = command_actions(sampling_cli, "sample")["fanouts"]
     defaults = FanoutSampler.Settings()
-    assert action.default == shown_default(action) == ",".join(map(str, defaults.fanouts))
-    assert command_actions(sampling_cli, "sample")["replace"].default is defaults.replace
+    assert action.default is None
+    assert shown_default(action) == ",".join(map(str, defaults.fanouts)) + ", or the run's"
+    assert command_actions(sampling_cli, "sample")["replace"].default is None
+    assert shown_default(command_actions(sampling_cli, "sample")["replace"]) == "no, or the run's"
+
+
+def test_sample_without_flags_uses_the_settings_defaults(capsys) -> None:
+    from engine.cli import main
+
+    assert main(["sample", "--dataset", "synthetic", "--node", "item:1", "--sampler", "randomwalk"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [out[name] for name in ("num_walks", "walk_length", "restart_prob", "top_t")] == list(
+        dataclasses.astuple(RandomWalkSampler.Settings())
+    )
+    assert main(["sample", "--dataset", "synthetic", "--node", "item:1"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (
+        out["fanouts"] == list(FanoutSampler.Settings().fanouts) and out["replace"] is FanoutSampler.Settings().replace
+    )
 
 
 def test_pinsage_walks_like_the_sampler_by_default() -> None:

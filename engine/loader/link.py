@@ -116,6 +116,13 @@ class LinkBatchLoader:
             )
         return self._batch(epoch, int(index), self._epoch_inputs(epoch))
 
+    def targets(self, epoch: int) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+        """``(index, edges (B,), users (B,), positives (B,), negatives (B, n + h))`` of every batch of ``epoch``, as
+        :meth:`epoch` yields them but without sampling the model's inputs: what a replay searches for a node."""
+        inputs = self._epoch_inputs(self._check_epoch(epoch), neighborhood=False)
+        for index in range(len(self)):
+            yield (index, *self._targets(epoch, index, inputs))
+
     def _check_epoch(self, epoch: int) -> int:
         if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or epoch < 1:
             raise ValueError(f"'epoch' must be a positive integer for '{type(self).__name__}' (got {epoch!r})")
@@ -126,14 +133,21 @@ class LinkBatchLoader:
         for index in range(len(self)):
             yield self._batch(epoch, index, inputs)
 
-    def _epoch_inputs(self, epoch: int) -> _EpochInputs:
-        neighborhood = None
-        if isinstance(self.sampling, RandomWalkSpec):
-            neighborhood = item_neighborhood(self._sampler, derive_seed(self.seed, epoch), self.device)
-        num_hard = 0 if self.num_hard_negatives is None else int(self.num_hard_negatives(epoch))
-        return _EpochInputs(self.order(epoch), num_hard, neighborhood)
+    def epoch_neighborhood(self, epoch: int) -> ItemNeighborhood:
+        """The item neighborhood every batch of ``epoch`` shares (a random-walk model's loader only)."""
+        if not isinstance(self.sampling, RandomWalkSpec):
+            raise ValueError(f"'{type(self).__name__}' draws item neighborhoods for a RandomWalkSpec only")
+        return item_neighborhood(self._sampler, derive_seed(self.seed, self._check_epoch(epoch)), self.device)
 
-    def _batch(self, epoch: int, index: int, inputs: _EpochInputs) -> LinkBatch:
+    def _epoch_inputs(self, epoch: int, neighborhood: bool = True) -> _EpochInputs:
+        drawn = None
+        if neighborhood and isinstance(self.sampling, RandomWalkSpec):
+            drawn = self.epoch_neighborhood(epoch)
+        num_hard = 0 if self.num_hard_negatives is None else int(self.num_hard_negatives(epoch))
+        return _EpochInputs(self.order(epoch), num_hard, drawn)
+
+    def _targets(self, epoch: int, index: int, inputs: _EpochInputs) -> tuple[np.ndarray, ...]:
+        """``(edges (B,), users (B,), positives (B,), negatives (B, n + h))`` of batch ``index``."""
         edges = inputs.order[index * self.batch_size : (index + 1) * self.batch_size]  # (B,)
         users, positives = self.graph.user[edges], self.graph.item[edges]  # (B,), (B,)
         seed = derive_seed(self.seed, epoch, index)
@@ -141,6 +155,11 @@ class LinkBatchLoader:
         if inputs.num_hard:
             hard = hard_negatives(self.graph, users, inputs.num_hard, self.hard_band, seed=seed)  # (B, h)
             negatives = np.concatenate([negatives, hard], axis=1)  # (B, n + h)
+        return edges, users, positives, negatives
+
+    def _batch(self, epoch: int, index: int, inputs: _EpochInputs) -> LinkBatch:
+        edges, users, positives, negatives = self._targets(epoch, index, inputs)
+        seed = derive_seed(self.seed, epoch, index)
         blocks = None
         if isinstance(self.sampling, FanoutSpec):
             blocks = message_flow(self._sampler, users, positives, negatives, seed, self.device, exclude_edges=edges)

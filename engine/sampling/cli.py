@@ -19,56 +19,70 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "sample",
         help="draw a fanout or random-walk neighborhood of nodes and print it as JSON",
         description="Draw the neighborhood a GraphSAGE fanout sampler or a PinSage random-walk sampler sees "
-        "for one or more nodes, and print it as JSON.",
+        "for one or more nodes, and print it as JSON. With --run it samples that run's training graph with the "
+        "run's own sampler settings (a flag overrides one); without, the whole dataset graph.",
     )
-    parser.add_argument("--dataset", required=True, help="dataset name, e.g. synthetic or movielens-latest-small")
+    parser.add_argument("--dataset", help="dataset name, e.g. synthetic or movielens-latest-small (or give --run)")
     parser.add_argument("--data-dir", default=None, help="folder holding the MovieLens files")
+    parser.add_argument(
+        "--run", metavar="RUN_DIR", help="sample this GraphSAGE or PinSage run's training graph with its settings"
+    )
     parser.add_argument(
         "--node", action="append", required=True, help="node name such as item:1193 or user:42; repeat for a batch"
     )
-    parser.add_argument("--sampler", choices=SAMPLERS, default="fanout", help="which sampler (default: %(default)s)")
+    parser.add_argument("--sampler", choices=SAMPLERS, help="which sampler (default: fanout, or the run's)")
     parser.add_argument("--seed", type=whole_number, default=0, help="random seed (default: %(default)s)")
     fanout, defaults = parser.add_argument_group("fanout sampler"), FanoutSampler.Settings()
     fanout.add_argument(
         "--fanouts",
-        default=",".join(map(str, defaults.fanouts)),
-        help="neighbours per hop, -1 = all (default: %(default)s)",
+        help=f"neighbours per hop, -1 = all (default: {','.join(map(str, defaults.fanouts))}, or the run's)",
     )
-    fanout.add_argument("--replace", action="store_true", help="draw neighbours with replacement")
+    fanout.add_argument(
+        "--replace",
+        action="store_true",
+        default=None,
+        help="draw neighbours with replacement (default: no, or the run's)",
+    )
     walks, defaults = parser.add_argument_group("random-walk sampler"), RandomWalkSampler.Settings()
-    walks.add_argument(
-        "--num-walks", type=whole_number, default=defaults.num_walks, help="walks per node (default: %(default)s)"
-    )
-    walks.add_argument(
-        "--walk-length",
-        type=whole_number,
-        default=defaults.walk_length,
-        help="most two-hop steps per walk (default: %(default)s)",
-    )
-    walks.add_argument(
-        "--restart-prob",
-        type=finite_number,
-        default=defaults.restart_prob,
-        help="restart probability per step (default: %(default)s)",
-    )
-    walks.add_argument(
-        "--top-t", type=whole_number, default=defaults.top_t, help="neighbours kept per node (default: %(default)s)"
-    )
+    for flag, kind, help_text in (
+        ("--num-walks", whole_number, "walks per node"),
+        ("--walk-length", whole_number, "most two-hop steps per walk"),
+        ("--restart-prob", finite_number, "restart probability per step"),
+        ("--top-t", whole_number, "neighbours kept per node"),
+    ):
+        default = getattr(defaults, flag.removeprefix("--").replace("-", "_"))
+        walks.add_argument(flag, type=kind, help=f"{help_text} (default: {default}, or the run's)")
     walks.add_argument("--traces", action="store_true", help="include every walk in the output")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    graph = load_dataset(args.dataset, args.data_dir)
-    seeds = [graph.node_id(name) for name in args.node]
-    header = {"dataset": graph.name, "sampler": args.sampler, "seed": args.seed}
-    if args.sampler == "fanout":
-        sampler = FanoutSampler(graph, parse_fanouts(args.fanouts), replace=args.replace)
+    if args.run is None and args.dataset is None:
+        raise ValueError(
+            "sample needs --dataset NAME (the whole dataset graph) or --run RUN_DIR (a run's training graph)"
+        )
+    if args.run is None:
+        graph = load_dataset(args.dataset, args.data_dir)
+        seeds = [graph.node_id(name) for name in args.node]
+        header = {"graph": "dataset", "dataset": graph.name}
+        settings = {"fanout": FanoutSampler.Settings(), "randomwalk": RandomWalkSampler.Settings()}
+        sampler_name = args.sampler or "fanout"
+    else:
+        graph, seeds, header, sampler_name, settings = _run_graph(args)
+    header |= {"sampler": sampler_name, "seed": args.seed}
+    if sampler_name == "fanout":
+        fanouts = settings["fanout"].fanouts if args.fanouts is None else parse_fanouts(args.fanouts)
+        replace = settings["fanout"].replace if args.replace is None else args.replace
+        sampler = FanoutSampler(graph, fanouts, replace=replace)
         unique = list(dict.fromkeys(seeds))
         body = fanout_json(graph, sampler.sample(unique, seed=args.seed))
         header |= {"fanouts": sampler.fanouts, "replace": sampler.replace}
     else:
-        sampler = RandomWalkSampler(graph, args.num_walks, args.walk_length, args.restart_prob, args.top_t)
+        walk = {
+            name: getattr(settings["randomwalk"], name) if getattr(args, name) is None else getattr(args, name)
+            for name in ("num_walks", "walk_length", "restart_prob", "top_t")
+        }
+        sampler = RandomWalkSampler(graph, **walk)
         body = random_walk_json(graph, sampler.sample(seeds, seed=args.seed, return_traces=args.traces))
         header |= {
             "num_walks": sampler.num_walks,
@@ -78,6 +92,35 @@ def run(args: argparse.Namespace) -> int:
         }
     print(json.dumps(header | body, indent=2))
     return 0
+
+
+def _run_graph(args: argparse.Namespace) -> tuple[InteractionGraph, list[int], dict, str, dict]:
+    """A run's training graph, the seeds on it, the JSON header, the run's sampler and its settings."""
+    from engine.models.inputs import FanoutSpec
+    from engine.training.run_graph import open_run_graph
+
+    run_graph = open_run_graph(args.run, dataset=args.dataset)
+    model, spec = run_graph.config.model, run_graph.sampling()
+    if spec is None:
+        raise ValueError(
+            f"run {run_graph.run_id} trained {model}, which samples no neighborhood: it propagates over every "
+            "training edge (full-graph); sample the dataset graph without --run, or pick a graphsage or pinsage run"
+        )
+    sampler_name = "fanout" if isinstance(spec, FanoutSpec) else "randomwalk"
+    if args.sampler is not None and args.sampler != sampler_name:
+        raise ValueError(
+            f"run {run_graph.run_id} trained {model} with the {sampler_name} sampler, never the {args.sampler} "
+            f"sampler; drop --sampler or pass --sampler {sampler_name}"
+        )
+    if sampler_name == "fanout":
+        settings = {"fanout": FanoutSampler.Settings(fanouts=tuple(spec.fanouts), replace=spec.replace)}
+    else:
+        settings = {
+            "randomwalk": RandomWalkSampler.Settings(spec.num_walks, spec.walk_length, spec.restart_prob, spec.top_t)
+        }
+    seeds = [run_graph.training_node(name) for name in args.node]
+    header = {"graph": "train", "run": run_graph.run_id, "model": model, "dataset": run_graph.config.dataset}
+    return run_graph.train, seeds, header, sampler_name, settings
 
 
 def node_json(graph: InteractionGraph, node: int) -> dict:

@@ -11,6 +11,8 @@ Layout of ``<runs-dir>/<run-id>/``, with the :class:`RunDir` attribute of each e
     summary.json    [summary_path] {"test": {...}, "best_epoch", "train_seconds", ...} once training ends
     checkpoint.pt   [checkpoint_path] latest state (model, optimiser, epoch), loaded with torch.load(weights_only=True)
     best.pt         [best_path] model weights of the best validation epoch (only with a validation slice)
+    split.npz       [split_path] the edges the run trained, validated and tested on: int64 internal ids
+                    ``{train,val,test}_{user,item}`` and the dataset's raw ids ``user_ids``/``item_ids`` (str)
     embeddings/     [embeddings_dir] epoch_XXXX.npz [epoch_snapshot_path] at evaluated epochs (bounded) and best.npz
                     [best_snapshot_path]; float32 arrays ``user (U, d)`` and ``item (I, d)``
     projections/    [projections_dir] <epoch>_<method>.npz [projection_path]; while a process computes one, its pid in
@@ -63,15 +65,17 @@ MAX_NOTE_BYTES = 64 * 2**10  # a projection's pid or error message
 
 MARKER, LOCK = ".gnn-run", ".train.lock"
 CONFIG, STATUS, METRICS, SUMMARY = "config.json", "status.json", "metrics.jsonl", "summary.json"
-CHECKPOINT, BEST = "checkpoint.pt", "best.pt"
+CHECKPOINT, BEST, SPLIT = "checkpoint.pt", "best.pt", "split.npz"
+SPLIT_PARTS = ("train", "val", "test")
+MAX_SPLIT_BYTES = 2 * 2**30  # 32M interactions as int64 pairs, with room for the raw ids
 EMBEDDINGS, PROJECTIONS = "embeddings", "projections"
 LOG_FOLDER = ".logs"
 
 _SNAPSHOT = re.compile(r"^epoch_(\d+)\.npz$")
-_ATOMIC_TEMPORARY = "|".join(re.escape(name) for name in (MARKER, CONFIG, STATUS, SUMMARY, CHECKPOINT, BEST))
+_ATOMIC_TEMPORARY = "|".join(re.escape(name) for name in (MARKER, CONFIG, STATUS, SUMMARY, CHECKPOINT, BEST, SPLIT))
 # What a run consists of, by folder: the only names delete() removes (temporary files of interrupted writes included).
 _RUN_FILES = re.compile(
-    "|".join(re.escape(name) for name in (MARKER, LOCK, CONFIG, STATUS, METRICS, SUMMARY, CHECKPOINT, BEST))
+    "|".join(re.escape(name) for name in (MARKER, LOCK, CONFIG, STATUS, METRICS, SUMMARY, CHECKPOINT, BEST, SPLIT))
     + rf"|\.(?:{_ATOMIC_TEMPORARY})\..+\.tmp"
 )
 _FOLDER_FILES = {
@@ -186,6 +190,10 @@ class RunDir:
     @property
     def best_path(self) -> Path:
         return self.path / BEST
+
+    @property
+    def split_path(self) -> Path:
+        return self.path / SPLIT
 
     @property
     def lock_path(self) -> Path:
@@ -392,6 +400,45 @@ class RunDir:
         if not kept:
             self.path.rmdir()
         return kept
+
+    def write_split(self, arrays: dict[str, np.ndarray]) -> Path:
+        """Save the run's split (the arrays :data:`SPLIT` holds, see the module docstring) atomically."""
+        temporary = self.path / f".{SPLIT}.{os.getpid()}.tmp"
+        with open(temporary, "wb") as stream:
+            np.savez(stream, **arrays)
+        os.replace(temporary, self.split_path)
+        return self.split_path
+
+    def read_split(self) -> dict[str, np.ndarray] | None:
+        """The arrays of :attr:`split_path`, or ``None`` for a run trained before runs recorded their split.
+
+        Raises:
+            RunDirError: The file is a link out of the run, not a regular file, too large, or unreadable.
+        """
+        path = self.split_path
+        if not os.path.lexists(path):
+            return None
+        resolved = path.resolve()
+        problem = None
+        if not resolved.is_relative_to(self.path.resolve()):
+            problem = f"is a link to {resolved}, outside the run"
+        elif not path.is_file():
+            problem = "is not a regular file"
+        elif path.stat().st_size > MAX_SPLIT_BYTES:
+            problem = f"is larger than {MAX_SPLIT_BYTES // 2**20} MiB"
+        if problem is None:
+            try:
+                with np.load(path, allow_pickle=False) as stored:
+                    arrays = {name: stored[name] for name in stored.files}
+            except (OSError, ValueError, EOFError) as error:
+                problem = f"cannot be read ({type(error).__name__}: {error})"
+        if problem is not None:
+            raise RunDirError(f"the split of run {self.path.name!r} ({path}) {problem}; it was not read")
+        missing = [f"{part}_{side}" for part in SPLIT_PARTS for side in ("user", "item")] + ["user_ids", "item_ids"]
+        missing = [name for name in missing if name not in arrays]
+        if missing:
+            raise RunDirError(f"the split of run {self.path.name!r} ({path}) lacks {', '.join(missing)}")
+        return arrays
 
     def _save_embeddings(self, target: Path, user: np.ndarray, item: np.ndarray) -> Path:
         self.embeddings_dir.mkdir(exist_ok=True)

@@ -27,6 +27,7 @@ from engine.training.checkpoint import fingerprint, load_checkpoint, read_checkp
 from engine.training.config import TrainConfig, resolve
 from engine.training.evaluation import EvalData, evaluate
 from engine.training.rebuild import build_model, load_split, resolve_device
+from engine.training.run_graph import split_arrays
 from engine.training.rundir import ACTIVE_STATES, RunDir, RunDirError
 from engine.training.runstore import RunStore
 from engine.training.stopping import StopFlag
@@ -56,6 +57,7 @@ def train(config: TrainConfig, runs_dir: str | Path = "runs", run_id: str | None
     run = RunStore(runs_dir).create(config.model, config.dataset, run_id)
     with run.lock():
         run.write_config(config.to_dict())
+        run.write_split(split_arrays(split))
         _set_status(run, config, "queued", epoch=0, started_at=time.time(), error=None, traceback=None)
         _execute(run, config, split, resume=False, progress=progress)
     return run.path
@@ -109,6 +111,8 @@ def _resume_locked(run: RunDir, epochs: int | None, device: str | None, progress
     split = load_split(config)
     run.write_marker()
     run.write_config(config.to_dict())
+    if not run.split_path.exists():  # a run from before runs recorded their split: the same seed rebuilt it
+        run.write_split(split_arrays(split))
     _set_status(run, config, "queued", error=None, traceback=None, resumed_at=time.time())
     _execute(run, config, split, resume=True, progress=progress)
 
