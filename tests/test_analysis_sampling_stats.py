@@ -67,3 +67,21 @@ def test_bad_resample_counts_are_refused(star_graph, resamples):
         fanout_frequency(FanoutSampler(star_graph, [2]), 0, resamples=resamples)
     with pytest.raises(ValueError, match="'resamples' must be at least 2"):
         top_t_stability(RandomWalkSampler(star_graph), 0, resamples=1)
+
+
+def test_walks_to_reach_names_the_first_budget_at_the_target_or_none():
+    from engine.analysis import TopTStability, walks_to_reach
+
+    stability = TopTStability([25, 100, 400, 1600], [0.1, 0.55, 0.81, 0.95], resamples=10)
+    assert walks_to_reach(stability) == 400
+    assert walks_to_reach(stability, target=0.5) == 100
+    assert walks_to_reach(stability, target=0.99) is None
+
+
+def test_top_t_overlap_counts_shared_and_own_ignoring_padding():
+    from engine.analysis import top_t_overlap
+
+    overlap = top_t_overlap([5, 6, 7, -1], [7, 8, 5, -1, -1])
+    assert (overlap.shared, overlap.only_first, overlap.only_second) == (2, 1, 1)
+    assert overlap.jaccard == pytest.approx(2 / 4)
+    assert top_t_overlap([-1], []).jaccard == 1.0

@@ -21,6 +21,7 @@ from pyvis.network import Network
 
 from engine import InteractionGraph
 from engine.sampling import FanoutSample, RandomWalkNeighbours
+from engine.training.replay import ReplayedBatch
 
 HOP_COLOURS = ("#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2")
 TYPE_SHAPES = {"user": "dot", "item": "square"}
@@ -145,6 +146,26 @@ def fanout_view(graph: InteractionGraph, sample: FanoutSample, height: int = 560
             f"(drawing capped at {MAX_GHOST_PER_NODE} per node, {MAX_GHOST_EDGES} in all)."
         )
     return _render(net, graph, num_hops, pairs.shape[1], ghost_drawn, hidden, notes, height)
+
+
+def replay_view(graph: InteractionGraph, batch: ReplayedBatch, height: int = 560) -> GraphView:
+    """Draw what a replayed GraphSAGE batch fed one node (:func:`engine.training.replay.replay`), as a fanout sample
+    of that node: the same drawing, hop colours and ghosted unsampled edges as a fresh draw."""
+    num_hops = int(batch.edge_hop.max(initial=0))
+    degree = graph.csr.degree()
+    sample = FanoutSample(
+        seeds=batch.nodes[:1],
+        nodes=batch.nodes,
+        node_hop=batch.node_hop,
+        node_type=(batch.nodes >= graph.num_users).astype(np.int8),
+        edge_src=batch.edge_src,
+        edge_dst=batch.edge_dst,
+        edge_hop=batch.edge_hop,
+        hop_counts=[int((batch.edge_hop == hop).sum()) for hop in range(1, num_hops + 1)],
+        hop_degrees=[int(degree[batch.nodes[batch.node_hop == hop - 1]].sum()) for hop in range(1, num_hops + 1)],
+        blocks=[],
+    )
+    return fanout_view(graph, sample, height)
 
 
 def random_walk_view(

@@ -108,3 +108,27 @@ def stability(result: TopTStability) -> go.Figure:
         margin={"t": 40, "b": 20},
     )
     return figure
+
+
+def replay_weights(graph: InteractionGraph, batch) -> go.Figure:
+    """Pooling weights of a replayed PinSage node's hop-1 inputs: an item's top-T, or a user's pool of items."""
+    first = batch.edge_hop == 1
+    nodes, weights = batch.edge_src[first], batch.edge_weight[first]
+    order = np.argsort(-weights, kind="stable")[:40]
+    labels = [node_text(graph, int(n), 28) for n in nodes[order]]
+    figure = go.Figure(
+        go.Bar(
+            x=weights[order][::-1],
+            y=labels[::-1],
+            orientation="h",
+            marker_color="#ff7f0e",
+            hovertemplate="%{y}<br>weight %{x:.3f}<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        title="Pooling weights training used (hop 1)",
+        height=max(240, 22 * len(order) + 80),
+        margin={"t": 40, "b": 20, "l": 10, "r": 10},
+        yaxis={"automargin": True},
+    )
+    return figure

@@ -15,23 +15,57 @@ import torch
 
 from dashboard.plots import embedding_view
 from dashboard.state import loaders
+from engine import InteractionGraph
 from engine.analysis import Projection, ProjectionStore, kmeans_clusters
 from engine.sampling import FanoutSampler, RandomWalkSampler
 from engine.training import RunDir
+from engine.training.replay import Replay, replay
+from engine.training.run_graph import RunGraph, open_run_graph
+
+# Which graph a sampler runs on: ("dataset", name, data_dir) for a whole dataset, ("run", run_dir, stamp) for the
+# training graph a run recorded; the stamp (split.npz's modification time) makes a replaced split a new key.
+GraphSource = tuple[str, str, str | None]
+
+
+def dataset_source(name: str, data_dir: str | None) -> GraphSource:
+    return ("dataset", name, data_dir)
+
+
+def run_source(run_dir: str | Path) -> GraphSource:
+    split = RunDir(run_dir).split_path
+    return ("run", str(run_dir), str(split.stat().st_mtime) if split.is_file() else None)
+
+
+@st.cache_resource(show_spinner="Loading the run's training graph…", max_entries=4)
+def run_graph(run_dir: str, stamp: str | None) -> RunGraph:
+    """What a run trained on (:func:`engine.training.run_graph.open_run_graph`); ``stamp`` is a cache key only."""
+    return open_run_graph(run_dir)
+
+
+def source_graph(source: GraphSource) -> InteractionGraph:
+    """The graph a source names: a dataset's whole graph or a run's training graph."""
+    kind, where, extra = source
+    return loaders.graph(where, extra) if kind == "dataset" else run_graph(where, extra).train
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def fanout_sampler(name: str, data_dir: str | None, fanouts: tuple[int, ...], replace: bool) -> FanoutSampler:
-    """A :class:`FanoutSampler` over the full dataset graph."""
-    return FanoutSampler(loaders.graph(name, data_dir), list(fanouts), replace=replace)
+def fanout_sampler(source: GraphSource, fanouts: tuple[int, ...], replace: bool) -> FanoutSampler:
+    """A :class:`FanoutSampler` over the source's graph."""
+    return FanoutSampler(source_graph(source), list(fanouts), replace=replace)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def walk_sampler(
-    name: str, data_dir: str | None, num_walks: int, walk_length: int, restart_prob: float, top_t: int
+    source: GraphSource, num_walks: int, walk_length: int, restart_prob: float, top_t: int
 ) -> RandomWalkSampler:
-    """A :class:`RandomWalkSampler` over the full dataset graph."""
-    return RandomWalkSampler(loaders.graph(name, data_dir), num_walks, walk_length, restart_prob, top_t)
+    """A :class:`RandomWalkSampler` over the source's graph."""
+    return RandomWalkSampler(source_graph(source), num_walks, walk_length, restart_prob, top_t)
+
+
+@st.cache_data(show_spinner="Replaying the epoch…", max_entries=16)
+def replayed(run_dir: str, stamp: str | None, epoch: int, node: int, checkpoint_mtime: float) -> Replay:
+    """:func:`engine.training.replay.replay` of a run's epoch for a node; the run's files' times are keys only."""
+    return replay(run_graph(run_dir, stamp), epoch, node)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -11,37 +11,77 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard.components import node_picker, sidebar
+from dashboard.components import node_picker, run_picker, sidebar
 from dashboard.components.markdown import plain
 from dashboard.plots import neighborhood_figures
-from dashboard.plots.graph_view import GraphView, fanout_view, random_walk_view
+from dashboard.plots.graph_view import GraphView, fanout_view, random_walk_view, replay_view
 from dashboard.state import explore_cache, keys, loaders
 from engine import InteractionGraph
 from engine.analysis import (
     MODELS_WITH_WEIGHTS,
+    NOISY_JACCARD,
+    STABILITY_BUDGETS,
+    STABLE_JACCARD,
     NeighbourFrequency,
     TopTStability,
     aggregation_weights,
     fanout_frequency,
     snapshot_document,
+    top_t_overlap,
     top_t_stability,
     walk_frequency,
+    walks_to_reach,
 )
+from engine.models import FanoutSpec, RandomWalkSpec
 from engine.sampling import FanoutSampler, RandomWalkSampler, parse_fanouts
+from engine.training import RunDir, RunInfo
 
 FANOUT, WALK, BOTH = "Fanout (GraphSAGE)", "Random walk (PinSage)", "Side by side"
+RUN_GRAPH, WHOLE_DATASET = "A run's training graph", "The whole dataset"
 RESAMPLES = 100
 MAX_WEIGHT_ROWS = 200
 MAX_DRAWN_HOPS = 4  # a fifth hop reaches most of a small graph and the drawing stops being readable
 _FANOUT, _WALK = FanoutSampler.Settings(), RandomWalkSampler.Settings()
-SETTING_DEFAULTS = {  # the samplers' own defaults
+SETTING_DEFAULTS = {  # the samplers' own defaults, used on the whole dataset graph
     "neighborhood_fanouts": ", ".join(map(str, _FANOUT.fanouts)),
     "neighborhood_replace": _FANOUT.replace,
     "neighborhood_walks": _WALK.num_walks,
     "neighborhood_length": _WALK.walk_length,
     "neighborhood_restart": _WALK.restart_prob,
     "neighborhood_top_t": _WALK.top_t,
+    keys.NEIGHBORHOOD_SEED: 0,
 }
+
+
+def run_settings(spec: FanoutSpec | RandomWalkSpec | None) -> dict:
+    """The page's sampler settings and mode that reproduce what a run's model sampled (defaults where it did not)."""
+    if isinstance(spec, FanoutSpec):
+        return {
+            "neighborhood_fanouts": ", ".join(map(str, spec.fanouts)),
+            "neighborhood_replace": spec.replace,
+            "neighborhood_mode": FANOUT,
+        }
+    if isinstance(spec, RandomWalkSpec):
+        return {
+            "neighborhood_walks": spec.num_walks,
+            "neighborhood_length": spec.walk_length,
+            "neighborhood_restart": spec.restart_prob,
+            "neighborhood_top_t": spec.top_t,
+            "neighborhood_mode": WALK,
+        }
+    return {}
+
+
+def describe_settings(settings: dict) -> str:
+    names = {
+        "neighborhood_fanouts": "fanouts",
+        "neighborhood_replace": "with replacement",
+        "neighborhood_walks": "walks",
+        "neighborhood_length": "walk length",
+        "neighborhood_restart": "restart probability",
+        "neighborhood_top_t": "top-T",
+    }
+    return ", ".join(f"{names[key]} {value}" for key, value in settings.items() if key in names)
 
 
 def drawn_fanouts(text: str) -> list[int]:
@@ -52,15 +92,22 @@ def drawn_fanouts(text: str) -> list[int]:
     return fanouts
 
 
-def keep_settings() -> None:
-    """Give every sampler setting its value before its widget is drawn (the default on the first run).
+def keep_settings(run: RunInfo | None, spec) -> dict:
+    """Give every sampler setting its value before its widget is drawn, and return the chosen run's settings.
 
-    Only the chosen sampler's settings are drawn, and Streamlit drops the state of a widget that a rerun does
-    not draw; writing each key back keeps what the user set for the other sampler. The widgets then take
-    their values from here and get no default of their own (both would make Streamlit warn).
+    On the first run a setting takes the sampler's default; when a run is chosen (or another one), the settings and
+    the sampler start at that run's. Only the chosen sampler's settings are drawn, and Streamlit drops the state of
+    a widget that a rerun does not draw; writing each key back keeps what the user set for the other sampler. The
+    widgets then take their values from here and get no default of their own (both would make Streamlit warn).
     """
     for key, default in SETTING_DEFAULTS.items():
         st.session_state[key] = st.session_state.get(key, default)
+    settings = run_settings(spec)
+    chosen = None if run is None else run.run_id
+    if st.session_state.get(keys.NEIGHBORHOOD_SETTINGS_OF) != chosen:
+        st.session_state.update(settings if run is not None else {})
+        st.session_state[keys.NEIGHBORHOOD_SETTINGS_OF] = chosen
+    return settings
 
 
 def fanout_settings() -> tuple[str, bool]:
@@ -101,24 +148,26 @@ def one_thread() -> Iterator[None]:
 
 @st.cache_data(show_spinner="Resampling…", max_entries=64)
 def fanout_statistics(
-    name: str, data_dir: str | None, node: int, fanouts: tuple[int, ...], replace: bool, seed: int
+    graph_source: explore_cache.GraphSource, node: int, fanouts: tuple[int, ...], replace: bool, seed: int
 ) -> NeighbourFrequency:
-    """Hop-1 draw counts over :data:`RESAMPLES` fanout samples, computed once per node and settings."""
-    sampler = explore_cache.fanout_sampler(name, data_dir, fanouts, replace)
+    """Hop-1 draw counts over :data:`RESAMPLES` fanout samples, computed once per graph, node and settings."""
+    sampler = explore_cache.fanout_sampler(graph_source, fanouts, replace)
     with one_thread():
         return fanout_frequency(sampler, node, RESAMPLES, seed=seed)
 
 
 @st.cache_data(show_spinner="Resampling…", max_entries=64)
 def walk_statistics(
-    name: str, data_dir: str | None, node: int, settings: tuple[tuple[str, float], ...], seed: int
+    graph_source: explore_cache.GraphSource, node: int, settings: tuple[tuple[str, float], ...], seed: int
 ) -> tuple[NeighbourFrequency, TopTStability]:
-    """Top-T membership over :data:`RESAMPLES` walk draws and top-T stability per walk budget, computed once."""
+    """Top-T membership over :data:`RESAMPLES` walk draws and top-T stability per walk budget (the studied budgets
+    and the chosen one), computed once per graph, node and settings."""
     options = dict(settings)
-    sampler = explore_cache.walk_sampler(name, data_dir, **options)
+    sampler = explore_cache.walk_sampler(graph_source, **options)
+    budgets = sorted({*STABILITY_BUDGETS, int(options["num_walks"])})
     with one_thread():
         frequency = walk_frequency(sampler, node, RESAMPLES, seed=seed)
-        stability = top_t_stability(sampler, node, seed=seed)
+        stability = top_t_stability(sampler, node, budgets, seed=seed)
     return frequency, stability
 
 
@@ -145,14 +194,14 @@ def fanout_panel(graph: InteractionGraph, node: int, fanouts: list[int], replace
     """Draw a fanout sample of ``node``; its charts go into ``charts`` (a column, or ``st`` for below the drawing)."""
     caption = f"{graph.name} · {node_picker.label(graph, node)} · fanout {fanouts} · seed {seed}"
     started = time.perf_counter()
-    sampler = explore_cache.fanout_sampler(name, data_dir, tuple(fanouts), replace)
+    sampler = explore_cache.fanout_sampler(source, tuple(fanouts), replace)
     with one_thread():
         sample = sampler.sample(np.array([node]), seed=seed)
     view = fanout_view(graph, sample)
     draw(view, time.perf_counter() - started, "fanout", caption)
     charts.plotly_chart(neighborhood_figures.hop_counts(sample), key="fanout_hops")
     started = time.perf_counter()
-    result = fanout_statistics(name, data_dir, node, tuple(fanouts), replace, seed)
+    result = fanout_statistics(source, node, tuple(fanouts), replace, seed)
     charts.plotly_chart(
         neighborhood_figures.frequency(graph, result, f"Hop-1 draws over {RESAMPLES} resamples"), key="fanout_freq"
     )
@@ -163,7 +212,7 @@ def walk_panel(graph: InteractionGraph, node: int, settings: dict, seed: int, ch
     """Draw the walks of ``node``; importance, frequency and stability charts go into ``charts`` (or ``st``)."""
     caption = f"{graph.name} · {node_picker.label(graph, node)} · random walks {settings} · seed {seed}"
     started = time.perf_counter()
-    sampler = explore_cache.walk_sampler(name, data_dir, **settings)
+    sampler = explore_cache.walk_sampler(source, **settings)
     with one_thread():
         walks = sampler.sample(np.array([node]), seed=seed, return_traces=True)
     view = random_walk_view(graph, walks)
@@ -171,13 +220,145 @@ def walk_panel(graph: InteractionGraph, node: int, settings: dict, seed: int, ch
     if (walks.neighbours[0] >= 0).any():
         charts.plotly_chart(neighborhood_figures.top_t_importance(graph, walks), key="walk_top_t")
     started = time.perf_counter()
-    result, budgets = walk_statistics(name, data_dir, node, tuple(settings.items()), seed)
+    result, budgets = walk_statistics(source, node, tuple(settings.items()), seed)
     charts.plotly_chart(
         neighborhood_figures.frequency(graph, result, f"Top-T membership over {RESAMPLES} resamples"),
         key="walk_freq",
     )
     charts.plotly_chart(neighborhood_figures.stability(budgets), key="walk_stability")
     charts.caption(f"Frequency and stability in {(time.perf_counter() - started) * 1000:.0f} ms.")
+    stability_note(budgets, settings["num_walks"], settings["top_t"])
+    if run is not None and run.config.get("model") == "pinsage":
+        stored_vs_fresh(graph, node, walks, settings, seed)
+
+
+def stability_note(budgets: TopTStability, num_walks: int, top_t: int) -> None:
+    """Say so when the top-T at this walk budget is mostly noise, and how many walks make it stable."""
+    agreement = dict(zip(budgets.num_walks, budgets.mean_jaccard, strict=True))[num_walks]
+    if agreement >= NOISY_JACCARD:
+        return
+    enough = walks_to_reach(budgets)
+    reach = (
+        f"{enough} walks reach a mean Jaccard of {STABLE_JACCARD} for this node."
+        if enough is not None
+        else f"Even {budgets.num_walks[-1]} walks stay below {STABLE_JACCARD} for this node."
+    )
+    st.warning(
+        f"At {num_walks} walks this node's top-{top_t} is mostly noise: two draws share only {agreement:.2f} of "
+        f"their union on average (mean Jaccard over {budgets.resamples} draws). {reach}",
+        icon=":material/warning:",
+    )
+
+
+def stored_vs_fresh(graph: InteractionGraph, node: int, walks, settings: dict, seed: int) -> None:
+    """A PinSage run's stored inference neighborhood of the item beside this draw, with their overlap and why."""
+    st.markdown("**Stored for inference vs this draw**")
+    if node < graph.num_users:
+        st.caption(
+            "PinSage stores top-T neighborhoods for items only: a user's vector is pooled from its training items."
+        )
+        return
+    try:
+        loaded = loaders.loaded_run(run.path)
+    except (ValueError, FileNotFoundError, OSError) as error:
+        st.warning(plain(f"Run {run.run_id!r}: {error}"), icon=":material/info:")
+        return
+    weights = loaded.model.neighborhood.weights.cpu()
+    row = slice(
+        int(weights.crow_indices()[node - graph.num_users]), int(weights.crow_indices()[node - graph.num_users + 1])
+    )
+    stored = weights.col_indices()[row].numpy() + graph.num_users
+    stored_weight = dict(zip(stored.tolist(), weights.values()[row].numpy().tolist(), strict=True))
+    valid = walks.neighbours[0] >= 0
+    fresh_weight = dict(zip(walks.neighbours[0][valid].tolist(), walks.weights[0][valid].tolist(), strict=True))
+    overlap = top_t_overlap(stored, walks.neighbours[0])
+    model_seed = int(loaded.config.seed)
+    run_walks = (spec.num_walks, spec.walk_length, spec.restart_prob, spec.top_t)
+    settings_match = tuple(settings[key] for key in ("num_walks", "walk_length", "restart_prob", "top_t")) == run_walks
+    if settings_match and seed == model_seed:
+        why = "They are identical: this draw uses the run's settings and its seed, which is the draw the model stored."
+    else:
+        why = (
+            f"The model drew its neighborhood once, with the run's seed {model_seed}, when it was built; this "
+            f"draw uses seed {seed}{'' if settings_match else ' and other settings'}. Both keep the most visited of "
+            f"{settings['num_walks']} random walks, so they differ by walk randomness"
+            + (" alone." if settings_match else " and by the changed settings.")
+        )
+    st.caption(
+        plain(
+            f"{overlap.shared} of the stored {len(stored)} neighbours are in this draw's top-{settings['top_t']} "
+            f"(Jaccard {overlap.jaccard:.2f}). {why}"
+        )
+    )
+    both = sorted(
+        set(stored_weight) | set(fresh_weight), key=lambda n: -max(stored_weight.get(n, 0), fresh_weight.get(n, 0))
+    )
+    table = pd.DataFrame(
+        {
+            "neighbour": [node_picker.label(graph, int(n)) for n in both],
+            "stored weight": [round(stored_weight.get(n, 0.0), 4) for n in both],
+            "this draw's weight": [round(fresh_weight.get(n, 0.0), 4) for n in both],
+        }
+    )
+    st.dataframe(table, hide_index=True, key="stored_vs_fresh")
+
+
+def replay_section(graph: InteractionGraph, node: int) -> None:
+    """What training sampled for the node: pick an epoch and one of its batches that held the node, and draw it."""
+    st.subheader("Replay training")
+    run_dir, stamp = run_key
+    reached = int(run.status.get("epoch") or 0)
+    if reached == 0:
+        st.info(plain(f"Run {run.run_id} has not finished an epoch yet: nothing to replay."), icon=":material/info:")
+        return
+    epoch = reached
+    if reached > 1:
+        epoch = int(st.slider("Epoch", 1, reached, reached, key=keys.NEIGHBORHOOD_REPLAY_EPOCH))
+    checkpoint = RunDir(run_dir).checkpoint_path
+    result = explore_cache.replayed(
+        run_dir, stamp, epoch, node, checkpoint.stat().st_mtime if checkpoint.is_file() else 0.0
+    )
+    command = f"python -m engine replay {run_dir} --epoch {epoch} --node {graph.node_name(node)}"
+    if not result.batches:
+        st.info(
+            plain(
+                f"{graph.node_name(node)} was no user, positive or negative of any of the {result.num_batches} "
+                f"batches of epoch {epoch}."
+            ),
+            icon=":material/info:",
+        )
+        return
+    by_index = {batch.index: batch for batch in result.batches}
+    index = st.selectbox(
+        f"Batch ({len(result.batches)} of epoch {epoch}'s {result.num_batches} held this node)",
+        list(by_index),
+        format_func=lambda i: f"batch {i}: " + ", ".join(f"{n} × {r}" for r, n in by_index[i].roles.items() if n),
+        key=keys.NEIGHBORHOOD_REPLAY_BATCH,
+    )
+    batch = by_index[index]
+    left_out = ", ".join(graph.node_name(int(t)) for t in batch.targets[:5]) + (
+        f" and {batch.targets.size - 5} more" if batch.targets.size > 5 else ""
+    )
+    if isinstance(result.sampling, FanoutSpec):
+        view = replay_view(graph, batch)
+        st.iframe(view.html, height=600)
+        st.caption(
+            plain(
+                f"What GraphSAGE's blocks fed {graph.node_name(node)} in batch {index} of epoch {epoch}: "
+                f"{view.num_nodes} nodes, {view.num_sampled_edges} sampled edges, exactly as training drew them"
+                + (f"; its positives in this batch ({left_out}) were left out of the blocks" if left_out else "")
+                + f". Same on the command line: {command}"
+            )
+        )
+    else:
+        st.plotly_chart(neighborhood_figures.replay_weights(graph, batch), key="replay_weights")
+        st.caption(
+            plain(
+                f"PinSage's item neighborhood of epoch {epoch}, shared by all {result.num_batches} batches"
+                + (f"; this batch's rows left their positives ({left_out}) out of the user's pool" if left_out else "")
+                + f". Same on the command line: {command}"
+            )
+        )
 
 
 def model_weights(graph: InteractionGraph, node: int, seed: int) -> None:
@@ -198,7 +379,7 @@ def model_weights(graph: InteractionGraph, node: int, seed: int) -> None:
             icon=":material/info:",
         )
         return
-    run = usable[st.selectbox("Trained run", list(usable), key=keys.NEIGHBORHOOD_RUN)]
+    run = usable[st.selectbox("Trained run", list(usable), key=keys.NEIGHBORHOOD_WEIGHTS_RUN)]
     try:
         loaded = loaders.loaded_run(run.path)
         result = aggregation_weights(loaded.model, loaded.split.train, node, seed)
@@ -222,32 +403,96 @@ def model_weights(graph: InteractionGraph, node: int, seed: int) -> None:
         st.caption(f"{MAX_WEIGHT_ROWS} of {len(table)} neighbours shown.")
 
 
+def runs_of_dataset(dataset: str) -> list[RunInfo]:
+    """Runs of ``dataset`` in the sidebar's runs directory that are readable and have trained an epoch, newest first."""
+    runs_dir = sidebar.current_runs_dir()
+    runs = [] if runs_dir is None else loaders.run_store(str(runs_dir)).list()
+    return [
+        run
+        for run in runs
+        if run.config.get("dataset") == dataset and not run.damaged and int(run.status.get("epoch") or 0) > 0
+    ]
+
+
 st.title("Neighborhood")
-name, data_dir, graph = sidebar.current_graph()
-if graph.num_nodes == 0:
+name, data_dir, dataset_graph = sidebar.current_graph()
+if dataset_graph.num_nodes == 0:
     st.warning(plain(f"Dataset {name!r} has no nodes to explore."))
     st.stop()
+
+runs = runs_of_dataset(name)
+choice = st.radio(
+    "Graph",
+    [RUN_GRAPH, WHOLE_DATASET] if runs else [WHOLE_DATASET],
+    horizontal=True,
+    key=keys.NEIGHBORHOOD_GRAPH,
+    help="A run's training graph is what its model trained on: validation and test edges are not in it.",
+)
+run, run_key, spec = None, None, None
+if choice == RUN_GRAPH and runs:
+    run = run_picker.pick_run("Run", keys.NEIGHBORHOOD_RUN, runs)
+    run_key = explore_cache.run_source(run.path)[1:]
+    try:
+        run_graph = explore_cache.run_graph(*run_key)
+    except (ValueError, FileNotFoundError, OSError) as error:
+        st.error(plain(f"Run {run.run_id!r}: {error}"), icon=":material/error:")
+        st.stop()
+    source, graph, spec = explore_cache.run_source(run.path), run_graph.train, run_graph.sampling()
+else:
+    source, graph = explore_cache.dataset_source(name, data_dir), dataset_graph
+    if not runs:
+        st.caption(
+            plain(f"No run of {name!r} has trained an epoch yet: train one to sample exactly the graph it trained on.")
+        )
 
 top = st.columns([3, 3, 1, 1], vertical_alignment="bottom")
 with top[0]:
     node = node_picker.pick_node(graph, key=keys.NEIGHBORHOOD_NODE)
+started_at = keep_settings(run, spec)
 mode = top[1].radio("Sampler", [FANOUT, WALK, BOTH], key="neighborhood_mode")
-keep_settings()
-seed = int(top[2].number_input("Seed", 0, 2**31 - 1, 0, key=keys.NEIGHBORHOOD_SEED))
+seed = int(top[2].number_input("Seed", 0, 2**31 - 1, key=keys.NEIGHBORHOOD_SEED))
 top[3].button("Resample", on_click=advance_seed, key="neighborhood_resample", icon=":material/casino:")
 fanout_text, replace = fanout_settings() if mode != WALK else ("", False)
 walk_settings = walk_settings_inputs() if mode != FANOUT else {}
+
+if run is not None:
+    edges = {part: len(users) for part, (users, _) in run_graph.parts.items()}
+    model = run.config.get("model")
+    if spec is None:
+        sampler_note = (
+            f"{model} samples no neighborhood (it propagates over every training edge), so the settings are the "
+            "samplers' defaults."
+        )
+    else:
+        now = {key: st.session_state[key] for key in started_at if key != "neighborhood_mode"}
+        changed = describe_settings(now) != describe_settings(started_at)
+        sampler_note = f"The sampler settings started at the run's ({describe_settings(started_at)})" + (
+            "; you have changed them since." if changed else "."
+        )
+    st.caption(
+        plain(
+            f"Sampling the training graph of run {run.run_id} ({model}): {edges['train']:,} training edges; its "
+            f"{edges['val']:,} validation and {edges['test']:,} test edges are left out. {sampler_note}"
+        )
+    )
+else:
+    st.caption("Sampling the whole dataset, held-out edges included: no model trains on this graph.")
 
 if node is None:
     st.stop()
 degree = int(graph.csr.degree()[node])
 st.subheader(plain(node_picker.label(graph, node)))
-st.caption(plain(f"{graph.node_type(node)} with {degree} interactions in {graph.name!r}"))
+where = f"the training graph of run {run.run_id}" if run is not None else repr(graph.name)
+st.caption(plain(f"{graph.node_type(node)} with {degree} interactions in {where}"))
 if degree == 0:
-    st.warning(
-        plain(f"{graph.node_name(node)} has no interactions, so there is nothing to sample. Pick another node."),
-        icon=":material/block:",
+    held = int(dataset_graph.csr.degree()[node])
+    reason = (
+        f"{graph.node_name(node)} has no training edges in run {run.run_id} ({held} in the whole dataset, all held "
+        "out or filtered)"
+        if run is not None
+        else f"{graph.node_name(node)} has no interactions"
     )
+    st.warning(plain(f"{reason}, so there is nothing to sample. Pick another node."), icon=":material/block:")
     st.stop()
 try:
     fanouts = drawn_fanouts(fanout_text) if mode != WALK else []
@@ -270,6 +515,9 @@ else:
             fanout_panel(graph, node, fanouts, replace, seed, charts)
         else:
             walk_panel(graph, node, walk_settings, seed, charts)
+
+if run is not None and spec is not None:
+    replay_section(graph, node)
 
 with st.expander("Aggregation weights of a trained model", icon=":material/model_training:"):
     model_weights(graph, node, seed)

@@ -15,11 +15,17 @@ from engine.analysis.export import ExportError, external_fetches, figure_documen
 from engine.analysis.neighbours import kmeans_clusters, nearest_neighbours, unit_rows
 from engine.analysis.projection import METHODS, Projection, ProjectionError, fit_projection, procrustes_align
 from engine.analysis.sampling_stats import (
+    NOISY_JACCARD,
+    STABILITY_BUDGETS,
+    STABLE_JACCARD,
     NeighbourFrequency,
+    TopTOverlap,
     TopTStability,
     fanout_frequency,
+    top_t_overlap,
     top_t_stability,
     walk_frequency,
+    walks_to_reach,
 )
 from engine.analysis.store import EmbeddingsMissing, ProjectionStore
 
@@ -30,11 +36,17 @@ __all__ = [
     "aggregation_weights",
     "graphsage_aggregation_weights",
     "pinsage_aggregation_weights",
+    "NOISY_JACCARD",
+    "STABILITY_BUDGETS",
+    "STABLE_JACCARD",
     "NeighbourFrequency",
+    "TopTOverlap",
     "TopTStability",
     "fanout_frequency",
+    "top_t_overlap",
     "top_t_stability",
     "walk_frequency",
+    "walks_to_reach",
     "EmbeddingsMissing",
     "Explanation",
     "ExportError",

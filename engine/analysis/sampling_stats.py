@@ -142,6 +142,40 @@ def _jaccard(a: set[int], b: set[int]) -> float:
     return len(a & b) / len(a | b) if a | b else 1.0
 
 
+# Budgets the Neighborhood page studies: the sampler's range up to 32x its default, so a budget reaching a stable
+# top-T can be named for most nodes.
+STABILITY_BUDGETS = (25, 50, 100, 200, 400, 800, 1600, 3200, 6400)
+STABLE_JACCARD = 0.8  # mean Jaccard of two draws' top-T sets from which a neighborhood is called stable
+NOISY_JACCARD = 0.5  # below this most of a top-T set changes from one draw to the next
+
+
+def walks_to_reach(stability: TopTStability, target: float = STABLE_JACCARD) -> int | None:
+    """The smallest walk budget whose top-T sets agree at least ``target`` (mean Jaccard), or ``None``."""
+    return next((w for w, j in zip(stability.num_walks, stability.mean_jaccard, strict=True) if j >= target), None)
+
+
+@dataclass
+class TopTOverlap:
+    """How two top-T sets of one node agree, e.g. the one a model stores and a fresh draw.
+
+    Args:
+        shared (int): Nodes in both. only_first (int): In the first only. only_second (int): In the second only.
+        jaccard (float): ``shared / |union|`` (1 for two empty sets).
+    """
+
+    shared: int
+    only_first: int
+    only_second: int
+    jaccard: float
+
+
+def top_t_overlap(first: Sequence[int], second: Sequence[int]) -> TopTOverlap:
+    """Compare two top-T sets (global ids; ``-1`` padding is ignored)."""
+    a = {int(n) for n in first if n >= 0}
+    b = {int(n) for n in second if n >= 0}
+    return TopTOverlap(len(a & b), len(a - b), len(b - a), _jaccard(a, b))
+
+
 def _sorted(counts: dict[int, int]) -> tuple[np.ndarray, np.ndarray]:
     nodes = np.array(list(counts), dtype=np.int64)
     draws = np.array(list(counts.values()), dtype=np.int64)

@@ -9,12 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dashboard.plots.graph_view import fanout_view, random_walk_view
+from dashboard.plots.graph_view import fanout_view, random_walk_view, replay_view
 from dashboard.state import keys
 from engine.analysis import ProjectionStore, external_fetches
 from engine.datasets import load_dataset
 from engine.models import MODELS
 from engine.sampling import FanoutSampler, RandomWalkSampler
+from tests.dashboard.shown import shown
 from tests.sample_runs import train_sample_run
 
 NEIGHBORHOOD, EMBEDDINGS, RECOMMEND = "views/neighborhood.py", "views/embeddings.py", "views/recommend.py"
@@ -22,11 +23,12 @@ NEIGHBORHOOD, EMBEDDINGS, RECOMMEND = "views/neighborhood.py", "views/embeddings
 
 @pytest.fixture(scope="module")
 def explore_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """LightGCN trained 2 epochs (two snapshots), MF and PinSage 1 epoch each, on the sample data."""
+    """LightGCN trained 2 epochs (two snapshots), MF, PinSage and GraphSAGE 1 epoch each, on the sample data."""
     runs_dir = tmp_path_factory.mktemp("explore-runs")
     train_sample_run(runs_dir, "lightgcn-2", "lightgcn", 2)
     train_sample_run(runs_dir, "mf-1", "mf", 1)
     train_sample_run(runs_dir, "pinsage-1", "pinsage", 1)
+    train_sample_run(runs_dir, "graphsage-1", "graphsage", 1)
     return runs_dir
 
 
@@ -46,8 +48,11 @@ def hub(graph) -> int:
 
 
 # ---------------------------------------------------------------- Neighborhood
+WHOLE = {keys.NEIGHBORHOOD_GRAPH: "The whole dataset"}  # the page starts on a run's training graph when runs exist
+
+
 def test_fanout_neighborhood_draws_the_sampled_nodes(app_at, explore_runs, graph):
-    at = app_at(NEIGHBORHOOD, runs_dir=explore_runs)
+    at = app_at(NEIGHBORHOOD, runs_dir=explore_runs, **WHOLE)
     assert not at.exception, at.exception
     sampler = FanoutSampler(graph, FanoutSampler.Settings.fanouts)  # the page starts from the sampler's defaults
     expected = fanout_view(graph, sampler.sample(np.array([hub(graph)]), seed=0))
@@ -57,7 +62,7 @@ def test_fanout_neighborhood_draws_the_sampled_nodes(app_at, explore_runs, graph
 
 
 def test_switching_to_random_walks_and_resampling(app_at, explore_runs, graph):
-    at = app_at(NEIGHBORHOOD, runs_dir=explore_runs)
+    at = app_at(NEIGHBORHOOD, runs_dir=explore_runs, **WHOLE)
     at.radio(key="neighborhood_mode").set_value("Random walk (PinSage)").run()
     assert not at.exception, at.exception
     walks = RandomWalkSampler(graph).sample(np.array([hub(graph)]), seed=0, return_traces=True)
@@ -70,7 +75,7 @@ def test_switching_to_random_walks_and_resampling(app_at, explore_runs, graph):
 
 
 def test_side_by_side_shows_both_samplers(app_at, explore_runs):
-    at = app_at(NEIGHBORHOOD, runs_dir=explore_runs)
+    at = app_at(NEIGHBORHOOD, runs_dir=explore_runs, **WHOLE)
     at.radio(key="neighborhood_mode").set_value("Side by side").run()
     assert not at.exception, at.exception
     assert len(at.get("iframe")) == 2
@@ -83,7 +88,7 @@ def widget_keys(at) -> set[str]:
 def test_only_the_chosen_samplers_settings_are_shown_and_hidden_ones_are_kept(app_at, explore_runs):
     fanout_keys = {"neighborhood_fanouts", "neighborhood_replace"}
     walk_keys = {"neighborhood_walks", "neighborhood_length", "neighborhood_restart", "neighborhood_top_t"}
-    at = app_at(NEIGHBORHOOD, runs_dir=explore_runs)
+    at = app_at(NEIGHBORHOOD, runs_dir=explore_runs, **WHOLE)
     assert fanout_keys <= widget_keys(at) and not walk_keys & widget_keys(at)
     at.radio(key="neighborhood_mode").set_value("Random walk (PinSage)").run()
     assert walk_keys <= widget_keys(at) and not fanout_keys & widget_keys(at)
@@ -102,7 +107,7 @@ def test_only_the_chosen_samplers_settings_are_shown_and_hidden_ones_are_kept(ap
     [("item:no-such-item", "unknown item"), ("film:1", "must look like"), ("user:", "must look like")],
 )
 def test_unknown_node_is_a_message(app_at, explore_runs, node, message):
-    at = app_at(NEIGHBORHOOD, runs_dir=explore_runs)
+    at = app_at(NEIGHBORHOOD, runs_dir=explore_runs, **WHOLE)
     at.radio(key=f"{keys.NEIGHBORHOOD_NODE}_mode").set_value("node id").run()
     at.text_input(key=f"{keys.NEIGHBORHOOD_NODE}_id").set_value(node).run()
     assert not at.exception
@@ -112,7 +117,7 @@ def test_unknown_node_is_a_message(app_at, explore_runs, node, message):
 
 @pytest.mark.parametrize("fanouts", ["10, x", "0", "1,2,3,4,5", ""])
 def test_bad_fanouts_are_a_message(app_at, explore_runs, fanouts):
-    at = app_at(NEIGHBORHOOD, runs_dir=explore_runs)
+    at = app_at(NEIGHBORHOOD, runs_dir=explore_runs, **WHOLE)
     at.text_input(key="neighborhood_fanouts").set_value(fanouts).run()
     assert not at.exception
     assert any("fanout" in error.value for error in at.error)
@@ -121,7 +126,9 @@ def test_bad_fanouts_are_a_message(app_at, explore_runs, fanouts):
 def test_hub_with_ten_thousand_neighbours_is_capped_honestly(app_at, explore_runs, tmp_path):
     path = tmp_path / "hub.csv"
     path.write_text("user,item\n" + "".join(f"u{u},hub\n" for u in range(10_500)) + "u1,other\nu2,other\n")
-    at = app_at(NEIGHBORHOOD, runs_dir=explore_runs, **{keys.DATASET_PICK: "CSV file…", keys.CSV_PATH: str(path)})
+    at = app_at(
+        NEIGHBORHOOD, runs_dir=explore_runs, **WHOLE, **{keys.DATASET_PICK: "CSV file…", keys.CSV_PATH: str(path)}
+    )
     assert not at.exception, at.exception
     html = at.get("iframe")[0].proto.srcdoc
     hidden = int(re.search(r'data-hidden-edges="(\d+)"', html).group(1))
@@ -132,13 +139,86 @@ def test_hub_with_ten_thousand_neighbours_is_capped_honestly(app_at, explore_run
 
 
 def test_model_aggregation_weights_of_a_pinsage_run(app_at, explore_runs, graph):
-    at = app_at(NEIGHBORHOOD, runs_dir=explore_runs)
+    at = app_at(NEIGHBORHOOD, runs_dir=explore_runs, **WHOLE)
     assert not at.exception, at.exception
-    assert at.selectbox(key=keys.NEIGHBORHOOD_RUN).value == "pinsage-1"  # the only run with such weights
+    assert at.selectbox(key=keys.NEIGHBORHOOD_WEIGHTS_RUN).value == "graphsage-1"  # newest run with such weights
+    at.selectbox(key=keys.NEIGHBORHOOD_WEIGHTS_RUN).set_value("pinsage-1").run()
     weights = at.dataframe[-1].value
     assert 0 < len(weights) <= MODELS["pinsage"].Params().top_t  # the run was trained with PinSage's default top-T
     assert abs(weights["weight"].sum() - 1) < 1e-3
     assert any("importance pooling" in caption.value for caption in at.caption)
+
+
+def training_graph(explore_runs, run_id: str):
+    from engine.training.run_graph import open_run_graph
+
+    return open_run_graph(explore_runs / run_id)
+
+
+def test_a_runs_training_graph_is_the_default_with_the_runs_sampler_settings(app_at, explore_runs):
+    at = app_at(NEIGHBORHOOD, runs_dir=explore_runs)
+    assert not at.exception, at.exception
+    assert at.radio(key=keys.NEIGHBORHOOD_GRAPH).value == "A run's training graph"
+    assert at.selectbox(key=keys.NEIGHBORHOOD_RUN).value == "graphsage-1"  # the newest run
+    assert at.radio(key="neighborhood_mode").value == "Fanout (GraphSAGE)"
+    params = MODELS["graphsage"].Params()
+    assert at.text_input(key="neighborhood_fanouts").value == ", ".join([str(params.fanout)] * params.num_layers)
+    assert any(
+        "started at the run's" in shown(caption.value) and "test edges are left out" in shown(caption.value)
+        for caption in at.caption
+    )
+    train = training_graph(explore_runs, "graphsage-1").train
+    sampler = FanoutSampler(train, [params.fanout] * params.num_layers)
+    assert srcdoc_nodes(at) == fanout_view(train, sampler.sample(np.array([hub(train)]), seed=0)).num_nodes
+    at.text_input(key="neighborhood_fanouts").set_value("3").run()
+    assert any("you have changed them since" in shown(caption.value) for caption in at.caption)
+
+
+def test_a_pinsage_run_shows_its_stored_neighborhood_beside_a_fresh_draw(app_at, explore_runs):
+    at = app_at(NEIGHBORHOOD, runs_dir=explore_runs, **{keys.NEIGHBORHOOD_RUN: "pinsage-1"})
+    assert not at.exception, at.exception
+    params = MODELS["pinsage"].Params()
+    assert at.radio(key="neighborhood_mode").value == "Random walk (PinSage)"
+    assert at.number_input(key="neighborhood_top_t").value == params.top_t
+    assert at.number_input(key="neighborhood_walks").value == params.num_walks
+    assert any("They are identical" in shown(caption.value) for caption in at.caption)  # run settings, run seed 0
+    table = next(frame.value for frame in at.dataframe if "stored weight" in frame.value.columns)
+    assert (table["stored weight"] == table["this draw's weight"]).all()
+    at.button(key="neighborhood_resample").click().run()
+    assert any("differ by walk randomness alone" in shown(caption.value) for caption in at.caption)
+    at.number_input(key="neighborhood_walks").set_value(25).run()
+    assert not at.exception, at.exception
+    assert any("mostly noise" in shown(warning.value) and "walks" in shown(warning.value) for warning in at.warning)
+
+
+def test_replay_training_draws_what_a_batch_fed_the_node(app_at, explore_runs):
+    from engine.training.replay import replay
+
+    at = app_at(NEIGHBORHOOD, runs_dir=explore_runs)
+    assert not at.exception, at.exception
+    assert any(header.value == "Replay training" for header in at.subheader)
+    run_graph = training_graph(explore_runs, "graphsage-1")
+    node = hub(run_graph.train)
+    expected = replay(run_graph, 1, node)
+    picker = at.selectbox(key=keys.NEIGHBORHOOD_REPLAY_BATCH)
+    assert list(picker.options) == [
+        f"batch {b.index}: " + ", ".join(f"{n} × {r}" for r, n in b.roles.items() if n) for b in expected.batches
+    ]
+    last = expected.batches[-1]
+    picker.set_value(last.index).run()
+    assert not at.exception, at.exception
+    assert srcdoc_nodes(at, 1) == replay_view(run_graph.train, last).num_nodes
+    assert any("python -m engine replay" in shown(caption.value) for caption in at.caption)
+    at = app_at(NEIGHBORHOOD, runs_dir=explore_runs, **{keys.NEIGHBORHOOD_RUN: "pinsage-1"})
+    assert not at.exception, at.exception
+    assert "replay_weights" in {chart.key for chart in at.get("plotly_chart")} or len(at.get("plotly_chart")) >= 4
+
+
+def test_a_run_that_samples_nothing_says_so_and_offers_no_replay(app_at, explore_runs):
+    at = app_at(NEIGHBORHOOD, runs_dir=explore_runs, **{keys.NEIGHBORHOOD_RUN: "mf-1"})
+    assert not at.exception, at.exception
+    assert any("samples no neighborhood" in shown(caption.value) for caption in at.caption)
+    assert not any(header.value == "Replay training" for header in at.subheader)
 
 
 # ---------------------------------------------------------------- Embeddings
