@@ -81,7 +81,13 @@ def describe_settings(settings: dict) -> str:
         "neighborhood_restart": "restart probability",
         "neighborhood_top_t": "top-T",
     }
-    return ", ".join(f"{names[key]} {value}" for key, value in settings.items() if key in names)
+    parts = []
+    for key, value in settings.items():
+        if key == "neighborhood_replace":
+            parts.append("with replacement" if value else "without replacement")
+        elif key in names:
+            parts.append(f"{names[key]} {value}")
+    return ", ".join(parts)
 
 
 def drawn_fanouts(text: str) -> list[int]:
