@@ -30,6 +30,7 @@ GHOST_COLOUR = "rgba(150,150,150,0.35)"
 MAX_GHOST_EDGES = 300  # unsampled edges drawn in all; the rest are counted in the note
 MAX_GHOST_PER_NODE = 12  # unsampled edges drawn per expanded node, so one hub cannot take them all
 MAX_WALK_NODES = 150  # nodes drawn from walk traces, most visited first
+NODE_FONT_PX = 22  # label size before fit() scales the drawing to the frame
 VIS_LIB = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2"
 
 TEMPLATE = """<!DOCTYPE html>
@@ -48,7 +49,7 @@ TEMPLATE = """<!DOCTYPE html>
 <div id="graph-meta" data-nodes="{{ num_nodes }}" data-sampled-edges="{{ num_sampled_edges }}"
      data-ghost-edges="{{ num_ghost_edges }}" data-hidden-edges="{{ hidden_edges }}"></div>
 <div class="legend">{% for label, colour in hop_legend %}<span><i class="swatch" style="background:{{ colour }}"></i>
-{{ label }}</span>{% endfor %}<span>● user</span><span>■ item</span><span>★ centre</span>
+{{ label }}</span>{% endfor %}<span>● user</span><span>■ item</span>
 <span>— sampled edge</span><span style="color:#aaa">— existing edge, not sampled</span></div>
 {% for note in notes %}<div class="legend">{{ note }}</div>{% endfor %}
 <div id="network"></div>
@@ -335,12 +336,14 @@ def _render(
             "stabilization": {"iterations": 400, "updateInterval": 50, "fit": True},
         },
         "interaction": {"hover": True, "tooltipDelay": 120},
+        # fit() shrinks a drawing of 100+ nodes to about half scale: labels start large enough to stay readable.
+        "nodes": {"font": {"size": NODE_FONT_PX, "strokeWidth": 4, "strokeColor": "#ffffff"}},
         "edges": {"smooth": False},
         "layout": {"improvedLayout": len(net.nodes) <= 100},  # vis's improved layout gives up on larger graphs
     }
     unit = "step" if walk else "hop"
     colours = range(1, min(num_hops, len(HOP_COLOURS) - 1) + 1)
-    hop_legend = [("centre", HOP_COLOURS[0])] + [(f"{unit} {h}", HOP_COLOURS[h]) for h in colours]
+    hop_legend = [("★ centre", HOP_COLOURS[0])] + [(f"{unit} {h}", HOP_COLOURS[h]) for h in colours]
     environment = jinja2.Environment(autoescape=True)
     html = environment.from_string(TEMPLATE).render(
         title=f"neighborhood in {graph.name}",

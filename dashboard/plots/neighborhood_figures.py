@@ -63,6 +63,16 @@ def top_t_importance(
     return figure
 
 
+def frequency_note(result: NeighbourFrequency, shown: int) -> str:
+    """What the bars of :func:`frequency` are, in words (plotly text, two lines): how many are shown of how many
+    ever drawn, and how many neighbours no resample drew."""
+    drawn = len(result.nodes)
+    note = f"all {drawn} drawn nodes" if shown == drawn else f"the {shown} most drawn of {drawn} drawn nodes"
+    if result.never_drawn:
+        note += f"<br>{result.never_drawn} neighbours never drawn"
+    return note
+
+
 def frequency(graph: InteractionGraph, result: NeighbourFrequency, title: str, limit: int = 40) -> go.Figure:
     """How many of the draws picked each neighbour, with the uniform expectation where it exists."""
     nodes, draws = result.nodes[:limit], result.draws[:limit]
@@ -77,15 +87,24 @@ def frequency(graph: InteractionGraph, result: NeighbourFrequency, title: str, l
         )
     )
     if len(nodes) and np.isfinite(result.expected[0]):
-        figure.add_hline(y=float(result.expected[0]), line_dash="dash", annotation_text="uniform expectation")
-    shown = f"{len(nodes)} of {len(result.nodes)} drawn neighbours" + (
-        f"; {result.never_drawn} never drawn" if result.never_drawn else ""
-    )
+        # A legend entry, not an annotation on the line: an annotation sits behind the bars it is compared with.
+        figure.add_trace(
+            go.Scatter(
+                x=[labels[0], labels[-1]],
+                y=[float(result.expected[0])] * 2,
+                mode="lines",
+                line={"dash": "dash", "color": "#333333"},
+                name="uniform expectation",
+                hoverinfo="skip",
+            )
+        )
     figure.update_layout(
-        title=f"{title}<br><sup>{shown}</sup>",
-        height=320,
+        title=f"{title}<br><sup>{frequency_note(result, len(nodes))}</sup>",
+        height=340,
         xaxis={"showticklabels": len(nodes) <= 20},
-        margin={"t": 50, "b": 20},
+        margin={"t": 70, "b": 20},
+        showlegend=len(figure.data) > 1,
+        legend={"orientation": "h", "yanchor": "top", "y": -0.05 if len(nodes) > 20 else -0.35, "x": 0},
     )
     return figure
 

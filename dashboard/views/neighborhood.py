@@ -118,7 +118,7 @@ def keep_settings(run: RunInfo | None, spec) -> dict:
 
 def fanout_settings() -> tuple[str, bool]:
     """The fanout sampler's inputs: fanouts per hop and sampling with replacement."""
-    columns = st.columns([2, 1, 3], vertical_alignment="bottom")
+    columns = st.columns([2, 1.5, 2.5], vertical_alignment="bottom")
     text = columns[0].text_input("Fanouts per hop", key="neighborhood_fanouts")
     return text, columns[1].checkbox("With replacement", key="neighborhood_replace")
 
@@ -451,7 +451,7 @@ else:
             plain(f"No run of {name!r} has trained an epoch yet: train one to sample exactly the graph it trained on.")
         )
 
-top = st.columns([3, 3, 1, 1], vertical_alignment="bottom")
+top = st.columns([3, 3, 1.2, 1.4], vertical_alignment="bottom")  # wide enough for "Resample" at 1280 px
 with top[0]:
     node = node_picker.pick_node(graph, key=keys.NEIGHBORHOOD_NODE)
 started_at = keep_settings(run, spec)
