@@ -31,6 +31,15 @@ MAX_GHOST_EDGES = 300  # unsampled edges drawn in all; the rest are counted in t
 MAX_GHOST_PER_NODE = 12  # unsampled edges drawn per expanded node, so one hub cannot take them all
 MAX_WALK_NODES = 150  # nodes drawn from walk traces, most visited first
 NODE_FONT_PX = 22  # label size before fit() scales the drawing to the frame
+# "radial": positions computed here (a ring around the centre, each node near the node it was reached from), drawn at
+# once — fanout samples are trees, so this reads well; "physics": vis.js lays the graph out unseen and shows it once
+# its simulation settles (a blank frame meanwhile) — kept for random walks, whose graph is no tree and which a radial
+# layout draws as one crowded ring.
+LAYOUTS = ("radial", "physics")
+RING_GAP = 160.0  # least radius of the centre's ring, in vis.js units (fit() scales the drawing to the frame)
+NODE_SPACING = 30.0  # arc length between neighbouring nodes of one flower
+FLOWER_RADIUS = 70.0  # least distance from a node to the nodes it reached
+FLOWER_ARC = 1.4 * np.pi  # angle a flower spreads over, facing away from where its node was reached from
 VIS_LIB = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2"
 
 TEMPLATE = """<!DOCTYPE html>
@@ -60,12 +69,36 @@ TEMPLATE = """<!DOCTYPE html>
                                 {{ options | tojson }});
   // Fit once the layout has settled (and whenever the frame is resized, as Streamlit does after the first
   // paint), so the drawing fills and is centred in the canvas instead of keeping its mid-layout framing.
-  network.once("stabilizationIterationsDone", function () {
+  // A precomputed radial layout is a disc: stretch it to the frame's aspect, so a tall or wide frame is filled.
+  function fill() {
+    var canvas = document.querySelector("#network canvas").getBoundingClientRect();
+    var positions = network.getPositions(), ids = Object.keys(positions);
+    if (!ids.length || !canvas.width || !canvas.height) { return; }
+    var xs = ids.map(function (id) { return positions[id].x; });
+    var ys = ids.map(function (id) { return positions[id].y; });
+    var width = Math.max.apply(null, xs) - Math.min.apply(null, xs) || 1;
+    var height = Math.max.apply(null, ys) - Math.min.apply(null, ys) || 1;
+    var stretch = (canvas.height / canvas.width) * (width / height);
+    // One update of the data set redraws once; moveNode per node would redraw every edge for every node.
+    nodes.update(ids.map(function (id) {
+      return {id: nodes.get(id) ? id : Number(id), x: positions[id].x, y: positions[id].y * stretch};
+    }));
+  }
+  var settled = false;
+  function settle() {
+    if (settled) { return; }
+    settled = true;
     network.setOptions({physics: false});
+    {% if layout == "radial" %}fill();{% endif %}
     network.fit({animation: false});
     document.getElementById("graph-meta").dataset.settled = "true";
+  }
+  network.once("afterDrawing", function () { document.getElementById("graph-meta").dataset.drawn = "true"; });
+  {% if layout == "physics" %}network.once("stabilizationIterationsDone", settle);{% else %}settle();{% endif %}
+  window.addEventListener("resize", function () {
+    {% if layout == "radial" %}fill();{% endif %}
+    network.fit({animation: false});
   });
-  window.addEventListener("resize", function () { network.fit({animation: false}); });
 </script>
 </body></html>
 """
@@ -115,13 +148,14 @@ def short_label(graph: InteractionGraph, node: int, width: int = 24) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def fanout_view(graph: InteractionGraph, sample: FanoutSample, height: int = 560) -> GraphView:
+def fanout_view(graph: InteractionGraph, sample: FanoutSample, height: int = 560, layout: str = "radial") -> GraphView:
     """Draw a :class:`FanoutSample` of one seed: nodes by hop and type, sampled edges solid, the rest ghosted.
 
     Args:
         graph (InteractionGraph): The graph the sample was drawn from.
         sample (FanoutSample): Output of ``FanoutSampler.sample`` for one seed.
         height (int): Drawing height in pixels. (default: ``560``)
+        layout (str): One of :data:`LAYOUTS`. (default: ``"radial"``, drawn at once)
     """
     degree = graph.csr.degree()
     net = _network(height)
@@ -146,7 +180,7 @@ def fanout_view(graph: InteractionGraph, sample: FanoutSample, height: int = 560
             f"{hidden} more existing-but-unsampled edges are hidden "
             f"(drawing capped at {MAX_GHOST_PER_NODE} per node, {MAX_GHOST_EDGES} in all)."
         )
-    return _render(net, graph, num_hops, pairs.shape[1], ghost_drawn, hidden, notes, height)
+    return _render(net, graph, num_hops, pairs.shape[1], ghost_drawn, hidden, notes, height, layout=layout)
 
 
 def replay_view(graph: InteractionGraph, batch: ReplayedBatch, height: int = 560) -> GraphView:
@@ -170,7 +204,11 @@ def replay_view(graph: InteractionGraph, batch: ReplayedBatch, height: int = 560
 
 
 def random_walk_view(
-    graph: InteractionGraph, walks: RandomWalkNeighbours, height: int = 560, max_nodes: int = MAX_WALK_NODES
+    graph: InteractionGraph,
+    walks: RandomWalkNeighbours,
+    height: int = 560,
+    max_nodes: int = MAX_WALK_NODES,
+    layout: str = "physics",
 ) -> GraphView:
     """Draw the walks of one seed (``walks`` sampled with ``return_traces=True``).
 
@@ -183,6 +221,7 @@ def random_walk_view(
         walks (RandomWalkNeighbours): Output of ``RandomWalkSampler.sample(..., return_traces=True)``.
         height (int): Drawing height in pixels. (default: ``560``)
         max_nodes (int): Most nodes drawn; the least visited are left out with a note. (default: ``150``)
+        layout (str): One of :data:`LAYOUTS`. (default: ``"physics"``, see there why)
     """
     if walks.traces is None:
         raise ValueError("random_walk_view needs walk traces: sample with return_traces=True")
@@ -222,7 +261,69 @@ def random_walk_view(
     if hidden:
         notes.append(f"{hidden} more existing-but-unwalked edges among drawn nodes are hidden.")
     steps_drawn = max((first_step.get(node, 0) for node in keep), default=0)
-    return _render(net, graph, steps_drawn, len(walked[0]), ghost_drawn, hidden, notes, height, walk=True)
+    return _render(
+        net, graph, steps_drawn, len(walked[0]), ghost_drawn, hidden, notes, height, walk=True, layout=layout
+    )
+
+
+def radial_positions(net: Network) -> np.ndarray:
+    """``(N, 2)`` positions of ``net.nodes`` (first node: the centre) from a breadth-first tree of the drawn edges.
+
+    The centre's neighbours sit on a ring around it; every other node sits on an arc around the node it was first
+    reached from, facing away from that node's own parent, with an arc radius that grows with the number of nodes
+    on it so they do not overlap — the "flowers" a force layout settles into, computed in one pass. The ring is as
+    large as the flowers around it need. Nodes the drawn edges do not connect to the centre go on an outer ring.
+    """
+    ids = [node["id"] for node in net.nodes]
+    if not ids:
+        return np.zeros((0, 2))
+    index = {node: position for position, node in enumerate(ids)}
+    neighbours: list[list[int]] = [[] for _ in ids]
+    for edge in net.edges:
+        a, b = index[edge["from"]], index[edge["to"]]
+        neighbours[a].append(b)
+        neighbours[b].append(a)
+    parent = np.full(len(ids), -1)
+    children: list[list[int]] = [[] for _ in ids]
+    order, seen = [0], {0}
+    for current in order:  # breadth-first: ``order`` grows while it is read
+        for other in neighbours[current]:
+            if other not in seen:
+                seen.add(other)
+                parent[other] = current
+                children[current].append(other)
+                order.append(other)
+    # How far each node's flower reaches: its own arc radius plus the reach of its largest child's flower.
+    arc = np.zeros(len(ids))
+    reach = np.zeros(len(ids))
+    for current in reversed(order):
+        if children[current]:
+            arc[current] = max(FLOWER_RADIUS, len(children[current]) * NODE_SPACING / FLOWER_ARC)
+            reach[current] = arc[current] + max(reach[child] for child in children[current])
+    positions = np.zeros((len(ids), 2))
+    ring = children[0]
+    if ring:
+        # Each node of the ring gets the room its flower needs: a leaf one spacing, a flower its width.
+        room = np.array([2 * reach[child] + NODE_SPACING for child in ring])
+        ring_radius = max(RING_GAP, room.sum() / (2 * np.pi))
+        angles = 2 * np.pi * (np.cumsum(room) - room / 2) / room.sum()
+        for child, angle in zip(ring, angles.tolist(), strict=True):
+            positions[child] = ring_radius * np.array([np.cos(angle), np.sin(angle)])
+    for current in order[1:]:
+        kids = children[current]
+        if not kids:
+            continue
+        outward = positions[current] - positions[parent[current]]
+        facing = np.arctan2(outward[1], outward[0])
+        angles = facing + FLOWER_ARC * (np.arange(len(kids)) + 0.5 - len(kids) / 2) / max(len(kids), 1)
+        for child, angle in zip(kids, angles.tolist(), strict=True):
+            positions[child] = positions[current] + arc[current] * np.array([np.cos(angle), np.sin(angle)])
+    stray = [position for position in range(len(ids)) if position not in seen]
+    if stray:
+        outer = np.abs(positions).max() + RING_GAP
+        angles = np.linspace(0, 2 * np.pi, len(stray), endpoint=False)
+        positions[stray] = outer * np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    return positions
 
 
 def _network(height: int) -> Network:
@@ -319,8 +420,14 @@ def _render(
     notes: list[str],
     height: int,
     walk: bool = False,
+    layout: str = "radial",
 ) -> GraphView:
     vis_js, vis_css = _vis_assets()
+    if layout not in LAYOUTS:
+        raise ValueError(f"'layout' must be one of {', '.join(LAYOUTS)} (got {layout!r})")
+    if layout == "radial":
+        for node, (x, y) in zip(net.nodes, radial_positions(net), strict=True):
+            node.update(x=float(x), y=float(y))
     options = {
         "physics": {
             # forceAtlas2 scales repulsion by degree, so hubs spread their leaves out, and its central gravity
@@ -333,7 +440,8 @@ def _render(
                 "springConstant": 0.08,
                 "avoidOverlap": 0.8,
             },
-            "stabilization": {"iterations": 400, "updateInterval": 50, "fit": True},
+            "stabilization": {"enabled": layout == "physics", "iterations": 400, "updateInterval": 50, "fit": True},
+            "enabled": layout == "physics",
         },
         "interaction": {"hover": True, "tooltipDelay": 120},
         # fit() shrinks a drawing of 100+ nodes to about half scale: labels start large enough to stay readable.
@@ -359,5 +467,6 @@ def _render(
         hidden_edges=hidden,
         hop_legend=hop_legend,
         notes=notes,
+        layout=layout,
     )
     return GraphView(html, len(net.nodes), sampled_edges, ghost_edges, hidden, notes)

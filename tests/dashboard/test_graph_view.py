@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard.plots.graph_view import MAX_GHOST_PER_NODE, fanout_view, random_walk_view
+from dashboard.plots.graph_view import LAYOUTS, MAX_GHOST_PER_NODE, RING_GAP, fanout_view, random_walk_view
 from dashboard.plots.neighborhood_figures import stability
 from engine import InteractionGraph
 from engine.analysis import TopTStability, external_fetches
@@ -100,13 +100,38 @@ def test_drawing_is_fitted_to_the_canvas_once_the_layout_settles(hub_graph):
     walks = RandomWalkSampler(hub_graph, num_walks=50, top_t=5).sample(
         np.array([hub_graph.num_users + 1]), return_traces=True
     )
-    html = random_walk_view(hub_graph, walks).html
-    settled = html.split('network.once("stabilizationIterationsDone"', 1)[1].split("});\n", 2)
-    assert "network.fit(" in settled[0] + settled[1]
-    assert 'addEventListener("resize"' in html
-    options = json.loads(re.search(r"\{nodes: nodes, edges: edges\},\s*(\{.*?\})\);", html, re.S).group(1))
-    assert options["physics"]["stabilization"]["fit"] is True
-    assert options["physics"][options["physics"]["solver"]]["avoidOverlap"] > 0
+    for layout in LAYOUTS:
+        html = random_walk_view(hub_graph, walks, layout=layout).html
+        settle = html.split("function settle() {", 1)[1].split("\n  }\n", 1)[0]
+        assert "network.fit(" in settle and 'addEventListener("resize"' in html
+        options = json.loads(re.search(r"\{nodes: nodes, edges: edges\},\s*(\{.*?\})\);", html, re.S).group(1))
+        assert options["physics"]["enabled"] is (layout == "physics")
+        if layout == "physics":  # vis.js lays it out and fits once its simulation settles
+            assert 'network.once("stabilizationIterationsDone", settle)' in html
+            assert options["physics"][options["physics"]["solver"]]["avoidOverlap"] > 0
+        else:  # positions come with the nodes: drawn and fitted at once
+            assert "settle();" in html and "fill();" in settle
+            nodes = json.loads(re.search(r"new vis.DataSet\((\[.*?\])\);", html, re.S).group(1))
+            assert all("x" in node and "y" in node for node in nodes)
+
+
+def test_radial_layout_rings_the_centre_and_keeps_each_node_near_where_it_was_reached(hub_graph):
+    sampler = FanoutSampler(hub_graph, [4, 3])
+    sample = sampler.sample(np.array([hub_graph.num_users + 1]), seed=0)
+    html = fanout_view(hub_graph, sample).html
+    nodes = json.loads(re.search(r"new vis.DataSet\((\[.*?\])\);", html, re.S).group(1))
+    position = {node["id"]: np.array([node["x"], node["y"]]) for node in nodes}
+    centre = int(sample.nodes[0])
+    assert np.allclose(position[centre], 0)
+    hop1 = sample.nodes[sample.node_hop == 1].tolist()
+    radii = [np.linalg.norm(position[node]) for node in hop1]
+    assert max(radii) - min(radii) < 1e-6 and min(radii) >= RING_GAP  # one ring around the centre
+    for node in sample.nodes[sample.node_hop == 2].tolist():  # on an arc around the hop-1 node that reached it
+        nearest_hop1 = min(np.linalg.norm(position[node] - position[other]) for other in hop1)
+        assert nearest_hop1 < np.linalg.norm(position[node])
+    points = np.array(list(position.values()))
+    gaps = np.linalg.norm(points[:, None] - points[None], axis=-1) + np.eye(len(points)) * 1e9
+    assert gaps.min() > 5  # no two nodes on top of each other
 
 
 def test_stability_axis_ticks_at_the_walk_budgets():
