@@ -11,6 +11,8 @@ Layout of ``<runs-dir>/<run-id>/``, with the :class:`RunDir` attribute of each e
     summary.json    [summary_path] {"test": {...}, "best_epoch", "train_seconds", ...} once training ends
     checkpoint.pt   [checkpoint_path] latest state (model, optimiser, epoch), loaded with torch.load(weights_only=True)
     best.pt         [best_path] model weights of the best validation epoch (only with a validation slice)
+    per_user.npz    [per_user_path] per-user test metrics of the selected model (:meth:`RunDir.save_per_user`), what
+                    ``python -m engine compare`` pairs between runs
     embeddings/     [embeddings_dir] epoch_XXXX.npz [epoch_snapshot_path] at evaluated epochs (bounded) and best.npz
                     [best_snapshot_path]; float32 arrays ``user (U, d)`` and ``item (I, d)``
     projections/    [projections_dir] <epoch>_<method>.npz [projection_path]; while a process computes one, its pid in
@@ -60,10 +62,14 @@ RUN_FORMAT_VERSION = 1
 MAX_JSON_BYTES = 4 * 2**20  # config, status, summary: a few kB each, tracebacks included
 MAX_METRICS_BYTES = 64 * 2**20  # ~1 kB per epoch: tens of thousands of epochs
 MAX_NOTE_BYTES = 64 * 2**10  # a projection's pid or error message
+MAX_PER_USER_BYTES = 1024 * 2**20  # per-user test results: ~200 bytes a user at K = 20
 
 MARKER, LOCK = ".gnn-run", ".train.lock"
 CONFIG, STATUS, METRICS, SUMMARY = "config.json", "status.json", "metrics.jsonl", "summary.json"
-CHECKPOINT, BEST = "checkpoint.pt", "best.pt"
+CHECKPOINT, BEST, PER_USER = "checkpoint.pt", "best.pt", "per_user.npz"
+# How a run chose the weights it was tested with: on its validation slice, or (no validation slice) by looking at
+# the test split every epoch, which is only fair for reproducing a paper's protocol.
+PROTOCOLS = ("validation-selected", "test-selected")
 EMBEDDINGS, PROJECTIONS = "embeddings", "projections"
 LOG_FOLDER = ".logs"
 
@@ -71,8 +77,8 @@ _SNAPSHOT = re.compile(r"^epoch_(\d+)\.npz$")
 _ATOMIC_TEMPORARY = "|".join(re.escape(name) for name in (MARKER, CONFIG, STATUS, SUMMARY, CHECKPOINT, BEST))
 # What a run consists of, by folder: the only names delete() removes (temporary files of interrupted writes included).
 _RUN_FILES = re.compile(
-    "|".join(re.escape(name) for name in (MARKER, LOCK, CONFIG, STATUS, METRICS, SUMMARY, CHECKPOINT, BEST))
-    + rf"|\.(?:{_ATOMIC_TEMPORARY})\..+\.tmp"
+    "|".join(re.escape(name) for name in (MARKER, LOCK, CONFIG, STATUS, METRICS, SUMMARY, CHECKPOINT, BEST, PER_USER))
+    + rf"|\.(?:{_ATOMIC_TEMPORARY})\..+\.tmp|\.per_user\.\d+\.tmp\.npz"
 )
 _FOLDER_FILES = {
     EMBEDDINGS: re.compile(r"(?:epoch_\d+|best)\.npz|\.(?:epoch_\d+|best)\.\d+\.tmp\.npz"),
@@ -134,6 +140,16 @@ class RunInfo:
         return str(self.status.get("state", "unknown"))
 
     @property
+    def protocol(self) -> str:
+        """``validation-selected`` or ``test-selected`` (one of :data:`PROTOCOLS`): as recorded by the trainer, else
+        read from the config of a run older than the record (no validation slice means test-selected)."""
+        recorded = self.status.get("protocol") or (self.summary or {}).get("protocol")
+        if recorded in PROTOCOLS:
+            return str(recorded)
+        val_ratio = self.config.get("val_ratio")
+        return PROTOCOLS[0] if isinstance(val_ratio, (int, float)) and val_ratio > 0 else PROTOCOLS[1]
+
+    @property
     def files(self) -> RunDir:
         """The run's directory, for the paths of its files."""
         return RunDir(self.path)
@@ -186,6 +202,10 @@ class RunDir:
     @property
     def best_path(self) -> Path:
         return self.path / BEST
+
+    @property
+    def per_user_path(self) -> Path:
+        return self.path / PER_USER
 
     @property
     def lock_path(self) -> Path:
@@ -341,6 +361,33 @@ class RunDir:
         for epoch in self.snapshot_epochs():
             if epoch not in keep:
                 self.epoch_snapshot_path(epoch).unlink()
+
+    def save_per_user(self, arrays: dict[str, np.ndarray]) -> Path:
+        """Save the per-user test results (named arrays, see ``engine.training.trainer``) atomically."""
+        temporary = self.path / f".per_user.{os.getpid()}.tmp.npz"
+        np.savez(temporary, **arrays)
+        os.replace(temporary, self.per_user_path)
+        return self.per_user_path
+
+    def read_per_user(self) -> dict[str, np.ndarray]:
+        """The arrays :meth:`save_per_user` wrote, read without pickle.
+
+        Raises:
+            RunDirError: The run has no per-user results (unfinished, or older than them) or they are unreadable.
+        """
+        path = self.per_user_path
+        inside = path.is_file() and path.resolve().parent == self.path.resolve()
+        if not inside or path.stat().st_size > MAX_PER_USER_BYTES:
+            why = "is missing" if not path.exists() else "is not a regular file of the run or is too large"
+            raise RunDirError(
+                f"run {self.path.name!r} has no per-user test results: {PER_USER} {why}; only finished runs "
+                "trained by this version have them (train it again, or resume it if it was interrupted)"
+            )
+        try:
+            with np.load(path, allow_pickle=False) as arrays:
+                return {name: arrays[name] for name in arrays.files}
+        except (OSError, ValueError) as error:
+            raise RunDirError(f"run {self.path.name!r}: {PER_USER} cannot be read ({error})") from None
 
     @contextmanager
     def lock(self) -> Iterator[None]:
