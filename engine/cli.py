@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "engine.analysis.cli",
     "engine.training.cli",
     "engine.sampling.cli",
+    "engine.experiments.cli",
 )
 
 

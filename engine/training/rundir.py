@@ -22,6 +22,8 @@ Layout of ``<runs-dir>/<run-id>/``, with the :class:`RunDir` attribute of each e
 
 Beside the runs, ``<runs-dir>/.logs/<run-id>.log`` [log_path] keeps the output of a training process the dashboard
 started; it also catches errors from before the run directory exists, and the run listing skips the dot-folder.
+``<runs-dir>/experiments/<name>/experiment.json`` [:func:`experiment_path`] lists the member runs of an experiment
+(``python -m engine experiment``), which stay ordinary runs; the run listing skips that folder too (it holds no run).
 
 Writers replace JSON atomically. Readers never fail on a damaged directory and list what they could not read in
 ``RunInfo.damaged``; they read only regular files inside the run directory once links are resolved, of at most
@@ -72,6 +74,7 @@ CHECKPOINT, BEST, PER_USER = "checkpoint.pt", "best.pt", "per_user.npz"
 PROTOCOLS = ("validation-selected", "test-selected")
 EMBEDDINGS, PROJECTIONS = "embeddings", "projections"
 LOG_FOLDER = ".logs"
+EXPERIMENTS, EXPERIMENT = "experiments", "experiment.json"
 
 _SNAPSHOT = re.compile(r"^epoch_(\d+)\.npz$")
 _ATOMIC_TEMPORARY = "|".join(re.escape(name) for name in (MARKER, CONFIG, STATUS, SUMMARY, CHECKPOINT, BEST))
@@ -97,6 +100,20 @@ def check_run_id(run_id: str) -> str:
             f"invalid run id {run_id!r}: use 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit"
         )
     return run_id
+
+
+def experiment_path(runs_dir: str | Path, name: str) -> Path:
+    """``<runs-dir>/experiments/<name>/experiment.json``: the members and settings of experiment ``name``.
+
+    Raises:
+        ValueError: ``name`` is not a safe folder name (the rules of :func:`check_run_id`).
+    """
+    if not isinstance(name, str) or not RUN_ID_PATTERN.fullmatch(name) or ".." in name:
+        raise ValueError(
+            f"invalid experiment name {name!r}: use 1-128 letters, digits, '.', '_' or '-', starting with a letter "
+            "or digit"
+        )
+    return Path(runs_dir) / EXPERIMENTS / name / EXPERIMENT
 
 
 def new_run_id(model: str, dataset: str) -> str:
