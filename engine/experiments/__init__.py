@@ -8,7 +8,13 @@ from engine.experiments.results import (
     runs_of_directories,
     runs_of_experiment,
 )
-from engine.experiments.runner import ExperimentInterrupted, read_experiment, run_experiment, select_grid_points
+from engine.experiments.runner import (
+    ExperimentInterrupted,
+    list_experiments,
+    read_experiment,
+    run_experiment,
+    select_grid_points,
+)
 from engine.experiments.spec import ExperimentSpec, Member, parse_grid
 
 __all__ = [
@@ -18,6 +24,7 @@ __all__ = [
     "Member",
     "check_one_split",
     "comparison",
+    "list_experiments",
     "parse_grid",
     "read_experiment",
     "render",

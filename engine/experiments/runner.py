@@ -15,7 +15,7 @@ from tqdm import tqdm
 
 from engine.experiments.spec import ExperimentSpec, Member
 from engine.training.jsonio import read_json, write_json_atomic
-from engine.training.rundir import ACTIVE_STATES, MAX_JSON_BYTES, RunDir, RunDirError
+from engine.training.rundir import ACTIVE_STATES, MAX_JSON_BYTES, RunDir, RunDirError, experiment_path
 from engine.training.runstore import RunStore
 
 EXPERIMENT_FORMAT = "gnn-recsys-explorer/experiment"
@@ -23,6 +23,14 @@ EXPERIMENT_FORMAT = "gnn-recsys-explorer/experiment"
 
 class ExperimentInterrupted(RuntimeError):
     """A member was stopped (SIGTERM, Ctrl-C): the experiment ends there and resumes on the next invocation."""
+
+
+def list_experiments(runs_dir: str | Path) -> list[str]:
+    """Names of the experiments in ``runs_dir`` (those with an ``experiment.json``), sorted."""
+    folder = experiment_path(runs_dir, "x").parent.parent
+    if not folder.is_dir():
+        return []
+    return sorted(path.parent.name for path in folder.glob("*/experiment.json") if path.is_file())
 
 
 def read_experiment(runs_dir: str | Path, name: str) -> dict[str, Any]:
