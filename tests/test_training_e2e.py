@@ -201,9 +201,10 @@ def test_snapshots_are_bounded_and_evenly_spaced(tmp_path):
 
 
 def _start(tmp_path: Path, run_id: str, epochs: int) -> subprocess.Popen:
+    """Train mf in a subprocess; no early stopping, so the run lasts ``epochs`` epochs."""
     command = [sys.executable, "-m", "engine", "train", "--dataset", "synthetic", "--model", "mf", "--dim", "8",
-               "--batch-size", "64", "--epochs", str(epochs), "--runs-dir", str(tmp_path), "--run-id", run_id,
-               "--quiet"]  # fmt: skip
+               "--batch-size", "64", "--epochs", str(epochs), "--patience", "0", "--runs-dir", str(tmp_path),
+               "--run-id", run_id, "--quiet"]  # fmt: skip
     return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
