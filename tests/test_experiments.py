@@ -128,6 +128,15 @@ def test_bad_comparisons_are_refused(experiment, tmp_path, capsys):
         assert error.startswith("error: ") and message in error, (arguments, error)
 
 
+def test_a_damaged_experiment_file_is_reported(tmp_path, capsys):
+    folder = tmp_path / "experiments" / "broken"
+    folder.mkdir(parents=True)
+    (folder / "experiment.json").write_text('{"format": "gnn-recsys-explorer/experiment", "spec": {"nam": 1}}')
+    assert main(["compare", "--experiment", "broken", "--runs-dir", str(tmp_path), "--baseline", "mf"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("error: experiment 'broken'") and "has a damaged experiment.json" in error
+
+
 def test_the_grid_point_is_chosen_on_validation(tmp_path, capsys):
     # lr 1e-9 leaves LightGCN's embeddings at their initial values: validation must pick lr 0.005
     command = ["experiment", "--name", "tuned", "--models", "lightgcn", "--seeds", "0", "--epochs", "1",

@@ -24,7 +24,10 @@ def runs_of_experiment(runs_dir: str | Path, name: str) -> tuple[list[RunInfo], 
         ValueError: No such experiment, or none of its chosen members finished.
     """
     document = read_experiment(runs_dir, name)
-    spec = ExperimentSpec(**document["spec"])
+    try:
+        spec = ExperimentSpec(**document["spec"])
+    except (KeyError, TypeError):
+        raise ValueError(f"experiment {name!r} in {runs_dir} has a damaged experiment.json (no valid 'spec')") from None
     members = spec.members()
     store = RunStore(runs_dir)
     selected = select_grid_points(spec, members, store)
