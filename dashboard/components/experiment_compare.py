@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.components.markdown import plain
-from dashboard.plots.comparison import activity_frame, forest_plot, paired_frame, seeds_frame
+from dashboard.plots.comparison import activity_bars, activity_frame, forest_plot, paired_frame, seeds_frame
 from dashboard.state import keys
 from engine.experiments import comparison, list_experiments, read_experiment, runs_of_experiment
 from engine.training import RunStore
@@ -87,6 +87,8 @@ def show(runs_dir: Path) -> None:
     if summary["paired"]:
         st.plotly_chart(forest_plot(summary, metric), key="experiment_forest")
         st.dataframe(paired_frame(summary), hide_index=True, key="experiment_paired")
+    if summary["paired"] and summary["activity"]:
+        st.plotly_chart(activity_bars(summary, metric), key="experiment_activity_bars")
     st.markdown(plain(f"{metric} by quintile of users' training degree (mean over seeds)"))
     st.dataframe(activity_frame(summary, metric), hide_index=True, key="experiment_activity")
     for note in summary["notes"]:

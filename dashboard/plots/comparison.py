@@ -96,3 +96,21 @@ def activity_frame(summary: Mapping[str, Any], metric: str) -> pd.DataFrame:
             cells[f"{model} - {summary['baseline']}"] = values.get(metric)
         rows.append(cells)
     return pd.DataFrame(rows)
+
+
+def activity_bars(summary: Mapping[str, Any], metric: str) -> go.Figure:
+    """Each model's mean paired gap to the baseline on ``metric`` per quintile of users' training degree, as grouped
+    bars: do the GNNs help the sparse users?"""
+    rows = summary["activity"]
+    segments = [f"{row['degree_min']}-{row['degree_max']}" for row in rows]
+    figure = go.Figure()
+    for model in summary["paired"]:
+        gaps = [row["difference"].get(model, {}).get(metric) for row in rows]
+        figure.add_trace(
+            go.Bar(x=segments, y=gaps, name=model, hovertemplate=f"{model}<br>%{{x}}: %{{y:+.4f}}<extra></extra>")
+        )
+    figure.update_xaxes(title="users' training interactions (quintiles)", type="category")
+    figure.update_yaxes(title=f"{metric} minus {summary['baseline']}'s")
+    title = {"text": f"Gap to {summary['baseline']} by user activity", "y": 0.97, "yref": "container", "x": 0}
+    figure.update_layout(title=title, barmode="group", **LAYOUT)
+    return figure

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.plots.comparison import forest_plot, seeds_frame
+from dashboard.plots.comparison import activity_bars, forest_plot, seeds_frame
 from dashboard.state import keys
 from engine.experiments import ExperimentSpec, run_experiment
 from tests.dashboard.shown import shown
@@ -41,6 +41,10 @@ def test_runs_page_shows_the_experiment_comparison(app_at, frame_with, experimen
     forest = next(json.loads(chart.proto.spec) for chart in at.get("plotly_chart") if "Paired" in chart.proto.spec)
     assert forest["data"][0]["y"] == ["lightgcn"]
     assert len(frame_with(at, "training degree")) == 5
+    bars = next(
+        json.loads(chart.proto.spec) for chart in at.get("plotly_chart") if "by user activity" in chart.proto.spec
+    )
+    assert [trace["name"] for trace in bars["data"]] == ["lightgcn"] and len(bars["data"][0]["x"]) == 5
 
 
 def test_runs_page_without_experiments_shows_no_experiment_section(app_at) -> None:
@@ -57,6 +61,10 @@ SUMMARY = {
         "gnn": {"seeds": [0, 1], "ndcg@10": {"mean": 0.2, "std": 0.01, "ci95": [0.15, 0.25]}},
     },
     "paired": {"gnn": {"ndcg@10": {"mean_difference": 0.1, "ci95": [0.07, 0.12]}}},
+    "activity": [
+        {"degree_min": 1, "degree_max": 4, "difference": {"gnn": {"ndcg@10": 0.3}}},
+        {"degree_min": 5, "degree_max": 9, "difference": {"gnn": {"ndcg@10": -0.1}}},
+    ],
 }
 
 
@@ -70,3 +78,8 @@ def test_seeds_table_marks_the_baseline_and_a_single_seed() -> None:
     frame = seeds_frame(SUMMARY)
     assert frame.loc["mf (baseline)", "ndcg@10"] == "0.1000 (1 seed: no CI)"
     assert frame.loc["gnn", "ndcg@10"] == "0.2000 ± 0.0100 [0.1500, 0.2500]"
+
+
+def test_activity_bars_are_the_gaps_per_segment() -> None:
+    (trace,) = activity_bars(SUMMARY, "ndcg@10").data
+    assert trace.name == "gnn" and list(trace.x) == ["1-4", "5-9"] and list(trace.y) == [0.3, -0.1]
