@@ -91,6 +91,9 @@ def test_single_runs_compare_without_a_seed_interval(experiment, capsys):
         (["--models", "mf", "--grid", "mf.lr=5"], "'lr' must be a number in [1e-09, 1.0]"),
         (["--models", "mf,lightgcn", "--grid", "mf.lr=0.1,0.01"], "same tuning budget, but the grid gives mf 2"),
         (["--models", "mf", "--seeds", "0,x"], "--seeds expects comma-separated whole numbers"),
+        (["--models", "mf", "--grid", "mf.lr=0.1,0.01", "--val-ratio", "0"], "--val-ratio 0 leaves none"),
+        (["--models", "mf", "--test-ratio", "0.95"], "'test_ratio' must be a number in [0.01, 0.9]"),
+        (["--models", "mf", "--split", "weekly"], "unknown split 'weekly'"),
         (["--models", "mf", "--name", "../up"], "invalid experiment name '../up'"),
     ],
 )
@@ -140,11 +143,13 @@ def test_a_damaged_experiment_file_is_reported(tmp_path, capsys):
 def test_the_grid_point_is_chosen_on_validation(tmp_path, capsys):
     # lr 1e-9 leaves LightGCN's embeddings at their initial values: validation must pick lr 0.005
     command = ["experiment", "--name", "tuned", "--models", "lightgcn", "--seeds", "0", "--epochs", "1",
-               "--grid", "lightgcn.lr=1e-9,0.005", "--k", "10", "--runs-dir", str(tmp_path), "--quiet"]  # fmt: skip
+               "--grid", "lightgcn.lr=1e-9,0.005", "--k", "10", "--test-ratio", "0.25", "--patience", "0",
+               "--runs-dir", str(tmp_path), "--quiet"]  # fmt: skip
     assert main(command) == 0
     selected = read_experiment(tmp_path, "tuned")["selected"]["lightgcn"]
     assert selected["settings"] == {"lr": 0.005} and selected["grid_point"] == 1
-    assert read_run(tmp_path / "tuned-lightgcn-g1-s0").config["lr"] == 0.005
+    config = read_run(tmp_path / "tuned-lightgcn-g1-s0").config
+    assert config["lr"] == 0.005 and config["test_ratio"] == 0.25 and config["patience"] == 0
     capsys.readouterr()
     assert main(["compare", "--experiment", "tuned", "--runs-dir", str(tmp_path), "--baseline", "lightgcn"]) == 0
     text = capsys.readouterr().out

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from engine.cli import whole_number
+from engine.cli import finite_number, whole_number
 from engine.training.cli import RUNS_DIR
 
 
@@ -29,6 +29,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     experiment.add_argument("--epochs", type=whole_number, help="every run's epochs (default: each model's own)")
     experiment.add_argument("--k", dest="ks", type=whole_number, nargs="+", metavar="K", help="metric cut-offs")
+    experiment.add_argument("--split", help="random, leave-one-out or temporal (default: random)")
+    experiment.add_argument("--test-ratio", type=finite_number, help="held-out test share (default: 0.2)")
+    experiment.add_argument(
+        "--val-ratio", type=finite_number, help="validation share choosing epochs and grid points (default: 0.1)"
+    )
+    experiment.add_argument("--patience", type=whole_number, help="early-stopping patience, 0 = off (default: 5)")
     experiment.add_argument("--device", help="auto, cpu or cuda (default: auto)")
     experiment.add_argument("--runs-dir", default=RUNS_DIR, help="the runs directory (default: %(default)s)")
     experiment.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -63,7 +69,15 @@ def run_experiment_command(args: argparse.Namespace) -> int:
     models = [model.strip() for model in args.models.split(",") if model.strip()]
     if not models:
         raise ValueError(f"--models expects comma-separated model names such as mf,lightgcn (got {args.models!r})")
-    base = {name: value for name, value in (("data_dir", args.data_dir), ("device", args.device)) if value}
+    given = {
+        "data_dir": args.data_dir,
+        "device": args.device,
+        "split": args.split,
+        "test_ratio": args.test_ratio,
+        "val_ratio": args.val_ratio,
+        "patience": args.patience,
+    }
+    base = {name: value for name, value in given.items() if value is not None}
     if args.ks:
         base["ks"] = sorted(set(args.ks))
     spec = ExperimentSpec(

@@ -97,6 +97,8 @@ class ExperimentSpec:
                 + ", ".join(f"{model} {count} point(s)" for model, count in budgets.items())
                 + "; give each model as many values (e.g. --grid mf.lr=0.01,0.001 beside --grid lightgcn.lr=...)"
             )
+        if max(budgets.values()) > 1 and self.base.get("val_ratio") == 0:
+            raise ValueError("a grid point is chosen on the validation slice, and --val-ratio 0 leaves none")
         members = []
         for model in self.models:
             for index, point in enumerate(self.grid_points(model)):
