@@ -127,6 +127,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--large-epochs", type=int, default=2, help="epochs of the large runs (default: 2)")
     parser.add_argument("--device", default="cpu", help="cpu, cuda or auto (default: cpu)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--val-ratio",
+        type=float,
+        default=0.0,
+        help="validation share (default: 0, test-selected, as the README's table was measured; "
+        "`python -m engine experiment` gives validation-selected figures over seeds)",
+    )
     parser.add_argument("--runs-dir", help="keep the runs here (default: a temporary folder)")
     args = parser.parse_args(argv)
 
@@ -142,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         data_dir = args.data_dir if dataset.startswith("movielens") else None
         label = f"synthetic-{args.large}" if dataset.startswith("csv:") else dataset
         config = resolve(TrainConfig(dataset=dataset, data_dir=data_dir, model=model, epochs=epochs,
-                                     seed=args.seed, device=args.device))  # fmt: skip
+                                     seed=args.seed, device=args.device, val_ratio=args.val_ratio))  # fmt: skip
         result = train_one(config, runs_dir, f"bench-{model}-{label}-{stamp}")
         test = result["summary"]["test"]
         seconds = result["epoch_seconds"]

@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "engine.training.cli",
     "engine.training.run_cli",
     "engine.sampling.cli",
+    "engine.experiments.cli",
 )
 
 

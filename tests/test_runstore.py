@@ -142,6 +142,30 @@ def test_delete_removes_a_finished_run(tmp_path):
     assert store.list() == []
 
 
+def test_per_user_results_read_back_and_go_with_the_run(tmp_path):
+    from engine.training import RunDirError
+
+    store = RunStore(tmp_path)
+    run = _make_run(store, "paired")
+    with pytest.raises(RunDirError, match="'paired' has no per-user test results: per_user.npz is missing"):
+        run.read_per_user()
+    run.save_per_user({"users": np.array([0, 3]), "ndcg@10": np.array([0.5, 0.25])})
+    arrays = run.read_per_user()
+    assert arrays["users"].tolist() == [0, 3] and arrays["ndcg@10"].tolist() == [0.5, 0.25]
+    assert sorted(path.name for path in run.path.iterdir() if "per_user" in path.name) == ["per_user.npz"]
+    store.delete("paired")
+    assert not run.path.exists()
+
+
+def test_protocol_falls_back_to_the_config_for_older_runs(tmp_path):
+    run = _make_run(RunStore(tmp_path), "old")
+    assert read_run(run.path).protocol == "test-selected"  # no val_ratio in its config: it had none
+    run.write_config({"model": "mf", "dataset": "synthetic", "val_ratio": 0.1})
+    assert read_run(run.path).protocol == "validation-selected"
+    run.update_status(protocol="test-selected")  # the trainer found no validation interaction after all
+    assert read_run(run.path).protocol == "test-selected"
+
+
 def test_runs_are_listed_newest_first_and_strangers_ignored(tmp_path):
     store = RunStore(tmp_path)
     older = _make_run(store, "older")

@@ -169,3 +169,20 @@ def test_k_core_is_iterative():
     assert k_core_mask(graph, 2).tolist() == [False] * 5 + [True] * 4
     with pytest.raises(ValueError, match="'k' must be >= 0"):
         k_core_mask(graph, -1)
+
+
+@pytest.mark.parametrize("method", ["random", "leave-one-out"])
+def test_the_validation_slice_comes_out_of_training_and_leaves_the_test_set_alone(graph, method):
+    """A validation-selected run and a test-selected one on the same seed are tested on the same interactions
+    (per-user methods; a temporal cut can leave a user no training edge before the validation window, whose test
+    edges are then dropped and counted)."""
+    without = split_interactions(graph, method=method, test_ratio=0.2, val_ratio=0.0, seed=4)
+    with_val = split_interactions(graph, method=method, test_ratio=0.2, val_ratio=0.1, seed=4)
+    assert np.array_equal(
+        np.sort(_keys(without.test_user, without.test_item, graph.num_items)),
+        np.sort(_keys(with_val.test_user, with_val.test_item, graph.num_items)),
+    )
+    train_without = set(_keys(without.train.user, without.train.item, graph.num_items).tolist())
+    train_with = set(_keys(with_val.train.user, with_val.train.item, graph.num_items).tolist())
+    val = set(_keys(with_val.val_user, with_val.val_item, graph.num_items).tolist())
+    assert val and train_with | val == train_without and not train_with & val

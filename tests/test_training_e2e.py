@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from engine.models import MODELS
-from engine.training import TrainConfig, load_run, read_run, resolve, resume, train
+from engine.training import RunDir, TrainConfig, load_run, read_run, resolve, resume, train
 from engine.training.runstore import RunStore
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -86,10 +86,54 @@ def test_every_model_writes_a_complete_run_directory(tmp_path, model):
     assert info.state == "finished" and info.damaged == [] and len(info.metrics) == 2
 
 
+def test_test_split_is_evaluated_once_after_training_on_the_selected_weights(tmp_path, monkeypatch):
+    from engine.training import trainer
+
+    calls = []
+    real = trainer.evaluate_users
+
+    def counting(user_emb, item_emb, data, split, ks, batch_size):
+        calls.append((split, len(RunDir(tmp_path / "counted").read_metrics())))  # epochs recorded so far
+        return real(user_emb, item_emb, data, split, ks, batch_size)
+
+    monkeypatch.setattr(trainer, "evaluate_users", counting)
+    run_dir = train(_config("mf", epochs=3), tmp_path, run_id="counted", progress=False)
+    assert calls == [("val", 0), ("val", 1), ("val", 2), ("test", 3)]
+    info = read_run(run_dir)
+    assert [record["split"] for record in info.metrics] == ["val", "val", "val"]
+    assert info.status["protocol"] == info.summary["protocol"] == info.protocol == "validation-selected"
+    best = info.metrics[info.summary["best_epoch"] - 1]
+    assert info.summary["validation"]["ndcg@10"] == best["ndcg@10"] == max(r["ndcg@10"] for r in info.metrics)
+    per_user = RunDir(run_dir).read_per_user()
+    assert len(per_user["users"]) == info.summary["test"]["users"] and per_user["top_items"].shape[1] == 10
+    for key in ("recall@5", "ndcg@10", "mrr"):
+        assert per_user[key].mean() == pytest.approx(info.summary["test"][key])
+    assert per_user["item_degree"].shape == (int(per_user["num_items"]),)
+
+
+def test_without_validation_the_run_is_test_selected(tmp_path, monkeypatch):
+    from engine.training import trainer
+
+    splits = []
+    real = trainer.evaluate_users
+    monkeypatch.setattr(trainer, "evaluate_users", lambda *args: splits.append(args[3]) or real(*args))
+    run_dir = train(_config("mf", val_ratio=0.0), tmp_path, progress=False)
+    assert splits == ["test", "test", "test"]  # every epoch peeks at test: the reason for the label
+    info = read_run(run_dir)
+    assert info.status["protocol"] == info.summary["protocol"] == "test-selected"
+    assert info.summary["selected_by"] == "last epoch" and info.summary["validation"] is None
+    assert [record["split"] for record in info.metrics] == ["test", "test"]
+    listing = subprocess.run(
+        [sys.executable, "-m", "engine", "runs", "--runs-dir", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=True,
+    ).stdout  # fmt: skip
+    assert "SELECTED" in listing.splitlines()[0] and "test-selected" in listing.splitlines()[1]
+
+
 def test_evaluate_command_reproduces_the_summary(tmp_path):
     run_dir = train(_config("mf"), tmp_path, progress=False)
     summary = json.loads((run_dir / "summary.json").read_text())
-    assert summary["selected_by"] == "last epoch" and not (run_dir / "best.pt").exists()
+    assert summary["selected_by"] == "validation ndcg@10" and (run_dir / "best.pt").exists()
     result = subprocess.run(
         [sys.executable, "-m", "engine", "evaluate", str(run_dir), "--json"],
         cwd=ROOT,
@@ -110,6 +154,7 @@ def test_evaluate_command_reproduces_the_summary(tmp_path):
         check=True,
     ).stdout
     assert run_dir.name in listing and "finished" in listing and "ndcg@10=" in listing
+    assert "validation-selected" in listing
 
 
 @pytest.fixture
@@ -150,15 +195,16 @@ def test_early_stopping_on_a_flat_validation_curve(tmp_path):
 def test_snapshots_are_bounded_and_evenly_spaced(tmp_path):
     run_dir = train(_config("mf", epochs=9, max_snapshots=3, eval_every=2), tmp_path, progress=False)
     names = sorted(path.name for path in (run_dir / "embeddings").iterdir())
-    assert names == ["epoch_0002.npz", "epoch_0006.npz", "epoch_0009.npz"]
+    assert names == ["best.npz", "epoch_0002.npz", "epoch_0006.npz", "epoch_0009.npz"]  # best: validation's pick
     evaluated = [r["epoch"] for r in read_run(run_dir).metrics if "ndcg@10" in r]
     assert evaluated == [2, 4, 6, 8, 9]
 
 
 def _start(tmp_path: Path, run_id: str, epochs: int) -> subprocess.Popen:
+    """Train mf in a subprocess; no early stopping, so the run lasts ``epochs`` epochs."""
     command = [sys.executable, "-m", "engine", "train", "--dataset", "synthetic", "--model", "mf", "--dim", "8",
-               "--batch-size", "64", "--epochs", str(epochs), "--runs-dir", str(tmp_path), "--run-id", run_id,
-               "--quiet"]  # fmt: skip
+               "--batch-size", "64", "--epochs", str(epochs), "--patience", "0", "--runs-dir", str(tmp_path),
+               "--run-id", run_id, "--quiet"]  # fmt: skip
     return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

@@ -47,7 +47,7 @@ TRAINER_FIELDS: dict[str, tuple[str, tuple[str, ...], bool]] = {
     "seed": ("seeds the split, the model, batches and negatives", (), False),
     "device": ("auto picks CUDA when a GPU is visible", DEVICES, False),
     "num_negatives": ("uniform negatives per positive", (), True),
-    "val_ratio": ("validation share; > 0 enables best-epoch selection and early stopping", (), True),
+    "val_ratio": ("validation share per user: curves, best epoch, early stopping; 0 = test-selected", (), True),
     "monitor": ("metric (at the largest K) that picks the best epoch", METRIC_NAMES, True),
     "eval_every": ("evaluate every N epochs (the last is always evaluated)", (), True),
     "patience": ("evaluations without improvement before stopping early; 0 = never", (), True),

@@ -125,9 +125,19 @@ def metric_curves(metrics: Sequence[Mapping], keys: Sequence[str] | None = None)
         points = [(record["epoch"], record[key]) for record in metrics if _is_number(record.get(key))]
         figure.add_trace(go.Scatter(x=[p[0] for p in points], y=[p[1] for p in points], mode="lines+markers", name=key))
     _epoch_axis(figure, metrics)
-    figure.update_yaxes(title="evaluation metric", rangemode="tozero")
-    figure.update_layout(title=_title("Metrics"), **LAYOUT)
+    split = curve_split(metrics)
+    figure.update_yaxes(title=f"{split or 'evaluation'} metric", rangemode="tozero")
+    title = {"validation": "Metrics on the validation split", "test": "Metrics on the test split (test-selected run)"}
+    figure.update_layout(title=_title(title.get(split, "Metrics")), **LAYOUT)
     return figure
+
+
+def curve_split(metrics: Sequence[Mapping]) -> str | None:
+    """``validation`` or ``test``: the split a run's epoch metrics were computed on (its records' ``split``)."""
+    splits = {record.get("split") for record in metrics if record.get("split") in ("val", "test")}
+    if splits == {"val"}:
+        return "validation"
+    return "test" if splits == {"test"} else None
 
 
 def overlay_curves(runs: Mapping[str, Sequence[Mapping]], metric: str) -> go.Figure:

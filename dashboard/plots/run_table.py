@@ -46,7 +46,8 @@ def state_label(run: RunInfo) -> str:
 
 
 def runs_frame(runs: Sequence[RunInfo]) -> pd.DataFrame:
-    """One row per run: run, model, dataset, status, best NDCG@K and Recall@K, epochs, duration, start time.
+    """One row per run: run, model, dataset, status, the split that chose its weights, best NDCG@K and Recall@K
+    (on that split), epochs, duration, start time.
 
     The metric columns hold each run's values at its own largest K (column ``K``), so runs sort on one column.
     """
@@ -61,6 +62,7 @@ def runs_frame(runs: Sequence[RunInfo]) -> pd.DataFrame:
                 "model": run.config.get("model", "?"),
                 "dataset": run.config.get("dataset", "?"),
                 "status": state_label(run),
+                "selected on": "validation" if run.protocol == "validation-selected" else "test (test-selected)",
                 "best NDCG": best_value(run, ndcg_key),
                 "best Recall": best_value(run, recall_key),
                 "K": int(ndcg_key.partition("@")[2]) if ndcg_key else None,
@@ -74,6 +76,7 @@ def runs_frame(runs: Sequence[RunInfo]) -> pd.DataFrame:
         "model",
         "dataset",
         "status",
+        "selected on",
         "best NDCG",
         "best Recall",
         "K",

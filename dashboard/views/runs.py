@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.components import sidebar
+from dashboard.components import experiment_compare, sidebar
 from dashboard.components.markdown import plain
 from dashboard.plots import figures
 from dashboard.plots.run_table import comparison_frame, highlight_best, runs_frame
@@ -68,6 +68,8 @@ if selected:
         st.caption("Best value of each column in bold green; – where a run has no final test metrics yet.")
 else:
     st.info("Pick runs above to overlay their curves and compare their test metrics.", icon=":material/checklist:")
+
+experiment_compare.show(runs_dir)
 
 with st.expander("Delete a run", icon=":material/delete:"):
     target = st.selectbox("Run to delete", list(by_id), key=keys.RUNS_DELETE_PICK)

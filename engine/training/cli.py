@@ -34,7 +34,12 @@ _CONFIG_FLAGS: tuple[tuple[str, str, type, str], ...] = (
     ("--negatives", "num_negatives", whole_number, "uniform negatives per positive"),
     ("--split", "split", str, "how test interactions are held out"),
     ("--test-ratio", "test_ratio", finite_number, "held-out share per user"),
-    ("--val-ratio", "val_ratio", finite_number, "validation share for early stopping, 0 = none"),
+    (
+        "--val-ratio",
+        "val_ratio",
+        finite_number,
+        "per-user validation share (curves, best epoch, stopping); 0: test-selected",
+    ),
     ("--min-rating", "min_rating", finite_number, "keep interactions rated at least this"),
     ("--k-core", "k_core", whole_number, "drop users/items with fewer interactions, repeatedly; 0 = off"),
     ("--eval-every", "eval_every", whole_number, "evaluate every N epochs"),
@@ -236,6 +241,7 @@ def run_runs(args: argparse.Namespace) -> int:
                         "config": r.config,
                         "status": r.status,
                         "summary": r.summary,
+                        "protocol": r.protocol,
                         "damaged": r.damaged,
                     }
                     for r in runs
@@ -246,7 +252,7 @@ def run_runs(args: argparse.Namespace) -> int:
     if not runs:
         print(f"no runs in {args.runs_dir}")
         return 0
-    rows = [("RUN", "MODEL", "DATASET", "STATE", "EPOCH", "NDCG@K (test)", "UPDATED")]
+    rows = [("RUN", "MODEL", "DATASET", "STATE", "EPOCH", "NDCG@K (test)", "SELECTED", "UPDATED")]
     for run in runs:
         test = (run.summary or {}).get("test", {})
         ndcg_keys = sorted((key for key in test if key.startswith("ndcg@")), key=lambda key: int(key[5:]))
@@ -260,6 +266,7 @@ def run_runs(args: argparse.Namespace) -> int:
                 run.state,
                 f"{run.status.get('epoch', 0)}/{run.status.get('total_epochs', '?')}",
                 ndcg,
+                run.protocol,
                 time.strftime("%Y-%m-%d %H:%M", time.localtime(updated)) if isinstance(updated, (int, float)) else "-",
             )
         )

@@ -62,8 +62,10 @@ class TrainConfig:
     split: str = "random"  # one of engine.splits.SPLIT_METHODS
     # share of each user's interactions held out for testing
     test_ratio: float = field(default=0.2, metadata=_bounds(0.01, 0.9))
-    # share held out for validation; > 0 enables best-epoch selection and early stopping
-    val_ratio: float = field(default=0.0, metadata=_bounds(0.0, 0.9))
+    # share of each user's interactions taken from training for validation, which alone drives the curves, the
+    # best epoch and early stopping (the test split is read once, at the end); 0 = none: curves and the last epoch
+    # are on the test split, and the run is marked test-selected
+    val_ratio: float = field(default=0.1, metadata=_bounds(0.0, 0.9))
     min_rating: float | None = None  # keep only interactions rated at least this (implicit feedback); None = all
     # drop users and items with fewer interactions than this, repeatedly; 0 = no filter
     k_core: int = field(default=0, metadata=_bounds(0, 10_000))

@@ -10,7 +10,7 @@ import numpy as np
 from torch import Tensor
 
 from engine.graph import CSR, InteractionGraph
-from engine.training.metrics import compute_metrics, interactions_csr
+from engine.training.metrics import UserMetrics, interactions_csr, user_metrics
 
 
 @dataclass
@@ -55,8 +55,32 @@ def evaluate(
     user_emb: Tensor, item_emb: Tensor, data: EvalData, split: str, ks: Sequence[int], batch_size: int
 ) -> dict[str, float]:
     """:func:`~engine.training.metrics.compute_metrics` on the ``"val"`` or ``"test"`` slice of ``data``."""
+    return evaluate_users(user_emb, item_emb, data, split, ks, batch_size).means()
+
+
+def evaluate_users(
+    user_emb: Tensor, item_emb: Tensor, data: EvalData, split: str, ks: Sequence[int], batch_size: int
+) -> UserMetrics:
+    """Per-user metrics (:func:`~engine.training.metrics.user_metrics`) on the ``"val"`` or ``"test"`` slice."""
     if split == "val":
-        return compute_metrics(user_emb, item_emb, data.train.user_csr, data.val_user, data.val_item, ks, batch_size)
+        return user_metrics(user_emb, item_emb, data.train.user_csr, data.val_user, data.val_item, ks, batch_size)
     if split == "test":
-        return compute_metrics(user_emb, item_emb, data.test_exclude, data.test_user, data.test_item, ks, batch_size)
+        return user_metrics(user_emb, item_emb, data.test_exclude, data.test_user, data.test_item, ks, batch_size)
     raise ValueError(f"unknown evaluation split {split!r}: choose 'val' or 'test'")
+
+
+def per_user_arrays(metrics: UserMetrics, train: InteractionGraph) -> dict[str, np.ndarray]:
+    """What a run keeps of its test evaluation for paired comparisons (``RunDir.save_per_user``).
+
+    Returns:
+        ``users (n,)``, every metric of ``metrics.values`` ``(n,)``, ``top_items (n, K_max)``, the users' training
+        degree ``train_degree (n,)``, every item's training degree ``item_degree (I,)`` and ``num_items ()``.
+    """
+    return {
+        "users": metrics.users,
+        **metrics.values,
+        "top_items": metrics.top_items,
+        "train_degree": train.user_degree()[metrics.users].astype(np.int64),
+        "item_degree": train.item_degree().astype(np.int64),
+        "num_items": np.array(metrics.num_items, dtype=np.int64),
+    }

@@ -10,6 +10,7 @@ that appears in at least one evaluated user's top K.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -70,6 +71,38 @@ def reciprocal_rank(scores: Tensor, relevant: Tensor) -> Tensor:
     return 1.0 / rank.float()
 
 
+@dataclass
+class UserMetrics:
+    """Per-user ranking metrics of one evaluation: what paired comparisons of two runs are made of.
+
+    Attributes:
+        users (np.ndarray): Evaluated users (internal ids, ascending), ``(n,)`` int64.
+        values (dict[str, np.ndarray]): ``recall@K``, ``ndcg@K``, ``precision@K``, ``hit@K`` for every K and ``mrr``,
+            each ``(n,)`` float64, row ``j`` belonging to ``users[j]``.
+        top_items (np.ndarray): Each user's ranked top items, best first, ``(n, K_max)`` int64; ``-1`` is an empty
+            slot.
+        num_items (int): Size of the catalogue, for coverage.
+    """
+
+    users: np.ndarray
+    values: dict[str, np.ndarray]
+    top_items: np.ndarray
+    num_items: int
+
+    @property
+    def ks(self) -> list[int]:
+        return sorted(int(key.partition("@")[2]) for key in self.values if key.startswith("recall@"))
+
+    def means(self) -> dict[str, float]:
+        """Means over the users, catalogue coverage@K and ``users``: what :func:`compute_metrics` returns."""
+        metrics = {key: float(values.mean()) for key, values in self.values.items()}
+        for k in self.ks:
+            listed = self.top_items[:, :k]
+            metrics[f"coverage@{k}"] = len(np.unique(listed[listed >= 0])) / self.num_items
+        metrics["users"] = len(self.users)
+        return metrics
+
+
 @torch.no_grad()
 def compute_metrics(
     user_emb: Tensor,
@@ -96,38 +129,51 @@ def compute_metrics(
         ``{"recall@K", "ndcg@K", "precision@K", "hit@K", "coverage@K"}`` for every K, ``"mrr"`` and
         ``"users"`` (how many users were evaluated).
     """
+    return user_metrics(user_emb, item_emb, exclude, held_out_users, held_out_items, ks, batch_size).means()
+
+
+@torch.no_grad()
+def user_metrics(
+    user_emb: Tensor,
+    item_emb: Tensor,
+    exclude: CSR,
+    held_out_users: np.ndarray,
+    held_out_items: np.ndarray,
+    ks: Sequence[int],
+    batch_size: int = RANKING_CHUNK,
+) -> UserMetrics:
+    """The metrics of :func:`compute_metrics` for every evaluated user (same arguments)."""
     ks = sorted(set(int(k) for k in ks))
     if not ks or ks[0] <= 0:
         raise ValueError(f"every K must be a positive integer (got {list(ks)})")
     if len(held_out_users) == 0:
         raise ValueError("no held-out interactions to evaluate: the split left the test (or validation) set empty")
     num_users, num_items = user_emb.shape[0], item_emb.shape[0]
-    device = user_emb.device
     k_max = min(ks[-1], num_items)
     held_out = interactions_csr(held_out_users, held_out_items, num_users)
     users = np.flatnonzero(held_out.degree() > 0)
-    sums = {f"{name}@{k}": 0.0 for k in ks for name in ("recall", "ndcg", "precision", "hit")}
-    sums["mrr"] = 0.0
-    evaluated = 0
-    covered = {k: torch.zeros(num_items, dtype=torch.bool, device=device) for k in ks}
+    parts: dict[str, list[np.ndarray]] = {}
+    evaluated: list[np.ndarray] = []
+    tops: list[np.ndarray] = []
     for chunk in ranked_chunks(user_emb, item_emb, users, k_max, exclude, batch_size):
         relevant = row_mask(held_out, chunk.users, num_items) & torch.isfinite(chunk.scores)  # (B, I)
         rankable = relevant.any(dim=1)  # (B,) held-out items that are also excluded cannot be ranked
         scores, relevant = chunk.scores[rankable], relevant[rankable]
-        evaluated += int(rankable.sum())
+        evaluated.append(chunk.users[rankable].cpu().numpy())
         top_items = chunk.items[rankable].masked_fill(torch.isinf(chunk.top_scores[rankable]), -1)  # (B, k_max)
         if k_max < ks[-1]:
             top_items = torch.cat([top_items, top_items.new_full((len(top_items), ks[-1] - k_max), -1)], dim=1)
-        for key, values in ranking_metrics(top_items, relevant, ks).items():
-            sums[key] += float(values.sum())
-        sums["mrr"] += float(reciprocal_rank(scores, relevant).sum())
-        for k in ks:
-            listed = top_items[:, :k]
-            covered[k][listed[listed >= 0]] = True
-    if evaluated == 0:
+        per_user = ranking_metrics(top_items, relevant, ks)
+        per_user["mrr"] = reciprocal_rank(scores, relevant)
+        for key, values in per_user.items():
+            parts.setdefault(key, []).append(values.double().cpu().numpy())
+        tops.append(top_items.cpu().numpy())
+    evaluated_users = np.concatenate(evaluated).astype(np.int64) if evaluated else np.zeros(0, dtype=np.int64)
+    if len(evaluated_users) == 0:
         raise ValueError("every held-out item is also excluded from ranking: check that the split's sets are disjoint")
-    metrics = {key: value / evaluated for key, value in sums.items()}
-    for k in ks:
-        metrics[f"coverage@{k}"] = float(covered[k].sum()) / num_items
-    metrics["users"] = evaluated
-    return metrics
+    return UserMetrics(
+        users=evaluated_users,
+        values={key: np.concatenate(values) for key, values in parts.items()},
+        top_items=np.concatenate(tops).astype(np.int64),
+        num_items=num_items,
+    )

@@ -13,6 +13,8 @@ Layout of ``<runs-dir>/<run-id>/``, with the :class:`RunDir` attribute of each e
     best.pt         [best_path] model weights of the best validation epoch (only with a validation slice)
     split.npz       [split_path] the edges the run trained, validated and tested on: int64 internal ids
                     ``{train,val,test}_{user,item}`` and the dataset's raw ids ``user_ids``/``item_ids`` (str)
+    per_user.npz    [per_user_path] per-user test metrics of the selected model (:meth:`RunDir.save_per_user`), what
+                    ``python -m engine compare`` pairs between runs
     embeddings/     [embeddings_dir] epoch_XXXX.npz [epoch_snapshot_path] at evaluated epochs (bounded) and best.npz
                     [best_snapshot_path]; float32 arrays ``user (U, d)`` and ``item (I, d)``
     projections/    [projections_dir] <epoch>_<method>.npz [projection_path]; while a process computes one, its pid in
@@ -22,6 +24,8 @@ Layout of ``<runs-dir>/<run-id>/``, with the :class:`RunDir` attribute of each e
 
 Beside the runs, ``<runs-dir>/.logs/<run-id>.log`` [log_path] keeps the output of a training process the dashboard
 started; it also catches errors from before the run directory exists, and the run listing skips the dot-folder.
+``<runs-dir>/experiments/<name>/experiment.json`` [:func:`experiment_path`] lists the member runs of an experiment
+(``python -m engine experiment``), which stay ordinary runs; the run listing skips that folder too (it holds no run).
 
 Writers replace JSON atomically. Readers never fail on a damaged directory and list what they could not read in
 ``RunInfo.damaged``; they read only regular files inside the run directory once links are resolved, of at most
@@ -62,21 +66,28 @@ RUN_FORMAT_VERSION = 1
 MAX_JSON_BYTES = 4 * 2**20  # config, status, summary: a few kB each, tracebacks included
 MAX_METRICS_BYTES = 64 * 2**20  # ~1 kB per epoch: tens of thousands of epochs
 MAX_NOTE_BYTES = 64 * 2**10  # a projection's pid or error message
+MAX_PER_USER_BYTES = 1024 * 2**20  # per-user test results: ~200 bytes a user at K = 20
 
 MARKER, LOCK = ".gnn-run", ".train.lock"
 CONFIG, STATUS, METRICS, SUMMARY = "config.json", "status.json", "metrics.jsonl", "summary.json"
-CHECKPOINT, BEST, SPLIT = "checkpoint.pt", "best.pt", "split.npz"
+CHECKPOINT, BEST, PER_USER, SPLIT = "checkpoint.pt", "best.pt", "per_user.npz", "split.npz"
 SPLIT_PARTS = ("train", "val", "test")
 MAX_SPLIT_BYTES = 2 * 2**30  # 32M interactions as int64 pairs, with room for the raw ids
+# How a run chose the weights it was tested with: on its validation slice, or (no validation slice) by looking at
+# the test split every epoch, which is only fair for reproducing a paper's protocol.
+PROTOCOLS = ("validation-selected", "test-selected")
 EMBEDDINGS, PROJECTIONS = "embeddings", "projections"
 LOG_FOLDER = ".logs"
+EXPERIMENTS, EXPERIMENT = "experiments", "experiment.json"
 
 _SNAPSHOT = re.compile(r"^epoch_(\d+)\.npz$")
 _ATOMIC_TEMPORARY = "|".join(re.escape(name) for name in (MARKER, CONFIG, STATUS, SUMMARY, CHECKPOINT, BEST, SPLIT))
 # What a run consists of, by folder: the only names delete() removes (temporary files of interrupted writes included).
 _RUN_FILES = re.compile(
-    "|".join(re.escape(name) for name in (MARKER, LOCK, CONFIG, STATUS, METRICS, SUMMARY, CHECKPOINT, BEST, SPLIT))
-    + rf"|\.(?:{_ATOMIC_TEMPORARY})\..+\.tmp"
+    "|".join(
+        re.escape(name) for name in (MARKER, LOCK, CONFIG, STATUS, METRICS, SUMMARY, CHECKPOINT, BEST, PER_USER, SPLIT)
+    )
+    + rf"|\.(?:{_ATOMIC_TEMPORARY})\..+\.tmp|\.per_user\.\d+\.tmp\.npz"
 )
 _FOLDER_FILES = {
     EMBEDDINGS: re.compile(r"(?:epoch_\d+|best)\.npz|\.(?:epoch_\d+|best)\.\d+\.tmp\.npz"),
@@ -95,6 +106,20 @@ def check_run_id(run_id: str) -> str:
             f"invalid run id {run_id!r}: use 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit"
         )
     return run_id
+
+
+def experiment_path(runs_dir: str | Path, name: str) -> Path:
+    """``<runs-dir>/experiments/<name>/experiment.json``: the members and settings of experiment ``name``.
+
+    Raises:
+        ValueError: ``name`` is not a safe folder name (the rules of :func:`check_run_id`).
+    """
+    if not isinstance(name, str) or not RUN_ID_PATTERN.fullmatch(name) or ".." in name:
+        raise ValueError(
+            f"invalid experiment name {name!r}: use 1-128 letters, digits, '.', '_' or '-', starting with a letter "
+            "or digit"
+        )
+    return Path(runs_dir) / EXPERIMENTS / name / EXPERIMENT
 
 
 def new_run_id(model: str, dataset: str) -> str:
@@ -136,6 +161,16 @@ class RunInfo:
     @property
     def state(self) -> str:
         return str(self.status.get("state", "unknown"))
+
+    @property
+    def protocol(self) -> str:
+        """``validation-selected`` or ``test-selected`` (one of :data:`PROTOCOLS`): as recorded by the trainer, else
+        read from the config of a run older than the record (no validation slice means test-selected)."""
+        recorded = self.status.get("protocol") or (self.summary or {}).get("protocol")
+        if recorded in PROTOCOLS:
+            return str(recorded)
+        val_ratio = self.config.get("val_ratio")
+        return PROTOCOLS[0] if isinstance(val_ratio, (int, float)) and val_ratio > 0 else PROTOCOLS[1]
 
     @property
     def files(self) -> RunDir:
@@ -194,6 +229,10 @@ class RunDir:
     @property
     def split_path(self) -> Path:
         return self.path / SPLIT
+
+    @property
+    def per_user_path(self) -> Path:
+        return self.path / PER_USER
 
     @property
     def lock_path(self) -> Path:
@@ -349,6 +388,33 @@ class RunDir:
         for epoch in self.snapshot_epochs():
             if epoch not in keep:
                 self.epoch_snapshot_path(epoch).unlink()
+
+    def save_per_user(self, arrays: dict[str, np.ndarray]) -> Path:
+        """Save the per-user test results (named arrays, see ``engine.training.trainer``) atomically."""
+        temporary = self.path / f".per_user.{os.getpid()}.tmp.npz"
+        np.savez(temporary, **arrays)
+        os.replace(temporary, self.per_user_path)
+        return self.per_user_path
+
+    def read_per_user(self) -> dict[str, np.ndarray]:
+        """The arrays :meth:`save_per_user` wrote, read without pickle.
+
+        Raises:
+            RunDirError: The run has no per-user results (unfinished, or older than them) or they are unreadable.
+        """
+        path = self.per_user_path
+        inside = path.is_file() and path.resolve().parent == self.path.resolve()
+        if not inside or path.stat().st_size > MAX_PER_USER_BYTES:
+            why = "is missing" if not path.exists() else "is not a regular file of the run or is too large"
+            raise RunDirError(
+                f"run {self.path.name!r} has no per-user test results: {PER_USER} {why}; only finished runs "
+                "trained by this version have them (train it again, or resume it if it was interrupted)"
+            )
+        try:
+            with np.load(path, allow_pickle=False) as arrays:
+                return {name: arrays[name] for name in arrays.files}
+        except (OSError, ValueError) as error:
+            raise RunDirError(f"run {self.path.name!r}: {PER_USER} cannot be read ({error})") from None
 
     @contextmanager
     def lock(self) -> Iterator[None]:

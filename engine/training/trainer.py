@@ -25,10 +25,10 @@ from tqdm import tqdm
 
 from engine.training.checkpoint import fingerprint, load_checkpoint, read_checkpoint, restore_model, save_checkpoint
 from engine.training.config import TrainConfig, resolve
-from engine.training.evaluation import EvalData, evaluate
+from engine.training.evaluation import EvalData, evaluate_users, per_user_arrays
 from engine.training.rebuild import build_model, load_split, resolve_device
 from engine.training.run_graph import split_arrays
-from engine.training.rundir import ACTIVE_STATES, RunDir, RunDirError
+from engine.training.rundir import ACTIVE_STATES, PROTOCOLS, RunDir, RunDirError
 from engine.training.runstore import RunStore
 from engine.training.stopping import StopFlag
 
@@ -160,7 +160,8 @@ def _loop(run: RunDir, config: TrainConfig, split: Any, resume: bool, progress: 
             torch.cuda.set_rng_state(saved["cuda_rng"].cpu(), device)
         state = {key: saved[key] for key in state}
     run.truncate_metrics(state["epoch"])
-    _set_status(run, config, "running", epoch=state["epoch"], device=str(device))
+    protocol = PROTOCOLS[0] if data.has_validation else PROTOCOLS[1]
+    _set_status(run, config, "running", epoch=state["epoch"], device=str(device), protocol=protocol)
     snapshots = snapshot_epochs(config)
     stopped_early = False
     with tqdm(
@@ -277,7 +278,7 @@ def _status_reporter(run: RunDir, config: TrainConfig, epoch: int, total: int) -
 
 
 def _evaluate_epoch(model, config: TrainConfig, data: EvalData, run: RunDir, epoch: int, state: dict[str, Any]):
-    """Metrics on the validation slice (or the test set without one) and best-epoch bookkeeping.
+    """Metrics on the validation slice (or, test-selected, the test set without one) and best-epoch bookkeeping.
 
     Returns:
         ``(metrics, user_emb (U, d), item_emb (I, d))`` with the embeddings as float32 numpy arrays.
@@ -285,7 +286,7 @@ def _evaluate_epoch(model, config: TrainConfig, data: EvalData, run: RunDir, epo
     model.eval()
     user_emb, item_emb = model.embeddings()  # (U, d), (I, d)
     split = "val" if data.has_validation else "test"
-    metrics = evaluate(user_emb, item_emb, data, split, config.ks, config.eval_batch_size)
+    metrics = evaluate_users(user_emb, item_emb, data, split, config.ks, config.eval_batch_size).means()
     user_np, item_np = user_emb.float().cpu().numpy(), item_emb.float().cpu().numpy()
     if data.has_validation:
         value = metrics[config.monitor_key]
@@ -326,7 +327,11 @@ def _finish(
     split_report: dict[str, Any],
     snapshots: set[int],
 ) -> None:
-    """Test metrics of the selected model (best validation epoch, else the last), then summary and status."""
+    """Test metrics of the selected model (best validation epoch, else the last), then summary and status.
+
+    With a validation slice this is the only time the run reads its test split; the per-user results are kept
+    for paired comparisons.
+    """
     selected_epoch = state["epoch"]
     if data.has_validation and state["best_epoch"] is not None:
         best = load_checkpoint(run.best_path, config.model, data.train, next(model.parameters()).device)
@@ -334,11 +339,16 @@ def _finish(
         selected_epoch = state["best_epoch"]
     model.eval()
     user_emb, item_emb = model.embeddings()  # (U, d), (I, d)
-    test = evaluate(user_emb, item_emb, data, "test", config.ks, config.eval_batch_size)
+    test_users = evaluate_users(user_emb, item_emb, data, "test", config.ks, config.eval_batch_size)
+    run.save_per_user(per_user_arrays(test_users, data.train))
+    selected = next((r for r in run.read_metrics() if r.get("epoch") == selected_epoch), {})
+    validation = {key: value for key, value in selected.items() if key not in ("epoch", "loss", "seconds", "split")}
     run.prune_snapshots(snapshots | {state["epoch"]})
     run.write_summary(
         {
-            "test": test,
+            "test": test_users.means(),
+            "validation": validation if data.has_validation else None,
+            "protocol": PROTOCOLS[0] if data.has_validation else PROTOCOLS[1],
             "best_epoch": selected_epoch,
             "selected_by": f"validation {config.monitor_key}" if data.has_validation else "last epoch",
             "epochs_run": state["epoch"],

@@ -67,3 +67,15 @@ def test_overlay_draws_one_line_per_run_and_skips_missing_values() -> None:
     assert list(figure.data[1].x) == [1]
     assert figure.layout.showlegend is True  # even for one run, so the run is named
     assert figure.layout.yaxis.title.text == "ndcg@20"
+
+
+@pytest.mark.parametrize(
+    ("split", "title", "axis"),
+    [
+        ("val", "Metrics on the validation split", "validation metric"),
+        ("test", "Metrics on the test split (test-selected run)", "test metric"),
+    ],
+)
+def test_metric_curves_name_the_split_they_come_from(split, title, axis) -> None:
+    figure = figures.metric_curves([{**record, "split": split} for record in METRICS])
+    assert figure.layout.title.text == title and figure.layout.yaxis.title.text == axis

@@ -121,3 +121,10 @@ def test_metrics_by_cutoff_pivots_metric_by_k_and_keeps_mrr_apart() -> None:
     assert list(table.columns) == ["@5", "@20"] and list(table.index) == ["ndcg", "recall"]
     assert table.loc["recall", "@5"] == 0.1 and np.isnan(table.loc["ndcg", "@5"])
     assert flat == {"mrr": 0.4}
+
+
+def test_runs_frame_says_which_split_chose_each_run() -> None:
+    runs = [make_run("validated", protocol="validation-selected"), make_run("peeked", protocol="test-selected")]
+    table = runs_frame(runs).set_index("run")
+    assert table.loc["validated", "selected on"] == "validation"
+    assert table.loc["peeked", "selected on"] == "test (test-selected)"

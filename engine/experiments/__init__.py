@@ -1,0 +1,35 @@
+"""Experiments: every model x seed (x grid point) on one split, resumable, and their comparison against a baseline."""
+
+from engine.experiments.results import (
+    SPLIT_FIELDS,
+    check_one_split,
+    comparison,
+    render,
+    runs_of_directories,
+    runs_of_experiment,
+)
+from engine.experiments.runner import (
+    ExperimentInterrupted,
+    list_experiments,
+    read_experiment,
+    run_experiment,
+    select_grid_points,
+)
+from engine.experiments.spec import ExperimentSpec, Member, parse_grid
+
+__all__ = [
+    "SPLIT_FIELDS",
+    "ExperimentInterrupted",
+    "ExperimentSpec",
+    "Member",
+    "check_one_split",
+    "comparison",
+    "list_experiments",
+    "parse_grid",
+    "read_experiment",
+    "render",
+    "run_experiment",
+    "runs_of_directories",
+    "runs_of_experiment",
+    "select_grid_points",
+]

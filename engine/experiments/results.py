@@ -1,0 +1,198 @@
+"""The runs a comparison reads, from an experiment or from run directories, checked to share one split, and the
+comparison printed as text."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from engine.analysis.comparison import RunResult, compare, headline
+from engine.experiments.runner import read_experiment, select_grid_points
+from engine.experiments.spec import ExperimentSpec
+from engine.training.rundir import RunDir, RunInfo
+from engine.training.runstore import RunStore
+
+# Config fields that define the split a run is tested on (the seed pairs runs within it)
+SPLIT_FIELDS = ("dataset", "data_dir", "split", "test_ratio", "val_ratio", "min_rating", "k_core")
+
+
+def runs_of_experiment(runs_dir: str | Path, name: str) -> tuple[list[RunInfo], list[str]]:
+    """The finished runs of each model's validation-chosen grid point, and notes on members missing.
+
+    Raises:
+        ValueError: No such experiment, or none of its chosen members finished.
+    """
+    document = read_experiment(runs_dir, name)
+    try:
+        spec = ExperimentSpec(**document["spec"])
+    except (KeyError, TypeError):
+        raise ValueError(f"experiment {name!r} in {runs_dir} has a damaged experiment.json (no valid 'spec')") from None
+    members = spec.members()
+    store = RunStore(runs_dir)
+    selected = select_grid_points(spec, members, store)
+    runs, notes = [], []
+    for member in members:
+        chosen = selected.get(member.model, {}).get("grid_point", 0)
+        if member.grid_point != chosen:
+            continue
+        info = RunDir(store.path(member.run_id)).read() if store.path(member.run_id).is_dir() else None
+        if info is None or info.state != "finished":
+            state = info.state if info is not None else "not started"
+            notes.append(f"member {member.run_id} is missing ({state}); rerun the experiment command to finish it")
+            continue
+        runs.append(info)
+    if len(spec.grid_points(spec.models[0])) > 1:
+        for model, choice in selected.items():
+            notes.append(
+                f"{model}: grid point {choice['settings']} chosen on validation {choice['monitor']} "
+                f"({choice['validation_mean']:.4f}, mean over seeds)"
+            )
+    if not runs:
+        raise ValueError(f"experiment {name!r} has no finished member yet; run its experiment command first")
+    return runs, notes
+
+
+def runs_of_directories(run_dirs: Sequence[str | Path]) -> list[RunInfo]:
+    """The runs in ``run_dirs``, each finished.
+
+    Raises:
+        ValueError: A folder that is missing or not a finished run.
+    """
+    runs = []
+    for run_dir in run_dirs:
+        if not Path(run_dir).is_dir():
+            raise ValueError(f"run directory {run_dir} does not exist")
+        info = RunDir(run_dir).read()
+        if info.state != "finished":
+            raise ValueError(f"run {info.run_id} is {info.state}, not finished: only finished runs have test results")
+        runs.append(info)
+    return runs
+
+
+def check_one_split(runs: Sequence[RunInfo]) -> None:
+    """``ValueError`` naming two runs that differ in a field of :data:`SPLIT_FIELDS`, or one model run twice on a
+    seed."""
+    first = runs[0]
+    for run in runs[1:]:
+        differing = [name for name in SPLIT_FIELDS if run.config.get(name) != first.config.get(name)]
+        if differing:
+            what = ", ".join(f"{name} {first.config.get(name)!r} vs {run.config.get(name)!r}" for name in differing)
+            raise ValueError(
+                f"runs {first.run_id} and {run.run_id} are on different datasets or splits ({what}); compare runs "
+                "of one dataset and split"
+            )
+    seen: dict[tuple[Any, Any], str] = {}
+    for run in runs:
+        key = (run.config.get("model"), run.config.get("seed"))
+        if key in seen:
+            raise ValueError(
+                f"runs {seen[key]} and {run.run_id} are both model {key[0]} with seed {key[1]}; pass one of them"
+            )
+        seen[key] = run.run_id
+
+
+def comparison(runs: Sequence[RunInfo], baseline: str, k: int, notes: Sequence[str] = ()) -> dict[str, Any]:
+    """:func:`engine.analysis.comparison.compare` of ``runs`` (checked to share a split), with the runs' dataset,
+    split and protocol added."""
+    check_one_split(runs)
+    results = [
+        RunResult(run.run_id, str(run.config["model"]), int(run.config["seed"]), RunDir(run.path).read_per_user())
+        for run in runs
+    ]
+    summary = compare(results, baseline, k)
+    first = runs[0].config
+    summary["dataset"] = first.get("dataset")
+    summary["split"] = {name: first.get(name) for name in SPLIT_FIELDS if name != "dataset"}
+    selected = [run.run_id for run in runs if run.protocol == "test-selected"]
+    if selected:
+        summary["notes"].append(
+            f"{len(selected)} run(s) are test-selected (no validation slice: their epochs were chosen looking at the "
+            f"test split): {', '.join(selected)}"
+        )
+    summary["notes"] = [*notes, *summary["notes"]]
+    summary["headline"] = headline(summary, f"ndcg@{k}")
+    return summary
+
+
+def render(summary: dict[str, Any]) -> str:
+    """The comparison as plain text: seeds table, paired differences, activity breakdown, popularity, sentences."""
+    baseline, k = summary["baseline"], summary["k"]
+    split = summary["split"]
+    lines = [
+        f"dataset {summary['dataset']}, {split['split']} split (test {split['test_ratio']}, validation "
+        f"{split['val_ratio']}), K = {k}, baseline {baseline}",
+        "",
+        "test metrics over seeds: mean ± std [95% CI, Student's t]",
+    ]
+    models = summary["models"]
+    rows = [
+        [
+            "metric",
+            *(m + (" (baseline)" if m == baseline else "") + f", {len(models[m]['seeds'])} seed(s)" for m in models),
+        ]
+    ]
+    for name in summary["metrics"]:
+        cells = [name]
+        for entry in models.values():
+            figure = entry[name]
+            if figure["std"] is None:
+                cells.append(f"{figure['mean']:.4f} (1 seed: no CI)")
+            else:
+                low, high = figure["ci95"]
+                cells.append(f"{figure['mean']:.4f} ± {figure['std']:.4f} [{low:.4f}, {high:.4f}]")
+        rows.append(cells)
+    lines += _table(rows)
+    if summary["paired"]:
+        lines += [
+            "",
+            f"paired per-user difference vs {baseline}: mean [95% bootstrap CI]; {summary['test']}",
+        ]
+        rows = [["model", "metric", "difference", "95% CI", "p", "p (Holm)", "users", "wins/losses/ties"]]
+        for model, paired in summary["paired"].items():
+            for name, figure in paired.items():
+                low, high = figure["ci95"]
+                rows.append(
+                    [
+                        model,
+                        name,
+                        f"{figure['mean_difference']:+.4f}",
+                        f"[{low:+.4f}, {high:+.4f}]",
+                        _p(figure["p_value"]),
+                        _p(figure["p_value_holm"]),
+                        str(figure["users"]),
+                        f"{figure['wins']}/{figure['losses']}/{figure['ties']}",
+                    ]
+                )
+        lines += _table(rows)
+    metric = f"ndcg@{k}"
+    if summary["activity"]:
+        others = list(summary["paired"])
+        lines += ["", f"{metric} by user activity (quintiles of training degree; mean over seeds)"]
+        header = ["segment", "train degree", "users", *summary["models"], *(f"{m} - {baseline}" for m in others)]
+        rows = [header]
+        for row in summary["activity"]:
+            cells = [str(row["segment"]), f"{row['degree_min']}-{row['degree_max']}", f"{row['users']:.0f}"]
+            cells += [f"{row['mean'].get(m, {}).get(metric, float('nan')):.4f}" for m in summary["models"]]
+            cells += [f"{row['difference'].get(m, {}).get(metric, float('nan')):+.4f}" for m in others]
+            rows.append(cells)
+        lines += _table(rows)
+    lines += [
+        "",
+        f"item popularity: long_tail_share@{k} is the share of each top-{k} outside the 20% most popular training "
+        f"items; coverage@{k} the share of the catalogue in any top-{k} (both in the first table)",
+        "",
+        *summary["headline"],
+    ]
+    if summary["notes"]:
+        lines += ["", "notes:", *(f"  {note}" for note in summary["notes"])]
+    return "\n".join(lines)
+
+
+def _p(value: float) -> str:
+    return "< 0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def _table(rows: list[list[str]]) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]

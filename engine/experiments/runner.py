@@ -1,0 +1,165 @@
+"""Run an experiment's members one after another, resuming where an earlier invocation stopped.
+
+A member that finished is not rerun; one that was stopped, interrupted or failed resumes from its checkpoint (or
+starts over when it died before its first epoch). The member runs are ordinary runs in the runs directory, so
+``python -m engine runs`` and the dashboard list them; ``<runs-dir>/experiments/<name>/experiment.json`` groups them.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from engine.experiments.spec import ExperimentSpec, Member
+from engine.training.jsonio import read_json, write_json_atomic
+from engine.training.rundir import ACTIVE_STATES, MAX_JSON_BYTES, RunDir, RunDirError, experiment_path
+from engine.training.runstore import RunStore
+
+EXPERIMENT_FORMAT = "gnn-recsys-explorer/experiment"
+
+
+class ExperimentInterrupted(RuntimeError):
+    """A member was stopped (SIGTERM, Ctrl-C): the experiment ends there and resumes on the next invocation."""
+
+
+def list_experiments(runs_dir: str | Path) -> list[str]:
+    """Names of the experiments in ``runs_dir`` (those with an ``experiment.json``), sorted."""
+    folder = experiment_path(runs_dir, "x").parent.parent
+    if not folder.is_dir():
+        return []
+    return sorted(path.parent.name for path in folder.glob("*/experiment.json") if path.is_file())
+
+
+def read_experiment(runs_dir: str | Path, name: str) -> dict[str, Any]:
+    """The saved ``experiment.json`` of ``name``.
+
+    Raises:
+        ValueError: There is no such experiment, or its file is damaged.
+    """
+    path = ExperimentSpec(name, "", [], []).path(runs_dir)
+    document, problem = read_json(path, MAX_JSON_BYTES, path.parent)
+    if problem or not isinstance(document, dict) or document.get("format") != EXPERIMENT_FORMAT:
+        if not path.exists():
+            names = sorted(p.parent.name for p in path.parent.parent.glob("*/experiment.json"))
+            raise ValueError(
+                f"no experiment {name!r} in {Path(runs_dir)}"
+                + (
+                    f"; experiments there: {', '.join(names)}"
+                    if names
+                    else "; start one with `python -m engine experiment`"
+                )
+            )
+        raise ValueError(f"experiment file {path} is damaged ({problem or 'not an experiment'})")
+    return document
+
+
+def run_experiment(spec: ExperimentSpec, runs_dir: str | Path, progress: bool = True) -> dict[str, Any]:
+    """Train every member not finished yet, then record which grid point each model's validation chose.
+
+    Returns:
+        The experiment document, as saved in ``experiment.json``.
+
+    Raises:
+        ValueError: Bad settings (before anything trains), or an experiment of that name with other settings.
+        ExperimentInterrupted: A member was stopped; rerunning the same command continues.
+    """
+    members = spec.members()  # every config checked before anything is written
+    path = spec.path(runs_dir)
+    if path.exists():
+        saved = read_experiment(runs_dir, spec.name)
+        if saved.get("spec") != _jsonable(spec.to_dict()):
+            raise ValueError(
+                f"experiment {spec.name!r} already exists in {path.parent} with other settings "
+                f"({_differences(saved.get('spec') or {}, _jsonable(spec.to_dict()))}); repeat its settings to resume "
+                "it, or pick another --name"
+            )
+    document = {"format": EXPERIMENT_FORMAT, "spec": spec.to_dict(), "members": [m.to_dict() for m in members]}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(path, document)
+
+    store = RunStore(runs_dir)
+    done = sum(_finished(store.path(member.run_id)) for member in members)
+    with tqdm(
+        total=len(members), initial=done, desc=f"experiment {spec.name}", unit="run", disable=not progress
+    ) as bar:
+        for member in members:
+            run_dir = store.path(member.run_id)
+            if _finished(run_dir):
+                continue
+            bar.set_postfix_str(member.run_id)
+            _train_member(member, runs_dir, run_dir)
+            bar.update(1)
+    document["selected"] = select_grid_points(spec, members, store)
+    write_json_atomic(path, document)
+    return document
+
+
+def select_grid_points(spec: ExperimentSpec, members: list[Member], store: RunStore) -> dict[str, Any]:
+    """Per model, the grid point with the best mean validation value of the monitored metric over its seeds."""
+    selected = {}
+    for model in spec.models:
+        scores: dict[int, list[float]] = {}
+        for member in (m for m in members if m.model == model):
+            summary = RunDir(store.path(member.run_id)).read().summary or {}
+            value = (summary.get("validation") or {}).get(member.config.monitor_key)
+            if isinstance(value, (int, float)):
+                scores.setdefault(member.grid_point, []).append(float(value))
+        if not scores:
+            continue
+        best = max(scores, key=lambda point: sum(scores[point]) / len(scores[point]))
+        selected[model] = {
+            "grid_point": best,
+            "settings": spec.grid_points(model)[best],
+            "monitor": members[0].config.monitor_key,
+            "validation_mean": sum(scores[best]) / len(scores[best]),
+            "validation_by_point": {str(p): sum(v) / len(v) for p, v in sorted(scores.items())},
+        }
+    return selected
+
+
+def _finished(run_dir: Path) -> bool:
+    if not run_dir.is_dir():
+        return False
+    info = RunDir(run_dir).read()
+    return info.state == "finished" and info.summary is not None and RunDir(run_dir).per_user_path.is_file()
+
+
+def _train_member(member: Member, runs_dir: str | Path, run_dir: Path) -> None:
+    from engine.training.trainer import resume, train
+
+    run = RunDir(run_dir)
+    if run_dir.is_dir():
+        info = run.read()
+        if info.state in ACTIVE_STATES:
+            raise RunDirError(
+                f"member {member.run_id} of the experiment is {info.state} in another process "
+                f"(pid {info.status.get('pid')}); wait for it or stop it"
+            )
+        if not info.config and not info.status.get("epoch"):
+            run.remove()  # died before it wrote its config: nothing to keep
+        elif info.config != _jsonable(member.config.to_dict()):
+            raise RunDirError(
+                f"run {member.run_id} exists with settings other than this experiment's; delete it "
+                "(python -m engine runs lists it) or pick another --name"
+            )
+        else:
+            resume(run_dir, progress=False)
+    if not run_dir.is_dir():
+        train(member.config, runs_dir, member.run_id, progress=False)
+    state = run.read().state
+    if state != "finished":
+        raise ExperimentInterrupted(
+            f"member {member.run_id} was {state}; run the same experiment command again to continue it"
+        )
+
+
+def _jsonable(values: dict[str, Any]) -> Any:
+    return json.loads(json.dumps(values))
+
+
+def _differences(saved: dict[str, Any], given: dict[str, Any]) -> str:
+    keys = sorted(key for key in set(saved) | set(given) if saved.get(key) != given.get(key))
+    return "; ".join(f"{key}: {saved.get(key)!r} there, {given.get(key)!r} now" for key in keys)

@@ -1,0 +1,190 @@
+"""``python -m engine experiment`` and ``compare`` on the sample data: members, resumption, grid choice on validation,
+the comparison's output, and every refusal."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from engine.cli import main
+from engine.experiments import ExperimentSpec, read_experiment, run_experiment
+from engine.training import RunStore, read_run, train
+from engine.training.config import TrainConfig
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def experiment(tmp_path_factory) -> Path:
+    """mf and lightgcn, seeds 0 and 1, one epoch each."""
+    runs_dir = tmp_path_factory.mktemp("runs")
+    spec = ExperimentSpec("small", "synthetic", ["mf", "lightgcn"], [0, 1], epochs=1, base={"ks": [10]})
+    run_experiment(spec, runs_dir, progress=False)
+    return runs_dir
+
+
+def test_members_are_ordinary_runs_grouped_by_the_experiment(experiment):
+    document = read_experiment(experiment, "small")
+    ids = [member["run_id"] for member in document["members"]]
+    assert ids == ["small-mf-g0-s0", "small-mf-g0-s1", "small-lightgcn-g0-s0", "small-lightgcn-g0-s1"]
+    listed = {run.run_id: run for run in RunStore(experiment).list()}
+    assert set(listed) == set(ids), "runs lists the members and nothing else of the experiments folder"
+    assert all(listed[i].state == "finished" and listed[i].protocol == "validation-selected" for i in ids)
+    assert listed["small-mf-g0-s1"].config["seed"] == 1 and listed["small-mf-g0-s1"].config["epochs"] == 1
+    assert set(document["selected"]) == {"mf", "lightgcn"}
+
+
+def test_a_finished_experiment_is_not_rerun(experiment, monkeypatch):
+    from engine.training import trainer
+
+    calls = []
+    monkeypatch.setattr(trainer, "train", lambda *args, **kwargs: calls.append(args))
+    monkeypatch.setattr(trainer, "resume", lambda *args, **kwargs: calls.append(args))
+    assert main(["experiment", "--name", "small", "--models", "mf,lightgcn", "--seeds", "0,1", "--epochs", "1",
+                 "--k", "10", "--runs-dir", str(experiment), "--quiet"]) == 0  # fmt: skip
+    assert calls == []
+
+
+def test_compare_prints_seeds_paired_tests_and_segments(experiment, capsys):
+    assert main(["compare", "--experiment", "small", "--runs-dir", str(experiment), "--baseline", "mf"]) == 0
+    text = capsys.readouterr().out
+    assert "test metrics over seeds: mean ± std [95% CI, Student's t]" in text
+    assert "lightgcn, 2 seed(s)" in text and "mf (baseline), 2 seed(s)" in text
+    assert "Wilcoxon signed-rank (scipy.stats.wilcoxon), Holm-corrected" in text
+    assert "ndcg@10 by user activity (quintiles of training degree" in text
+    assert "lightgcn beats mf on ndcg@10" in text or "lightgcn is not distinguishable from mf" in text
+
+    assert main(["compare", "--experiment", "small", "--runs-dir", str(experiment), "--baseline", "mf", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    ndcg = summary["models"]["lightgcn"]["ndcg@10"]
+    assert set(ndcg) == {"mean", "std", "ci95", "seeds", "note"} and ndcg["seeds"] == 2
+    tested = [read_run(experiment / f"small-lightgcn-g0-s{seed}").summary["test"]["ndcg@10"] for seed in (0, 1)]
+    assert ndcg["mean"] == pytest.approx(sum(tested) / 2)
+    paired = summary["paired"]["lightgcn"]["ndcg@10"]
+    assert {"mean_difference", "ci95", "p_value", "p_value_holm", "users"} <= set(paired)
+    assert len(summary["activity"]) == 5 and summary["dataset"] == "synthetic"
+    assert summary["split"]["val_ratio"] == 0.1
+
+
+def test_single_runs_compare_without_a_seed_interval(experiment, capsys):
+    runs = [str(experiment / "small-mf-g0-s0"), str(experiment / "small-lightgcn-g0-s0")]
+    assert main(["compare", *runs, "--baseline", "mf"]) == 0
+    text = capsys.readouterr().out
+    assert "(1 seed: no CI)" in text and "mf has 1 seed: no interval over seeds" in text
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--models", "mf,svd"], "unknown model 'svd'"),
+        (["--models", "mf", "--grid", "mf.lr"], "--grid expects MODEL.PARAM=V1,V2"),
+        (["--models", "mf", "--grid", "mf.lr=0.1,"], "--grid expects MODEL.PARAM=V1,V2"),
+        (["--models", "mf", "--grid", "mf.depth=1,2"], "mf has no parameter 'depth'; a grid can vary: batch_size"),
+        (["--models", "mf", "--grid", "lightgcn.num_layers=1,2"], "model 'lightgcn' is not in --models mf"),
+        (["--models", "mf", "--grid", "mf.lr=fast"], "lr must be a number"),
+        (["--models", "mf", "--grid", "mf.lr=5"], "'lr' must be a number in [1e-09, 1.0]"),
+        (["--models", "mf,lightgcn", "--grid", "mf.lr=0.1,0.01"], "same tuning budget, but the grid gives mf 2"),
+        (["--models", "mf", "--seeds", "0,x"], "--seeds expects comma-separated whole numbers"),
+        (["--models", "mf", "--grid", "mf.lr=0.1,0.01", "--val-ratio", "0"], "--val-ratio 0 leaves none"),
+        (["--models", "mf", "--test-ratio", "0.95"], "'test_ratio' must be a number in [0.01, 0.9]"),
+        (["--models", "mf", "--split", "weekly"], "unknown split 'weekly'"),
+        (["--models", "mf", "--name", "../up"], "invalid experiment name '../up'"),
+    ],
+)
+def test_bad_experiment_settings_are_refused_before_anything_trains(tmp_path, capsys, arguments, message):
+    command = ["experiment", "--name", "bad", "--epochs", "1", "--runs-dir", str(tmp_path / "runs"), "--quiet"]
+    assert main(command + arguments) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("error: ") and message in error, error
+    assert not (tmp_path / "runs").exists()
+
+
+def test_an_existing_experiment_with_other_settings_is_refused(experiment, capsys):
+    command = ["experiment", "--name", "small", "--models", "mf", "--seeds", "0,1", "--epochs", "1", "--k", "10"]
+    assert main([*command, "--runs-dir", str(experiment), "--quiet"]) == 2
+    error = capsys.readouterr().err
+    assert "experiment 'small' already exists" in error and "models: ['mf', 'lightgcn'] there, ['mf'] now" in error
+
+
+def test_bad_comparisons_are_refused(experiment, tmp_path, capsys):
+    other = train(
+        TrainConfig(model="mf", epochs=1, dim=8, ks=[10], test_ratio=0.3), tmp_path, "other-split", progress=False
+    )
+    mf = str(experiment / "small-mf-g0-s0")
+    cases = [
+        ([mf, str(other)], "mf", "runs small-mf-g0-s0 and other-split are on different datasets or splits (test_ratio"),
+        ([mf, str(experiment / "small-mf-g0-s1"), mf], "mf", "are both model mf with seed 0"),
+        ([mf], "pinsage", "baseline 'pinsage' has no runs here; the models are: mf"),
+        (["--experiment", "nothing", "--runs-dir", str(experiment)], "mf", "no experiment 'nothing'"),
+        ([], "mf", "give either --experiment NAME or RUN_DIR"),
+        ([mf, "--k", "20"], "mf", "run small-mf-g0-s0 has no per-user recall@20"),
+    ]
+    for arguments, baseline, message in cases:
+        assert main(["compare", *arguments, "--baseline", baseline]) == 2
+        error = capsys.readouterr().err
+        assert error.startswith("error: ") and message in error, (arguments, error)
+
+
+def test_a_damaged_experiment_file_is_reported(tmp_path, capsys):
+    folder = tmp_path / "experiments" / "broken"
+    folder.mkdir(parents=True)
+    (folder / "experiment.json").write_text('{"format": "gnn-recsys-explorer/experiment", "spec": {"nam": 1}}')
+    assert main(["compare", "--experiment", "broken", "--runs-dir", str(tmp_path), "--baseline", "mf"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("error: experiment 'broken'") and "has a damaged experiment.json" in error
+
+
+def test_the_grid_point_is_chosen_on_validation(tmp_path, capsys):
+    # lr 1e-9 leaves LightGCN's embeddings at their initial values: validation must pick lr 0.005
+    command = ["experiment", "--name", "tuned", "--models", "lightgcn", "--seeds", "0", "--epochs", "1",
+               "--grid", "lightgcn.lr=1e-9,0.005", "--k", "10", "--test-ratio", "0.25", "--patience", "0",
+               "--runs-dir", str(tmp_path), "--quiet"]  # fmt: skip
+    assert main(command) == 0
+    selected = read_experiment(tmp_path, "tuned")["selected"]["lightgcn"]
+    assert selected["settings"] == {"lr": 0.005} and selected["grid_point"] == 1
+    config = read_run(tmp_path / "tuned-lightgcn-g1-s0").config
+    assert config["lr"] == 0.005 and config["test_ratio"] == 0.25 and config["patience"] == 0
+    capsys.readouterr()
+    assert main(["compare", "--experiment", "tuned", "--runs-dir", str(tmp_path), "--baseline", "lightgcn"]) == 0
+    text = capsys.readouterr().out
+    assert "lightgcn: grid point {'lr': 0.005} chosen on validation ndcg@10" in text
+
+
+def test_a_stopped_experiment_resumes_its_member_and_skips_the_finished(tmp_path, monkeypatch):
+    """SIGTERM during the second member stops it; the same command again resumes that member only."""
+    command = ["experiment", "--name", "cut", "--models", "mf", "--seeds", "0,1", "--epochs", "8", "--grid",
+               "mf.batch_size=256", "--runs-dir", str(tmp_path), "--quiet"]  # fmt: skip
+    process = subprocess.Popen([sys.executable, "-m", "engine", *command], cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)  # fmt: skip
+    second = tmp_path / "cut-mf-g0-s1"
+    deadline = time.time() + 300
+    try:
+        while not (second.is_dir() and read_run(second).status.get("epoch", 0) >= 1):
+            assert process.poll() is None and time.time() < deadline, process.stderr.read() if process.stderr else ""
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 1 and "member cut-mf-g0-s1 was stopped; run the same experiment command again" in err
+    assert read_run(tmp_path / "cut-mf-g0-s0").state == "finished" and read_run(second).state == "stopped"
+
+    from engine.training import trainer
+
+    calls = []
+    real_train, real_resume = trainer.train, trainer.resume
+    monkeypatch.setattr(trainer, "train", lambda *a, **k: calls.append("train") or real_train(*a, **k))
+    monkeypatch.setattr(
+        trainer, "resume", lambda *a, **k: calls.append(("resume", Path(a[0]).name)) or real_resume(*a, **k)
+    )
+    assert main(command) == 0
+    assert calls == [("resume", "cut-mf-g0-s1")]
+    info = read_run(second)
+    assert info.state == "finished" and [r["epoch"] for r in info.metrics] == list(range(1, 9))
