@@ -1,0 +1,154 @@
+"""Scale: loading the large MovieLens formats, and PinSage's mini-batch step against its full-graph step.
+
+**load** — for each ``--interactions`` size, a generated file in each large-release format (10M's ``ratings.dat``
+with ``::``, 20M–32M's ``ratings.csv``, beside a ``movies`` file) is loaded by the release's loader, in a fresh
+process so that its peak RSS is its own; the peer, in the same run, is the checked string reader the small releases
+use (``ml-latest-small``'s and 1M's path), which the large releases fall back to only for a damaged file.
+
+**pinsage** — seconds of one training step (``loss`` + backward + Adam) on the same batch size at two catalogue
+sizes (``--items``), with the mini-batch computation graph (``minibatch=1``, the default) and with the full-graph
+step that recomputed every item and every user's pool (``minibatch=0``); the loader's sampling is not part of the
+step (it runs ahead in a thread).
+
+    python benchmarks/bench_scale.py                                   # load at 1M and 10M, pinsage at 50k/200k
+    python benchmarks/bench_scale.py --sections load --interactions 1000000 10000000 [--json]
+    python benchmarks/bench_scale.py --sections pinsage --items 50000 200000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numpy as np  # noqa: E402
+import pyarrow as pa  # noqa: E402
+import pyarrow.csv as pa_csv  # noqa: E402
+
+FORMATS = {"dat": ("movielens-10m", "ml-10M100K"), "csv": ("movielens-20m", "ml-20m")}
+READERS = ("release", "checked")
+
+
+def write_release(folder: Path, fmt: str, interactions: int, seed: int = 0) -> None:
+    """A MovieLens-shaped release: ~interactions/140 users, ~interactions/1000 movies, long-tailed popularity, no
+    (user, movie) pair twice."""
+    rng = np.random.default_rng(seed)
+    num_users, num_items = max(10, interactions // 140), max(10, interactions // 1000)
+    popularity = 1.0 / np.arange(1, num_items + 1) ** 0.9  # a long tail with a head of blockbusters
+    draws = int(interactions * 1.5)
+    key = rng.integers(0, num_users, draws) * num_items + rng.choice(num_items, draws, p=popularity / popularity.sum())
+    key = rng.permutation(np.unique(key))[:interactions]  # distinct pairs, as in every MovieLens release
+    user, item = key // num_items + 1, key % num_items + 1
+    interactions = len(key)
+    rating = rng.integers(1, 11, interactions) / 2
+    timestamp = rng.integers(789_652_009, 1_231_131_736, interactions)
+    table = pa.table({"userId": user, "movieId": item, "rating": rating, "timestamp": timestamp})
+    folder.mkdir(parents=True, exist_ok=True)
+    titles = [f"Movie {k} ({1950 + k % 60})" for k in range(1, num_items + 1)]
+    sink = pa.BufferOutputStream()
+    pa_csv.write_csv(table, sink, pa_csv.WriteOptions(include_header=False, delimiter="\t", quoting_style="none"))
+    rows = sink.getvalue().to_pybytes()
+    if fmt == "csv":
+        (folder / "ratings.csv").write_bytes(b"userId,movieId,rating,timestamp\n" + rows.replace(b"\t", b","))
+        movies = "movieId,title,genres\n" + "".join(f"{k},{t},Drama\n" for k, t in enumerate(titles, 1))
+        (folder / "movies.csv").write_text(movies)
+    else:
+        (folder / "ratings.dat").write_bytes(rows.replace(b"\t", b"::"))
+        (folder / "movies.dat").write_text("".join(f"{k}::{t}::Drama\n" for k, t in enumerate(titles, 1)))
+
+
+def load_child(fmt: str, folder: Path, reader: str) -> dict:
+    """Run in a fresh process: load ``folder`` with ``reader``; seconds and this process's peak RSS."""
+    from engine.datasets import movielens
+    from engine.graph import InteractionGraph
+
+    name, _ = FORMATS[fmt]
+    started = time.perf_counter()
+    if reader == "release":
+        graph = movielens.load_movielens(name, folder)
+    elif fmt == "csv":
+        graph = movielens._parse_latest_small(folder, name)
+    else:
+        path = folder / "ratings.dat"
+        ratings = movielens._read_headerless(path, "::", movielens._RATING_COLUMNS, "'::'-separated")
+        frame = {
+            "user": movielens.id_column(ratings["user"], "user", path, 1),
+            "item": movielens.id_column(ratings["item"], "item", path, 1),
+            "rating": movielens.numeric_column(ratings["rating"], "rating", path, 1).astype(np.float32),
+            "timestamp": movielens.numeric_column(ratings["timestamp"], "timestamp", path, 1).astype(np.int64),
+        }
+        import pandas as pd
+
+        graph = InteractionGraph.from_frame(pd.DataFrame(frame), name=name)
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    return {"seconds": seconds, "peak_rss_mib": peak, "edges": graph.num_edges, "items": graph.num_items}
+
+
+def bench_load(sizes: list[int], readers: tuple[str, ...]) -> list[dict]:
+    rows = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for size in sizes:
+            for fmt, (name, archive) in FORMATS.items():
+                folder = Path(scratch) / f"{size}" / archive
+                write_release(folder, fmt, size)
+                for reader in readers:
+                    command = [sys.executable, __file__, "--child-load", fmt, str(folder), reader]
+                    done = subprocess.run(command, capture_output=True, text=True, check=False)
+                    if done.returncode:
+                        print(done.stderr.strip().splitlines()[-1], file=sys.stderr)
+                        continue
+                    figures = json.loads(done.stdout.strip().splitlines()[-1])
+                    rows.append({"interactions": size, "format": fmt, "dataset": name, "reader": reader, **figures})
+    return rows
+
+
+def print_load(rows: list[dict]) -> None:
+    print("| interactions | format (loader) | reader | seconds | peak RSS MiB | edges kept | vs checked reader |")
+    print("|---|---|---|---|---|---|---|")
+    checked = {(r["interactions"], r["format"]): r for r in rows if r["reader"] == "checked"}
+    for row in rows:
+        peer = checked.get((row["interactions"], row["format"]))
+        ratio = "—"
+        if peer is not None and row is not peer:
+            ratio = (
+                f"×{peer['seconds'] / row['seconds']:.1f} faster, {row['peak_rss_mib'] / peer['peak_rss_mib']:.2f}× "
+                "the memory"
+            )
+        print(
+            f"| {row['interactions']:,} | {row['format']} ({row['dataset']}) | {row['reader']} | "
+            f"{row['seconds']:.1f} | {row['peak_rss_mib']:,.0f} | {row['edges']:,} | {ratio} |"
+        )
+
+
+def main() -> None:
+    if len(sys.argv) == 5 and sys.argv[1] == "--child-load":
+        print(json.dumps(load_child(sys.argv[2], Path(sys.argv[3]), sys.argv[4])))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sections", nargs="+", default=["load", "pinsage"], choices=["load", "pinsage"])
+    parser.add_argument("--interactions", nargs="+", type=int, default=[1_000_000, 10_000_000])
+    parser.add_argument("--readers", nargs="+", default=list(READERS), choices=READERS)
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
+    args = parser.parse_args()
+    print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+    figures: dict[str, list[dict]] = {}
+    if "load" in args.sections:
+        figures["load"] = bench_load(args.interactions, tuple(args.readers))
+        print_load(figures["load"])
+    if args.json:
+        print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
