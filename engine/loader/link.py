@@ -16,10 +16,16 @@ import numpy as np
 import torch
 
 from engine.graph import InteractionGraph
-from engine.loader.neighborhoods import item_neighborhood, make_sampler, message_flow
+from engine.loader.neighborhoods import (
+    item_computation_graph,
+    item_neighborhood,
+    item_walks,
+    make_sampler,
+    message_flow,
+)
 from engine.loader.prefetch import Prefetcher
 from engine.models.inputs import FanoutSpec, ItemNeighborhood, LinkBatch, RandomWalkSpec, SamplingSpec
-from engine.sampling import derive_seed, hard_negatives, uniform_negatives
+from engine.sampling import derive_seed, hard_negatives, history_pools, uniform_negatives
 from engine.sampling.negatives import DEFAULT_HARD_BAND
 
 
@@ -30,6 +36,7 @@ class _EpochInputs:
     order: np.ndarray  # (E,) edge ids in the epoch's order
     num_hard: int  # hard negatives per positive
     neighborhood: ItemNeighborhood | None  # the epoch's item neighborhood, on the loader's device
+    walks: tuple[np.ndarray, np.ndarray] | None  # the epoch's top-T table, cut into each batch's computation graph
 
 
 class LinkBatchLoader:
@@ -37,9 +44,11 @@ class LinkBatchLoader:
 
     Each epoch visits every training edge once. A batch holds its edges' users and positive items, ``num_negatives``
     uniform negatives per positive plus the curriculum's hard negatives (from a rank band of the user's personalised
-    PageRank), and what ``sampling`` asks for: fanout blocks around the batch's nodes, or the epoch's item
-    neighborhood. With ``prefetch > 0`` one background thread samples up to that many batches ahead, so sampling
-    batch ``b + 1`` overlaps the model's step on batch ``b``; the batches are the same either way.
+    PageRank), and what ``sampling`` asks for: fanout blocks around the batch's nodes, the epoch's item
+    neighborhood, or the computation graph of the items the batch needs (each row's user pooling over a sample of
+    its history) cut from the epoch's neighborhood. With ``prefetch > 0`` one background thread samples up to that
+    many batches ahead, so sampling batch ``b + 1`` overlaps the model's step on batch ``b``; the batches are the
+    same either way.
 
     Args:
         graph (InteractionGraph): The train graph: its edges are the positives and the graph that is sampled.
@@ -126,11 +135,13 @@ class LinkBatchLoader:
             yield self._batch(epoch, index, inputs)
 
     def _epoch_inputs(self, epoch: int) -> _EpochInputs:
-        neighborhood = None
-        if isinstance(self.sampling, RandomWalkSpec):
+        neighborhood = walks = None
+        if isinstance(self.sampling, RandomWalkSpec) and self.sampling.layers:
+            walks = item_walks(self._sampler, derive_seed(self.seed, epoch))
+        elif isinstance(self.sampling, RandomWalkSpec):
             neighborhood = item_neighborhood(self._sampler, derive_seed(self.seed, epoch), self.device)
         num_hard = 0 if self.num_hard_negatives is None else int(self.num_hard_negatives(epoch))
-        return _EpochInputs(self.order(epoch), num_hard, neighborhood)
+        return _EpochInputs(self.order(epoch), num_hard, neighborhood, walks)
 
     def _batch(self, epoch: int, index: int, inputs: _EpochInputs) -> LinkBatch:
         edges = inputs.order[index * self.batch_size : (index + 1) * self.batch_size]  # (B,)
@@ -140,9 +151,13 @@ class LinkBatchLoader:
         if inputs.num_hard:
             hard = hard_negatives(self.graph, users, inputs.num_hard, self.hard_band, seed=seed)  # (B, h)
             negatives = np.concatenate([negatives, hard], axis=1)  # (B, n + h)
-        blocks = None
+        blocks = items = None
         if isinstance(self.sampling, FanoutSpec):
             blocks = message_flow(self._sampler, users, positives, negatives, seed, self.device)
+        if inputs.walks is not None:
+            pool_seed = derive_seed(self.seed, epoch, index, 1)  # not the negatives' streams
+            pools = history_pools(self.graph, users, positives, self.sampling.pool_size, seed=pool_seed)  # (B, P)
+            items = item_computation_graph(inputs.walks, positives, negatives, pools, self.sampling.layers, self.device)
         return LinkBatch(
             epoch=epoch,
             index=index,
@@ -152,4 +167,5 @@ class LinkBatchLoader:
             negatives=torch.from_numpy(negatives).to(self.device),
             blocks=blocks,
             neighborhood=inputs.neighborhood,
+            items=items,
         )
