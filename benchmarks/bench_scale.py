@@ -5,10 +5,11 @@ with ``::``, 20M–32M's ``ratings.csv``, beside a ``movies`` file) is loaded by
 process so that its peak RSS is its own; the peer, in the same run, is the checked string reader the small releases
 use (``ml-latest-small``'s and 1M's path), which the large releases fall back to only for a damaged file.
 
-**pinsage** — seconds of one training step (``loss`` + backward + Adam) on the same batch size at two catalogue
-sizes (``--items``), with the mini-batch computation graph (``minibatch=1``, the default) and with the full-graph
-step that recomputed every item and every user's pool (``minibatch=0``); the loader's sampling is not part of the
-step (it runs ahead in a thread).
+**pinsage** — seconds of one training step (``loss`` + backward + Adam) with the same batch size on generated graphs
+of the same number of edges and users at two catalogue sizes (``--items``), with the mini-batch computation graph
+(``minibatch=1``, the default) and with the full-graph step that recomputed every item and every user's pool
+(``minibatch=0``). The loader's sampling is not part of the step (it runs ahead in a thread in training); the
+epoch's random walks from every item use ``--walks`` walks per item (50; the default 200 only costs the walks time).
 
     python benchmarks/bench_scale.py                                   # load at 1M and 10M, pinsage at 50k/200k
     python benchmarks/bench_scale.py --sections load --interactions 1000000 10000000 [--json]
@@ -131,6 +132,75 @@ def print_load(rows: list[dict]) -> None:
         )
 
 
+def catalogue_graph(num_items: int, interactions: int, num_users: int, seed: int = 0):
+    """``interactions`` distinct (user, item) pairs over ``num_items`` items with long-tailed popularity."""
+    from engine.graph import InteractionGraph
+
+    rng = np.random.default_rng(seed)
+    popularity = 1.0 / np.arange(1, num_items + 1) ** 0.8
+    draws = int(interactions * 1.3)
+    key = rng.integers(0, num_users, draws) * num_items + rng.choice(num_items, draws, p=popularity / popularity.sum())
+    key = rng.permutation(np.unique(key))[:interactions]
+    return InteractionGraph(key // num_items, key % num_items, num_users, num_items, name=f"{num_items} items")
+
+
+def step_seconds(graph, minibatch: bool, batch_size: int, steps: int, num_walks: int) -> dict:
+    """Median seconds of one PinSage training step (loss, backward, Adam) over ``steps`` pre-sampled batches."""
+    import torch
+
+    from engine.loader import LinkBatchLoader, build_recommender
+    from engine.models import MODELS
+
+    cls = MODELS["pinsage"]
+    params = cls.Params(minibatch=minibatch, num_walks=num_walks)
+    model = build_recommender(cls, graph, 64, params, seed=0)
+    optimizer = torch.optim.Adam(model.parameters(), lr=cls.default_train.lr)
+    loader = LinkBatchLoader(graph, batch_size, cls.default_train.num_negatives, seed=0, sampling=cls.sampling(params))
+    started = time.perf_counter()
+    with loader.epoch(1) as stream:  # the epoch's walks, then the first batches, as training samples them
+        batches = [batch for batch, _ in zip(stream, range(steps + 1), strict=False)]
+    sampling = time.perf_counter() - started
+    seconds = []
+    for batch in batches:
+        started = time.perf_counter()
+        optimizer.zero_grad()
+        model.loss(batch).backward()
+        optimizer.step()
+        seconds.append(time.perf_counter() - started)
+    sizes = [graph.num_items if batch.items is None else len(batch.items.items) for batch in batches]
+    computed = int(np.median(sizes))  # items through the first convolution
+    return {"step_s": float(np.median(seconds[1:])), "items_computed": computed, "epoch_start_s": sampling}
+
+
+def bench_pinsage(catalogues: list[int], interactions: int, users: int, batch_size: int, steps: int, walks: int):
+    rows = []
+    for num_items in catalogues:
+        graph = catalogue_graph(num_items, interactions, users)
+        for mode, minibatch in (("mini-batch", True), ("full graph", False)):
+            figures = step_seconds(graph, minibatch, batch_size, steps, walks)
+            rows.append({"items": num_items, "edges": graph.num_edges, "mode": mode, **figures})
+    return rows
+
+
+def print_pinsage(rows: list[dict], batch_size: int) -> None:
+    print(f"PinSage step (loss + backward + Adam), batch {batch_size}, defaults otherwise; median of the timed steps")
+    print("| items | edges | step | items computed | s/step | full graph / mini-batch |")
+    print("|---|---|---|---|---|---|")
+    full = {row["items"]: row for row in rows if row["mode"] == "full graph"}
+    for row in rows:
+        ratio = f"×{full[row['items']]['step_s'] / row['step_s']:.1f}" if row["mode"] == "mini-batch" else "—"
+        print(
+            f"| {row['items']:,} | {row['edges']:,} | {row['mode']} | {row['items_computed']:,} | "
+            f"{row['step_s']:.3f} | {ratio} |"
+        )
+    small, large = (min(full), max(full))
+    mini = {row["items"]: row["step_s"] for row in rows if row["mode"] == "mini-batch"}
+    print(
+        f"catalogue ×{large / small:.0f}: mini-batch step ×{mini[large] / mini[small]:.2f}, "
+        f"full-graph step ×{full[large]['step_s'] / full[small]['step_s']:.2f}"
+    )
+
+
 def main() -> None:
     if len(sys.argv) == 5 and sys.argv[1] == "--child-load":
         print(json.dumps(load_child(sys.argv[2], Path(sys.argv[3]), sys.argv[4])))
@@ -139,6 +209,12 @@ def main() -> None:
     parser.add_argument("--sections", nargs="+", default=["load", "pinsage"], choices=["load", "pinsage"])
     parser.add_argument("--interactions", nargs="+", type=int, default=[1_000_000, 10_000_000])
     parser.add_argument("--readers", nargs="+", default=list(READERS), choices=READERS)
+    parser.add_argument("--items", nargs="+", type=int, default=[50_000, 200_000], help="PinSage catalogues")
+    parser.add_argument("--pinsage-interactions", type=int, default=1_000_000, help="edges of each PinSage graph")
+    parser.add_argument("--users", type=int, default=50_000, help="users of each PinSage graph")
+    parser.add_argument("--batch-size", type=int, default=512, help="PinSage training edges per step")
+    parser.add_argument("--steps", type=int, default=5, help="timed PinSage steps, after one untimed")
+    parser.add_argument("--walks", type=int, default=50, help="random walks per item (the epoch's neighborhoods)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
     args = parser.parse_args()
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
@@ -146,6 +222,11 @@ def main() -> None:
     if "load" in args.sections:
         figures["load"] = bench_load(args.interactions, tuple(args.readers))
         print_load(figures["load"])
+    if "pinsage" in args.sections:
+        figures["pinsage"] = bench_pinsage(
+            args.items, args.pinsage_interactions, args.users, args.batch_size, args.steps, args.walks
+        )
+        print_pinsage(figures["pinsage"], args.batch_size)
     if args.json:
         print(json.dumps(figures))
 
