@@ -6,9 +6,12 @@ process so that its peak RSS is its own; the peer, in the same run, is the check
 use (``ml-latest-small``'s and 1M's path), which the large releases fall back to only for a damaged file.
 
 **pinsage** — seconds of one training step (``loss`` + backward + Adam) with the same batch size on generated graphs
-of the same number of edges and users at two catalogue sizes (``--items``), with the mini-batch computation graph
-(``minibatch=1``, the default) and with the full-graph step that recomputed every item and every user's pool
-(``minibatch=0``). The loader's sampling is not part of the step (it runs ahead in a thread in training); the
+at two catalogue sizes (``--items``) that grow as a real catalogue does: edges and users in proportion to the
+items (``--edges-per-item 20``, ``--users-per-item 1``), popularity long-tailed. It runs with the mini-batch
+computation graph (``minibatch=1``, the default) and with the full-graph step that recomputed every item and every
+user's pool (``minibatch=0``), and mini-batch without the free ID tables (``id_embeddings=0``, the paper's
+features-only model), whose dense Adam update over all ``(I + U, d)`` rows is the one part of a step that still grows
+with the catalogue. The loader's sampling is not part of the step (it runs ahead in a thread in training); the
 epoch's random walks from every item use ``--walks`` walks per item (50; the default 200 only costs the walks time).
 
     python benchmarks/bench_scale.py                                   # load at 1M and 10M, pinsage at 50k/200k
@@ -38,6 +41,11 @@ import pyarrow.csv as pa_csv  # noqa: E402
 
 FORMATS = {"dat": ("movielens-10m", "ml-10M100K"), "csv": ("movielens-20m", "ml-20m")}
 READERS = ("release", "checked")
+MODES = {  # PinSage step -> (minibatch, id_embeddings)
+    "mini-batch": (True, True),
+    "full graph": (False, True),
+    "mini-batch, no ID tables": (True, False),  # the paper's features-only model: no (I + U, d) Adam update
+}
 
 
 def write_release(folder: Path, fmt: str, interactions: int, seed: int = 0) -> None:
@@ -144,7 +152,7 @@ def catalogue_graph(num_items: int, interactions: int, num_users: int, seed: int
     return InteractionGraph(key // num_items, key % num_items, num_users, num_items, name=f"{num_items} items")
 
 
-def step_seconds(graph, minibatch: bool, batch_size: int, steps: int, num_walks: int) -> dict:
+def step_seconds(graph, minibatch: bool, ids: bool, batch_size: int, steps: int, num_walks: int) -> dict:
     """Median seconds of one PinSage training step (loss, backward, Adam) over ``steps`` pre-sampled batches."""
     import torch
 
@@ -152,7 +160,7 @@ def step_seconds(graph, minibatch: bool, batch_size: int, steps: int, num_walks:
     from engine.models import MODELS
 
     cls = MODELS["pinsage"]
-    params = cls.Params(minibatch=minibatch, num_walks=num_walks)
+    params = cls.Params(minibatch=minibatch, num_walks=num_walks, id_embeddings=ids)
     model = build_recommender(cls, graph, 64, params, seed=0)
     optimizer = torch.optim.Adam(model.parameters(), lr=cls.default_train.lr)
     loader = LinkBatchLoader(graph, batch_size, cls.default_train.num_negatives, seed=0, sampling=cls.sampling(params))
@@ -172,33 +180,36 @@ def step_seconds(graph, minibatch: bool, batch_size: int, steps: int, num_walks:
     return {"step_s": float(np.median(seconds[1:])), "items_computed": computed, "epoch_start_s": sampling}
 
 
-def bench_pinsage(catalogues: list[int], interactions: int, users: int, batch_size: int, steps: int, walks: int):
+def bench_pinsage(
+    catalogues: list[int], per_item: float, users_per_item: float, batch_size: int, steps: int, walks: int
+):
     rows = []
     for num_items in catalogues:
-        graph = catalogue_graph(num_items, interactions, users)
-        for mode, minibatch in (("mini-batch", True), ("full graph", False)):
-            figures = step_seconds(graph, minibatch, batch_size, steps, walks)
+        graph = catalogue_graph(num_items, int(num_items * per_item), int(num_items * users_per_item))
+        for mode, (minibatch, ids) in MODES.items():
+            figures = step_seconds(graph, minibatch, ids, batch_size, steps, walks)
             rows.append({"items": num_items, "edges": graph.num_edges, "mode": mode, **figures})
     return rows
 
 
 def print_pinsage(rows: list[dict], batch_size: int) -> None:
     print(f"PinSage step (loss + backward + Adam), batch {batch_size}, defaults otherwise; median of the timed steps")
-    print("| items | edges | step | items computed | s/step | full graph / mini-batch |")
+    print("| items | edges | step | items computed | s/step | full graph / this |")
     print("|---|---|---|---|---|---|")
-    full = {row["items"]: row for row in rows if row["mode"] == "full graph"}
+    full = {row["items"]: row["step_s"] for row in rows if row["mode"] == "full graph"}
     for row in rows:
-        ratio = f"×{full[row['items']]['step_s'] / row['step_s']:.1f}" if row["mode"] == "mini-batch" else "—"
+        ratio = f"×{full[row['items']] / row['step_s']:.1f}" if row["mode"] != "full graph" else "—"
         print(
             f"| {row['items']:,} | {row['edges']:,} | {row['mode']} | {row['items_computed']:,} | "
             f"{row['step_s']:.3f} | {ratio} |"
         )
-    small, large = (min(full), max(full))
-    mini = {row["items"]: row["step_s"] for row in rows if row["mode"] == "mini-batch"}
-    print(
-        f"catalogue ×{large / small:.0f}: mini-batch step ×{mini[large] / mini[small]:.2f}, "
-        f"full-graph step ×{full[large]['step_s'] / full[small]['step_s']:.2f}"
-    )
+    small, large = min(full), max(full)
+    growth = []
+    for mode in MODES:
+        steps = {row["items"]: row for row in rows if row["mode"] == mode}
+        computed = steps[large]["items_computed"] / steps[small]["items_computed"]
+        growth.append(f"{mode} step ×{steps[large]['step_s'] / steps[small]['step_s']:.2f} (items ×{computed:.2f})")
+    print(f"catalogue ×{large / small:.0f}: " + ", ".join(growth))
 
 
 def main() -> None:
@@ -210,8 +221,8 @@ def main() -> None:
     parser.add_argument("--interactions", nargs="+", type=int, default=[1_000_000, 10_000_000])
     parser.add_argument("--readers", nargs="+", default=list(READERS), choices=READERS)
     parser.add_argument("--items", nargs="+", type=int, default=[50_000, 200_000], help="PinSage catalogues")
-    parser.add_argument("--pinsage-interactions", type=int, default=1_000_000, help="edges of each PinSage graph")
-    parser.add_argument("--users", type=int, default=50_000, help="users of each PinSage graph")
+    parser.add_argument("--edges-per-item", type=float, default=20, help="PinSage graphs: edges per item (20)")
+    parser.add_argument("--users-per-item", type=float, default=1, help="PinSage graphs: users per item (1)")
     parser.add_argument("--batch-size", type=int, default=512, help="PinSage training edges per step")
     parser.add_argument("--steps", type=int, default=5, help="timed PinSage steps, after one untimed")
     parser.add_argument("--walks", type=int, default=50, help="random walks per item (the epoch's neighborhoods)")
@@ -224,7 +235,7 @@ def main() -> None:
         print_load(figures["load"])
     if "pinsage" in args.sections:
         figures["pinsage"] = bench_pinsage(
-            args.items, args.pinsage_interactions, args.users, args.batch_size, args.steps, args.walks
+            args.items, args.edges_per_item, args.users_per_item, args.batch_size, args.steps, args.walks
         )
         print_pinsage(figures["pinsage"], args.batch_size)
     if args.json:
