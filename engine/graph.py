@@ -83,6 +83,9 @@ class InteractionGraph:
             other columns are metadata (``title``, ``genres`` as ``"A|B"``, ``year``, ...). (default: raw = internal)
         name (str): Dataset name shown to users. (default: ``"graph"``)
         report (LoadReport, optional): What the loader dropped on the way. (default: empty report)
+        held_out (np.ndarray, optional): ``(E,)`` bool, the edges the dataset itself holds out for testing — a fixed
+            split such as the LightGCN benchmarks' ``test.txt``, used by the ``fixed`` split. (default: ``None``,
+            the dataset has no split of its own)
     """
 
     def __init__(
@@ -98,6 +101,7 @@ class InteractionGraph:
         items: pd.DataFrame | None = None,
         name: str = "graph",
         report: LoadReport | None = None,
+        held_out: np.ndarray | None = None,
     ) -> None:
         user = np.asarray(user, dtype=np.int64)
         item = np.asarray(item, dtype=np.int64)
@@ -123,6 +127,9 @@ class InteractionGraph:
         self.item = item
         self.ratings = None if ratings is None else np.asarray(ratings, dtype=np.float32)[order]
         self.timestamps = None if timestamps is None else np.asarray(timestamps, dtype=np.int64)[order]
+        if held_out is not None and np.shape(held_out) != user.shape:
+            raise ValueError(f"'held_out' must flag every edge, shape {user.shape} (got {np.shape(held_out)})")
+        self.held_out = None if held_out is None else np.asarray(held_out, dtype=bool)[order]
         self.users = _metadata(users, self.num_users, "user_id")
         self.items = _metadata(items, self.num_items, "item_id")
         self.name = name
@@ -236,6 +243,7 @@ class InteractionGraph:
             items=self.items,
             name=name or self.name,
             report=self.report,
+            held_out=None if self.held_out is None else self.held_out[mask_or_index],
         )
 
     def __repr__(self) -> str:
@@ -267,29 +275,49 @@ class InteractionGraph:
             report (LoadReport, optional): Report to extend with what this step drops. (default: new one)
         """
         report = report or LoadReport(source=name, rows_read=len(interactions))
-        frame = interactions
-        if "timestamp" in frame.columns:
-            frame = frame.sort_values("timestamp", kind="stable")
-        duplicated = frame.duplicated(["user", "item"], keep="last")
-        report.drop("duplicate (user, item) rows (kept the latest)", int(duplicated.sum()))
-        frame = frame[~duplicated]
+        user_codes, user_raw = pd.factorize(interactions["user"], sort=True)
+        item_codes, item_raw = pd.factorize(interactions["item"], sort=True)
+        key = user_codes.astype(np.int64) * len(item_raw) + item_codes  # (N,) one int64 per (user, item)
+        timestamps = interactions["timestamp"].to_numpy() if "timestamp" in interactions.columns else None
+        keep = _latest_per_key(key, timestamps)  # (E,) rows kept, in (user, item) order: the constructor sorts nothing
+        report.drop("duplicate (user, item) rows (kept the latest)", int(len(key) - len(keep)))
 
-        user_codes, user_raw = pd.factorize(frame["user"], sort=True)
-        item_codes, item_raw = pd.factorize(frame["item"], sort=True)
         users_meta = _align(users, pd.Index(user_raw), "user_id", report)
         items_meta = _align(items, pd.Index(item_raw), "item_id", report)
+        ratings = interactions["rating"].to_numpy()[keep] if "rating" in interactions.columns else None
         return cls(
-            user_codes,
-            item_codes,
+            user_codes[keep],
+            item_codes[keep],
             len(user_raw),
             len(item_raw),
-            ratings=frame["rating"].to_numpy() if "rating" in frame.columns else None,
-            timestamps=frame["timestamp"].to_numpy() if "timestamp" in frame.columns else None,
+            ratings=ratings,
+            timestamps=None if timestamps is None else timestamps[keep],
             users=users_meta,
             items=items_meta,
             name=name,
             report=report,
         )
+
+
+def _latest_per_key(key: np.ndarray, timestamps: np.ndarray | None) -> np.ndarray:
+    """Rows of ``key (N,)`` sorted by key, one per key: its latest by ``timestamps``, the last row among equal times.
+
+    One unstable sort of the keys; only rows whose key repeats (none in a clean file) are sorted by time too.
+    """
+    order = np.argsort(key)  # (N,)
+    sorted_key = key[order]
+    repeats = np.zeros(len(key), dtype=bool)
+    repeats[1:] = sorted_key[1:] == sorted_key[:-1]
+    if not repeats.any():
+        return order
+    repeats[:-1] |= repeats[1:]  # every row of a repeated key, its first one included
+    rows = order[repeats]
+    by_time = (rows, key[rows]) if timestamps is None else (rows, timestamps[rows], key[rows])
+    rows = rows[np.lexsort(by_time)]  # (R,) by key, then time, then row: a key's winner ends its run
+    winner = np.ones(len(rows), dtype=bool)
+    winner[:-1] = key[rows[1:]] != key[rows[:-1]]
+    kept = np.concatenate([order[~repeats], rows[winner]])
+    return kept[np.argsort(key[kept])]
 
 
 def _metadata(table: pd.DataFrame | None, count: int, id_column: str) -> pd.DataFrame:

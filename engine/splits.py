@@ -3,7 +3,9 @@
 ``random`` is the per-user holdout of NGCF and LightGCN (Wang et al. 2019; He et al. 2020): each user's
 interactions are shuffled and ``test_ratio`` of them held out. ``leave-one-out`` holds out each user's latest
 interaction (random when the data has no timestamps). ``temporal`` cuts the whole log at a point in time, so the
-test set is the future of the training set. In every method a user with a single interaction stays train-only,
+test set is the future of the training set. ``fixed`` keeps the split the dataset came with (the LightGCN
+benchmarks' ``train.txt``/``test.txt``, :attr:`InteractionGraph.held_out`), so published tables can be compared
+like for like; it has no validation slice. In every method a user with a single interaction stays train-only,
 and every user evaluated keeps at least one training interaction; both are counted in :attr:`Split.report`.
 """
 
@@ -16,7 +18,8 @@ import numpy as np
 from engine.graph import InteractionGraph
 from engine.preprocess import filter_edges
 
-SPLIT_METHODS = ("random", "leave-one-out", "temporal")
+RATIO_SPLITS = ("random", "leave-one-out", "temporal")  # the splits any dataset takes
+SPLIT_METHODS = (*RATIO_SPLITS, "fixed")  # "fixed": the dataset's own split, for a dataset that has one
 _TRAIN, _VAL, _TEST, _DROPPED = 0, 1, 2, 3  # role of an edge
 
 
@@ -55,9 +58,10 @@ def split_interactions(
 
     Args:
         graph (InteractionGraph): The full dataset.
-        method (str): ``"random"``, ``"leave-one-out"`` or ``"temporal"``. (default: ``"random"``)
+        method (str): ``"random"``, ``"leave-one-out"``, ``"temporal"`` or ``"fixed"`` (the dataset's own split;
+            only for a dataset that has one, and the only split such a dataset takes). (default: ``"random"``)
         test_ratio (float): Share held out for test, in (0, 1); per user for ``random``, of the whole log for
-            ``temporal``; ignored by ``leave-one-out`` (one interaction per user). (default: ``0.2``)
+            ``temporal``; ignored by ``leave-one-out`` (one interaction per user) and ``fixed``. (default: ``0.2``)
         val_ratio (float): Share held out for validation, in [0, 1), taken like the test share;
             ``leave-one-out`` holds out the second-latest interaction when it is above 0. (default: ``0.0``)
         seed (int): Random seed; equal arguments give identical splits. (default: ``0``)
@@ -66,9 +70,12 @@ def split_interactions(
         k_core (int): Drop users and items with fewer than ``k_core`` interactions, repeatedly. (default: ``0``)
     """
     _check(method, test_ratio, val_ratio)
+    _check_fixed(graph, method, val_ratio)
     filtered = filter_edges(graph, min_rating=min_rating, k_core=k_core)
     rng = np.random.default_rng(seed)
-    if method == "temporal":
+    if method == "fixed":
+        role = np.where(filtered.held_out, _TEST, _TRAIN).astype(np.int8)
+    elif method == "temporal":
         role = _temporal_roles(filtered, test_ratio, val_ratio, rng)
     else:
         role = _per_user_roles(filtered, method, test_ratio, val_ratio, rng)
@@ -118,6 +125,25 @@ def _check(method: str, test_ratio: float, val_ratio: float) -> None:
     if method != "leave-one-out" and test_ratio + val_ratio >= 1.0:
         raise ValueError(
             f"test_ratio + val_ratio must stay below 1 to leave training data (got {test_ratio} + {val_ratio})"
+        )
+
+
+def _check_fixed(graph: InteractionGraph, method: str, val_ratio: float) -> None:
+    """A dataset with its own split takes only ``fixed``, and ``fixed`` only such a dataset."""
+    if method == "fixed" and graph.held_out is None:
+        raise ValueError(
+            f"split 'fixed' keeps a dataset's own train/test split, but dataset {graph.name!r} has none; use "
+            "'random', 'leave-one-out' or 'temporal'"
+        )
+    if method != "fixed" and graph.held_out is not None:
+        raise ValueError(
+            f"dataset {graph.name!r} comes with its own train/test split; use split 'fixed' (--split fixed) so its "
+            f"test set is the published one (got {method!r})"
+        )
+    if method == "fixed" and val_ratio > 0:
+        raise ValueError(
+            f"split 'fixed' has no validation slice: dataset {graph.name!r} holds out a test set only; use "
+            f"--val-ratio 0 (got {val_ratio})"
         )
 
 

@@ -22,8 +22,13 @@ def test_datasets_lists_every_name_with_a_description(capsys):
         "synthetic",
         "movielens-100k",
         "movielens-1m",
+        "movielens-10m",
+        "movielens-20m",
+        "movielens-25m",
+        "movielens-32m",
         "movielens-latest-small",
         "csv:PATH",
+        "lightgcn:DIR",
     ]
 
 

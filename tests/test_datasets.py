@@ -13,7 +13,16 @@ from engine.graph import InteractionGraph, LoadReport
 
 def test_list_datasets_names_every_loadable_dataset_with_a_description():
     infos = list_datasets()
-    assert [info.name for info in infos] == ["synthetic", "movielens-100k", "movielens-1m", "movielens-latest-small"]
+    assert [info.name for info in infos] == [
+        "synthetic",
+        "movielens-100k",
+        "movielens-1m",
+        "movielens-10m",
+        "movielens-20m",
+        "movielens-25m",
+        "movielens-32m",
+        "movielens-latest-small",
+    ]
     assert all(len(info.description) > 20 for info in infos)
 
 

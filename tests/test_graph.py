@@ -118,3 +118,27 @@ def test_duplicate_edges_point_to_from_frame():
 def test_metadata_of_the_wrong_length_is_refused():
     with pytest.raises(ValueError, match="metadata must have 2 rows"):
         InteractionGraph(np.array([0]), np.array([0]), 2, 1, users=pd.DataFrame({"user_id": [1]}))
+
+
+@pytest.mark.parametrize("with_time", [True, False])
+@pytest.mark.parametrize("seed", range(5))
+def test_from_frame_keeps_each_pairs_latest_row_like_a_stable_sort_by_time(seed, with_time):
+    rng = np.random.default_rng(seed)
+    rows = 400
+    frame = pd.DataFrame(
+        {
+            "user": rng.integers(0, 12, rows),
+            "item": rng.choice(["a", "b", "c", "d", "e", "f"], rows),
+            "rating": np.arange(rows, dtype=np.float32),  # the row number: which row was kept
+            "timestamp": rng.integers(0, 5, rows),  # few distinct times: many ties, broken by the later row
+        }
+    )
+    if not with_time:
+        frame = frame.drop(columns="timestamp")
+    graph = InteractionGraph.from_frame(frame)
+    ordered = frame.sort_values("timestamp", kind="stable") if with_time else frame
+    expected = ordered.drop_duplicates(["user", "item"], keep="last").sort_values(["user", "item"])
+    assert graph.ratings.tolist() == expected["rating"].tolist()
+    assert graph.report.dropped["duplicate (user, item) rows (kept the latest)"] == rows - len(expected)
+    if with_time:
+        assert graph.timestamps.tolist() == expected["timestamp"].tolist()

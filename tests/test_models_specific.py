@@ -122,7 +122,7 @@ def test_pinsage_leaves_the_positive_out_of_its_users_pool(graph):
 
 def test_pinsage_neighborhoods_are_redrawn_for_training_only(graph):
     cls = MODELS["pinsage"]
-    model = build_recommender(cls, graph, 8, cls.Params(num_walks=5, top_t=2), seed=0)
+    model = build_recommender(cls, graph, 8, cls.Params(num_walks=5, top_t=2, minibatch=False), seed=0)
     before = model.embeddings()
     inference = model.neighborhood.weights.to_dense()
     batch = LinkBatchLoader(graph, 4, 2, seed=11, sampling=model.sampling(model.params)).batch(3, 0)

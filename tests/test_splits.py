@@ -9,7 +9,7 @@ import pytest
 from engine.datasets import generate_synthetic
 from engine.graph import InteractionGraph
 from engine.preprocess import filter_edges, k_core_mask
-from engine.splits import SPLIT_METHODS, split_interactions
+from engine.splits import RATIO_SPLITS, split_interactions
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,7 @@ def _tiny(degrees: list[int], timestamps: bool = True) -> InteractionGraph:
     return InteractionGraph.from_frame(frame, name="tiny")
 
 
-@pytest.mark.parametrize("method", SPLIT_METHODS)
+@pytest.mark.parametrize("method", RATIO_SPLITS)
 @pytest.mark.parametrize("val_ratio", [0.0, 0.1])
 def test_train_val_test_are_disjoint_and_never_leak(graph, method, val_ratio):
     split = split_interactions(graph, method=method, test_ratio=0.2, val_ratio=val_ratio, seed=0)
@@ -47,7 +47,7 @@ def test_train_val_test_are_disjoint_and_never_leak(graph, method, val_ratio):
     assert len(test) > 0 and (len(val) > 0) == (val_ratio > 0)
 
 
-@pytest.mark.parametrize("method", SPLIT_METHODS)
+@pytest.mark.parametrize("method", RATIO_SPLITS)
 def test_every_evaluated_user_keeps_a_training_interaction(graph, method):
     split = split_interactions(graph, method=method, val_ratio=0.1, seed=1)
     train_degree = split.train.user_degree()
@@ -66,7 +66,7 @@ def test_random_holdout_ratio_per_user_within_rounding(graph, ratio):
     assert (np.abs(held / degree - ratio) <= np.maximum(1.0 / degree, 0.5 / degree + 1e-9))[degree >= 2].all()
 
 
-@pytest.mark.parametrize("method", SPLIT_METHODS)
+@pytest.mark.parametrize("method", RATIO_SPLITS)
 def test_same_seed_same_split_other_seed_other_split(graph, method):
     first = split_interactions(graph, method=method, val_ratio=0.1, seed=7)
     again = split_interactions(graph, method=method, val_ratio=0.1, seed=7)

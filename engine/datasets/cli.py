@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from engine.cli import whole_number
-from engine.datasets.registry import CSV_PREFIX, list_datasets, load_dataset
+from engine.datasets.registry import CSV_PREFIX, LIGHTGCN_PREFIX, list_datasets, load_dataset
 from engine.datasets.stats import PERCENTILES, dataset_stats
 from engine.datasets.synthetic import generate_synthetic_data
 
@@ -17,7 +17,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     datasets.set_defaults(func=_datasets)
 
     stats = subparsers.add_parser("stats", help="print a dataset's size, density, degrees and dropped rows")
-    stats.add_argument("--dataset", required=True, help="a name from `datasets`, or csv:PATH")
+    stats.add_argument("--dataset", required=True, help="a name from `datasets`, csv:PATH or lightgcn:DIR")
     stats.add_argument("--data-dir", default=None, help="folder holding the MovieLens files (default: cache)")
     stats.set_defaults(func=_stats)
 
@@ -41,6 +41,8 @@ def _datasets(args: argparse.Namespace) -> int:
     for info in infos:
         print(f"{info.name:<{width}}  {info.description}")
     print(f"{CSV_PREFIX + 'PATH':<{width}}  your own CSV: columns user,item[,rating][,timestamp], see README")
+    benchmark = "a LightGCN benchmark folder (train.txt, test.txt); train it with --split fixed"
+    print(f"{LIGHTGCN_PREFIX + 'DIR':<{width}}  {benchmark}")
     return 0
 
 

@@ -1,9 +1,12 @@
-"""MovieLens 100K, 1M and latest-small: parsers for the three file formats (GroupLens, Harper & Konstan 2015).
+"""MovieLens 100K, 1M, 10M, 20M, 25M, 32M and latest-small: parsers for their file formats (GroupLens, Harper &
+Konstan 2015).
 
 Where the files come from is :mod:`engine.datasets.download`'s job (``--data-dir``, the per-user cache, or
 GroupLens); this module turns a folder of release files into an :class:`InteractionGraph` with titles,
 genres, years and, where the release has them, user demographics. Every malformed file raises a
-:class:`DatasetError` that names the file, the row or column, and what to do.
+:class:`DatasetError` that names the file, the row or column, and what to do. The ratings of the releases from 10M
+up are read by :func:`~engine.datasets.numeric_ratings.read_numeric_ratings` (typed columns, no string per cell), and
+only a file it cannot read plainly goes through the checked reader that names the bad row.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import pandas as pd
 
 from engine.datasets.csv_table import read_csv_table
 from engine.datasets.download import locate_release
+from engine.datasets.numeric_ratings import read_numeric_ratings
 from engine.datasets.validation import DatasetError, id_column, numeric_column, require_columns, require_file
 from engine.graph import InteractionGraph, LoadReport
 
@@ -41,14 +45,19 @@ class MovieLensRelease:
     """One GroupLens release: where to get it and which files it must contain."""
 
     description: str
-    archive: str  # folder name inside the zip, e.g. "ml-100k"
+    archive: str  # name of the zip, e.g. "ml-100k"
     md5: str | None  # None: check against the ``.md5`` file GroupLens publishes beside the zip
     files: tuple[str, ...]
     parse: Callable[[Path, str], InteractionGraph]
+    folder: str | None = None  # folder inside the zip when it is not named like the zip (ml-10m.zip: ml-10M100K)
 
     @property
     def url(self) -> str:
         return f"https://files.grouplens.org/datasets/movielens/{self.archive}.zip"
+
+    @property
+    def folder_name(self) -> str:
+        return self.folder or self.archive
 
 
 def load_movielens(name: str, data_dir: str | Path | None = None) -> InteractionGraph:
@@ -56,7 +65,7 @@ def load_movielens(name: str, data_dir: str | Path | None = None) -> Interaction
     if name not in MOVIELENS:
         raise DatasetError(f"unknown MovieLens release {name!r}; use one of {', '.join(MOVIELENS)}")
     release = MOVIELENS[name]
-    folder = locate_release(name, release.archive, release.url, release.md5, release.files, data_dir)
+    folder = locate_release(name, release.folder_name, release.url, release.md5, release.files, data_dir)
     return release.parse(folder, name)
 
 
@@ -122,11 +131,52 @@ def _parse_1m(folder: Path, name: str) -> InteractionGraph:
 
 def _parse_latest_small(folder: Path, name: str) -> InteractionGraph:
     ratings_path = folder / "ratings.csv"
-    hint = "--data-dir must point at the unpacked ml-latest-small folder"
+    hint = f"--data-dir must point at the unpacked {_folder_of(name)} folder"
     ratings_table = read_csv_table(ratings_path, "ratings file", hint, aliases={"userid": "user", "movieid": "item"})
     ratings = ratings_table.frame
     require_columns(ratings, _RATING_COLUMNS, ratings_path, "userId,movieId,rating,timestamp")
+    item_table, notes = _movies_csv(folder / "movies.csv", hint)
+    report = LoadReport(source=str(ratings_path), rows_read=ratings_table.rows, notes=notes)
+    report.drop("blank rows (skipped)", ratings_table.blank_rows)
+    return _graph(ratings, ratings_path, item_table, None, name, first_line=2, report=report)
+
+
+def _parse_10m(folder: Path, name: str) -> InteractionGraph:
+    ratings_path = folder / "ratings.dat"
+    ratings = read_numeric_ratings(ratings_path, "::")
+    if ratings is None:  # the checked reader names the line that is not plainly numeric
+        ratings = _read_headerless(ratings_path, "::", _RATING_COLUMNS, "'::'-separated")
+    movies_path = folder / "movies.dat"
+    movies = _read_headerless(movies_path, "::", ("item_id", "title", "genres"), "'::'-separated", encoding="utf-8")
+    item_table = pd.DataFrame(
+        {
+            "item_id": id_column(movies["item_id"], "item_id", movies_path, 1),
+            "title": movies["title"],
+            "genres": movies["genres"].replace("(no genres listed)", ""),
+            "year": _years(movies["title"]),
+        }
+    )
+    return _graph(ratings, ratings_path, item_table, None, name)
+
+
+def _parse_csv_release(folder: Path, name: str) -> InteractionGraph:
+    """20M, 25M and 32M: ``ratings.csv`` and ``movies.csv`` as in latest-small, the ratings read as numbers."""
+    numeric = read_numeric_ratings(folder / "ratings.csv", ",", ("userid", "movieid", "rating", "timestamp"))
+    if numeric is None:  # the checked reader names the row that is not plainly numeric
+        return _parse_latest_small(folder, name)
     movies_path = folder / "movies.csv"
+    item_table, notes = _movies_csv(movies_path, f"--data-dir must point at the unpacked {_folder_of(name)} folder")
+    report = LoadReport(source=str(folder / "ratings.csv"), rows_read=len(numeric), notes=notes)
+    return _graph(numeric, folder / "ratings.csv", item_table, None, name, first_line=2, report=report)
+
+
+def _folder_of(name: str) -> str:
+    """The release folder of a registry name, for messages (the name itself when it is not a release)."""
+    return MOVIELENS[name].folder_name if name in MOVIELENS else name
+
+
+def _movies_csv(movies_path: Path, hint: str) -> tuple[pd.DataFrame, list[str]]:
+    """Items of a ``movies.csv`` (``movieId,title,genres``) and the load-report notes of its blank rows."""
     movies_table = read_csv_table(movies_path, "movies file", hint)
     movies = movies_table.frame
     require_columns(movies, ("movieid", "title", "genres"), movies_path, "movieId,title,genres")
@@ -138,17 +188,23 @@ def _parse_latest_small(folder: Path, name: str) -> InteractionGraph:
             "year": _years(movies["title"]),
         }
     )
-    report = LoadReport(
-        source=str(ratings_path), rows_read=ratings_table.rows, notes=movies_table.blank_note(movies_path)
-    )
-    report.drop("blank rows (skipped)", ratings_table.blank_rows)
-    return _graph(ratings, ratings_path, item_table, None, name, first_line=2, report=report)
+    return item_table, movies_table.blank_note(movies_path)
 
 
-def _read_headerless(path: Path, sep: str, names: tuple[str, ...], style: str) -> pd.DataFrame:
-    """Read a headerless MovieLens file as strings; a header line or too few fields raises with the fix."""
+def _read_headerless(
+    path: Path, sep: str, names: tuple[str, ...], style: str, encoding: str = "latin-1"
+) -> pd.DataFrame:
+    """Read a headerless MovieLens file as strings; a header line or too few fields raises with the fix.
+
+    ``encoding`` is tried first and latin-1 (which decodes any bytes) after it: 100K and 1M are latin-1, 10M's
+    titles UTF-8.
+    """
     require_file(path, "MovieLens file", f"re-extract {path.name} from the release zip")
-    text = path.read_bytes().decode("latin-1")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
     if sep == "::":
         text = text.replace("::", "\t")  # the C parser needs a one-character separator
     try:
@@ -198,14 +254,17 @@ def _graph(
 ) -> InteractionGraph:
     if ratings.empty:
         raise DatasetError(f"{path}: has no rating rows; re-extract {path.name} from the release zip")
-    interactions = pd.DataFrame(
-        {
-            "user": id_column(ratings["user"], "user", path, first_line),
-            "item": id_column(ratings["item"], "item", path, first_line),
-            "rating": numeric_column(ratings["rating"], "rating", path, first_line).astype(np.float32),
-            "timestamp": numeric_column(ratings["timestamp"], "timestamp", path, first_line).astype(np.int64),
-        }
-    )
+    if ratings["user"].dtype == np.int64:  # typed by read_numeric_ratings: every cell already checked
+        interactions = ratings
+    else:
+        interactions = pd.DataFrame(
+            {
+                "user": id_column(ratings["user"], "user", path, first_line),
+                "item": id_column(ratings["item"], "item", path, first_line),
+                "rating": numeric_column(ratings["rating"], "rating", path, first_line).astype(np.float32),
+                "timestamp": numeric_column(ratings["timestamp"], "timestamp", path, first_line).astype(np.int64),
+            }
+        )
     report = report or LoadReport(source=str(path), rows_read=len(interactions))
     return InteractionGraph.from_frame(interactions, users=users, items=items, name=name, report=report)
 
@@ -224,6 +283,35 @@ MOVIELENS: dict[str, MovieLensRelease] = {
         "c4d9eecfca2ab87c1945afe126590906",
         ("ratings.dat", "movies.dat", "users.dat"),
         _parse_1m,
+    ),
+    "movielens-10m": MovieLensRelease(
+        "MovieLens 10M: 69,878 users, 10,677 movies, 10,000,054 ratings (0.5-5), no demographics",
+        "ml-10m",
+        "ce571fd55effeba0271552578f2648bd",
+        ("ratings.dat", "movies.dat"),
+        _parse_10m,
+        folder="ml-10M100K",
+    ),
+    "movielens-20m": MovieLensRelease(
+        "MovieLens 20M: 138,493 users, 26,744 movies, 20,000,263 ratings (0.5-5), no demographics",
+        "ml-20m",
+        "cd245b17a1ae2cc31bb14903e1204af3",
+        ("ratings.csv", "movies.csv"),
+        _parse_csv_release,
+    ),
+    "movielens-25m": MovieLensRelease(
+        "MovieLens 25M: 162,541 users, 59,047 movies, 25,000,095 ratings (0.5-5), no demographics",
+        "ml-25m",
+        "6b51fb2759a8657d3bfcbfc42b592ada",
+        ("ratings.csv", "movies.csv"),
+        _parse_csv_release,
+    ),
+    "movielens-32m": MovieLensRelease(
+        "MovieLens 32M: 200,948 users, 84,432 movies, 32,000,204 ratings (0.5-5), no demographics",
+        "ml-32m",
+        None,
+        ("ratings.csv", "movies.csv"),
+        _parse_csv_release,
     ),
     "movielens-latest-small": MovieLensRelease(
         "MovieLens latest-small: ~600 users, ~9k movies, ~100k ratings (0.5-5), no demographics",

@@ -1,4 +1,4 @@
-"""Datasets addressed by name: ``synthetic``, the MovieLens releases, and ``csv:PATH``."""
+"""Datasets addressed by name: ``synthetic``, the MovieLens releases, ``csv:PATH`` and ``lightgcn:DIR``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from engine.datasets.csv_loader import load_csv
+from engine.datasets.lightgcn import FILES as LIGHTGCN_FILES
+from engine.datasets.lightgcn import load_lightgcn
 from engine.datasets.movielens import MOVIELENS, load_movielens
 from engine.datasets.validation import DatasetError
 from engine.graph import InteractionGraph
@@ -14,6 +16,7 @@ from engine.graph import InteractionGraph
 SAMPLE_DATA = Path(__file__).resolve().parents[2] / "sample_data"
 SYNTHETIC_INTERACTIONS = SAMPLE_DATA / "synthetic" / "interactions.csv"
 CSV_PREFIX = "csv:"
+LIGHTGCN_PREFIX = "lightgcn:"
 
 
 @dataclass(frozen=True)
@@ -41,11 +44,12 @@ def load_dataset(name: str, data_dir: str | Path | None = None) -> InteractionGr
     Loaded graphs are cached in memory per (name, folder, file modification time); treat them as read-only.
 
     Args:
-        name (str): ``synthetic``, ``movielens-100k``, ``movielens-1m``, ``movielens-latest-small`` or
-            ``csv:PATH``.
+        name (str): ``synthetic``, a MovieLens release (``movielens-100k``, ``-1m``, ``-10m``, ``-20m``, ``-25m``,
+            ``-32m``, ``-latest-small``), ``csv:PATH``, or ``lightgcn:DIR`` (a LightGCN benchmark folder with
+            ``train.txt`` and ``test.txt``, whose split the graph keeps in ``held_out``).
         data_dir (str | Path, optional): Folder holding the MovieLens files; without it the per-user cache is
-            used and, when empty, the files are downloaded. Ignored by ``synthetic`` and ``csv:``, but it must be an
-            existing folder whenever it is given. (default: ``None``)
+            used and, when empty, the files are downloaded. Ignored by ``synthetic``, ``csv:`` and ``lightgcn:``, but
+            it must be an existing folder whenever it is given. (default: ``None``)
 
     Raises:
         DatasetError: Unknown name (the message lists the known ones), missing folder, missing or malformed files.
@@ -60,11 +64,20 @@ def load_dataset(name: str, data_dir: str | Path | None = None) -> InteractionGr
         if not name[len(CSV_PREFIX) :]:
             raise DatasetError("csv: needs a path, e.g. csv:data/interactions.csv")
         return _load_csv_cached(str(path.resolve()), _csv_stamp(path), name)
+    if name.startswith(LIGHTGCN_PREFIX):
+        folder = Path(name[len(LIGHTGCN_PREFIX) :]).expanduser()
+        if not name[len(LIGHTGCN_PREFIX) :]:
+            raise DatasetError("lightgcn: needs a folder, e.g. lightgcn:LightGCN-PyTorch/data/gowalla")
+        stamp = _stamp(folder, *(folder / file for file in LIGHTGCN_FILES))
+        return _load_lightgcn_cached(str(folder.resolve()), stamp, name)
     if name in MOVIELENS:
         folder = None if data_dir is None else str(Path(data_dir).expanduser().resolve())
         return _load_movielens_cached(name, folder, _folder_stamp(Path(folder)) if folder else 0)
     known = ", ".join(info.name for info in list_datasets())
-    raise DatasetError(f"unknown dataset {name!r}; known datasets: {known}, or csv:PATH for your own CSV file")
+    raise DatasetError(
+        f"unknown dataset {name!r}; known datasets: {known}, csv:PATH for your own CSV file, or lightgcn:DIR for a "
+        "LightGCN benchmark folder"
+    )
 
 
 def _stamp(*paths: Path) -> int:
@@ -90,6 +103,11 @@ def _folder_stamp(folder: Path) -> int:
 @lru_cache(maxsize=8)
 def _load_csv_cached(path: str, stamp: int, name: str) -> InteractionGraph:
     return load_csv(path, name=name)
+
+
+@lru_cache(maxsize=4)
+def _load_lightgcn_cached(folder: str, stamp: int, name: str) -> InteractionGraph:
+    return load_lightgcn(folder, name)
 
 
 @lru_cache(maxsize=4)

@@ -7,7 +7,22 @@ while the model steps. :func:`build_recommender` builds a model with the inputs 
 
 from engine.loader.build import build_recommender
 from engine.loader.link import LinkBatchLoader
-from engine.loader.neighborhoods import item_neighborhood, make_sampler, message_flow
+from engine.loader.neighborhoods import (
+    item_computation_graph,
+    item_neighborhood,
+    item_walks,
+    make_sampler,
+    message_flow,
+)
 from engine.loader.prefetch import Prefetcher
 
-__all__ = ["LinkBatchLoader", "Prefetcher", "build_recommender", "item_neighborhood", "make_sampler", "message_flow"]
+__all__ = [
+    "LinkBatchLoader",
+    "Prefetcher",
+    "build_recommender",
+    "item_computation_graph",
+    "item_neighborhood",
+    "item_walks",
+    "make_sampler",
+    "message_flow",
+]

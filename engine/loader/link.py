@@ -16,10 +16,16 @@ import numpy as np
 import torch
 
 from engine.graph import InteractionGraph
-from engine.loader.neighborhoods import item_neighborhood, make_sampler, message_flow
+from engine.loader.neighborhoods import (
+    item_computation_graph,
+    item_neighborhood,
+    item_walks,
+    make_sampler,
+    message_flow,
+)
 from engine.loader.prefetch import Prefetcher
 from engine.models.inputs import FanoutSpec, ItemNeighborhood, LinkBatch, RandomWalkSpec, SamplingSpec
-from engine.sampling import derive_seed, hard_negatives, uniform_negatives
+from engine.sampling import derive_seed, hard_negatives, history_pools, uniform_negatives
 from engine.sampling.negatives import DEFAULT_HARD_BAND
 
 
@@ -30,6 +36,7 @@ class _EpochInputs:
     order: np.ndarray  # (E,) edge ids in the epoch's order
     num_hard: int  # hard negatives per positive
     neighborhood: ItemNeighborhood | None  # the epoch's item neighborhood, on the loader's device
+    walks: tuple[np.ndarray, np.ndarray] | None  # the epoch's top-T table, cut into each batch's computation graph
 
 
 class LinkBatchLoader:
@@ -38,9 +45,10 @@ class LinkBatchLoader:
     Each epoch visits every training edge once. A batch holds its edges' users and positive items, ``num_negatives``
     uniform negatives per positive plus the curriculum's hard negatives (from a rank band of the user's personalised
     PageRank), and what ``sampling`` asks for: fanout blocks around the batch's nodes, drawn without the batch's own
-    (user, positive) edges so no block leaks the target, or the epoch's item neighborhood. With ``prefetch > 0`` one
-    background thread samples up to that many batches ahead, so sampling batch ``b + 1`` overlaps the model's step
-    on batch ``b``; the batches are the same either way.
+    (user, positive) edges so no block leaks the target, the epoch's item neighborhood, or the computation graph of
+    the items the batch needs (each row's user pooling over a sample of its history) cut from the epoch's
+    neighborhood. With ``prefetch > 0`` one background thread samples up to that many batches ahead, so sampling
+    batch ``b + 1`` overlaps the model's step on batch ``b``; the batches are the same either way.
 
     Args:
         graph (InteractionGraph): The train graph: its edges are the positives and the graph that is sampled.
@@ -134,17 +142,21 @@ class LinkBatchLoader:
             yield self._batch(epoch, index, inputs)
 
     def epoch_neighborhood(self, epoch: int) -> ItemNeighborhood:
-        """The item neighborhood every batch of ``epoch`` shares (a random-walk model's loader only)."""
+        """The epoch's item neighborhood (a random-walk model's loader only): what every batch of ``epoch`` gets, or
+        for mini-batch PinSage the top-T table each batch's computation graph is cut from, as the pooling matrix."""
         if not isinstance(self.sampling, RandomWalkSpec):
             raise ValueError(f"'{type(self).__name__}' draws item neighborhoods for a RandomWalkSpec only")
         return item_neighborhood(self._sampler, derive_seed(self.seed, self._check_epoch(epoch)), self.device)
 
     def _epoch_inputs(self, epoch: int, neighborhood: bool = True) -> _EpochInputs:
-        drawn = None
-        if neighborhood and isinstance(self.sampling, RandomWalkSpec):
+        """What every batch of ``epoch`` shares; ``neighborhood=False`` skips the walks (targets only)."""
+        drawn = walks = None
+        if neighborhood and isinstance(self.sampling, RandomWalkSpec) and self.sampling.layers:
+            walks = item_walks(self._sampler, derive_seed(self.seed, epoch))
+        elif neighborhood and isinstance(self.sampling, RandomWalkSpec):
             drawn = self.epoch_neighborhood(epoch)
         num_hard = 0 if self.num_hard_negatives is None else int(self.num_hard_negatives(epoch))
-        return _EpochInputs(self.order(epoch), num_hard, drawn)
+        return _EpochInputs(self.order(epoch), num_hard, drawn, walks)
 
     def _targets(self, epoch: int, index: int, inputs: _EpochInputs) -> tuple[np.ndarray, ...]:
         """``(edges (B,), users (B,), positives (B,), negatives (B, n + h))`` of batch ``index``."""
@@ -160,9 +172,13 @@ class LinkBatchLoader:
     def _batch(self, epoch: int, index: int, inputs: _EpochInputs) -> LinkBatch:
         edges, users, positives, negatives = self._targets(epoch, index, inputs)
         seed = derive_seed(self.seed, epoch, index)
-        blocks = None
+        blocks = items = None
         if isinstance(self.sampling, FanoutSpec):
             blocks = message_flow(self._sampler, users, positives, negatives, seed, self.device, exclude_edges=edges)
+        if inputs.walks is not None:
+            pool_seed = derive_seed(self.seed, epoch, index, 1)  # not the negatives' streams
+            pools = history_pools(self.graph, users, positives, self.sampling.pool_size, seed=pool_seed)  # (B, P)
+            items = item_computation_graph(inputs.walks, positives, negatives, pools, self.sampling.layers, self.device)
         return LinkBatch(
             epoch=epoch,
             index=index,
@@ -172,4 +188,5 @@ class LinkBatchLoader:
             negatives=torch.from_numpy(negatives).to(self.device),
             blocks=blocks,
             neighborhood=inputs.neighborhood,
+            items=items,
         )

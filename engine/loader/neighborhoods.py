@@ -10,7 +10,14 @@ import numpy as np
 import torch
 
 from engine.graph import InteractionGraph
-from engine.models.inputs import FanoutSpec, ItemNeighborhood, MessageFlow, RandomWalkSpec, SamplingSpec
+from engine.models.inputs import (
+    FanoutSpec,
+    ItemComputationGraph,
+    ItemNeighborhood,
+    MessageFlow,
+    RandomWalkSpec,
+    SamplingSpec,
+)
 from engine.models.sparse import csr_pair
 from engine.sampling import FanoutSampler, RandomWalkSampler
 
@@ -60,6 +67,19 @@ def message_flow(
     )
 
 
+def item_walks(sampler: RandomWalkSampler, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every item's top-T random-walk neighbours: ``(I, T)`` internal item ids (``-1`` padding) and weights.
+
+    Args:
+        sampler (RandomWalkSampler): The train graph's sampler.
+        seed (int): Seed of the walks.
+    """
+    graph = sampler.graph
+    walks = sampler.sample(np.arange(graph.num_items) + graph.num_users, seed=seed)
+    neighbours = np.where(walks.neighbours >= 0, walks.neighbours - graph.num_users, -1)  # (I, T)
+    return neighbours, walks.weights
+
+
 def item_neighborhood(sampler: RandomWalkSampler, seed: int, device: torch.device | str = "cpu") -> ItemNeighborhood:
     """Every item's top-T random-walk neighbours and normalised visit counts, as the ``(I, I)`` pooling matrix.
 
@@ -68,10 +88,70 @@ def item_neighborhood(sampler: RandomWalkSampler, seed: int, device: torch.devic
         seed (int): Seed of the walks.
         device (torch.device | str): Where the tensors go. (default: ``"cpu"``)
     """
-    graph = sampler.graph
-    walks = sampler.sample(np.arange(graph.num_items) + graph.num_users, seed=seed)
-    rows, slots = np.nonzero(walks.neighbours >= 0)  # (nnz,) item row, (nnz,) rank among its neighbours
-    cols = walks.neighbours[rows, slots] - graph.num_users  # (nnz,) internal item ids
-    weights = torch.from_numpy(walks.weights[rows, slots])  # (nnz,)
-    adj, adj_t = csr_pair(torch.from_numpy(rows), torch.from_numpy(cols), weights, (graph.num_items,) * 2)
+    neighbours, weights = item_walks(sampler, seed)
+    rows, slots = np.nonzero(neighbours >= 0)  # (nnz,) item row, (nnz,) rank among its neighbours
+    num_items = sampler.graph.num_items
+    values = torch.from_numpy(weights[rows, slots])  # (nnz,)
+    adj, adj_t = csr_pair(torch.from_numpy(rows), torch.from_numpy(neighbours[rows, slots]), values, (num_items,) * 2)
     return ItemNeighborhood(adj, adj_t).to(device)
+
+
+def item_computation_graph(
+    walks: tuple[np.ndarray, np.ndarray],
+    positives: np.ndarray,
+    negatives: np.ndarray,
+    pools: np.ndarray,
+    layers: int,
+    device: torch.device | str = "cpu",
+) -> ItemComputationGraph:
+    """The items a PinSage batch needs and their neighbours, layer by layer (Ying et al., Algorithm 1).
+
+    Args:
+        walks (tuple[np.ndarray, np.ndarray]): The epoch's :func:`item_walks`.
+        positives (np.ndarray): ``(B,)`` internal item ids.
+        negatives (np.ndarray): ``(B, n)`` internal item ids.
+        pools (np.ndarray): ``(B, P)`` each row's pool of internal item ids, ``-1`` padding
+            (:func:`engine.sampling.history_pools`).
+        layers (int): Convolutions.
+        device (torch.device | str): Where the tensors go. (default: ``"cpu"``)
+    """
+    neighbours, weights = walks
+    in_pool = pools >= 0  # (B, P)
+    targets, inverse = np.unique(
+        np.concatenate([positives, negatives.reshape(-1), pools[in_pool]]), return_inverse=True
+    )  # (M,) distinct items the batch scores or pools; inverse (B + B n + |pools|,)
+    batch = len(positives)
+    positive_rows = inverse[:batch]
+    negative_rows = inverse[batch : batch + negatives.size].reshape(negatives.shape)
+    pool_rows = np.repeat(np.arange(batch), in_pool.sum(1))  # (|pools|,) row of every pooled item
+    pool_cols = inverse[batch + negatives.size :]
+
+    nodes, sizes, blocks = targets, [len(targets)], []  # blocks: (rows, cols, weights), outermost layer first
+    for _ in range(layers):
+        near, weight = neighbours[nodes], weights[nodes]  # (N, T)
+        rows, slots = np.nonzero(near >= 0)
+        candidates = near[rows, slots]  # (nnz,) neighbours of every output, in output order
+        fresh = candidates[~np.isin(candidates, nodes)]
+        unique, first = np.unique(fresh, return_index=True)
+        nodes = np.concatenate([nodes, unique[np.argsort(first)]])  # outputs first, new inputs by first appearance
+        order = np.argsort(nodes)
+        cols = order[np.searchsorted(nodes, candidates, sorter=order)]  # (nnz,) input position of each neighbour
+        blocks.append((rows, cols, weight[rows, slots], sizes[-1], len(nodes)))
+        sizes.append(len(nodes))
+    as_tensor = torch.from_numpy
+    pairs = [csr_pair(as_tensor(r), as_tensor(c), as_tensor(w), (n_out, n_in)) for r, c, w, n_out, n_in in blocks]
+    pairs.reverse()  # the first convolution consumes the widest inputs
+    pool, pool_t = csr_pair(
+        as_tensor(pool_rows), as_tensor(pool_cols), torch.ones(len(pool_rows)), (batch, len(targets))
+    )
+    return ItemComputationGraph(
+        items=as_tensor(nodes).to(device),
+        num_dst=tuple(sizes[-2::-1]) if layers else (),
+        weights=tuple(adj.to(device) for adj, _ in pairs),
+        weights_t=tuple(adj_t.to(device) for _, adj_t in pairs),
+        pool=pool.to(device),
+        pool_t=pool_t.to(device),
+        pool_size=as_tensor(in_pool.sum(1).astype(np.float32)).to(device),
+        positive_rows=as_tensor(positive_rows).to(device),
+        negative_rows=as_tensor(negative_rows).to(device),
+    )

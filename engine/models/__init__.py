@@ -2,7 +2,15 @@
 
 from engine.models.base import InductiveNotSupported, Recommender, params_help
 from engine.models.graphsage import GraphSAGE
-from engine.models.inputs import FanoutSpec, ItemNeighborhood, LinkBatch, MessageFlow, RandomWalkSpec, SamplingSpec
+from engine.models.inputs import (
+    FanoutSpec,
+    ItemComputationGraph,
+    ItemNeighborhood,
+    LinkBatch,
+    MessageFlow,
+    RandomWalkSpec,
+    SamplingSpec,
+)
 from engine.models.lightgcn import LightGCN
 from engine.models.mf import MatrixFactorization
 from engine.models.pinsage import PinSage
@@ -14,6 +22,7 @@ __all__ = [
     "FanoutSpec",
     "GraphSAGE",
     "InductiveNotSupported",
+    "ItemComputationGraph",
     "ItemNeighborhood",
     "LightGCN",
     "LinkBatch",

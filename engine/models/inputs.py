@@ -4,7 +4,7 @@ As in PyG, the samplers return numpy dataclasses, the loader (``engine.loader``)
 into the tensors below, and a model sees only these. A model says what it needs through
 :meth:`~engine.models.Recommender.sampling`, computed from its ``Params``: ``None`` (negatives only), a
 :class:`FanoutSpec` (message-flow blocks around every batch, GraphSAGE) or a :class:`RandomWalkSpec` (item
-neighborhoods, PinSage).
+neighborhoods, and the computation graph of each batch's items, PinSage).
 """
 
 from __future__ import annotations
@@ -32,14 +32,19 @@ class RandomWalkSpec:
     """Every item's top-T random-walk neighborhood on the train graph (PinSage).
 
     Two are drawn: one with the model seed for inference, handed to the model's constructor as ``neighborhood``
-    (so :meth:`~engine.models.Recommender.embeddings` is the same after every rebuild), and one per training epoch,
-    handed over in :attr:`LinkBatch.neighborhood`.
+    (so :meth:`~engine.models.Recommender.embeddings` is the same after every rebuild), and one per training epoch.
+    With ``layers > 0`` each batch gets the :class:`ItemComputationGraph` of the items it needs, cut from the
+    epoch's neighborhood (:attr:`LinkBatch.items`); with ``layers == 0`` it gets the epoch's whole neighborhood
+    (:attr:`LinkBatch.neighborhood`).
     """
 
     num_walks: int  # walks per item
     walk_length: int  # most two-hop steps per walk
     restart_prob: float  # probability of restarting after each two-hop step
     top_t: int  # neighbours kept per item
+    # convolutions of each batch's ItemComputationGraph; 0 = none, the batch carries the epoch's whole neighborhood
+    layers: int = 0
+    pool_size: int = 1  # most history items a row's user pools over in a computation graph
 
 
 SamplingSpec = FanoutSpec | RandomWalkSpec
@@ -86,6 +91,40 @@ class ItemNeighborhood:
 
 
 @dataclass(frozen=True)
+class ItemComputationGraph:
+    """The items one PinSage step computes and their top-T neighborhoods per layer (Ying et al., Algorithm 1).
+
+    The targets are every item the batch scores or pools: its positives, its negatives and its rows' sampled history
+    pools. Layer ``L`` (the last convolution) outputs the targets from the targets and their neighbours; layer
+    ``L - 1`` outputs those from them and their neighbours, and so on. Each layer's outputs are a prefix of its
+    inputs, and the first layer's inputs are :attr:`items`, so a step costs what the batch needs, not the catalogue.
+
+    Args:
+        items (Tensor): ``(N_0,)`` internal item ids of the first convolution's inputs; the targets come first.
+        num_dst (tuple[int, ...]): Outputs of each convolution, first convolution first, ending with the number of
+            targets; convolution ``l``'s outputs are the first ``num_dst[l]`` of its inputs.
+        weights (tuple[Tensor, ...]): Per convolution the ``(num_dst[l], inputs)`` sparse CSR importance weights,
+            row ``i`` the normalised visit counts of output ``i``'s neighbours.
+        weights_t (tuple[Tensor, ...]): Their transposes, CSR, for the backward pass of the pooling.
+        pool (Tensor): ``(B, num_targets)`` sparse CSR, 1 where a target is in row ``b``'s pool.
+        pool_t (Tensor): Its transpose, CSR.
+        pool_size (Tensor): ``(B,)`` float items in each row's pool (0 for a user with no other item).
+        positive_rows (Tensor): ``(B,)`` position of each positive among the targets.
+        negative_rows (Tensor): ``(B, n)`` position of each negative among the targets.
+    """
+
+    items: Tensor
+    num_dst: tuple[int, ...]
+    weights: tuple[Tensor, ...]
+    weights_t: tuple[Tensor, ...]
+    pool: Tensor
+    pool_t: Tensor
+    pool_size: Tensor
+    positive_rows: Tensor
+    negative_rows: Tensor
+
+
+@dataclass(frozen=True)
 class LinkBatch:
     """One mini-batch of training edges with its negatives and whatever the model's :class:`SamplingSpec` asked for.
 
@@ -97,7 +136,10 @@ class LinkBatch:
         positives (Tensor): ``(B,)`` internal item ids, ``positives[b]`` a training item of ``users[b]``.
         negatives (Tensor): ``(B, n)`` internal item ids, none of them a training item of that row's user.
         blocks (MessageFlow, optional): Blocks around every node of the batch (:class:`FanoutSpec`).
-        neighborhood (ItemNeighborhood, optional): The epoch's item neighborhood (:class:`RandomWalkSpec`).
+        neighborhood (ItemNeighborhood, optional): The epoch's item neighborhood (:class:`RandomWalkSpec` without
+            layers).
+        items (ItemComputationGraph, optional): The batch's item computation graph (:class:`RandomWalkSpec` with
+            layers).
     """
 
     epoch: int
@@ -108,3 +150,4 @@ class LinkBatch:
     negatives: Tensor
     blocks: MessageFlow | None = None
     neighborhood: ItemNeighborhood | None = None
+    items: ItemComputationGraph | None = None

@@ -18,6 +18,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 from engine.sampling.fanout import Block, FanoutSample, FanoutSampler, parse_fanouts
 from engine.sampling.negatives import hard_negatives, uniform_negatives
 from engine.sampling.pagerank import personalized_pagerank
+from engine.sampling.pools import history_pools
 from engine.sampling.random_walk import RandomWalkNeighbours, RandomWalkSampler
 from engine.sampling.rng import derive_seed
 
@@ -29,6 +30,7 @@ __all__ = [
     "RandomWalkSampler",
     "derive_seed",
     "hard_negatives",
+    "history_pools",
     "parse_fanouts",
     "personalized_pagerank",
     "uniform_negatives",

@@ -24,7 +24,7 @@ RUNS_DIR = "runs"  # where run directories go unless --runs-dir says otherwise
 
 # (flag, TrainConfig field, type, help without choices and default: both are appended from the engine's own)
 _CONFIG_FLAGS: tuple[tuple[str, str, type, str], ...] = (
-    ("--dataset", "dataset", str, "dataset name or csv:PATH"),
+    ("--dataset", "dataset", str, "dataset name, csv:PATH or lightgcn:DIR"),
     ("--data-dir", "data_dir", str, "folder holding the dataset's files"),
     ("--model", "model", str, "the recommender"),
     ("--epochs", "epochs", whole_number, "training epochs"),

@@ -1,0 +1,246 @@
+"""Scale: loading the large MovieLens formats, and PinSage's mini-batch step against its full-graph step.
+
+**load** — for each ``--interactions`` size, a generated file in each large-release format (10M's ``ratings.dat``
+with ``::``, 20M–32M's ``ratings.csv``, beside a ``movies`` file) is loaded by the release's loader, in a fresh
+process so that its peak RSS is its own; the peer, in the same run, is the checked string reader the small releases
+use (``ml-latest-small``'s and 1M's path), which the large releases fall back to only for a damaged file.
+
+**pinsage** — seconds of one training step (``loss`` + backward + Adam) with the same batch size on generated graphs
+at two catalogue sizes (``--items``) that grow as a real catalogue does: edges and users in proportion to the
+items (``--edges-per-item 20``, ``--users-per-item 1``), popularity long-tailed. It runs with the mini-batch
+computation graph (``minibatch=1``, the default) and with the full-graph step that recomputed every item and every
+user's pool (``minibatch=0``), and mini-batch without the free ID tables (``id_embeddings=0``, the paper's
+features-only model), whose dense Adam update over all ``(I + U, d)`` rows is the one part of a step that still grows
+with the catalogue. The loader's sampling is not part of the step (it runs ahead in a thread in training); the
+epoch's random walks from every item use ``--walks`` walks per item (50; the default 200 only costs the walks time).
+
+    python benchmarks/bench_scale.py                                   # load at 1M and 10M, pinsage at 50k/200k
+    python benchmarks/bench_scale.py --sections load --interactions 1000000 10000000 [--json]
+    python benchmarks/bench_scale.py --sections pinsage --items 50000 200000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numpy as np  # noqa: E402
+import pyarrow as pa  # noqa: E402
+import pyarrow.csv as pa_csv  # noqa: E402
+
+FORMATS = {"dat": ("movielens-10m", "ml-10M100K"), "csv": ("movielens-20m", "ml-20m")}
+READERS = ("release", "checked")
+MODES = {  # PinSage step -> (minibatch, id_embeddings)
+    "mini-batch": (True, True),
+    "full graph": (False, True),
+    "mini-batch, no ID tables": (True, False),  # the paper's features-only model: no (I + U, d) Adam update
+}
+
+
+def write_release(folder: Path, fmt: str, interactions: int, seed: int = 0) -> None:
+    """A MovieLens-shaped release: ~interactions/140 users, ~interactions/1000 movies, long-tailed popularity, no
+    (user, movie) pair twice."""
+    rng = np.random.default_rng(seed)
+    num_users, num_items = max(10, interactions // 140), max(10, interactions // 1000)
+    popularity = 1.0 / np.arange(1, num_items + 1) ** 0.9  # a long tail with a head of blockbusters
+    draws = int(interactions * 1.5)
+    key = rng.integers(0, num_users, draws) * num_items + rng.choice(num_items, draws, p=popularity / popularity.sum())
+    key = rng.permutation(np.unique(key))[:interactions]  # distinct pairs, as in every MovieLens release
+    user, item = key // num_items + 1, key % num_items + 1
+    interactions = len(key)
+    rating = rng.integers(1, 11, interactions) / 2
+    timestamp = rng.integers(789_652_009, 1_231_131_736, interactions)
+    table = pa.table({"userId": user, "movieId": item, "rating": rating, "timestamp": timestamp})
+    folder.mkdir(parents=True, exist_ok=True)
+    titles = [f"Movie {k} ({1950 + k % 60})" for k in range(1, num_items + 1)]
+    sink = pa.BufferOutputStream()
+    pa_csv.write_csv(table, sink, pa_csv.WriteOptions(include_header=False, delimiter="\t", quoting_style="none"))
+    rows = sink.getvalue().to_pybytes()
+    if fmt == "csv":
+        (folder / "ratings.csv").write_bytes(b"userId,movieId,rating,timestamp\n" + rows.replace(b"\t", b","))
+        movies = "movieId,title,genres\n" + "".join(f"{k},{t},Drama\n" for k, t in enumerate(titles, 1))
+        (folder / "movies.csv").write_text(movies)
+    else:
+        (folder / "ratings.dat").write_bytes(rows.replace(b"\t", b"::"))
+        (folder / "movies.dat").write_text("".join(f"{k}::{t}::Drama\n" for k, t in enumerate(titles, 1)))
+
+
+def load_child(fmt: str, folder: Path, reader: str) -> dict:
+    """Run in a fresh process: load ``folder`` with ``reader``; seconds and this process's peak RSS."""
+    from engine.datasets import movielens
+    from engine.graph import InteractionGraph
+
+    name, _ = FORMATS[fmt]
+    started = time.perf_counter()
+    if reader == "release":
+        graph = movielens.load_movielens(name, folder)
+    elif fmt == "csv":
+        graph = movielens._parse_latest_small(folder, name)
+    else:
+        path = folder / "ratings.dat"
+        ratings = movielens._read_headerless(path, "::", movielens._RATING_COLUMNS, "'::'-separated")
+        frame = {
+            "user": movielens.id_column(ratings["user"], "user", path, 1),
+            "item": movielens.id_column(ratings["item"], "item", path, 1),
+            "rating": movielens.numeric_column(ratings["rating"], "rating", path, 1).astype(np.float32),
+            "timestamp": movielens.numeric_column(ratings["timestamp"], "timestamp", path, 1).astype(np.int64),
+        }
+        import pandas as pd
+
+        graph = InteractionGraph.from_frame(pd.DataFrame(frame), name=name)
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    return {"seconds": seconds, "peak_rss_mib": peak, "edges": graph.num_edges, "items": graph.num_items}
+
+
+def bench_load(sizes: list[int], readers: tuple[str, ...]) -> list[dict]:
+    rows = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for size in sizes:
+            for fmt, (name, archive) in FORMATS.items():
+                folder = Path(scratch) / f"{size}" / archive
+                write_release(folder, fmt, size)
+                for reader in readers:
+                    command = [sys.executable, __file__, "--child-load", fmt, str(folder), reader]
+                    done = subprocess.run(command, capture_output=True, text=True, check=False)
+                    if done.returncode:
+                        print(done.stderr.strip().splitlines()[-1], file=sys.stderr)
+                        continue
+                    figures = json.loads(done.stdout.strip().splitlines()[-1])
+                    rows.append({"interactions": size, "format": fmt, "dataset": name, "reader": reader, **figures})
+    return rows
+
+
+def print_load(rows: list[dict]) -> None:
+    print("| interactions | format (loader) | reader | seconds | peak RSS MiB | edges kept | vs checked reader |")
+    print("|---|---|---|---|---|---|---|")
+    checked = {(r["interactions"], r["format"]): r for r in rows if r["reader"] == "checked"}
+    for row in rows:
+        peer = checked.get((row["interactions"], row["format"]))
+        ratio = "—"
+        if peer is not None and row is not peer:
+            ratio = (
+                f"×{peer['seconds'] / row['seconds']:.1f} faster, {row['peak_rss_mib'] / peer['peak_rss_mib']:.2f}× "
+                "the memory"
+            )
+        print(
+            f"| {row['interactions']:,} | {row['format']} ({row['dataset']}) | {row['reader']} | "
+            f"{row['seconds']:.1f} | {row['peak_rss_mib']:,.0f} | {row['edges']:,} | {ratio} |"
+        )
+
+
+def catalogue_graph(num_items: int, interactions: int, num_users: int, seed: int = 0):
+    """``interactions`` distinct (user, item) pairs over ``num_items`` items with long-tailed popularity."""
+    from engine.graph import InteractionGraph
+
+    rng = np.random.default_rng(seed)
+    popularity = 1.0 / np.arange(1, num_items + 1) ** 0.8
+    draws = int(interactions * 1.3)
+    key = rng.integers(0, num_users, draws) * num_items + rng.choice(num_items, draws, p=popularity / popularity.sum())
+    key = rng.permutation(np.unique(key))[:interactions]
+    return InteractionGraph(key // num_items, key % num_items, num_users, num_items, name=f"{num_items} items")
+
+
+def step_seconds(graph, minibatch: bool, ids: bool, batch_size: int, steps: int, num_walks: int) -> dict:
+    """Median seconds of one PinSage training step (loss, backward, Adam) over ``steps`` pre-sampled batches."""
+    import torch
+
+    from engine.loader import LinkBatchLoader, build_recommender
+    from engine.models import MODELS
+
+    cls = MODELS["pinsage"]
+    params = cls.Params(minibatch=minibatch, num_walks=num_walks, id_embeddings=ids)
+    model = build_recommender(cls, graph, 64, params, seed=0)
+    optimizer = torch.optim.Adam(model.parameters(), lr=cls.default_train.lr)
+    loader = LinkBatchLoader(graph, batch_size, cls.default_train.num_negatives, seed=0, sampling=cls.sampling(params))
+    started = time.perf_counter()
+    with loader.epoch(1) as stream:  # the epoch's walks, then the first batches, as training samples them
+        batches = [batch for batch, _ in zip(stream, range(steps + 1), strict=False)]
+    sampling = time.perf_counter() - started
+    seconds = []
+    for batch in batches:
+        started = time.perf_counter()
+        optimizer.zero_grad()
+        model.loss(batch).backward()
+        optimizer.step()
+        seconds.append(time.perf_counter() - started)
+    sizes = [graph.num_items if batch.items is None else len(batch.items.items) for batch in batches]
+    computed = int(np.median(sizes))  # items through the first convolution
+    return {"step_s": float(np.median(seconds[1:])), "items_computed": computed, "epoch_start_s": sampling}
+
+
+def bench_pinsage(
+    catalogues: list[int], per_item: float, users_per_item: float, batch_size: int, steps: int, walks: int
+):
+    rows = []
+    for num_items in catalogues:
+        graph = catalogue_graph(num_items, int(num_items * per_item), int(num_items * users_per_item))
+        for mode, (minibatch, ids) in MODES.items():
+            figures = step_seconds(graph, minibatch, ids, batch_size, steps, walks)
+            rows.append({"items": num_items, "edges": graph.num_edges, "mode": mode, **figures})
+    return rows
+
+
+def print_pinsage(rows: list[dict], batch_size: int) -> None:
+    print(f"PinSage step (loss + backward + Adam), batch {batch_size}, defaults otherwise; median of the timed steps")
+    print("| items | edges | step | items computed | s/step | full graph / this |")
+    print("|---|---|---|---|---|---|")
+    full = {row["items"]: row["step_s"] for row in rows if row["mode"] == "full graph"}
+    for row in rows:
+        ratio = f"×{full[row['items']] / row['step_s']:.1f}" if row["mode"] != "full graph" else "—"
+        print(
+            f"| {row['items']:,} | {row['edges']:,} | {row['mode']} | {row['items_computed']:,} | "
+            f"{row['step_s']:.3f} | {ratio} |"
+        )
+    small, large = min(full), max(full)
+    growth = []
+    for mode in MODES:
+        steps = {row["items"]: row for row in rows if row["mode"] == mode}
+        computed = steps[large]["items_computed"] / steps[small]["items_computed"]
+        growth.append(f"{mode} step ×{steps[large]['step_s'] / steps[small]['step_s']:.2f} (items ×{computed:.2f})")
+    print(f"catalogue ×{large / small:.0f}: " + ", ".join(growth))
+
+
+def main() -> None:
+    if len(sys.argv) == 5 and sys.argv[1] == "--child-load":
+        print(json.dumps(load_child(sys.argv[2], Path(sys.argv[3]), sys.argv[4])))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sections", nargs="+", default=["load", "pinsage"], choices=["load", "pinsage"])
+    parser.add_argument("--interactions", nargs="+", type=int, default=[1_000_000, 10_000_000])
+    parser.add_argument("--readers", nargs="+", default=list(READERS), choices=READERS)
+    parser.add_argument("--items", nargs="+", type=int, default=[50_000, 200_000], help="PinSage catalogues")
+    parser.add_argument("--edges-per-item", type=float, default=20, help="PinSage graphs: edges per item (20)")
+    parser.add_argument("--users-per-item", type=float, default=1, help="PinSage graphs: users per item (1)")
+    parser.add_argument("--batch-size", type=int, default=512, help="PinSage training edges per step")
+    parser.add_argument("--steps", type=int, default=5, help="timed PinSage steps, after one untimed")
+    parser.add_argument("--walks", type=int, default=50, help="random walks per item (the epoch's neighborhoods)")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
+    args = parser.parse_args()
+    print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+    figures: dict[str, list[dict]] = {}
+    if "load" in args.sections:
+        figures["load"] = bench_load(args.interactions, tuple(args.readers))
+        print_load(figures["load"])
+    if "pinsage" in args.sections:
+        figures["pinsage"] = bench_pinsage(
+            args.items, args.edges_per_item, args.users_per_item, args.batch_size, args.steps, args.walks
+        )
+        print_pinsage(figures["pinsage"], args.batch_size)
+    if args.json:
+        print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
