@@ -207,11 +207,14 @@ def test_replayed_batches_equal_the_batches_training_consumed(runs, model):
         if model == "graphsage":
             assert torch.equal(batch.blocks.nodes, again.blocks.nodes)
             assert all(torch.equal(a, b) for a, b in zip(batch.blocks.edge_index, again.blocks.edge_index, strict=True))
-        else:
-            for part in ("crow_indices", "col_indices", "values"):
-                assert torch.equal(
-                    getattr(batch.neighborhood.weights, part)(), getattr(again.neighborhood.weights, part)()
-                )
+        else:  # PinSage on mini-batches: the batch's item computation graph, cut from the epoch's walks
+            assert torch.equal(batch.items.items, again.items.items)
+            matrices = zip(
+                (*batch.items.weights, batch.items.pool), (*again.items.weights, again.items.pool), strict=True
+            )
+            for first, second in matrices:
+                for part in ("crow_indices", "col_indices", "values"):
+                    assert torch.equal(getattr(first, part)(), getattr(second, part)())
 
 
 @pytest.mark.parametrize("node_name", ["user:u5", "item:105"])
@@ -251,13 +254,23 @@ def test_replay_of_pinsage_gives_the_epochs_top_t_with_weights(runs, capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["graph"] == "train" and out["sampler"] == "randomwalk" and out["epoch"] == 2
     run_graph = open_run_graph(path)
-    weights = next(batch for (e, _), batch in captured.items() if e == 2).neighborhood.weights.to_dense()
-    item = run_graph.training_node("item:103") - run_graph.train.num_users
+    num_users = run_graph.train.num_users
+    item = run_graph.training_node("item:103") - num_users
     first = out["batches"][0]
-    into = {e["src"] - run_graph.train.num_users: e["weight"] for e in first["edges"] if e["hop"] == 1}
-    expected = {int(j): float(weights[item, j]) for j in torch.nonzero(weights[item]).flatten()}
+    consumed = captured[(2, first["batch"])].items  # what the model's last convolution pooled for its targets
+    target = int(torch.nonzero(consumed.items == item).flatten()[0])
+    last = consumed.weights[-1].to_dense()[target]  # (inputs,) weights of the item's neighbours
+    expected = {int(consumed.items[j]): float(last[j]) for j in torch.nonzero(last).flatten()}
+    into = {e["src"] - num_users: e["weight"] for e in first["edges"] if e["hop"] == 1}
     assert into.keys() == expected.keys()
     assert all(abs(into[j] - expected[j]) < 1e-5 for j in into)
+    assert main(["replay", str(path), "--epoch", "2", "--node", "user:u2", "--json"]) == 0
+    user = json.loads(capsys.readouterr().out)["batches"][0]
+    pooled = {e["src"] - num_users for e in user["edges"] if e["hop"] == 1}
+    batch = captured[(2, user["batch"])]
+    rows = torch.nonzero(batch.users == run_graph.training_node("user:u2")).flatten()
+    in_pool = batch.items.pool.to_dense()[rows].sum(0) > 0
+    assert pooled == set(batch.items.items[: in_pool.numel()][in_pool].tolist())  # the sampled pool, not all history
 
 
 def test_replay_text_names_the_run_epoch_and_batches(runs, capsys):

@@ -106,7 +106,10 @@ def replay(run_graph: RunGraph, epoch: int, node: int, loader=None) -> Replay:
         if isinstance(sampling, FanoutSpec):
             tree = fanout_tree(loader.batch(epoch, index).blocks, node, len(sampling.fanouts))
         else:
-            tree = walk_neighborhood(train, neighborhood, node, run_graph.params().num_layers)
+            pool = None
+            if sampling.layers and node < num_users:  # mini-batch PinSage: the user's rows pooled a sampled history
+                pool = batch_pool(loader.batch(epoch, index), node)
+            tree = walk_neighborhood(train, neighborhood, node, run_graph.params().num_layers, pool)
         targets = positives[users == node] + num_users if node < num_users else np.empty(0, dtype=np.int64)
         result.batches.append(ReplayedBatch(index, roles, len(users), targets, *tree))
     return result
@@ -155,12 +158,25 @@ def fanout_tree(flow: MessageFlow, node: int, num_layers: int) -> tuple[np.ndarr
     )
 
 
+def batch_pool(batch, user: int) -> np.ndarray:
+    """``(h,)`` internal item ids a mini-batch PinSage batch pooled for ``user`` (the union over the user's rows; each
+    row leaves its own positive out)."""
+    items = batch.items
+    rows = torch.nonzero(batch.users == user).flatten()
+    pool = items.pool.to_dense()[rows] > 0  # (r, num_targets)
+    return np.unique(items.items[: pool.shape[1]][pool.any(0)].cpu().numpy())
+
+
 def walk_neighborhood(
-    train: InteractionGraph, neighborhood: ItemNeighborhood, node: int, num_layers: int
+    train: InteractionGraph,
+    neighborhood: ItemNeighborhood,
+    node: int,
+    num_layers: int,
+    pool: np.ndarray | None = None,
 ) -> tuple[np.ndarray, ...]:
     """PinSage's inputs for ``node`` in an epoch: an item's top-T walk neighbours with their pooling weights, theirs in
-    turn, ``num_layers`` deep (one importance-pooling convolution per hop); a user's pool of training items (uniform
-    weights, hop 1), then those items' top-T neighbours.
+    turn, ``num_layers`` deep (one importance-pooling convolution per hop); a user's pool (``pool``, internal item ids,
+    or else all its training items; uniform weights, hop 1), then those items' top-T neighbours.
 
     Returns:
         ``(nodes, node_hop, edge_src, edge_dst, edge_hop, edge_weight)`` in global ids.
@@ -171,7 +187,7 @@ def walk_neighborhood(
     srcs, dsts, hops, shares = [], [], [], []
     hop_of = {int(node): 0}
     if node < num_users:
-        pool = train.user_csr.neighbours(node) + num_users  # (h,) the user's training items, pooled uniformly
+        pool = (train.user_csr.neighbours(node) if pool is None else pool) + num_users  # (h,) pooled uniformly
         srcs, dsts, hops = [pool], [np.full(pool.size, node)], [np.ones(pool.size, dtype=np.int64)]
         shares = [np.full(pool.size, 1.0 / max(pool.size, 1), dtype=np.float32)]
         frontier, first_hop = [int(item) for item in pool], 2
