@@ -188,3 +188,52 @@ def test_a_stopped_experiment_resumes_its_member_and_skips_the_finished(tmp_path
     assert calls == [("resume", "cut-mf-g0-s1")]
     info = read_run(second)
     assert info.state == "finished" and [r["epoch"] for r in info.metrics] == list(range(1, 9))
+
+
+def test_the_dashboards_command_is_the_experiment_it_describes(tmp_path):
+    """experiment_command renders a spec as flags that spec_from_args reads back into the same spec (so an experiment
+    started on the Train page and the same command typed in a shell resume each other)."""
+    from engine.cli import build_parser
+    from engine.experiments.cli import experiment_command, spec_from_args
+
+    spec = ExperimentSpec(
+        "roundtrip",
+        "movielens-latest-small",
+        ["mf", "lightgcn"],
+        [0, 3],
+        grid={"mf": {"lr": [0.01, 1e-05]}, "lightgcn": {"num_layers": [2, 3]}},
+        epochs=4,
+        base={"data_dir": "/data/ml small", "ks": [10, 20], "val_ratio": 0.15, "patience": 0, "split": "temporal"},
+    )
+    command = experiment_command(spec, tmp_path, python="python")
+    assert command[:4] == ["python", "-m", "engine", "experiment"] and command[-1] == "--quiet"
+    assert spec_from_args(build_parser().parse_args(command[3:])) == spec
+    bare = ExperimentSpec("bare", "synthetic", ["pinsage"], [1])
+    assert spec_from_args(build_parser().parse_args(experiment_command(bare, tmp_path)[3:])) == bare
+
+
+def test_member_states_count_the_finished_members(experiment, tmp_path):
+    from engine.experiments import member_states
+
+    states = member_states(experiment, "small")
+    assert list(states) == ["small-mf-g0-s0", "small-mf-g0-s1", "small-lightgcn-g0-s0", "small-lightgcn-g0-s1"]
+    assert set(states.values()) == {"finished"}
+    with pytest.raises(ValueError, match="no experiment 'absent'"):
+        member_states(experiment, "absent")
+
+
+def test_an_experiment_whose_member_is_running_is_not_started_twice(tmp_path):
+    import os
+
+    from engine.experiments import check_experiment
+    from engine.training.jsonio import write_json_atomic
+
+    spec = ExperimentSpec("busy", "synthetic", ["mf"], [0], epochs=1)
+    document = {"format": "gnn-recsys-explorer/experiment", "spec": spec.to_dict(), "members": []}
+    spec.path(tmp_path).parent.mkdir(parents=True)
+    write_json_atomic(spec.path(tmp_path), document)
+    assert [member.run_id for member in check_experiment(spec, tmp_path)] == ["busy-mf-g0-s0"]
+    run = RunStore(tmp_path).create("mf", "synthetic", "busy-mf-g0-s0")
+    run.update_status(state="running", pid=os.getpid(), epoch=0, total_epochs=1)
+    with pytest.raises(ValueError, match=r"experiment 'busy' is already running: its member busy-mf-g0-s0 is running"):
+        check_experiment(spec, tmp_path)

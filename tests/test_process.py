@@ -67,3 +67,24 @@ def test_log_tail(tmp_path: Path) -> None:
     assert log_tail(log) == ""
     log.write_text("\n".join(f"line {i}" for i in range(100)) + "\n")
     assert log_tail(log, 3) == "line 97\nline 98\nline 99"
+
+
+def test_an_experiment_runs_in_the_background_into_its_members(tmp_path: Path) -> None:
+    from engine.experiments import ExperimentSpec, member_states
+    from engine.training import start_experiment
+
+    spec = ExperimentSpec("bg", "synthetic", ["mf"], [0, 1], epochs=1, base={"ks": [10]})
+    started = start_experiment(spec, tmp_path)
+    assert started.process.wait(timeout=300) == 0, log_tail(started.log_path)
+    assert started.log_path == tmp_path / ".logs" / "experiments" / "bg.log"
+    assert "experiment bg: 2 runs finished" in log_tail(started.log_path)
+    assert member_states(tmp_path, "bg") == {"bg-mf-g0-s0": "finished", "bg-mf-g0-s1": "finished"}
+
+
+def test_a_bad_experiment_is_refused_before_a_process_starts(tmp_path: Path) -> None:
+    from engine.experiments import ExperimentSpec
+    from engine.training import start_experiment
+
+    with pytest.raises(ValueError, match="unknown model 'svd'"):
+        start_experiment(ExperimentSpec("bad", "synthetic", ["svd"], [0]), tmp_path)
+    assert list(tmp_path.iterdir()) == []

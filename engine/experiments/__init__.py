@@ -10,7 +10,9 @@ from engine.experiments.results import (
 )
 from engine.experiments.runner import (
     ExperimentInterrupted,
+    check_experiment,
     list_experiments,
+    member_states,
     read_experiment,
     run_experiment,
     select_grid_points,
@@ -22,9 +24,11 @@ __all__ = [
     "ExperimentInterrupted",
     "ExperimentSpec",
     "Member",
+    "check_experiment",
     "check_one_split",
     "comparison",
     "list_experiments",
+    "member_states",
     "parse_grid",
     "read_experiment",
     "render",

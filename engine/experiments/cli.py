@@ -5,9 +5,24 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.cli import finite_number, whole_number
 from engine.training.cli import RUNS_DIR
+
+if TYPE_CHECKING:
+    from engine.experiments.spec import ExperimentSpec
+
+# ExperimentSpec.base fields and the flag that sets each
+_BASE_FLAGS = {
+    "data_dir": "--data-dir",
+    "device": "--device",
+    "split": "--split",
+    "test_ratio": "--test-ratio",
+    "val_ratio": "--val-ratio",
+    "patience": "--patience",
+}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -62,8 +77,8 @@ def _integers(text: str, flag: str) -> list[int]:
     return values
 
 
-def run_experiment_command(args: argparse.Namespace) -> int:
-    from engine.experiments.runner import ExperimentInterrupted, run_experiment
+def spec_from_args(args: argparse.Namespace) -> ExperimentSpec:
+    """The experiment the flags describe (only the flags given enter ``base``, so equal commands give equal specs)."""
     from engine.experiments.spec import ExperimentSpec, parse_grid
 
     models = [model.strip() for model in args.models.split(",") if model.strip()]
@@ -80,7 +95,7 @@ def run_experiment_command(args: argparse.Namespace) -> int:
     base = {name: value for name, value in given.items() if value is not None}
     if args.ks:
         base["ks"] = sorted(set(args.ks))
-    spec = ExperimentSpec(
+    return ExperimentSpec(
         name=args.name,
         dataset=args.dataset,
         models=models,
@@ -89,6 +104,34 @@ def run_experiment_command(args: argparse.Namespace) -> int:
         epochs=args.epochs,
         base=base,
     )
+
+
+def experiment_command(spec: ExperimentSpec, runs_dir: str | Path, python: str = sys.executable) -> list[str]:
+    """The exact ``python -m engine experiment ...`` invocation whose :func:`spec_from_args` is ``spec`` (what the
+    dashboard runs); the progress bar is left out, the dashboard reads progress from the experiment's folder."""
+    command = [python, "-m", "engine", "experiment", "--name", spec.name, "--dataset", spec.dataset]
+    command += ["--models", ",".join(spec.models), "--seeds", ",".join(map(str, spec.seeds))]
+    for model, axes in spec.grid.items():
+        for param, values in axes.items():
+            command += ["--grid", f"{model}.{param}={','.join(map(str, values))}"]
+    if spec.epochs is not None:
+        command += ["--epochs", str(spec.epochs)]
+    unknown = sorted(set(spec.base) - {*_BASE_FLAGS, "ks"})
+    if unknown:
+        raise ValueError(f"an experiment's command cannot carry {', '.join(unknown)}")
+    for name, flag in _BASE_FLAGS.items():
+        if spec.base.get(name) is not None:
+            command += [flag, str(spec.base[name])]
+    if spec.base.get("ks"):
+        command += ["--k", *map(str, spec.base["ks"])]
+    return [*command, "--runs-dir", str(runs_dir), "--quiet"]
+
+
+def run_experiment_command(args: argparse.Namespace) -> int:
+    from engine.experiments.runner import ExperimentInterrupted, run_experiment
+
+    spec = spec_from_args(args)
+    models = spec.models
     try:
         document = run_experiment(spec, args.runs_dir, progress=not args.quiet)
     except ExperimentInterrupted as stopped:

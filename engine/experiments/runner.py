@@ -66,16 +66,8 @@ def run_experiment(spec: ExperimentSpec, runs_dir: str | Path, progress: bool = 
         ValueError: Bad settings (before anything trains), or an experiment of that name with other settings.
         ExperimentInterrupted: A member was stopped; rerunning the same command continues.
     """
-    members = spec.members()  # every config checked before anything is written
+    members = check_experiment(spec, runs_dir)
     path = spec.path(runs_dir)
-    if path.exists():
-        saved = read_experiment(runs_dir, spec.name)
-        if saved.get("spec") != _jsonable(spec.to_dict()):
-            raise ValueError(
-                f"experiment {spec.name!r} already exists in {path.parent} with other settings "
-                f"({_differences(saved.get('spec') or {}, _jsonable(spec.to_dict()))}); repeat its settings to resume "
-                "it, or pick another --name"
-            )
     document = {"format": EXPERIMENT_FORMAT, "spec": spec.to_dict(), "members": [m.to_dict() for m in members]}
     path.parent.mkdir(parents=True, exist_ok=True)
     write_json_atomic(path, document)
@@ -95,6 +87,51 @@ def run_experiment(spec: ExperimentSpec, runs_dir: str | Path, progress: bool = 
     document["selected"] = select_grid_points(spec, members, store)
     write_json_atomic(path, document)
     return document
+
+
+def check_experiment(spec: ExperimentSpec, runs_dir: str | Path) -> list[Member]:
+    """The members of ``spec``, every config checked, once it is sure ``spec`` may run (or resume) in ``runs_dir``.
+
+    Raises:
+        ValueError: Bad settings, or an experiment of that name with other settings (naming what differs).
+    """
+    members = spec.members()
+    path = spec.path(runs_dir)
+    if path.exists():
+        saved = read_experiment(runs_dir, spec.name)
+        if saved.get("spec") != _jsonable(spec.to_dict()):
+            raise ValueError(
+                f"experiment {spec.name!r} already exists in {path.parent} with other settings "
+                f"({_differences(saved.get('spec') or {}, _jsonable(spec.to_dict()))}); repeat its settings to resume "
+                "it, or pick another --name"
+            )
+        store = RunStore(runs_dir)
+        for member in members:
+            path = store.path(member.run_id)
+            info = RunDir(path).read() if path.is_dir() else None
+            if info is not None and info.state in ACTIVE_STATES:
+                raise ValueError(
+                    f"experiment {spec.name!r} is already running: its member {member.run_id} is {info.state} "
+                    f"(pid {info.status.get('pid')}); wait for it or stop that process"
+                )
+    return members
+
+
+def member_states(runs_dir: str | Path, name: str) -> dict[str, str]:
+    """Each member run of experiment ``name`` and its state (``"not started"`` before its folder exists), in order.
+
+    Raises:
+        ValueError: There is no such experiment, or its file is damaged.
+    """
+    document = read_experiment(runs_dir, name)
+    store = RunStore(runs_dir)
+    states = {}
+    for member in document.get("members") or []:
+        run_id = member.get("run_id") if isinstance(member, dict) else None
+        if isinstance(run_id, str):
+            path = store.path(run_id)
+            states[run_id] = RunDir(path).read().state if path.is_dir() else "not started"
+    return states
 
 
 def select_grid_points(spec: ExperimentSpec, members: list[Member], store: RunStore) -> dict[str, Any]:

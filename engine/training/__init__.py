@@ -7,9 +7,11 @@ from engine.training.evaluation import EvalData, evaluate
 from engine.training.load import LoadedRun, load_run
 from engine.training.metrics import compute_metrics
 from engine.training.process import (
+    ExperimentLaunch,
     Launch,
     is_training_process,
     log_tail,
+    start_experiment,
     start_projection,
     start_training,
     stop_training,
@@ -33,6 +35,7 @@ __all__ = [
     "RUN_STATES",
     "CheckpointError",
     "EvalData",
+    "ExperimentLaunch",
     "Launch",
     "LoadedRun",
     "RunDir",
@@ -53,6 +56,7 @@ __all__ = [
     "read_run",
     "resolve",
     "resume",
+    "start_experiment",
     "start_projection",
     "start_training",
     "stop_training",

@@ -1,10 +1,12 @@
-"""Start and stop the engine's background processes: training runs and embedding projections (pure: no Streamlit).
+"""Start and stop the engine's background processes: training runs, experiments and embedding projections (pure: no
+Streamlit).
 
 Each runs as ``python -m …`` in its own process session, so neither a Streamlit rerun nor a closed browser tab touches
 it. A training process creates its run directory itself (refusing an existing one), so its combined stdout and
 stderr go to the run's :attr:`RunDir.log_path` beside the runs: that log also catches errors from before the run
-directory exists. A projection process writes into its run's projections folder, where each epoch it computes is
-marked pending with its pid until it is done.
+directory exists. An experiment process (``python -m engine experiment``) writes its output to
+:func:`experiment_log_path`, and its progress is its members' run directories. A projection process writes into its
+run's projections folder, where each epoch it computes is marked pending with its pid until it is done.
 """
 
 from __future__ import annotations
@@ -15,11 +17,22 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from engine.training.cli import train_command
 from engine.training.config import TrainConfig
-from engine.training.rundir import ACTIVE_STATES, RunDir, RunDirError, RunInfo, new_run_id, process_alive
+from engine.training.rundir import (
+    ACTIVE_STATES,
+    RunDir,
+    RunDirError,
+    RunInfo,
+    experiment_log_path,
+    new_run_id,
+    process_alive,
+)
+
+if TYPE_CHECKING:
+    from engine.experiments.spec import ExperimentSpec
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 LOG_TAIL_BYTES = 64 * 2**10  # how much of the end of a log is read to show its last lines
@@ -57,6 +70,46 @@ def start_training(config: TrainConfig, runs_dir: Path) -> Launch:
     with stream:
         process = _spawn(train_command(config, Path(runs_dir).resolve(), run_id), stream)
     return Launch(run_id, process, log)
+
+
+@dataclass(frozen=True)
+class ExperimentLaunch:
+    """An experiment process the dashboard started."""
+
+    name: str  # the experiment's name (its folder under ``<runs-dir>/experiments``)
+    process: subprocess.Popen  # the ``python -m engine experiment`` process (its own session)
+    log_path: Path  # combined stdout and stderr of the process
+
+
+def start_experiment(spec: ExperimentSpec, runs_dir: Path) -> ExperimentLaunch:
+    """Start running (or resuming) experiment ``spec`` into ``runs_dir``, once its settings are checked.
+
+    Args:
+        spec (ExperimentSpec): The experiment; checked here as the process will check it, so bad settings are an
+            error now rather than a process that exits.
+        runs_dir (Path): The runs directory (made absolute, so the process may start anywhere).
+
+    Raises:
+        ValueError: Bad settings, or an experiment of that name in ``runs_dir`` with other settings.
+        RunDirError: The process's log cannot be written in ``runs_dir``.
+    """
+    from engine.experiments.cli import experiment_command
+    from engine.experiments.runner import check_experiment
+
+    check_experiment(spec, runs_dir)
+    command = experiment_command(spec, Path(runs_dir).resolve())
+    log = experiment_log_path(runs_dir, spec.name)
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        stream = open(log, "ab")  # a resumed experiment keeps the output of the earlier attempts
+    except OSError as error:
+        raise RunDirError(
+            f"the experiment log {log} cannot be written ({error.strerror}: {error.filename}); "
+            "pick a runs directory this user can write to"
+        ) from None
+    with stream:
+        process = _spawn(command, stream)
+    return ExperimentLaunch(spec.name, process, log)
 
 
 def is_training_process(pid: int) -> bool:

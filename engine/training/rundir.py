@@ -26,6 +26,8 @@ Beside the runs, ``<runs-dir>/.logs/<run-id>.log`` [log_path] keeps the output o
 started; it also catches errors from before the run directory exists, and the run listing skips the dot-folder.
 ``<runs-dir>/experiments/<name>/experiment.json`` [:func:`experiment_path`] lists the member runs of an experiment
 (``python -m engine experiment``), which stay ordinary runs; the run listing skips that folder too (it holds no run).
+``<runs-dir>/.logs/experiments/<name>.log`` [:func:`experiment_log_path`] keeps the output of an experiment process the
+dashboard started (beside the runs' logs, so that it exists before the experiment's folder does).
 
 Writers replace JSON atomically. Readers never fail on a damaged directory and list what they could not read in
 ``RunInfo.damaged``; they read only regular files inside the run directory once links are resolved, of at most
@@ -120,6 +122,16 @@ def experiment_path(runs_dir: str | Path, name: str) -> Path:
             "or digit"
         )
     return Path(runs_dir) / EXPERIMENTS / name / EXPERIMENT
+
+
+def experiment_log_path(runs_dir: str | Path, name: str) -> Path:
+    """``<runs-dir>/.logs/experiments/<name>.log``: output of an experiment process the dashboard started.
+
+    Raises:
+        ValueError: ``name`` is not a safe folder name (as :func:`experiment_path`).
+    """
+    experiment_path(runs_dir, name)  # the same name check
+    return Path(runs_dir) / LOG_FOLDER / EXPERIMENTS / f"{name}.log"
 
 
 def new_run_id(model: str, dataset: str) -> str:
