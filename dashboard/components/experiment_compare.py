@@ -36,7 +36,11 @@ def show(runs_dir: Path) -> None:
     if not names:
         return
     st.subheader("Experiments")
+    wanted = st.query_params.get("experiment")  # e.g. the Train page's link to an experiment it ran
+    if wanted in names and wanted != st.session_state.get(keys.RUNS_EXPERIMENT_IN_URL):
+        st.session_state[keys.RUNS_EXPERIMENT] = wanted  # a URL this page did not write itself: follow it
     name = st.selectbox("Experiment", names, key=keys.RUNS_EXPERIMENT)
+    st.query_params["experiment"] = st.session_state[keys.RUNS_EXPERIMENT_IN_URL] = name
     try:
         document = read_experiment(runs_dir, name)
     except ValueError as error:

@@ -15,6 +15,7 @@ TRAIN_FIELD_PREFIX = "train_field_"  # + "<model>_<field>": a trainer setting in
 TRAIN_STOP = "train_stop"  # button: stop the followed run
 RUNS_DELETE_PICK = "runs_delete_pick"  # str: run chosen in the Runs page's delete box
 RUNS_EXPERIMENT = "runs_experiment"  # str: experiment whose comparison the Runs page shows
+RUNS_EXPERIMENT_IN_URL = "runs_experiment_in_url"  # str: the ?experiment= the Runs page last wrote
 RUNS_BASELINE = "runs_baseline"  # str: baseline model of that comparison
 NEIGHBORHOOD_NODE = "neighborhood_node"  # widget-key prefix of the Neighborhood page's node picker
 NEIGHBORHOOD_SEED = "neighborhood_seed"  # int: sampler seed; the Resample button advances it
@@ -30,3 +31,9 @@ EMBEDDINGS_SELECTED = "embeddings_selected"  # int | None: global node id picked
 RECOMMEND_RUN = "recommend_run"  # str: run used on the Recommend page
 RECOMMEND_COLD_ITEMS = "recommend_cold_items"  # list[str]: item names chosen for the cold-start user
 TRAIN_CURVES = "train_curves"  # list[str]: metrics drawn in the Train page's live panel
+TRAIN_EXPERIMENT = "train_experiment"  # str | None: experiment this session started whose progress the Train page shows
+EXPERIMENT_NAME = "experiment_name"  # str: the Train page's experiment form: name
+EXPERIMENT_MODELS = "experiment_models"  # list[str]: ... models compared
+EXPERIMENT_SEEDS = "experiment_seeds"  # str: ... comma-separated seeds
+EXPERIMENT_EPOCHS = "experiment_epochs"  # int | None: ... every run's epochs (None: each model's own)
+EXPERIMENT_GRID = "experiment_grid"  # str: ... grid, one MODEL.PARAM=V1,V2 a line

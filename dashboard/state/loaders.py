@@ -12,7 +12,7 @@ import streamlit as st
 
 from engine import InteractionGraph
 from engine.datasets import DatasetInfo, dataset_stats, list_datasets, load_dataset
-from engine.training import Launch, LoadedRun, RunDir, RunStore, load_run
+from engine.training import ExperimentLaunch, Launch, LoadedRun, RunDir, RunStore, load_run
 
 
 @st.cache_data(show_spinner=False)
@@ -66,4 +66,10 @@ def loaded_run(run_dir: str | Path) -> LoadedRun:
 @st.cache_resource(show_spinner=False)
 def launched_processes(runs_dir: str) -> dict[str, Launch]:
     """Training processes this server started into ``runs_dir``, by run id (kept to reap them and read their exit)."""
+    return {}
+
+
+@st.cache_resource(show_spinner=False)
+def launched_experiments(runs_dir: str) -> dict[str, ExperimentLaunch]:
+    """Experiment processes this server started into ``runs_dir``, by experiment name."""
     return {}

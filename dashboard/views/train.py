@@ -7,7 +7,7 @@ import math
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from dashboard.components import sidebar
+from dashboard.components import experiment_form, sidebar
 from dashboard.components.markdown import plain
 from dashboard.components.train_form import FormField, build_config, model_fields, trainer_fields
 from dashboard.plots import figures
@@ -188,6 +188,8 @@ def live_panel(run_id: str, polling: bool) -> None:
 form_column, panel_column = st.columns([1, 2], gap="large")
 with form_column:
     start_form()
+    with st.expander("Experiment: several models × seeds", icon=":material/science:"):
+        experiment_form.show(runs_dir, dataset, data_dir)
 with panel_column:
     runs = store.list()
     active_ids = [run.run_id for run in runs if run.state in ACTIVE_STATES]

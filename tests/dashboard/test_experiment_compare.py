@@ -47,6 +47,18 @@ def test_runs_page_shows_the_experiment_comparison(app_at, frame_with, experimen
     assert [trace["name"] for trace in bars["data"]] == ["lightgcn"] and len(bars["data"][0]["x"]) == 5
 
 
+def test_the_train_pages_link_selects_its_experiment(app_at, tmp_path: Path) -> None:
+    """``?experiment=NAME`` (the link the Train page shows when an experiment ends) selects that experiment; the URL
+    then follows the choice."""
+    for name in ("first", "second"):
+        run_experiment(ExperimentSpec(name, "synthetic", ["mf"], [0], epochs=1, base={"dim": 8}), tmp_path, False)
+    at = app_at(PAGE, runs_dir=tmp_path, query={"experiment": "second"})
+    assert not at.exception
+    assert at.selectbox(key=keys.RUNS_EXPERIMENT).value == "second"
+    at.selectbox(key=keys.RUNS_EXPERIMENT).set_value("first").run()
+    assert not at.exception and at.query_params["experiment"] == "first"
+
+
 def test_runs_page_without_experiments_shows_no_experiment_section(app_at) -> None:
     at = app_at(PAGE)
     assert not at.exception
