@@ -134,7 +134,8 @@ def _progress(runs_dir: Path, launch: ExperimentLaunch, polling: bool) -> None:
         _failed(launch)
     st.page_link(
         RUNS_PAGE,
-        label=plain(f"Compare experiment {launch.name} on the Runs page"),
+        label="Compare on the Runs page",
+        help=plain(f"The Runs page's Experiments section, showing {launch.name}"),
         icon=":material/stacked_line_chart:",
         query_params={"experiment": launch.name},
     )

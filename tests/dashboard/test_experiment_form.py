@@ -99,5 +99,6 @@ def test_start_runs_the_experiment_and_shows_its_progress_and_the_way_to_compare
     assert any("4/4 runs finished" in text for text in map(shown, progress)), progress
     assert any("Experiment tiny finished: 4 runs." in shown(box.value) for box in at.success)
     links = [link for link in at.get("page_link")]
-    assert any("Compare experiment tiny on the Runs page" in shown(link.proto.label) for link in links)
+    assert any(link.proto.label == "Compare on the Runs page" and "showing tiny" in shown(link.proto.help)
+               for link in links)  # fmt: skip
     assert any(link.proto.query_string == "experiment=tiny" for link in links), [link.proto for link in links]
