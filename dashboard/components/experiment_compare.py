@@ -90,7 +90,15 @@ def show(runs_dir: Path) -> None:
     metric = f"ndcg@{k}"
     if summary["paired"]:
         st.plotly_chart(forest_plot(summary, metric), key="experiment_forest")
-        st.dataframe(paired_frame(summary), hide_index=True, key="experiment_paired")
+        st.dataframe(
+            paired_frame(summary),
+            hide_index=True,
+            key="experiment_paired",
+            column_config={  # p-values far below 0.001 would show as a long run of zeros
+                "p": st.column_config.NumberColumn(format="%.2e"),
+                "p (Holm)": st.column_config.NumberColumn(format="%.2e"),
+            },
+        )
     if summary["paired"] and summary["activity"]:
         st.plotly_chart(activity_bars(summary, metric), key="experiment_activity_bars")
     st.markdown(plain(f"{metric} by quintile of users' training degree (mean over seeds)"))
