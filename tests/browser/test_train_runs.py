@@ -16,7 +16,9 @@ TRAINING_TIMEOUT_MS = 240_000
 
 
 def number_field(page, label: str):
-    return page.locator("[data-testid='stNumberInput']").filter(has_text=label).locator("input")
+    """A field of the training form (the experiment form below it has fields of its own)."""
+    form = page.locator("[data-testid='stForm']").filter(has_text="Start training")
+    return form.locator("[data-testid='stNumberInput']").filter(has_text=label).locator("input")
 
 
 def set_number(page, label: str, value: str) -> None:
@@ -41,7 +43,7 @@ def test_train_a_run_watch_it_live_and_compare_it(page, open_page, wait_for_app,
     assert page.locator("[data-testid='stException']").count() == 0
     set_number(page, "epochs", "2")
     started = time.monotonic()
-    page.locator("[data-testid='stFormSubmitButton'] button").click()
+    page.get_by_role("button", name="Start training").click()
 
     page.locator("[data-testid='stPlotlyChart']").first.wait_for(timeout=TRAINING_TIMEOUT_MS)
     first_curve_point = time.monotonic() - started
@@ -63,7 +65,7 @@ def test_train_a_run_watch_it_live_and_compare_it(page, open_page, wait_for_app,
 
     choose_model(page, wait_for_app, "mf")
     set_number(page, "epochs", "2")
-    page.locator("[data-testid='stFormSubmitButton'] button").click()
+    page.get_by_role("button", name="Start training").click()
     wait_for_app(page)
     deadline = time.monotonic() + TRAINING_TIMEOUT_MS / 1000
     while len([run for run in RunStore(browser_runs_dir).list() if run.state == "finished"]) < 2:
@@ -91,7 +93,7 @@ def test_closing_the_tab_keeps_the_run_and_stop_works_after_reopening(
     choose_model(page, wait_for_app, "mf")
     set_number(page, "epochs", "5000")
     before = {run.run_id for run in RunStore(browser_runs_dir).list()}
-    page.locator("[data-testid='stFormSubmitButton'] button").click()
+    page.get_by_role("button", name="Start training").click()
     wait_for_app(page)
     deadline = time.monotonic() + TRAINING_TIMEOUT_MS / 1000
     while True:
