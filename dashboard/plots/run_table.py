@@ -8,7 +8,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from dashboard.plots.figures import metric_keys
+from engine.plots.figures import metric_keys
 from engine.training import RunInfo
 
 HIGHER_IS_BETTER = ("recall", "ndcg", "precision", "hit", "mrr", "coverage")

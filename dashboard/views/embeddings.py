@@ -9,10 +9,10 @@ import torch
 
 from dashboard.components import node_picker, run_picker
 from dashboard.components.markdown import plain
-from dashboard.plots import embedding_view
 from dashboard.state import explore_cache, keys, loaders
 from engine import InteractionGraph, NodeError
 from engine.analysis import ProjectionError, ProjectionStore, figure_document, nearest_neighbours
+from engine.plots import embedding_view
 from engine.ranking import top_k
 from engine.training import RunInfo
 

@@ -14,7 +14,6 @@ import streamlit as st
 from dashboard.components import node_picker, run_picker, sidebar
 from dashboard.components.markdown import plain
 from dashboard.plots import neighborhood_figures
-from dashboard.plots.graph_view import GraphView, fanout_view, random_walk_view, replay_view
 from dashboard.state import explore_cache, keys, loaders
 from engine import InteractionGraph
 from engine.analysis import (
@@ -33,6 +32,7 @@ from engine.analysis import (
     walks_to_reach,
 )
 from engine.models import FanoutSpec, RandomWalkSpec
+from engine.plots.graph_view import GraphView, fanout_view, random_walk_view, replay_view
 from engine.sampling import FanoutSampler, RandomWalkSampler, parse_fanouts
 from engine.training import RunDir, RunInfo
 

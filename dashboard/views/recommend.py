@@ -9,11 +9,11 @@ import torch
 
 from dashboard.components import node_picker, run_picker
 from dashboard.components.markdown import plain
-from dashboard.plots import embedding_view
 from dashboard.state import explore_cache, keys, loaders
 from engine import CSR, InteractionGraph, NodeError
 from engine.analysis import ProjectionError, ProjectionStore, explain_recommendations
 from engine.models import InductiveNotSupported
+from engine.plots import embedding_view
 from engine.ranking import top_k
 from engine.sampling import RandomWalkSampler
 

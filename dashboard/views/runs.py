@@ -6,9 +6,9 @@ import streamlit as st
 
 from dashboard.components import experiment_compare, sidebar
 from dashboard.components.markdown import plain
-from dashboard.plots import figures
 from dashboard.plots.run_table import comparison_frame, highlight_best, runs_frame
 from dashboard.state import keys, loaders
+from engine.plots import figures
 from engine.training import RunNotFound
 
 DEFAULT_SELECTION = 3

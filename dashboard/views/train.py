@@ -10,11 +10,11 @@ from streamlit.delta_generator import DeltaGenerator
 from dashboard.components import sidebar
 from dashboard.components.markdown import plain
 from dashboard.components.train_form import FormField, build_config, model_fields, trainer_fields
-from dashboard.plots import figures
 from dashboard.plots.progress import format_seconds, run_progress
 from dashboard.plots.run_table import metrics_by_cutoff
 from dashboard.state import keys, loaders
 from engine.models import MODELS
+from engine.plots import figures
 from engine.training import ACTIVE_STATES, RUN_STATES, RunNotFound, log_tail, start_training, stop_training
 
 REFRESH_SECONDS = 1.0

@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dashboard.plots.graph_view import fanout_view, random_walk_view, replay_view
 from dashboard.state import keys
 from engine.analysis import ProjectionStore, external_fetches
 from engine.datasets import load_dataset
 from engine.models import MODELS
+from engine.plots.graph_view import fanout_view, random_walk_view, replay_view
 from engine.sampling import FanoutSampler, RandomWalkSampler
 from tests.dashboard.shown import shown
 from tests.sample_runs import train_sample_run

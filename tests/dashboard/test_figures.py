@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dashboard.plots import figures
+from engine.plots import figures
 
 
 def test_degree_distribution_counts_nodes_per_degree_and_leaves_out_zero() -> None:
