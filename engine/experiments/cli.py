@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
+from pathlib import Path
+from typing import Any
 
 from engine.cli import finite_number, whole_number
 from engine.training.cli import RUNS_DIR
@@ -50,6 +53,42 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     compare.add_argument("--runs-dir", default=RUNS_DIR, help="where --experiment looks (default: %(default)s)")
     compare.add_argument("--json", action="store_true", help="print one JSON object")
     compare.set_defaults(func=run_compare_command)
+
+
+# ExperimentSpec.base fields and the flags that set them, in the order --help lists them
+_BASE_FLAGS = (
+    ("data_dir", "--data-dir"),
+    ("split", "--split"),
+    ("test_ratio", "--test-ratio"),
+    ("val_ratio", "--val-ratio"),
+    ("patience", "--patience"),
+    ("device", "--device"),
+)
+
+
+def experiment_command(spec: dict[str, Any], runs_dir: str | Path, python: str = "python") -> str:
+    """The ``python -m engine experiment ...`` invocation that reproduces (or resumes) an experiment, from the
+    ``spec`` its ``experiment.json`` saved (:meth:`ExperimentSpec.to_dict`)."""
+    command = [python, "-m", "engine", "experiment", "--name", spec["name"], "--dataset", spec["dataset"]]
+    base = spec.get("base") or {}
+    command += [part for name, flag in _BASE_FLAGS if base.get(name) is not None for part in (flag, str(base[name]))]
+    command += ["--models", ",".join(spec["models"]), "--seeds", ",".join(map(str, spec["seeds"]))]
+    for model, axes in (spec.get("grid") or {}).items():
+        for param, values in axes.items():
+            command += ["--grid", f"{model}.{param}=" + ",".join(map(str, values))]
+    if spec.get("epochs") is not None:
+        command += ["--epochs", str(spec["epochs"])]
+    if base.get("ks"):
+        command += ["--k", *map(str, base["ks"])]
+    return shlex.join([*command, "--runs-dir", str(runs_dir)])
+
+
+def compare_command(name: str, runs_dir: str | Path, baseline: str, k: int, python: str = "python") -> str:
+    """The ``python -m engine compare --experiment ...`` invocation that prints an experiment's comparison."""
+    return shlex.join(
+        [python, "-m", "engine", "compare", "--experiment", name, "--runs-dir", str(runs_dir), "--baseline", baseline]
+        + ["--k", str(k)]
+    )
 
 
 def _integers(text: str, flag: str) -> list[int]:
