@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.components import experiment_compare, sidebar
+from dashboard.components import experiment_compare, report_download, sidebar
 from dashboard.components.markdown import plain
 from dashboard.plots.run_table import comparison_frame, highlight_best, runs_frame
 from dashboard.state import keys, loaders
@@ -70,6 +70,7 @@ else:
     st.info("Pick runs above to overlay their curves and compare their test metrics.", icon=":material/checklist:")
 
 experiment_compare.show(runs_dir)
+report_download.show(runs_dir, selected)
 
 with st.expander("Delete a run", icon=":material/delete:"):
     target = st.selectbox("Run to delete", list(by_id), key=keys.RUNS_DELETE_PICK)
