@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from engine.cli import main
+from engine.experiments import ExperimentSpec
+from engine.experiments.cli import experiment_command
 
 
 @pytest.mark.parametrize(
@@ -39,3 +41,13 @@ def test_bad_input_is_one_error_line(argv: list[str], message: str, tmp_path: Pa
     assert message.replace("{tmp}", str(tmp_path)) in err[0]
     assert not (tmp_path / "r.html").exists()
     assert sorted(path.name for path in tmp_path.iterdir()) == ["junk"]  # nothing written, no runs folder made
+
+
+def test_experiment_command_refuses_a_spec_it_cannot_reproduce() -> None:
+    """An experiment made through the Python API with a shared ``dim`` has no command line: saying so beats printing
+    a command that would be refused as "other settings" or, worse, train something else."""
+    spec = ExperimentSpec("api-made", "synthetic", ["mf"], [0], base={"dim": 16, "ks": [10]}).to_dict()
+    with pytest.raises(ValueError, match=r"no flag for \(dim=16\)"):
+        experiment_command(spec, "runs")
+    spec["base"] = {"ks": [10], "val_ratio": 0.2}
+    assert experiment_command(spec, "runs").endswith("--val-ratio 0.2 --models mf --seeds 0 --k 10 --runs-dir runs")

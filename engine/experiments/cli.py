@@ -68,9 +68,21 @@ _BASE_FLAGS = (
 
 def experiment_command(spec: dict[str, Any], runs_dir: str | Path, python: str = "python") -> str:
     """The ``python -m engine experiment ...`` invocation that reproduces (or resumes) an experiment, from the
-    ``spec`` its ``experiment.json`` saved (:meth:`ExperimentSpec.to_dict`)."""
+    ``spec`` its ``experiment.json`` saved (:meth:`ExperimentSpec.to_dict`).
+
+    Raises:
+        ValueError: The spec was made through the Python API with shared settings no flag gives (e.g. ``dim``),
+            which a command without them would not reproduce.
+    """
     command = [python, "-m", "engine", "experiment", "--name", spec["name"], "--dataset", spec["dataset"]]
     base = spec.get("base") or {}
+    extra = sorted(set(base) - {name for name, _ in _BASE_FLAGS} - {"ks"})
+    if extra:
+        raise ValueError(
+            f"experiment {spec['name']!r} shares settings the experiment command has no flag for "
+            f"({', '.join(f'{name}={base[name]!r}' for name in extra)}); it was made with "
+            "engine.experiments.run_experiment, and only that reproduces it"
+        )
     command += [part for name, flag in _BASE_FLAGS if base.get(name) is not None for part in (flag, str(base[name]))]
     command += ["--models", ",".join(spec["models"]), "--seeds", ",".join(map(str, spec["seeds"]))]
     for model, axes in (spec.get("grid") or {}).items():

@@ -119,8 +119,12 @@ def experiment_report(runs_dir: str | Path, name: str, baseline: str | None = No
     drawn = [run for run in runs if run.config.get("model") in SAMPLING_MODELS]
     if drawn:
         sections.append(_neighbourhood_section(drawn[0], open_run_graph(drawn[0].path)))
-    commands = [experiment_command(spec, runs_dir), compare_command(name, runs_dir, baseline, k)]
-    sections.append(Section("reproduce", "Reproduce", _commands(commands, "Train every member, then compare:")))
+    compare = compare_command(name, runs_dir, baseline, k)
+    try:
+        body = _commands([experiment_command(spec, runs_dir), compare], "Train every member, then compare:")
+    except ValueError as error:  # made through the Python API with settings no flag gives
+        body = _note(f"{error}.") + _commands([compare], "Compare the members again:")
+    sections.append(Section("reproduce", "Reproduce", body))
     return _document(f"Experiment {name}", [opening, *result["headline"]], sections)
 
 
@@ -237,11 +241,16 @@ def _comparison_section(result: dict[str, Any], metric: str) -> Section:
     body += comparison_plots.seeds_frame(result).to_html(escape=True, border=0)
     if result["paired"]:
         body += _figure(comparison_plots.forest_plot(result, metric))
-        body += comparison_plots.paired_frame(result).to_html(
-            index=False, escape=True, border=0, float_format="{:.4f}".format
-        )
+        p_text = {column: _p_value for column in ("p", "p (Holm)")}
+        paired = comparison_plots.paired_frame(result)
+        body += paired.to_html(index=False, escape=True, border=0, float_format="{:.4f}".format, formatters=p_text)
     body += "".join(_note(note) for note in result["notes"])
     return Section("comparison", "Comparison", body)
+
+
+def _p_value(value: float) -> str:
+    """As ``compare`` prints it: ``< 0.001``, else three decimals."""
+    return "< 0.001" if value < 0.001 else f"{value:.3f}"
 
 
 def _figure(figure) -> str:
