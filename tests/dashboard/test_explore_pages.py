@@ -205,7 +205,7 @@ def test_replay_training_draws_what_a_batch_fed_the_node(app_at, explore_runs):
         f"batch {b.index}: " + ", ".join(f"{n} × {r}" for r, n in b.roles.items() if n) for b in expected.batches
     ]
     last = expected.batches[-1]
-    picker.set_value(last.index).run()
+    picker.set_value(len(expected.batches) - 1).run()
     assert not at.exception, at.exception
     assert srcdoc_nodes(at, 1) == replay_view(run_graph.train, last).num_nodes
     assert any("python -m engine replay" in shown(caption.value) for caption in at.caption)
