@@ -32,7 +32,9 @@ def test_streamlit_config_binds_to_localhost():
 )
 def test_make_app_passes_an_address_only_when_asked(arguments, address_flag):
     # Under `make test` this runs inside make: MAKELEVEL/MAKEFLAGS would make the inner make print directory lines.
-    environment = {name: value for name, value in os.environ.items() if name not in {"MAKELEVEL", "MAKEFLAGS", "MFLAGS"}}
+    environment = {
+        name: value for name, value in os.environ.items() if name not in {"MAKELEVEL", "MAKEFLAGS", "MFLAGS"}
+    }
     dry_run = subprocess.run(
         ["make", "--no-print-directory", "-n", "app", *arguments],
         cwd=ROOT,
