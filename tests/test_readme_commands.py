@@ -59,7 +59,7 @@ def variants(command: str) -> list[list[str]]:
     alternatives = max((part.count("|") + 1 for part in optional), default=1)
     found = [re.sub(r"\s*\[[^\]]*\]", "", command)]
     for pick in range(alternatives):
-        kept = re.sub(r"\[([^\]]*)\]", lambda match: _alternative(match.group(1), pick), command)
+        kept = re.sub(r"\[([^\]]*)\]", lambda match, pick=pick: _alternative(match.group(1), pick), command)
         found.append(kept)
     unique = list(dict.fromkeys(found))
     return [shlex.split(variant)[3:] for variant in unique]  # after "python -m engine"
