@@ -12,6 +12,7 @@ RUNS_DELETE = "runs_delete"  # str | None: run id awaiting delete confirmation o
 TRAIN_MODEL = "train_model"  # str: model chosen on the Train page
 TRAIN_PARAM_PREFIX = "train_param_"  # + "<model>_<field>": a model hyper-parameter input on the Train page
 TRAIN_FIELD_PREFIX = "train_field_"  # + "<model>_<field>": a trainer setting input on the Train page
+TRAIN_SCROLL = "train_scroll"  # bool: scroll the live panel into view on the run after Start
 TRAIN_STOP = "train_stop"  # button: stop the followed run
 RUNS_DELETE_PICK = "runs_delete_pick"  # str: run chosen in the Runs page's delete box
 NEIGHBORHOOD_NODE = "neighborhood_node"  # widget-key prefix of the Neighborhood page's node picker

@@ -156,7 +156,7 @@ def _loop(run: RunDir, config: TrainConfig, split: Any, resume: bool, progress: 
             torch.cuda.set_rng_state(saved["cuda_rng"].cpu(), device)
         state = {key: saved[key] for key in state}
     run.truncate_metrics(state["epoch"])
-    _set_status(run, config, "running", epoch=state["epoch"], device=str(device))
+    _set_status(run, config, "running", epoch=state["epoch"], device=str(device), reason=None)
     snapshots = snapshot_epochs(config)
     stopped_early = False
     with tqdm(
@@ -192,7 +192,11 @@ def _loop(run: RunDir, config: TrainConfig, split: Any, resume: bool, progress: 
             if stop.requested or stopped_early:
                 break
     if stop.requested:
-        _set_status(run, config, "stopped", epoch=state["epoch"])
+        how = {"SIGTERM": "SIGTERM: the Stop button or kill", "SIGINT": "SIGINT: Ctrl-C"}.get(
+            stop.signal_name, "a signal"
+        )
+        reason = f"stopped on request ({how}) after epoch {state['epoch']} of {config.epochs}; no test metrics"
+        _set_status(run, config, "stopped", epoch=state["epoch"], reason=reason)
         return
     _finish(run, model, config, data, state, stopped_early, split.report, snapshots)
 
