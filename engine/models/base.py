@@ -135,7 +135,7 @@ class Recommender(torch.nn.Module, abc.ABC):
         able = sorted(c.name for c in _concrete_models() if c.supports_inductive)
         raise InductiveNotSupported(
             f"'{self.name}' learns one free vector per training user, so it cannot embed a user it was not "
-            f"trained on; use one of {able} for cold-start users"
+            f"trained on; use a {', '.join(able[:-1])} or {able[-1]} run for cold-start users"
         )
 
     # ------------------------------------------------------------------ shared

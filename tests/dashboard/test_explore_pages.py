@@ -15,6 +15,7 @@ from engine.analysis import ProjectionStore, external_fetches
 from engine.datasets import load_dataset
 from engine.models import MODELS
 from engine.sampling import FanoutSampler, RandomWalkSampler
+from tests.dashboard.shown import shown
 from tests.sample_runs import train_sample_run
 
 NEIGHBORHOOD, EMBEDDINGS, RECOMMEND = "views/neighborhood.py", "views/embeddings.py", "views/recommend.py"
@@ -205,18 +206,22 @@ def test_runs_without_embeddings_explain_themselves(app_at, tmp_path):
 def test_recommendations_with_hits_and_evidence(app_at, explore_runs):
     at = app_at(RECOMMEND, runs_dir=explore_runs, **{keys.RECOMMEND_RUN: "lightgcn-2"})
     assert not at.exception, at.exception
-    table = at.dataframe[1].value
+    table = at.table[0].value  # a static table: long "why" texts wrap instead of running off the page
     assert len(table) == 10
-    assert {"held-out hit", "score", "most similar history items (cosine)"} <= set(table.columns)
+    why = "history items behind this score (share)"
+    assert {"hit", "item", "score", why, "history items its walks reach"} <= set(table.columns)
     assert table["score"].is_monotonic_decreasing
-    assert len(at.dataframe[0].value) > 0
+    assert table[why].str.contains("%").all()
+    assert table[why].nunique() >= 5, table[why]  # each row names the history behind it, not the same hubs
+    assert len(at.dataframe[0].value) > 0  # the history
     assert any("Pick at least one item" in info.value for info in at.info)
 
 
 def test_mf_explains_it_cannot_embed_new_users(app_at, explore_runs):
     at = app_at(RECOMMEND, runs_dir=explore_runs, **{keys.RECOMMEND_RUN: "mf-1"})
     assert not at.exception, at.exception
-    assert any("cannot place a new user" in warning.value for warning in at.warning)
+    (warning,) = [warning.value for warning in at.warning if "cannot place a new user" in warning.value]
+    assert "use a graphsage, lightgcn or pinsage run" in shown(warning) and "[" not in warning
 
 
 @pytest.mark.parametrize("run_id", ["lightgcn-2", "pinsage-1"])
