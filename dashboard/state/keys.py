@@ -20,6 +20,7 @@ NEIGHBORHOOD_SEED = "neighborhood_seed"  # int: sampler seed; the Resample butto
 NEIGHBORHOOD_RUN = "neighborhood_run"  # str: run whose aggregation weights the Neighborhood page shows
 EMBEDDINGS_RUN = "embeddings_run"  # str: run shown on the Embeddings page
 EMBEDDINGS_COMPARE_RUN = "embeddings_compare_run"  # str: second run drawn beside it ("" for none)
+EMBEDDINGS_EPOCH_PREFIX = "embeddings_epoch_"  # + run id: the epoch slider, one per run (each opens at its last)
 EMBEDDINGS_SELECTED = "embeddings_selected"  # int | None: global node id picked on the map
 RECOMMEND_RUN = "recommend_run"  # str: run used on the Recommend page
 RECOMMEND_COLD_ITEMS = "recommend_cold_items"  # list[str]: item names chosen for the cold-start user

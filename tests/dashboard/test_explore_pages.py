@@ -171,9 +171,9 @@ def test_selecting_a_user_shows_neighbours_and_recommendations(app_at, explore_r
 
 def test_epoch_slider_shows_aligned_maps_and_offers_an_export(app_at, explore_runs):
     at = app_at(EMBEDDINGS, runs_dir=explore_runs, **{keys.EMBEDDINGS_RUN: "lightgcn-2", "embeddings_method": "PCA"})
-    assert at.select_slider(key="embeddings_epoch").value == 2
+    assert at.select_slider(key=keys.EMBEDDINGS_EPOCH_PREFIX + "lightgcn-2").value == 2
     assert any("Aligned to epoch 1" in caption.value for caption in at.caption)
-    at.select_slider(key="embeddings_epoch").set_value(1).run()
+    at.select_slider(key=keys.EMBEDDINGS_EPOCH_PREFIX + "lightgcn-2").set_value(1).run()
     assert not at.exception, at.exception
     assert "epoch 1" in at.get("plotly_chart")[0].proto.spec
     at.button(key="embeddings_export").click().run()
