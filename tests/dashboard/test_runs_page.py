@@ -134,6 +134,8 @@ def test_delete_keeps_a_notes_file_in_a_run_and_says_so(app_at, runs_dir: Path) 
 
 def test_a_stopped_runs_missing_values_read_as_a_dash(app_at, frame_with, runs_dir: Path) -> None:
     stopped_sample_run(runs_dir, "stopped-mf", "mf")
+    reason = RunStore(runs_dir).get("stopped-mf").status["reason"]  # written by the trainer on SIGTERM
+    assert reason.startswith("stopped on request (SIGTERM") and "no test metrics" in reason
     at = app_at(PAGE, runs_dir=runs_dir)
     at.multiselect(key=keys.RUNS_SELECTED).set_value([FIXTURE_RUN, "stopped-mf"]).run()
     assert not at.exception
