@@ -75,18 +75,19 @@ def recommendations_panel(
     )  # fmt: skip
     hits = sum(int(i) in held_out for i in items)
     st.markdown(f"**Top-{k}** — {hits} of {len(held_out)} held-out items recovered")
-    # st.table wraps long titles: in st.dataframe the "why" columns were cut short and the walks column off-screen.
+    # st.table wraps long titles (in st.dataframe the "why" columns were cut short and the walks column off-screen);
+    # it renders its cells as Markdown, so every title reaches it through plain().
     st.table(
         pd.DataFrame(
             {
                 "hit": ["✓" if int(i) in held_out else "" for i in items],
-                "item": [item_label(graph, i) for i in items],
+                "item": [plain(item_label(graph, i)) for i in items],
                 "score": np.round(scores, 3),
                 "history items behind this score (share)": [
-                    evidence(graph, e.contributions, "share") or "—" for e in explanations
+                    plain(evidence(graph, e.contributions, "share") or "—") for e in explanations
                 ],
                 "history items its walks reach": [
-                    evidence(graph, e.walk_support, "visits") or "—" for e in explanations
+                    plain(evidence(graph, e.walk_support, "visits") or "—") for e in explanations
                 ],
             }
         ),
