@@ -237,7 +237,7 @@ def _loop(
         run.truncate_metrics(state["epoch"])
         _set_status(
             run, config, "running", epoch=state["epoch"], device=str(device), protocol=protocol,
-            world_size=group.world_size,
+            world_size=group.world_size, reason=None,
         )  # fmt: skip
     snapshots = snapshot_epochs(config)
     stopped_early = stopping = False
@@ -283,7 +283,11 @@ def _loop(
             if stopping or stopped_early:
                 break
     if main and stopping:
-        _set_status(run, config, "stopped", epoch=state["epoch"])
+        how = {"SIGTERM": "SIGTERM: the Stop button or kill", "SIGINT": "SIGINT: Ctrl-C"}.get(
+            stop.signal_name, "a signal" if stop.requested else "a signal to another rank"
+        )
+        reason = f"stopped on request ({how}) after epoch {state['epoch']} of {config.epochs}; no test metrics"
+        _set_status(run, config, "stopped", epoch=state["epoch"], reason=reason)
     elif main:
         _finish(run, model, config, data, state, stopped_early, split.report, snapshots)
     group.wait()  # the others leave once rank 0 has written the run's end
