@@ -2,7 +2,8 @@
 
 Each ``python -m engine`` line is read the way a new user reads it: ``[--flag value]`` is optional and ``a|b``
 offers alternatives, so every line is checked with its optional parts left out and with all of them put in (once
-per alternative); ``runs/<run-id>`` names a tiny run trained here and ``DIR`` a fresh folder. Every variant must
+per alternative); ``runs/<run-id>`` names a tiny MF run trained here, ``runs/<graphsage-run-id>`` a GraphSAGE one,
+``DIR`` a fresh folder, ``NAME`` and ``N`` an experiment name and a number. Every variant must
 parse with the engine's own parser; the quick ones run for real from a scratch project folder (``runs`` and
 ``../shared/data`` resolve there as they would in a clone) and must exit 0. Variants that would train for minutes
 (a model's default epochs) or fit a UMAP are only parsed, and ``--help`` of their command must work.
@@ -33,6 +34,8 @@ SHARED = ROOT.parent / "shared"
 MOVIELENS = SHARED / "data" / "ml-latest-small"
 FINISHED_RUN = "readme-mf"  # what runs/<run-id> names, except after --resume
 STOPPED_RUN = "readme-mf-stopped"  # what --resume runs/<run-id> continues
+SAMPLED_RUN = "readme-graphsage"  # what runs/<graphsage-run-id> names: a run that sampled neighborhoods
+PLACEHOLDERS = {"NAME": "readme-experiment", "N": "2"}  # whole words README leaves for the user to fill in
 COMMAND_SECONDS = 300
 START_SECONDS = 90
 
@@ -54,7 +57,12 @@ def engine_commands() -> list[str]:
 
 
 def variants(command: str) -> list[list[str]]:
-    """``command``'s words with optional parts dropped, then with all of them kept, once per ``a|b`` alternative."""
+    """``command``'s words with optional parts dropped, then with all of them kept, once per ``a|b`` alternative;
+    a required choice ``(A | B)`` gives one set of variants per alternative."""
+    choice = re.search(r"\(([^)]*\|[^)]*)\)", command)
+    if choice:
+        picks = [part.strip() for part in choice.group(1).split("|")]
+        return [words for pick in picks for words in variants(command.replace(choice.group(0), pick, 1))]
     optional = re.findall(r"\[([^\]]*)\]", command)
     alternatives = max((part.count("|") + 1 for part in optional), default=1)
     found = [re.sub(r"\s*\[[^\]]*\]", "", command)]
@@ -74,7 +82,14 @@ def _alternative(part: str, pick: int) -> str:
 def substituted(words: list[str], scratch: Path) -> list[str]:
     resumed = "--resume" in words
     run_id = STOPPED_RUN if resumed else FINISHED_RUN
-    return [word.replace("<run-id>", run_id).replace("DIR", str(scratch / "generated")) for word in words]
+    words = [PLACEHOLDERS.get(word, word) for word in words if word != "..."]
+    return [
+        word.replace("<graphsage-run-id>", SAMPLED_RUN)
+        .replace("<run-id>", run_id)
+        .replace("RUN_DIR", f"runs/{FINISHED_RUN}")
+        .replace("DIR", str(scratch / "generated"))
+        for word in words
+    ]
 
 
 def too_long(words: list[str]) -> str | None:
@@ -87,6 +102,12 @@ def too_long(words: list[str]) -> str | None:
     method = words[words.index("--method") + 1] if "--method" in words else "umap"  # project's default
     if command == "project" and method != "pca":
         return "fits a UMAP (minutes of numba compilation)"
+    if command == "experiment":
+        return "trains every model x seed"
+    if command == "compare":
+        return "compares an experiment's members, which the experiment would train"
+    if any(word.startswith("lightgcn:") for word in words):
+        return "needs the LightGCN paper's benchmark files"
     return None
 
 
@@ -121,6 +142,11 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=COMMAND_SECONDS)
     assert result.returncode == 0, result.stderr
     stopped_sample_run(folder / "runs", STOPPED_RUN, "mf", epochs=20)
+    sampled = command[: command.index("mf")] + ["graphsage"] + command[command.index("mf") + 1 :]
+    sampled[sampled.index("10")] = "1"  # one epoch
+    sampled[sampled.index(FINISHED_RUN)] = SAMPLED_RUN
+    result = subprocess.run(sampled, cwd=ROOT, capture_output=True, text=True, timeout=COMMAND_SECONDS)
+    assert result.returncode == 0, result.stderr
     return folder
 
 
