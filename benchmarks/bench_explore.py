@@ -26,8 +26,6 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dashboard.plots import embedding_view  # noqa: E402
-from dashboard.plots.graph_view import fanout_view, random_walk_view  # noqa: E402
 from engine.analysis import (  # noqa: E402
     Projection,
     ProjectionStore,
@@ -37,6 +35,8 @@ from engine.analysis import (  # noqa: E402
     walk_frequency,
 )
 from engine.datasets import load_dataset  # noqa: E402
+from engine.plots import embedding_view  # noqa: E402
+from engine.plots.graph_view import fanout_view, random_walk_view  # noqa: E402
 from engine.sampling import FanoutSampler, RandomWalkSampler  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "ml-latest-small"
@@ -119,7 +119,7 @@ def main() -> None:
         np.savez(run / "embeddings" / "epoch_0001.npz", user=embeddings[:num_users], item=embeddings[num_users:])
         started = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "engine.analysis.cli", "--run-dir", str(run), "--method", "umap", "--epochs", "1"],
+            [sys.executable, "-m", "engine.analysis.cli", str(run), "--method", "umap", "--epochs", "1"],
             cwd=ROOT,
             check=True,
             capture_output=True,

@@ -24,8 +24,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from dashboard.plots.graph_view import LAYOUTS, fanout_view, random_walk_view  # noqa: E402
 from engine.datasets import load_dataset  # noqa: E402
+from engine.plots.graph_view import LAYOUTS, fanout_view, random_walk_view  # noqa: E402
 from engine.sampling import FanoutSampler, RandomWalkSampler  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"

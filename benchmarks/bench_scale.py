@@ -17,6 +17,7 @@ epoch's random walks from every item use ``--walks`` walks per item (50; the def
     python benchmarks/bench_scale.py                                   # load at 1M and 10M, pinsage at 50k/200k
     python benchmarks/bench_scale.py --sections load --interactions 1000000 10000000 [--json]
     python benchmarks/bench_scale.py --sections pinsage --items 50000 200000
+    python benchmarks/bench_scale.py --sections ddp [--ddp-epochs 3] [--ddp-model lightgcn]   # torchrun 2 vs 1
 """
 
 from __future__ import annotations
@@ -212,12 +213,50 @@ def print_pinsage(rows: list[dict], batch_size: int) -> None:
     print(f"catalogue ×{large / small:.0f}: " + ", ".join(growth))
 
 
+def bench_ddp(epochs: int, model: str) -> list[dict]:
+    """Seconds per epoch of one run on the sample data trained by 1 and by 2 ``torchrun`` processes (gloo, CPU)."""
+    rows = []
+    for processes in (1, 2):
+        with tempfile.TemporaryDirectory() as runs_dir:
+            command = [
+                sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={processes}",
+                "-m", "engine", "train", "--dataset", "synthetic", "--model", model, "--epochs", str(epochs),
+                "--runs-dir", runs_dir, "--run-id", "ddp", "--quiet", "--patience", "0",
+            ]  # fmt: skip
+            started = time.perf_counter()
+            subprocess.run(
+                command, cwd=ROOT, check=True, capture_output=True, env={**os.environ, "OMP_NUM_THREADS": "1"}
+            )
+            wall = time.perf_counter() - started
+            metrics = [json.loads(line) for line in (Path(runs_dir) / "ddp" / "metrics.jsonl").read_text().splitlines()]
+            summary = json.loads((Path(runs_dir) / "ddp" / "summary.json").read_text())
+        seconds = sorted(record["seconds"] for record in metrics)
+        rows.append({
+            "processes": processes, "model": model, "epochs": epochs, "median_epoch_s": seconds[len(seconds) // 2],
+            "wall_s": wall, "ndcg@10": summary["test"]["ndcg@10"],
+        })  # fmt: skip
+    return rows
+
+
+def print_ddp(rows: list[dict]) -> None:
+    print("\n| processes | model | epochs | s/epoch (median) | wall s | test NDCG@10 |\n|---|---|---|---|---|---|")
+    for row in rows:
+        print(
+            f"| {row['processes']} | {row['model']} | {row['epochs']} | {row['median_epoch_s']:.2f} | "
+            f"{row['wall_s']:.1f} | {row['ndcg@10']:.4f} |"
+        )
+    one, two = rows
+    print(f"2 processes / 1 process, seconds per epoch: {two['median_epoch_s'] / one['median_epoch_s']:.2f}")
+
+
 def main() -> None:
     if len(sys.argv) == 5 and sys.argv[1] == "--child-load":
         print(json.dumps(load_child(sys.argv[2], Path(sys.argv[3]), sys.argv[4])))
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sections", nargs="+", default=["load", "pinsage"], choices=["load", "pinsage"])
+    parser.add_argument("--sections", nargs="+", default=["load", "pinsage", "ddp"], choices=["load", "pinsage", "ddp"])
+    parser.add_argument("--ddp-epochs", type=int, default=3, help="epochs of the 1- and 2-process runs")
+    parser.add_argument("--ddp-model", default="lightgcn", help="model of the 1- and 2-process runs")
     parser.add_argument("--interactions", nargs="+", type=int, default=[1_000_000, 10_000_000])
     parser.add_argument("--readers", nargs="+", default=list(READERS), choices=READERS)
     parser.add_argument("--items", nargs="+", type=int, default=[50_000, 200_000], help="PinSage catalogues")
@@ -238,6 +277,9 @@ def main() -> None:
             args.items, args.edges_per_item, args.users_per_item, args.batch_size, args.steps, args.walks
         )
         print_pinsage(figures["pinsage"], args.batch_size)
+    if "ddp" in args.sections:
+        figures["ddp"] = bench_ddp(args.ddp_epochs, args.ddp_model)
+        print_ddp(figures["ddp"])
     if args.json:
         print(json.dumps(figures))
 

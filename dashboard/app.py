@@ -20,7 +20,9 @@ if str(ROOT) not in sys.path:
 from dashboard import navigation  # noqa: E402
 from dashboard.components import sidebar  # noqa: E402
 
-st.set_page_config(page_title="GNN RecSys Explorer", page_icon=":material/hub:", layout="wide")
+# An emoji favicon becomes an inline SVG data URL; a ":material/…:" one is fetched from fonts.gstatic.com, which fails
+# offline (the navigation's material icons come from the font Streamlit bundles, so they stay).
+st.set_page_config(page_title="GNN RecSys Explorer", page_icon="🕸️", layout="wide")
 page = st.navigation(navigation.pages())
 sidebar.render()
 page.run()

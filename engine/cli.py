@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "engine.training.run_cli",
     "engine.sampling.cli",
     "engine.experiments.cli",
+    "engine.report.cli",
 )
 
 

@@ -2,20 +2,55 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+from engine.training import RunDir, RunStore
+
 ROOT = Path(__file__).resolve().parents[1]
+STOP_WAIT_SECONDS = 300
+
+
+def sample_command(runs_dir: Path, run_id: str, model: str, epochs: int) -> list[str]:
+    """``python -m engine train`` of ``model`` for ``epochs`` on ``synthetic`` with 16-d embeddings."""
+    return [
+        sys.executable, "-m", "engine", "train", "--dataset", "synthetic", "--model", model, "--epochs", str(epochs),
+        "--dim", "16", "--runs-dir", str(runs_dir), "--run-id", run_id, "--quiet",
+    ]  # fmt: skip
 
 
 def train_sample_run(runs_dir: Path, run_id: str, model: str, epochs: int) -> Path:
     """Train ``model`` for ``epochs`` on ``synthetic`` with ``python -m engine train``; returns the run directory."""
-    command = [
-        sys.executable, "-m", "engine", "train", "--dataset", "synthetic", "--model", model, "--epochs", str(epochs),
-        "--dim", "16", "--runs-dir", str(runs_dir), "--run-id", run_id, "--quiet",
-    ]  # fmt: skip
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        sample_command(runs_dir, run_id, model, epochs), cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
     assert result.returncode == 0, f"training {run_id} failed:\n{result.stdout}\n{result.stderr}"
     assert result.stdout.strip().splitlines()[-1].endswith(run_id)
+    return runs_dir / run_id
+
+
+def stopped_sample_run(runs_dir: Path, run_id: str, model: str, epochs: int = 10_000) -> Path:
+    """Start a long run, send it SIGTERM (what the Train page's Stop does) after its first epoch, wait until it
+    has marked itself stopped; returns the run directory."""
+    process = subprocess.Popen(
+        sample_command(runs_dir, run_id, model, epochs), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    metrics = RunDir(runs_dir / run_id).metrics_path
+    deadline = time.monotonic() + STOP_WAIT_SECONDS
+    try:
+        while not (metrics.is_file() and metrics.read_text().strip()):
+            assert process.poll() is None, f"training {run_id} exited early: {process.stderr.read().decode()}"
+            assert time.monotonic() < deadline, f"training {run_id} wrote no epoch in {STOP_WAIT_SECONDS}s"
+            time.sleep(0.2)
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=STOP_WAIT_SECONDS)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    state = RunStore(runs_dir).get(run_id).state
+    assert state == "stopped", f"run {run_id} ended {state!r}, not stopped"
     return runs_dir / run_id

@@ -76,17 +76,32 @@ def test_explanation_points_at_the_history_item_in_the_recommendations_cluster()
         points, history, recommended, np.array([2.0, 1.0]), walk_neighbours=walk_neighbours, walk_counts=walk_counts
     )
     assert [e.item for e in explanations] == [35, 70]
-    assert explanations[0].similar_history[0][0] == 30
-    assert explanations[1].similar_history[0][0] == 60
+    assert explanations[0].contributions[0][0] == 30
+    assert explanations[1].contributions[0][0] == 60
     assert explanations[0].walk_support == [(30, 7)]
     assert explanations[1].walk_support == [(60, 4), (0, 1)]
-    assert labels[explanations[1].similar_history[0][0]] == labels[70]
+    assert labels[explanations[1].contributions[0][0]] == labels[70]
+
+
+def test_contributions_split_what_lifts_each_item_above_the_list_by_history_item():
+    basis = np.eye(4)  # items 0-3 orthonormal
+    items = np.vstack([basis, basis[0] + basis[1], basis[1]])  # item 4 = e0 + e1, item 5 = e1
+    user = 3 * basis[0] + basis[1]  # built from history items 0 (weight 3) and 1 (weight 1)
+    explanations = explain_recommendations(
+        items, np.array([0, 1]), np.array([4, 5]), items[[4, 5]] @ user, user_embedding=user
+    )
+    # item 4 beats the list's mean (e0/2 + e1) by e0/2: all of it from history item 0; item 5 falls short of it
+    assert explanations[0].contributions == [(0, pytest.approx(1.0))]
+    assert explanations[1].contributions == []
+    hub = explain_recommendations(items, np.array([0, 1]), np.array([4, 2]), np.zeros(2), user_embedding=user)
+    assert [item for item, _ in hub[0].contributions] == [0, 1]  # item 2 is orthogonal to both: neither lifts it
+    assert hub[1].contributions == []
 
 
 def test_explaining_for_a_user_without_history_gives_empty_evidence():
     points, _ = clusters()
     (explanation,) = explain_recommendations(points, np.array([], dtype=np.int64), np.array([1]), np.array([0.5]))
-    assert explanation.similar_history == [] and explanation.walk_support == []
+    assert explanation.contributions == [] and explanation.walk_support == []
 
 
 def test_external_fetches_finds_scripts_links_and_css_but_not_anchors():

@@ -10,9 +10,9 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.components.markdown import plain
-from dashboard.plots.comparison import activity_bars, activity_frame, forest_plot, paired_frame, seeds_frame
 from dashboard.state import keys
 from engine.experiments import comparison, list_experiments, read_experiment, runs_of_experiment
+from engine.plots.comparison import activity_bars, activity_frame, forest_plot, paired_frame, seeds_frame
 from engine.training import RunStore
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -94,11 +95,13 @@ def dataset_from_choice(choice: str, csv_path: str) -> str | None:
 
 
 def _initialise(options: LaunchOptions, names: list[str]) -> None:
-    if keys.RUNS_DIR not in st.session_state:
+    """Start values from the launch options, except where the URL's query string names one (a reload, a link)."""
+    linked = set(st.query_params)
+    if keys.RUNS_DIR not in st.session_state and keys.RUNS_DIR not in linked:
         st.session_state[keys.RUNS_DIR] = options.runs_dir
-    if keys.DATA_DIR not in st.session_state:
+    if keys.DATA_DIR not in st.session_state and keys.DATA_DIR not in linked:
         st.session_state[keys.DATA_DIR] = options.data_dir or ""
-    if keys.DATASET_PICK not in st.session_state:
+    if keys.DATASET_PICK not in st.session_state and keys.DATASET_PICK not in linked:
         if options.dataset.startswith("csv:"):
             st.session_state[keys.DATASET_PICK] = CSV_CHOICE
             st.session_state[keys.CSV_PATH] = options.dataset.removeprefix("csv:")
@@ -119,12 +122,14 @@ def render() -> None:
             [*names, CSV_CHOICE],
             key=keys.DATASET_PICK,
             help="The dataset the Data, Train and Neighborhood pages use.",
+            bind="query-params",
         )
         pick = st.session_state[keys.DATASET_PICK]
         if pick == CSV_CHOICE:
             st.text_input(
                 "Interactions CSV",
                 key=keys.CSV_PATH,
+                bind="query-params",
                 placeholder="path/to/interactions.csv",
                 help="Columns user,item[,rating][,timestamp]; optional items.csv / users.csv beside it.",
             )
@@ -133,12 +138,18 @@ def render() -> None:
         st.text_input(
             "MovieLens data folder",
             key=keys.DATA_DIR,
+            bind="query-params",
             placeholder="e.g. ../shared/data/ml-latest-small",
             help="Folder holding the MovieLens files; when empty they are read from the user cache or downloaded.",
         )
         st.session_state[keys.DATASET] = dataset_from_choice(pick, st.session_state[keys.CSV_PATH])
         st.subheader("Runs")
-        st.text_input("Runs directory", key=keys.RUNS_DIR, help=f"Default {DEFAULT_RUNS_DIR}/ or ${RUNS_DIR_ENV}.")
+        st.text_input(
+            "Runs directory",
+            key=keys.RUNS_DIR,
+            bind="query-params",
+            help=f"Default {DEFAULT_RUNS_DIR}/ or ${RUNS_DIR_ENV}.",
+        )
         typed = st.session_state[keys.RUNS_DIR].strip()
         try:
             runs_dir = prepare_runs_dir(typed or launch_options().runs_dir)
@@ -174,5 +185,16 @@ def current_graph() -> tuple[str, str | None, InteractionGraph]:
     try:
         return name, data_dir, loaders.graph(name, data_dir)
     except (ValueError, FileNotFoundError, OSError) as error:
-        st.error(plain(f"Cannot load dataset {name!r}: {error}"), icon=":material/error:")
+        st.error(plain(f"Cannot load dataset {name!r}: {for_the_sidebar(str(error))}"), icon=":material/error:")
         st.stop()
+
+
+FOLDER_FIELD = "the sidebar's MovieLens data folder"
+
+
+def for_the_sidebar(message: str) -> str:
+    """An engine message telling a command-line user to pass ``--data-dir``, pointing at the sidebar field instead."""
+    message = re.sub(r"pass --data-dir (\S+)", rf"type \1 into {FOLDER_FIELD}", message)
+    message = re.sub(r" \(or load_dataset\([^)]*\)\)", "", message)
+    message = message.replace("fix --data-dir or leave it out", f"fix {FOLDER_FIELD} or leave it empty")
+    return message.replace("--data-dir", FOLDER_FIELD)

@@ -35,6 +35,52 @@ class FormField:
     advanced: bool = False  # shown folded
 
 
+# Field name (TrainConfig's or a model Params') -> the label the form shows; the name itself is named in the help.
+# Short enough for a form column two fields wide: a longer label is cut to "Hard negat…".
+LABELS: dict[str, str] = {
+    "epochs": "Epochs",
+    "dim": "Embedding size",
+    "lr": "Learning rate",
+    "batch_size": "Batch size",
+    "split": "Split",
+    "test_ratio": "Test share",
+    "ks": "Cut-offs K",
+    "seed": "Seed",
+    "device": "Device",
+    "num_negatives": "Negatives",
+    "val_ratio": "Validation share",
+    "monitor": "Best-epoch metric",
+    "eval_every": "Evaluate every",
+    "patience": "Patience",
+    "max_snapshots": "Snapshots kept",
+    "min_rating": "Minimum rating",
+    "k_core": "k-core",
+    "reg": "L2 weight",
+    "init_std": "Initial std",
+    "num_layers": "Layers",
+    "fanout": "Fanouts",
+    "id_embeddings": "ID embeddings",
+    "top_t": "Top-T",
+    "num_walks": "Walks",
+    "walk_length": "Walk length",
+    "restart_prob": "Restart prob.",
+    "margin": "Margin",
+    "max_hard_negatives": "Hard negatives",
+    "hard_band_lo": "Hard band start",
+    "hard_band_hi": "Hard band end",
+}
+
+
+def label(name: str) -> str:
+    """The form's label of a field (a name without one reads with spaces, capitalised)."""
+    return LABELS.get(name, name.replace("_", " ").capitalize())
+
+
+def help_text(field: FormField) -> str:
+    """The field's help, ending with the engine's name for it (``--param``, ``config.json``, ``TrainConfig``)."""
+    return f"{field.help} (engine name `{field.name}`)" if field.help else f"engine name `{field.name}`"
+
+
 # name -> (help, choices, advanced); defaults and bounds come from TrainConfig.
 TRAINER_FIELDS: dict[str, tuple[str, tuple[str, ...], bool]] = {
     "epochs": ("training epochs (early stopping may end sooner)", (), False),

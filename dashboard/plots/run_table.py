@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 import numpy as np
 import pandas as pd
 
-from dashboard.plots.figures import metric_keys
+from engine.plots.figures import metric_keys
 from engine.training import RunInfo
 
 HIGHER_IS_BETTER = ("recall", "ndcg", "precision", "hit", "mrr", "coverage")
+LEGEND_ID_CHARS = 24  # run ids longer than this get a short legend label
+MISSING = "–"  # shown for a value a run does not have (Streamlit shows "None" unless told)
 
 
 def headline_key(run: RunInfo, metric: str) -> str | None:
@@ -87,6 +90,26 @@ def runs_frame(runs: Sequence[RunInfo]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+def legend_labels(runs: Sequence[RunInfo]) -> dict[str, str]:
+    """Short legend labels by run id: ``model HH:MM:SS`` (its start time) for generated ids, else the id itself.
+
+    Generated ids (``lightgcn-synthetic-20261202-015800-ab12cd34``) differ only at the end, which a legend cuts off;
+    a label shared by two runs gets the id's last 4 characters.
+    """
+    labels = {}
+    for run in runs:
+        started = run.status.get("started_at")
+        if len(run.run_id) > LEGEND_ID_CHARS and isinstance(started, (int, float)):
+            labels[run.run_id] = f"{run.config.get('model', '?')} {datetime.fromtimestamp(started):%H:%M:%S}"
+        else:
+            labels[run.run_id] = run.run_id
+    counts = Counter(labels.values())
+    return {
+        run_id: f"{label} …{run_id[-4:]}" if counts[label] > 1 and label != run_id else label
+        for run_id, label in labels.items()
+    }
+
+
 def comparison_frame(runs: Sequence[RunInfo]) -> pd.DataFrame:
     """Final test metrics of runs side by side: one row per run, one column per metric (``RunInfo.summary``'s ``test``).
 
@@ -110,15 +133,23 @@ def best_per_column(frame: pd.DataFrame) -> dict[str, str]:
     return best
 
 
-def highlight_best(frame: pd.DataFrame) -> pd.io.formats.style.Styler:
-    """The comparison table with each column's best value in bold on a green background."""
-    best = best_per_column(frame)
+def highlight_best(frame: pd.DataFrame, labels: Mapping[str, str] | None = None) -> pd.io.formats.style.Styler:
+    """The comparison table turned to one row per metric and one column per run (a dozen metric columns ran off
+    the right of a laptop screen), each metric's best value in bold on a green background.
 
-    def style(column: pd.Series) -> list[str]:
-        winner = best.get(str(column.name))
-        return ["font-weight: bold; background-color: #c8f7c5" if row == winner else "" for row in column.index]
+    Args:
+        frame (pd.DataFrame): :func:`comparison_frame`'s table, one row per run.
+        labels (Mapping[str, str], optional): Run id -> column header (:func:`legend_labels`). (default: the id)
+    """
+    best = {metric: (labels or {}).get(run_id, run_id) for metric, run_id in best_per_column(frame).items()}
+    table = frame.T.rename(columns=lambda run_id: (labels or {}).get(run_id, run_id))
+    table.index.name, table.columns.name = "metric", None
 
-    return frame.style.apply(style, axis=0).format("{:.4f}", na_rep="–")
+    def style(row: pd.Series) -> list[str]:
+        winner = best.get(str(row.name))
+        return ["font-weight: bold; background-color: #c8f7c5" if column == winner else "" for column in row.index]
+
+    return table.style.apply(style, axis=1).format("{:.4f}", na_rep=MISSING)
 
 
 def metrics_by_cutoff(test: Mapping[str, object]) -> tuple[pd.DataFrame, dict[str, float]]:

@@ -13,10 +13,10 @@ import numpy as np
 import streamlit as st
 import torch
 
-from dashboard.plots import embedding_view
 from dashboard.state import loaders
 from engine import InteractionGraph
 from engine.analysis import Projection, ProjectionStore, kmeans_clusters
+from engine.plots import embedding_view
 from engine.sampling import FanoutSampler, RandomWalkSampler
 from engine.training import RunDir
 from engine.training.replay import Replay, replay

@@ -7,9 +7,9 @@ import streamlit as st
 
 from dashboard.components import sidebar
 from dashboard.components.markdown import plain
-from dashboard.plots import figures
 from dashboard.plots.tables import flatten_stats, node_preview
 from dashboard.state import loaders
+from engine.plots import figures
 
 PREVIEW_ROWS = 500
 

@@ -9,10 +9,10 @@ import torch
 
 from dashboard.components import node_picker, run_picker
 from dashboard.components.markdown import plain
-from dashboard.plots import embedding_view
 from dashboard.state import explore_cache, keys, loaders
 from engine import InteractionGraph, NodeError
 from engine.analysis import ProjectionError, ProjectionStore, figure_document, nearest_neighbours
+from engine.plots import embedding_view
 from engine.ranking import top_k
 from engine.training import RunInfo
 
@@ -31,26 +31,41 @@ def projection_for(store: ProjectionStore, epoch: int, method: str):
         note = f"UMAP failed for epoch {epoch}: {store.error(epoch, 'umap')} — showing PCA."
     else:
         store.start_background([epoch], "umap")
-        note = f"UMAP of epoch {epoch} is being computed in the background; PCA is shown until it is ready."
+        note = f"UMAP of epoch {epoch} is being computed in the background: this map is its PCA until then."
     return explore_cache.ready_projection(store.run_dir, epoch, "pca"), note
 
 
 @st.fragment(run_every=2)
-def wait_for_umap(store: ProjectionStore, epochs: list[int]) -> None:
-    """Poll the background job; rerun the page once every requested map is ready or failed."""
-    if all(store.state(epoch, "umap") != "pending" for epoch in epochs):
+def wait_for_umap(waiting: list[tuple[ProjectionStore, int]]) -> None:
+    """Poll the background jobs of every map drawn (the compare map's too); rerun the page once none is pending."""
+    if all(store.state(epoch, "umap") != "pending" for store, epoch in waiting):
         st.rerun()
     st.caption(":material/hourglass_top: computing UMAP… the page stays usable meanwhile.")
 
 
-def selection_from_state(graph: InteractionGraph) -> int | None:
+def map_title(run: RunInfo, epoch: int, projection) -> str:
+    """``lightgcn · epoch 5 · UMAP``: short enough for half the page (the run id goes in the caption below)."""
+    return f"{run.config.get('model')} · epoch {epoch} · {'UMAP' if projection.method == 'umap' else 'PCA'}"
+
+
+SELECTION_KEY = "embeddings_selection"  # the selection panel's container: class st-key-<key>
+SCROLL_TO_SELECTION = (
+    "<script>document.querySelector('.st-key-" + SELECTION_KEY + "')"
+    "?.scrollIntoView({behavior: 'smooth', block: 'start'});</script>"
+)
+
+
+def selection_from_state(graph: InteractionGraph) -> tuple[int | None, bool]:
+    """The selected node, and whether it was clicked on a map in this rerun."""
+    clicked = False
     for key in (MAP_KEY, COMPARE_KEY):
         node = embedding_view.selected_node(st.session_state.get(key))
         if node is not None and node != st.session_state.get(f"{key}_last"):
             st.session_state[f"{key}_last"] = node
             st.session_state[keys.EMBEDDINGS_SELECTED] = node
+            clicked = True
     node = st.session_state.get(keys.EMBEDDINGS_SELECTED)
-    return node if node is not None and 0 <= node < graph.num_nodes else None
+    return (node if node is not None and 0 <= node < graph.num_nodes else None), clicked
 
 
 def recommendations(run: RunInfo, graph: InteractionGraph, stacked: np.ndarray, user: int, k: int = 10):
@@ -66,12 +81,13 @@ def recommendations(run: RunInfo, graph: InteractionGraph, stacked: np.ndarray, 
     return ids[0][listed].numpy(), scores[0][listed].numpy(), note
 
 
-def neighbour_panel(run: RunInfo, graph: InteractionGraph, stacked: np.ndarray, node: int) -> None:
+def neighbour_panel(run: RunInfo, graph: InteractionGraph, stacked: np.ndarray, node: int, wide: bool) -> None:
+    """Nearest neighbours and, for a user, recommendations: side by side when ``wide``, else one above the other."""
     st.subheader(f"Selected: {plain(node_picker.label(graph, node))}")
     is_user = node < graph.num_users
     lo, hi = (0, graph.num_users) if is_user else (graph.num_users, graph.num_nodes)
     ids, scores = nearest_neighbours(stacked[lo:hi], stacked[node], k=10, exclude=np.array([node - lo]))
-    left, right = st.columns(2)
+    left, right = st.columns(2) if wide else (st.container(), st.container())
     left.markdown(f"**Nearest {'users' if is_user else 'items'}** (cosine, original {stacked.shape[1]}-d space)")
     left.dataframe(
         pd.DataFrame(
@@ -110,8 +126,8 @@ colour_by = top[2].selectbox("Colour by", embedding_view.COLOURINGS, key="embedd
 num_clusters = int(
     top[3].number_input("k-means clusters", 2, 40, 8, key="embeddings_k", disabled=colour_by != "cluster")
 )
-epoch = (
-    st.select_slider("Epoch snapshot", epochs, value=epochs[-1], key="embeddings_epoch")
+epoch = (  # keyed per run: another run opens at its own last epoch, not at the slider position of the last one
+    st.select_slider("Epoch snapshot", epochs, value=epochs[-1], key=keys.EMBEDDINGS_EPOCH_PREFIX + run.run_id)
     if len(epochs) > 1
     else epochs[0]
 )
@@ -139,7 +155,7 @@ else:
     labels = explore_cache.categories(*dataset, colour_by)
 order = sorted(set(labels.tolist()))
 hover = explore_cache.hover_texts(*dataset)
-selected = selection_from_state(graph)
+selected, clicked = selection_from_state(graph)
 with st.expander("Or pick a node to select"):
     typed = st.text_input("Node id", key="embeddings_typed", placeholder="user:1 or item:1")
     if typed:
@@ -150,34 +166,39 @@ with st.expander("Or pick a node to select"):
             st.error(plain(error), icon=":material/error:")
 highlight = {"selected": np.array([selected])} if selected is not None else None
 
-if note:
-    st.info(plain(note), icon=":material/hourglass_top:")
-    if store.state(epoch, "umap") == "pending":
-        wait_for_umap(store, [epoch])
-shown = "UMAP" if projection.method == "umap" else "PCA"
-title = f"{run.run_id} · {run.config.get('model')} · epoch {epoch} · {shown}"
+title = map_title(run, epoch, projection)
 figure = embedding_view.map_figure(projection, labels, hover, title=title, highlight=highlight, category_order=order)
-columns = st.columns(2) if compare else [st.container()]
+# Beside one map the selection shows at once; beside two it goes below, and a click scrolls to it.
+columns = st.columns(2) if compare else st.columns([3, 2], gap="medium")
 columns[0].plotly_chart(figure, on_select="rerun", selection_mode="points", key=MAP_KEY)
+columns[0].caption(
+    plain(run.run_id)
+    + f" · {len(projection.coords):,} points ({num_users:,} users ● and {graph.num_items:,} items ■). "
+    + (f"Aligned to epoch {projection.aligned_to} by orthogonal Procrustes. " if projection.aligned_to >= 0 else "")
+    + "Click a point to inspect it."
+)
+waiting = [(store, epoch)] if note and store.state(epoch, "umap") == "pending" else []
+if note:
+    columns[0].info(plain(note), icon=":material/hourglass_top:")
 if compare:
     compare_store = ProjectionStore(compare.path)
     compare_epoch = compare_store.epochs()[-1]
     try:
         compare_projection, compare_note = projection_for(compare_store, compare_epoch, method)
-        compare_title = f"{compare.run_id} · {compare.config.get('model')} · epoch {compare_epoch}"
+        compare_title = map_title(compare, compare_epoch, compare_projection)
         compare_figure = embedding_view.map_figure(
             compare_projection, labels, hover, title=compare_title, highlight=highlight, category_order=order
         )
         columns[1].plotly_chart(compare_figure, on_select="rerun", selection_mode="points", key=COMPARE_KEY)
+        columns[1].caption(plain(compare.run_id))
         if compare_note:
-            columns[1].caption(plain(compare_note))
+            columns[1].info(plain(compare_note), icon=":material/hourglass_top:")
+            if compare_store.state(compare_epoch, "umap") == "pending":
+                waiting.append((compare_store, compare_epoch))
     except ProjectionError as error:
         columns[1].error(plain(f"Cannot show run {compare.run_id!r}: {error}"), icon=":material/error:")
-st.caption(
-    f"{len(projection.coords):,} points ({num_users:,} users ● and {graph.num_items:,} items ■). "
-    + (f"Aligned to epoch {projection.aligned_to} by orthogonal Procrustes. " if projection.aligned_to >= 0 else "")
-    + "Click a point to inspect it."
-)
+if waiting:
+    wait_for_umap(waiting)
 
 tools = st.columns(2)
 if tools[0].button("Compute UMAP for every epoch", key="embeddings_umap_all", icon=":material/animation:"):
@@ -192,4 +213,9 @@ if tools[1].button("Prepare offline HTML of this map", key="embeddings_export", 
         key="embeddings_download",
     )
 if selected is not None:
-    neighbour_panel(run, graph, stacked, selected)
+    with st.container(key=SELECTION_KEY) if compare else columns[1].container(key=SELECTION_KEY):
+        neighbour_panel(run, graph, stacked, selected, wide=compare is not None)
+    if compare and clicked:
+        st.html(SCROLL_TO_SELECTION, unsafe_allow_javascript=True)  # a fixed script: no user text in it
+elif not compare:
+    columns[1].info("Click a point on the map, or pick a node above it, to see its nearest neighbours.")

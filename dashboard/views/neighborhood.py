@@ -14,7 +14,6 @@ import streamlit as st
 from dashboard.components import node_picker, run_picker, sidebar
 from dashboard.components.markdown import plain
 from dashboard.plots import neighborhood_figures
-from dashboard.plots.graph_view import GraphView, fanout_view, random_walk_view, replay_view
 from dashboard.state import explore_cache, keys, loaders
 from engine import InteractionGraph
 from engine.analysis import (
@@ -33,6 +32,7 @@ from engine.analysis import (
     walks_to_reach,
 )
 from engine.models import FanoutSpec, RandomWalkSpec
+from engine.plots.graph_view import GraphView, fanout_view, random_walk_view, replay_view
 from engine.sampling import FanoutSampler, RandomWalkSampler, parse_fanouts
 from engine.training import RunDir, RunInfo
 
@@ -309,6 +309,12 @@ def stored_vs_fresh(graph: InteractionGraph, node: int, walks, settings: dict, s
     st.dataframe(table, hide_index=True, key="stored_vs_fresh")
 
 
+def replay_label(batch, world_size: int) -> str:
+    """``batch 3: 2 × user`` (``rank 1 batch 3: ...`` for a run trained by several processes)."""
+    where = f"rank {batch.rank} batch {batch.index}" if world_size > 1 else f"batch {batch.index}"
+    return f"{where}: " + ", ".join(f"{count} × {role}" for role, count in batch.roles.items() if count)
+
+
 def replay_section(graph: InteractionGraph, node: int) -> None:
     """What training sampled for the node: pick an epoch and one of its batches that held the node, and draw it."""
     st.subheader("Replay training")
@@ -334,11 +340,11 @@ def replay_section(graph: InteractionGraph, node: int) -> None:
             icon=":material/info:",
         )
         return
-    by_index = {batch.index: batch for batch in result.batches}
+    by_index = {position: batch for position, batch in enumerate(result.batches)}
     index = st.selectbox(
         f"Batch ({len(result.batches)} of epoch {epoch}'s {result.num_batches} held this node)",
         list(by_index),
-        format_func=lambda i: f"batch {i}: " + ", ".join(f"{n} × {r}" for r, n in by_index[i].roles.items() if n),
+        format_func=lambda i: replay_label(by_index[i], run.config.get("world_size", 1)),
         key=keys.NEIGHBORHOOD_REPLAY_BATCH,
     )
     batch = by_index[index]
@@ -350,7 +356,8 @@ def replay_section(graph: InteractionGraph, node: int) -> None:
         st.iframe(view.html, height=600)
         st.caption(
             plain(
-                f"What GraphSAGE's blocks fed {graph.node_name(node)} in batch {index} of epoch {epoch}: "
+                f"What GraphSAGE's blocks fed {graph.node_name(node)} in {replay_label(batch, 1).split(':')[0]} of "
+                f"epoch {epoch}: "
                 f"{view.num_nodes} nodes, {view.num_sampled_edges} sampled edges, exactly as training drew them"
                 + (f"; its positives in this batch ({left_out}) were left out of the blocks" if left_out else "")
                 + f". Same on the command line: {command}"
@@ -360,7 +367,8 @@ def replay_section(graph: InteractionGraph, node: int) -> None:
         st.plotly_chart(neighborhood_figures.replay_weights(graph, batch), key="replay_weights")
         st.caption(
             plain(
-                f"PinSage's item neighborhood of epoch {epoch}, shared by all {result.num_batches} batches"
+                f"PinSage's top-T pooling weights of epoch {epoch}: every batch's item computation graph is cut from "
+                "this one table"
                 + (f"; this batch's rows left their positives ({left_out}) out of the user's pool" if left_out else "")
                 + f". Same on the command line: {command}"
             )

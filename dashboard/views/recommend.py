@@ -9,11 +9,11 @@ import torch
 
 from dashboard.components import node_picker, run_picker
 from dashboard.components.markdown import plain
-from dashboard.plots import embedding_view
 from dashboard.state import explore_cache, keys, loaders
 from engine import CSR, InteractionGraph, NodeError
 from engine.analysis import ProjectionError, ProjectionStore, explain_recommendations
 from engine.models import InductiveNotSupported
+from engine.plots import embedding_view
 from engine.ranking import top_k
 from engine.sampling import RandomWalkSampler
 
@@ -27,9 +27,9 @@ def item_label(graph: InteractionGraph, item: int) -> str:
 
 
 def evidence(graph: InteractionGraph, pairs: list[tuple[int, float]], unit: str) -> str:
-    """``Title (0.83); Title (0.77)`` for similarities, ``Title (12 visits)`` for walk counts."""
+    """``Title (34%); Title (21%)`` for shares of the score, ``Title (12 visits)`` for walk counts."""
     return "; ".join(
-        f"{graph.item_title(item)} ({value:.2f})" if unit == "cos" else f"{graph.item_title(item)} ({value} visits)"
+        f"{graph.item_title(item)} ({value:.0%})" if unit == "share" else f"{graph.item_title(item)} ({value} visits)"
         for item, value in pairs
     )
 
@@ -58,7 +58,9 @@ def pick_user(graph: InteractionGraph) -> int | None:
     )
 
 
-def recommendations_panel(loaded, graph: InteractionGraph, item_emb: np.ndarray, user: int, k: int) -> None:
+def recommendations_panel(
+    loaded, graph: InteractionGraph, user_emb: np.ndarray, item_emb: np.ndarray, user: int, k: int
+) -> None:
     train, split = loaded.split.train, loaded.split
     history = train.user_csr.neighbours(user)
     held_out = set(split.test_item[split.test_user == user].tolist())
@@ -68,30 +70,36 @@ def recommendations_panel(loaded, graph: InteractionGraph, item_emb: np.ndarray,
     walks = walker.sample(items + graph.num_users, seed=0)
     walked = np.where(walks.neighbours >= 0, walks.neighbours - graph.num_users, -1)
     explanations = explain_recommendations(
-        item_emb, history, items, scores, walk_neighbours=walked, walk_counts=walks.visit_counts
-    )
+        item_emb, history, items, scores, user_embedding=user_emb[user], walk_neighbours=walked,
+        walk_counts=walks.visit_counts,
+    )  # fmt: skip
     hits = sum(int(i) in held_out for i in items)
-    left, right = st.columns([1, 2])
-    left.markdown(f"**History** ({len(history)} training items)")
-    left.dataframe(pd.DataFrame({"item": [item_label(graph, i) for i in history]}), hide_index=True, key="history")
-    right.markdown(f"**Top-{k}** — {hits} of {len(held_out)} held-out items recovered")
-    right.dataframe(
+    st.markdown(f"**Top-{k}** — {hits} of {len(held_out)} held-out items recovered")
+    # st.table wraps long titles (in st.dataframe the "why" columns were cut short and the walks column off-screen);
+    # it renders its cells as Markdown, so every title reaches it through plain().
+    st.table(
         pd.DataFrame(
             {
-                "held-out hit": [int(i) in held_out for i in items],
-                "item": [item_label(graph, i) for i in items],
+                "hit": ["✓" if int(i) in held_out else "" for i in items],
+                "item": [plain(item_label(graph, i)) for i in items],
                 "score": np.round(scores, 3),
-                "most similar history items (cosine)": [
-                    evidence(graph, e.similar_history, "cos") for e in explanations
+                "history items behind this score (share)": [
+                    plain(evidence(graph, e.contributions, "share") or "—") for e in explanations
                 ],
                 "history items its walks reach": [
-                    evidence(graph, e.walk_support, "visits") or "—" for e in explanations
+                    plain(evidence(graph, e.walk_support, "visits") or "—") for e in explanations
                 ],
             }
         ),
         hide_index=True,
-        key="recommendations",
     )
+    st.caption(
+        "Share: the part of what lifts the item's score above the list's mean score that each history item brings "
+        "(the user's embedding written as a least-squares combination of their history items' embeddings). "
+        "✓ marks a held-out item."
+    )
+    with st.expander(f"History ({len(history)} training items)"):
+        st.dataframe(pd.DataFrame({"item": [item_label(graph, i) for i in history]}), hide_index=True, key="history")
 
 
 def cold_start_panel(run, loaded, graph: InteractionGraph, item_emb: np.ndarray, k: int) -> None:
@@ -110,6 +118,7 @@ def cold_start_panel(run, loaded, graph: InteractionGraph, item_emb: np.ndarray,
         format_func=lambda i: item_label(graph, i),
         key=keys.RECOMMEND_COLD_ITEMS,
         placeholder="type to search titles",
+        select_all=False,  # "Select 25 matches" was the first option while typing: one click added 25 items
     )
     if not chosen:
         st.info("Pick at least one item to build a cold-start user.", icon=":material/person_add:")
@@ -168,12 +177,12 @@ except (ValueError, FileNotFoundError, OSError) as error:
     st.error(plain(f"Cannot load run {run.run_id!r}: {error}"), icon=":material/error:")
     st.stop()
 graph = loaded.graph
-_, item_emb = explore_cache.model_embeddings(str(run.path), run.files.checkpoint_path.stat().st_mtime, loaded)
+user_emb, item_emb = explore_cache.model_embeddings(str(run.path), run.files.checkpoint_path.stat().st_mtime, loaded)
 k = int(st.slider("K", 5, 50, 10, key="recommend_k"))
 user = pick_user(graph)
 if user is not None:
     if loaded.split.train.user_csr.degree()[user] == 0:
         st.warning(plain(f"{graph.node_name(user)} has no training interactions; use the cold-start section below."))
     else:
-        recommendations_panel(loaded, graph, item_emb, user, k)
+        recommendations_panel(loaded, graph, user_emb, item_emb, user, k)
 cold_start_panel(run, loaded, graph, item_emb, k)

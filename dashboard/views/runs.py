@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.components import experiment_compare, sidebar
+from dashboard.components import experiment_compare, report_download, sidebar
 from dashboard.components.markdown import plain
-from dashboard.plots import figures
-from dashboard.plots.run_table import comparison_frame, highlight_best, runs_frame
+from dashboard.plots.run_table import MISSING, comparison_frame, highlight_best, legend_labels, runs_frame
 from dashboard.state import keys, loaders
-from engine.training import RunNotFound
+from engine.plots import figures
+from engine.training import RunInfo, RunNotFound
 
 DEFAULT_SELECTION = 3
+
+
+def loss_kinds(runs: list[RunInfo]) -> dict[str, str]:
+    """What each run's ``loss`` measures (``Recommender.loss_kind``), by run id."""
+    from engine.models import MODELS  # PyG's import costs seconds: paid only when the loss is drawn
+
+    return {run.run_id: getattr(MODELS.get(run.config.get("model")), "loss_kind", "unknown") for run in runs}
+
 
 st.title("Runs")
 runs_dir = sidebar.current_runs_dir()
@@ -38,6 +46,7 @@ st.dataframe(
     runs_frame(runs),
     hide_index=True,
     key="runs_table",
+    placeholder=MISSING,
     column_config={
         "best NDCG": st.column_config.NumberColumn(format="%.4f", help="best NDCG@K over evaluated epochs"),
         "best Recall": st.column_config.NumberColumn(format="%.4f", help="best Recall@K over evaluated epochs"),
@@ -58,18 +67,27 @@ if selected:
         st.session_state[keys.RUNS_METRIC] = preferred[-1] if preferred else "loss"
     metric = st.selectbox("Metric", metric_options, key=keys.RUNS_METRIC)
     curves = {run_id: by_id[run_id].metrics for run_id in selected}
-    st.plotly_chart(figures.overlay_curves(curves, metric), key="runs_overlay")
+    kinds = loss_kinds([by_id[run_id] for run_id in selected]) if metric == "loss" else None
+    labels = legend_labels([by_id[run_id] for run_id in selected])
+    st.plotly_chart(figures.overlay_curves(curves, metric, labels=labels, loss_kinds=kinds), key="runs_overlay")
+    if kinds and len(set(kinds.values())) > 1:
+        st.caption(
+            "Each loss kind has its own panel: "
+            + plain(", ".join(sorted(set(kinds.values()))))
+            + " losses differ in scale, so one axis would flatten one of them."
+        )
     comparison = comparison_frame([by_id[run_id] for run_id in selected])
     st.subheader("Final test metrics")
     if comparison.columns.empty:
         st.info("None of the selected runs has finished: test metrics appear when training ends.")
     else:
-        st.dataframe(highlight_best(comparison), key="runs_comparison")
-        st.caption("Best value of each column in bold green; – where a run has no final test metrics yet.")
+        st.dataframe(highlight_best(comparison, labels), key="runs_comparison", placeholder=MISSING, height="content")
+        st.caption("Best value of each metric in bold green; – where a run has no final test metrics yet.")
 else:
     st.info("Pick runs above to overlay their curves and compare their test metrics.", icon=":material/checklist:")
 
 experiment_compare.show(runs_dir)
+report_download.show(runs_dir, selected)
 
 with st.expander("Delete a run", icon=":material/delete:"):
     target = st.selectbox("Run to delete", list(by_id), key=keys.RUNS_DELETE_PICK)

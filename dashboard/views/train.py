@@ -9,15 +9,21 @@ from streamlit.delta_generator import DeltaGenerator
 
 from dashboard.components import experiment_form, sidebar
 from dashboard.components.markdown import plain
-from dashboard.components.train_form import FormField, build_config, model_fields, trainer_fields
-from dashboard.plots import figures
+from dashboard.components.train_form import FormField, build_config, help_text, label, model_fields, trainer_fields
 from dashboard.plots.progress import format_seconds, run_progress
 from dashboard.plots.run_table import metrics_by_cutoff
 from dashboard.state import keys, loaders
 from engine.models import MODELS
+from engine.plots import figures
 from engine.training import ACTIVE_STATES, RUN_STATES, RunNotFound, log_tail, start_training, stop_training
 
 REFRESH_SECONDS = 1.0
+PANEL_KEY = "train_live_panel"  # Streamlit gives the panel's container the class st-key-<key>
+# After Start the form (taller with Advanced open) can hold the page scrolled below the live panel: bring it up.
+SCROLL_TO_PANEL = (
+    "<script>document.querySelector('.st-key-" + PANEL_KEY + "')"
+    "?.scrollIntoView({behavior: 'smooth', block: 'start'});</script>"
+)
 BADGE_COLOURS = {"queued": "gray", "running": "blue", "finished": "green", "stopped": "orange"}
 
 st.title("Train")
@@ -31,31 +37,34 @@ launches = loaders.launched_processes(str(runs_dir))
 
 def field_widget(field: FormField, key: str, where: DeltaGenerator) -> object:
     """The input for one form field, drawn in ``where``; numbers are bounded by the field's min/max."""
-    label = field.name.replace("_", " ")
+    name, hint = label(field.name), help_text(field)
     if field.kind == "bool":
-        return where.checkbox(label, value=bool(field.default), help=field.help, key=key)
+        return where.checkbox(name, value=bool(field.default), help=hint, key=key)
     if field.kind == "choice":
-        return where.selectbox(label, field.choices, index=field.choices.index(field.default), help=field.help, key=key)
+        return where.selectbox(name, field.choices, index=field.choices.index(field.default), help=hint, key=key)
     if field.kind == "int_list":
-        return where.text_input(label, value=", ".join(map(str, field.default)), help=field.help, key=key)
+        return where.text_input(name, value=", ".join(map(str, field.default)), help=hint, key=key)
     if field.kind == "str":
-        return where.text_input(label, value=str(field.default), help=field.help, key=key)
+        return where.text_input(name, value=str(field.default), help=hint, key=key)
     if field.kind == "int":
         low = None if field.min is None else int(field.min)
         high = None if field.max is None else int(field.max)
         value = None if field.default is None else int(field.default)
-        return where.number_input(label, low, high, value, step=1, help=field.help, key=key)
+        return where.number_input(name, low, high, value, step=1, help=hint, key=key)
     step = 10 ** math.floor(math.log10(abs(field.default))) if field.default else 0.5
     low = None if field.min is None else float(field.min)
     high = None if field.max is None else float(field.max)
     value = None if field.default is None else float(field.default)
-    return where.number_input(label, low, high, value, step=step, format="%g", help=field.help, key=key)
+    return where.number_input(name, low, high, value, step=step, format="%g", help=hint, key=key)
 
 
 def field_grid(fields: list[FormField], key_prefix: str) -> dict[str, object]:
-    """Inputs two to a row (the form stays short enough to keep Start and the live panel in view)."""
+    """Inputs two to a row (the form stays short enough to keep Start and the live panel in view); checkboxes get
+    a row each, where their label is not cut short."""
     columns = st.columns(2)
-    return {f.name: field_widget(f, key_prefix + f.name, columns[i % 2]) for i, f in enumerate(fields)}
+    inputs = [f for f in fields if f.kind != "bool"]
+    values = {f.name: field_widget(f, key_prefix + f.name, columns[i % 2]) for i, f in enumerate(inputs)}
+    return values | {f.name: field_widget(f, key_prefix + f.name, st) for f in fields if f.kind == "bool"}
 
 
 def start_form() -> None:
@@ -87,6 +96,7 @@ def start_form() -> None:
         return
     launches[started.run_id] = started
     st.session_state[keys.TRAIN_RUN_ID] = started.run_id
+    st.session_state[keys.TRAIN_SCROLL] = True
     st.toast(plain(f"Started run {started.run_id}"), icon=":material/rocket_launch:")
 
 
@@ -160,8 +170,15 @@ def live_panel(run_id: str, polling: bool) -> None:
         if log:
             with st.expander("Process output"):
                 st.code(log, language="text")
+    if run.state == "stopped":
+        reason = run.status.get("reason") or "stopped before its last epoch; no test metrics"
+        st.warning(
+            plain(f"{reason[0].upper()}{reason[1:]}. Continue it with: python -m engine train --resume {run.path}"),
+            icon=":material/stop_circle:",
+        )
     if not run.metrics:
-        st.info("Waiting for the first epoch to finish…", icon=":material/hourglass_top:")
+        if active:
+            st.info("Waiting for the first epoch to finish…", icon=":material/hourglass_top:")
         return
     last = run.metrics[-1]
     cells = st.columns(3)
@@ -183,6 +200,16 @@ def live_panel(run_id: str, polling: bool) -> None:
         extras = " · ".join(f"{name.upper()} {value:.4f}" for name, value in flat.items())
         st.markdown(f"**Final test metrics** {plain(extras)}")
         st.dataframe(table.style.format("{:.4f}", na_rep="–"), key="train_test_metrics")
+    elif not active:
+        evaluated = [record for record in run.metrics if figures.metric_keys([record])]
+        if evaluated:
+            table, flat = metrics_by_cutoff(evaluated[-1])
+            extras = " · ".join(f"{name.upper()} {value:.4f}" for name, value in flat.items())
+            st.markdown(
+                f"**Last evaluated epoch ({evaluated[-1]['epoch']})**, on the "
+                f"{'validation' if run.config.get('val_ratio') else 'test'} split during training: {plain(extras)}"
+            )
+            st.dataframe(table.style.format("{:.4f}", na_rep="–"), key="train_last_metrics")
 
 
 form_column, panel_column = st.columns([1, 2], gap="large")
@@ -190,7 +217,9 @@ with form_column:
     start_form()
     with st.expander("Experiment: several models × seeds", icon=":material/science:"):
         experiment_form.show(runs_dir, dataset, data_dir)
-with panel_column:
+with panel_column.container(key=PANEL_KEY):
+    if st.session_state.pop(keys.TRAIN_SCROLL, False):
+        st.html(SCROLL_TO_PANEL, unsafe_allow_javascript=True)  # a fixed script: no user text in it
     runs = store.list()
     active_ids = [run.run_id for run in runs if run.state in ACTIVE_STATES]
     listed = {run.run_id for run in runs}

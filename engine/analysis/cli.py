@@ -20,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--run-dir", required=True, help="the run directory (runs/<run-id>)")
+    parser.add_argument("run_dir", metavar="RUN_DIR", help="the run directory (runs/<run-id>)")
     parser.add_argument("--method", choices=METHODS, default="umap", help="projection method (default: %(default)s)")
     parser.add_argument(
         "--epochs", default="all", help="comma-separated snapshot epochs, or 'all' (default: %(default)s)"

@@ -1,11 +1,14 @@
 """Why an item was recommended: the user's history items behind it.
 
-Two views, because they answer different questions. *Embedding similarity*: every model here scores
-by a dot product, and the models that build a user from their items (LightGCN's propagation, PinSage
-and GraphSAGE aggregation) pull the user towards the items they consumed, so the history items whose
-embeddings point the same way as the recommendation carry most of the score. *Random-walk support*
-(Ying et al., "Graph Convolutional Neural Networks for Web-Scale Recommender Systems", KDD 2018):
-the history items that short walks with restart from the recommended item visit most often — the
+Two views, because they answer different questions. *Contribution to the score*: every model here
+scores by a dot product ``u · i``; writing the user's embedding as a combination of their history
+items' embeddings, ``u ≈ Σ_h w_h e_h`` (least squares), splits what lifts a recommended item's score
+above the mean score of the list, ``u · (i − ī)``, into one term per history item,
+``w_h e_h · (i − ī)``. The history items with the largest terms are the ones behind *this*
+recommendation rather than behind the whole list: ranking by plain similarity, or by the raw terms
+``w_h e_h · i``, named the same few hub items on almost every row. *Random-walk support* (Ying et
+al., "Graph Convolutional Neural Networks for Web-Scale Recommender Systems", KDD 2018): the
+history items that short walks with restart from the recommended item visit most often — the
 importance neighborhood PinSage pools over — which needs no model at all.
 """
 
@@ -15,8 +18,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.analysis.neighbours import unit_rows
-
 
 @dataclass
 class Explanation:
@@ -25,14 +26,15 @@ class Explanation:
     Args:
         item (int): Recommended internal item id.
         score (float): The model's score for it.
-        similar_history (list): ``(history item, cosine similarity)`` pairs, most similar first.
+        contributions (list): ``(history item, share)`` pairs, largest first: each history item's share of the
+            positive terms lifting this item's score above the list's mean score.
         walk_support (list): ``(history item, visit count)`` pairs from walks started at ``item``, most
             visited first; empty when no walk reached the history.
     """
 
     item: int
     score: float
-    similar_history: list[tuple[int, float]] = field(default_factory=list)
+    contributions: list[tuple[int, float]] = field(default_factory=list)
     walk_support: list[tuple[int, int]] = field(default_factory=list)
 
 
@@ -42,6 +44,7 @@ def explain_recommendations(
     recommended: np.ndarray,
     scores: np.ndarray,
     *,
+    user_embedding: np.ndarray | None = None,
     top: int = 3,
     walk_neighbours: np.ndarray | None = None,
     walk_counts: np.ndarray | None = None,
@@ -53,6 +56,8 @@ def explain_recommendations(
         history (np.ndarray): The user's training items (internal ids), shape ``(H,)``.
         recommended (np.ndarray): Recommended internal item ids, shape ``(R,)``.
         scores (np.ndarray): The model's scores of ``recommended``, shape ``(R,)``.
+        user_embedding (np.ndarray, optional): The user's embedding, shape ``(d,)``, decomposed over the history.
+            (default: the mean of the history items' embeddings)
         top (int): Evidence items kept per recommendation. (default: ``3``)
         walk_neighbours (np.ndarray, optional): Internal item ids visited by walks from each recommended
             item, shape ``(R, T)``, ``-1`` padded (``RandomWalkNeighbours.neighbours`` minus ``num_users``).
@@ -68,12 +73,21 @@ def explain_recommendations(
     explanations = [Explanation(int(item), float(score)) for item, score in zip(recommended, scores, strict=True)]
     if len(history) == 0:
         return explanations
-    unit = unit_rows(np.asarray(item_embeddings, dtype=np.float32))
-    similarity = unit[recommended] @ unit[history].T  # (R, H)
+    embeddings = np.asarray(item_embeddings, dtype=np.float64)
+    past = embeddings[history]  # (H, d)
+    if user_embedding is None:
+        weights = np.full(len(history), 1.0 / len(history))  # (H,)
+    else:
+        weights = np.linalg.lstsq(past.T, np.asarray(user_embedding, dtype=np.float64), rcond=None)[0]  # (H,)
+    lift = embeddings[recommended] - embeddings[recommended].mean(axis=0)  # (R, d): i − ī
+    terms = weights[None, :] * (lift @ past.T)  # (R, H): w_h e_h · (i − ī)
     in_history = set(history.tolist())
     for row, explanation in enumerate(explanations):
-        best = np.argsort(-similarity[row], kind="stable")[:top]
-        explanation.similar_history = [(int(history[h]), float(similarity[row, h])) for h in best]
+        positive = terms[row][terms[row] > 0].sum()
+        best = np.argsort(-terms[row], kind="stable")[:top]
+        explanation.contributions = [
+            (int(history[h]), float(terms[row, h] / positive)) for h in best if terms[row, h] > 0
+        ]
         if walk_neighbours is None:
             continue
         visited = [

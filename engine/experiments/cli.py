@@ -4,25 +4,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from engine.cli import finite_number, whole_number
 from engine.training.cli import RUNS_DIR
 
 if TYPE_CHECKING:
     from engine.experiments.spec import ExperimentSpec
-
-# ExperimentSpec.base fields and the flag that sets each
-_BASE_FLAGS = {
-    "data_dir": "--data-dir",
-    "device": "--device",
-    "split": "--split",
-    "test_ratio": "--test-ratio",
-    "val_ratio": "--val-ratio",
-    "patience": "--patience",
-}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -67,6 +58,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     compare.set_defaults(func=run_compare_command)
 
 
+# ExperimentSpec.base fields and the flags that set them, in the order --help lists them
+_BASE_FLAGS = (
+    ("data_dir", "--data-dir"),
+    ("split", "--split"),
+    ("test_ratio", "--test-ratio"),
+    ("val_ratio", "--val-ratio"),
+    ("patience", "--patience"),
+    ("device", "--device"),
+)
+
+
+def compare_command(name: str, runs_dir: str | Path, baseline: str, k: int, python: str = "python") -> str:
+    """The ``python -m engine compare --experiment ...`` invocation that prints an experiment's comparison."""
+    return shlex.join(
+        [python, "-m", "engine", "compare", "--experiment", name, "--runs-dir", str(runs_dir), "--baseline", baseline]
+        + ["--k", str(k)]
+    )
+
+
 def _integers(text: str, flag: str) -> list[int]:
     try:
         values = [int(part) for part in text.split(",")]
@@ -106,25 +116,41 @@ def spec_from_args(args: argparse.Namespace) -> ExperimentSpec:
     )
 
 
-def experiment_command(spec: ExperimentSpec, runs_dir: str | Path, python: str = sys.executable) -> list[str]:
-    """The exact ``python -m engine experiment ...`` invocation whose :func:`spec_from_args` is ``spec`` (what the
-    dashboard runs); the progress bar is left out, the dashboard reads progress from the experiment's folder."""
+def experiment_command(
+    spec: ExperimentSpec | dict[str, Any], runs_dir: str | Path, python: str = sys.executable, quiet: bool = True
+) -> list[str]:
+    """The ``python -m engine experiment ...`` invocation whose :func:`spec_from_args` is ``spec``: what the dashboard
+    runs (``--quiet``: it reads progress from the experiment's folder) and, with ``quiet=False``, what a report prints
+    to reproduce or resume an experiment from the spec its ``experiment.json`` saved.
+
+    Raises:
+        ValueError: The spec was made through the Python API with shared settings no flag gives (e.g. ``dim``),
+            which a command without them would not reproduce.
+    """
+    if isinstance(spec, dict):
+        from engine.experiments.spec import ExperimentSpec
+
+        spec = ExperimentSpec(**spec)
+    extra = sorted(set(spec.base) - {name for name, _ in _BASE_FLAGS} - {"ks"})
+    if extra:
+        raise ValueError(
+            f"experiment {spec.name!r} shares settings the experiment command has no flag for "
+            f"({', '.join(f'{name}={spec.base[name]!r}' for name in extra)}); it was made with "
+            "engine.experiments.run_experiment, and only that reproduces it"
+        )
     command = [python, "-m", "engine", "experiment", "--name", spec.name, "--dataset", spec.dataset]
+    command += [
+        part for name, flag in _BASE_FLAGS if spec.base.get(name) is not None for part in (flag, str(spec.base[name]))
+    ]
     command += ["--models", ",".join(spec.models), "--seeds", ",".join(map(str, spec.seeds))]
     for model, axes in spec.grid.items():
         for param, values in axes.items():
-            command += ["--grid", f"{model}.{param}={','.join(map(str, values))}"]
+            command += ["--grid", f"{model}.{param}=" + ",".join(map(str, values))]
     if spec.epochs is not None:
         command += ["--epochs", str(spec.epochs)]
-    unknown = sorted(set(spec.base) - {*_BASE_FLAGS, "ks"})
-    if unknown:
-        raise ValueError(f"an experiment's command cannot carry {', '.join(unknown)}")
-    for name, flag in _BASE_FLAGS.items():
-        if spec.base.get(name) is not None:
-            command += [flag, str(spec.base[name])]
     if spec.base.get("ks"):
         command += ["--k", *map(str, spec.base["ks"])]
-    return [*command, "--runs-dir", str(runs_dir), "--quiet"]
+    return [*command, "--runs-dir", str(runs_dir), *(["--quiet"] if quiet else [])]
 
 
 def run_experiment_command(args: argparse.Namespace) -> int:

@@ -64,6 +64,8 @@ class LinkBatchLoader:
         prefetch (int): Batches sampled ahead in a background thread; ``0`` samples each batch when it is asked
             for, in the caller's thread. (default: ``2``)
         device (torch.device | str): Where the batches' tensors are put. (default: ``"cpu"``)
+        rank (int): This process's rank in a data-parallel group: it visits its shard of each epoch. (default: ``0``)
+        world_size (int): Processes in the group. (default: ``1``, every edge)
     """
 
     def __init__(
@@ -77,11 +79,17 @@ class LinkBatchLoader:
         hard_band: tuple[float, float] | None = None,
         prefetch: int = 2,
         device: torch.device | str = "cpu",
+        rank: int = 0,
+        world_size: int = 1,
     ) -> None:
         name = type(self).__name__
         for label, value, least in (("batch_size", batch_size, 1), ("num_negatives", num_negatives, 1)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
                 raise ValueError(f"'{label}' must be a positive integer for '{name}' (got {value!r})")
+        if isinstance(world_size, bool) or not isinstance(world_size, (int, np.integer)) or world_size < 1:
+            raise ValueError(f"'world_size' must be a positive integer for '{name}' (got {world_size!r})")
+        if isinstance(rank, bool) or not isinstance(rank, (int, np.integer)) or not 0 <= rank < world_size:
+            raise ValueError(f"'rank' must be an integer in [0, {world_size}) for '{name}' (got {rank!r})")
         for label, value in (("seed", seed), ("prefetch", prefetch)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
                 raise ValueError(f"'{label}' must be a non-negative integer for '{name}' (got {value!r})")
@@ -92,15 +100,32 @@ class LinkBatchLoader:
         self.hard_band = DEFAULT_HARD_BAND if hard_band is None else hard_band
         self.prefetch = int(prefetch)
         self.device = torch.device(device)
+        self.rank, self.world_size = int(rank), int(world_size)
         self._sampler = None if sampling is None else make_sampler(sampling, graph)
 
+    @property
+    def shard_size(self) -> int:
+        """Edges this rank visits per epoch: ``ceil(E / world_size)``, every rank the same (see :meth:`order`)."""
+        return math.ceil(self.graph.num_edges / self.world_size)
+
     def __len__(self) -> int:
-        """Batches per epoch."""
-        return math.ceil(self.graph.num_edges / self.batch_size)
+        """Batches per epoch (of this rank's shard)."""
+        return math.ceil(self.shard_size / self.batch_size)
 
     def order(self, epoch: int) -> np.ndarray:
-        """``(E,)`` the train graph's edge ids in the order ``epoch`` visits them."""
-        return np.random.default_rng([self.seed, self._check_epoch(epoch)]).permutation(self.graph.num_edges)
+        """The train graph's edge ids in the order ``epoch`` visits them: all ``(E,)`` with one process; with
+        ``world_size`` processes this rank's shard, every ``world_size``-th edge of one shared permutation from
+        ``rank`` on, padded by wrapping round (as ``torch.utils.data.DistributedSampler`` pads) so every rank has
+        the same number of batches — a rank with fewer would leave the others waiting for it forever."""
+        order = np.random.default_rng([self.seed, self._check_epoch(epoch)]).permutation(self.graph.num_edges)
+        if self.world_size == 1:
+            return order
+        padded = np.resize(order, self.shard_size * self.world_size)  # repeats the permutation's start
+        return padded[self.rank :: self.world_size]
+
+    def _stream(self, index: int) -> int:
+        """Batch number that keys batch ``index``'s random streams: unique across ranks, ``index`` on one process."""
+        return self.rank * len(self) + index
 
     def epoch(self, epoch: int) -> Prefetcher[LinkBatch]:
         """Every batch of ``epoch``, in order; close it (or use it in a ``with`` block) to stop the sampling thread.
@@ -162,7 +187,7 @@ class LinkBatchLoader:
         """``(edges (B,), users (B,), positives (B,), negatives (B, n + h))`` of batch ``index``."""
         edges = inputs.order[index * self.batch_size : (index + 1) * self.batch_size]  # (B,)
         users, positives = self.graph.user[edges], self.graph.item[edges]  # (B,), (B,)
-        seed = derive_seed(self.seed, epoch, index)
+        seed = derive_seed(self.seed, epoch, self._stream(index))
         negatives = uniform_negatives(self.graph, users, self.num_negatives, seed=seed)  # (B, n)
         if inputs.num_hard:
             hard = hard_negatives(self.graph, users, inputs.num_hard, self.hard_band, seed=seed)  # (B, h)
@@ -171,12 +196,12 @@ class LinkBatchLoader:
 
     def _batch(self, epoch: int, index: int, inputs: _EpochInputs) -> LinkBatch:
         edges, users, positives, negatives = self._targets(epoch, index, inputs)
-        seed = derive_seed(self.seed, epoch, index)
+        seed = derive_seed(self.seed, epoch, self._stream(index))
         blocks = items = None
         if isinstance(self.sampling, FanoutSpec):
             blocks = message_flow(self._sampler, users, positives, negatives, seed, self.device, exclude_edges=edges)
         if inputs.walks is not None:
-            pool_seed = derive_seed(self.seed, epoch, index, 1)  # not the negatives' streams
+            pool_seed = derive_seed(self.seed, epoch, self._stream(index), 1)  # not the negatives' streams
             pools = history_pools(self.graph, users, positives, self.sampling.pool_size, seed=pool_seed)  # (B, P)
             items = item_computation_graph(inputs.walks, positives, negatives, pools, self.sampling.layers, self.device)
         return LinkBatch(

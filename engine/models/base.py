@@ -72,6 +72,7 @@ class Recommender(torch.nn.Module, abc.ABC):
     Params: ClassVar[type]
     supports_inductive: ClassVar[bool] = False
     inductive_is_approximate: ClassVar[bool] = False
+    loss_kind: ClassVar[str] = "BPR"  # what metrics.jsonl's "loss" measures; losses of different kinds differ in scale
     default_train: ClassVar[TrainDefaults]  # trainer defaults for this model: epochs, lr, batch_size, num_negatives
 
     def __init__(self, graph: InteractionGraph, dim: int, params: Any, seed: int = 0) -> None:
@@ -134,7 +135,7 @@ class Recommender(torch.nn.Module, abc.ABC):
         able = sorted(c.name for c in _concrete_models() if c.supports_inductive)
         raise InductiveNotSupported(
             f"'{self.name}' learns one free vector per training user, so it cannot embed a user it was not "
-            f"trained on; use one of {able} for cold-start users"
+            f"trained on; use a {', '.join(able[:-1])} or {able[-1]} run for cold-start users"
         )
 
     # ------------------------------------------------------------------ shared

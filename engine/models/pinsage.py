@@ -147,6 +147,7 @@ class PinSage(Recommender):
     Params = PinSageParams
     supports_inductive = True
     inductive_is_approximate = True
+    loss_kind = "max-margin"
     default_train = TrainDefaults(epochs=16, lr=0.003, batch_size=2048, num_negatives=16)
 
     def __init__(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -193,9 +194,12 @@ def run_train(args: argparse.Namespace) -> int:
         path = train(config_from_args(args), args.runs_dir, args.run_id, progress=not args.quiet)
     from engine.training.rundir import read_run
 
+    if int(os.environ.get("RANK", "0")) != 0:  # under torchrun, rank 0 speaks for the run
+        return 0
     state = read_run(path).state
     if state != "finished":
-        print(f"run {state}; continue it with: python -m engine train --resume {path}", file=sys.stderr)
+        resume_command = "torchrun --nproc-per-node N -m engine" if os.environ.get("WORLD_SIZE") else "python -m engine"
+        print(f"run {state}; continue it with: {resume_command} train --resume {path}", file=sys.stderr)
     print(path)
     return 0
 

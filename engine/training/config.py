@@ -82,6 +82,8 @@ class TrainConfig:
     max_snapshots: int = field(default=10, metadata=_bounds(1, 1000))
     # users scored at once during evaluation
     eval_batch_size: int = field(default=1024, metadata=_bounds(1, 65_536))
+    # processes that trained the run together (torchrun --nproc-per-node x --nnodes); recorded, not a flag
+    world_size: int = field(default=1, metadata=_bounds(1, 65_536))
 
     # ------------------------------------------------------------------ validation
     def validate(self) -> None:

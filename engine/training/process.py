@@ -145,7 +145,7 @@ def start_projection(run: RunDir, epochs: list[int], method: str) -> subprocess.
     output is appended to :meth:`RunDir.projection_log_path`.
     """
     run.projections_dir.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "engine.analysis.cli", "--run-dir", str(run.path), "--method", method]
+    command = [sys.executable, "-m", "engine.analysis.cli", str(run.path), "--method", method]
     command += ["--epochs", ",".join(str(epoch) for epoch in epochs)]
     with open(run.projection_log_path(method), "ab") as log:  # the child keeps its own copy open
         process = _spawn(command, log)

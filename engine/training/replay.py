@@ -49,6 +49,7 @@ class ReplayedBatch:
     edge_dst: np.ndarray
     edge_hop: np.ndarray
     edge_weight: np.ndarray | None = None
+    rank: int = 0  # the process whose shard held the batch, for a run trained by several (torchrun)
 
 
 @dataclass
@@ -62,13 +63,16 @@ class Replay:
     batches: list[ReplayedBatch] = field(default_factory=list)
 
 
-def run_loader_for(run_graph: RunGraph, prefetch: int = 0):
-    """The loader the run trained with: its config, its model's curriculum and sampling, its training graph."""
+def run_loader_for(run_graph: RunGraph, prefetch: int = 0, rank: int = 0):
+    """The loader the run trained with: its config, its model's curriculum and sampling, its training graph; for a
+    run trained by several processes, rank ``rank``'s."""
     from engine.training.rebuild import build_model
     from engine.training.trainer import run_loader
 
     model = build_model(run_graph.config, run_graph.train)
-    return run_loader(model, run_graph.train, run_graph.config, torch.device("cpu"), prefetch=prefetch)
+    config = run_graph.config
+    device = torch.device("cpu")
+    return run_loader(model, run_graph.train, config, device, prefetch, rank=rank, world_size=config.world_size)
 
 
 def replay(run_graph: RunGraph, epoch: int, node: int, loader=None) -> Replay:
@@ -95,8 +99,19 @@ def replay(run_graph: RunGraph, epoch: int, node: int, loader=None) -> Replay:
             f"run {run_graph.run_id} trained epochs 1 to {reached}; epoch {epoch!r} cannot be replayed"
             + ("" if reached else " (it has not finished an epoch yet)")
         )
-    loader = loader or run_loader_for(run_graph)
-    train, result = run_graph.train, Replay(int(node), int(epoch), sampling, len(loader))
+    loaders = [loader] if loader is not None else [None] * run_graph.config.world_size
+    result = None
+    for rank, loader in enumerate(loaders):
+        loader = loader or run_loader_for(run_graph, rank=rank)
+        if result is None:
+            result = Replay(int(node), int(epoch), sampling, len(loader) * len(loaders))
+        result.batches += _replay_rank(run_graph, loader, sampling, epoch, int(node))
+    return result
+
+
+def _replay_rank(run_graph: RunGraph, loader, sampling, epoch: int, node: int) -> list[ReplayedBatch]:
+    """The batches of one rank's shard of ``epoch`` that held ``node`` (every batch, without torchrun)."""
+    train, found = run_graph.train, []
     num_users = train.num_users
     neighborhood = loader.epoch_neighborhood(epoch) if isinstance(sampling, RandomWalkSpec) else None
     for index, _, users, positives, negatives in loader.targets(epoch):
@@ -111,8 +126,8 @@ def replay(run_graph: RunGraph, epoch: int, node: int, loader=None) -> Replay:
                 pool = batch_pool(loader.batch(epoch, index), node)
             tree = walk_neighborhood(train, neighborhood, node, run_graph.params().num_layers, pool)
         targets = positives[users == node] + num_users if node < num_users else np.empty(0, dtype=np.int64)
-        result.batches.append(ReplayedBatch(index, roles, len(users), targets, *tree))
-    return result
+        found.append(ReplayedBatch(index, roles, len(users), targets, *tree, rank=loader.rank))
+    return found
 
 
 def _roles(node: int, num_users: int, users: np.ndarray, positives: np.ndarray, negatives: np.ndarray) -> dict:

@@ -68,11 +68,15 @@ def run_replay(args: argparse.Namespace) -> int:
         f"run {run_graph.run_id} ({run_graph.config.model}), epoch {result.epoch}: {graph.node_name(node)} was a seed "
         f"of {len(result.batches)} of {result.num_batches} batches"
     )
+
+    def where(batch) -> str:
+        return f"rank {batch.rank} batch {batch.index}" if run_graph.config.world_size > 1 else f"batch {batch.index}"
+
     for batch in result.batches:
         roles = ", ".join(f"{count} x {role}" for role, count in batch.roles.items() if count)
         hops = [int((batch.edge_hop == hop).sum()) for hop in range(1, int(batch.edge_hop.max(initial=0)) + 1)]
         print(
-            f"  batch {batch.index}: {roles}; {batch.nodes.size} nodes, {batch.edge_src.size} edges "
+            f"  {where(batch)}: {roles}; {batch.nodes.size} nodes, {batch.edge_src.size} edges "
             f"(per hop {', '.join(map(str, hops)) or 'none'})"
         )
     return 0
@@ -95,6 +99,7 @@ def replay_json(run_graph, result, node_json) -> dict:
         "batches": [
             {
                 "batch": batch.index,
+                "rank": batch.rank,
                 "roles": batch.roles,
                 "size": batch.size,
                 "targets": [node_json(graph, int(target)) for target in batch.targets],

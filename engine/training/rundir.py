@@ -5,7 +5,7 @@ Layout of ``<runs-dir>/<run-id>/``, with the :class:`RunDir` attribute of each e
     .gnn-run        [marker_path] {"format": "gnn-recsys-explorer/run", "version": 1}: this engine made the folder
     config.json     [config_path] TrainConfig, everything needed to reproduce the run
     status.json     [status_path] state (one of RUN_STATES), pid, host, epoch, total_epochs, batch, total_batches,
-                    started_at, updated_at, error, traceback
+                    started_at, updated_at, error, traceback, and reason (why a stopped run stopped)
     metrics.jsonl   [metrics_path] one flushed JSON line per epoch: epoch, loss, seconds, and on evaluated epochs the
                     metrics
     summary.json    [summary_path] {"test": {...}, "best_epoch", "train_seconds", ...} once training ends

@@ -14,6 +14,7 @@ class StopFlag:
 
     def __init__(self) -> None:
         self.requested = False
+        self.signal_name: str | None = None  # "SIGTERM" or "SIGINT" once requested
 
     @contextmanager
     def installed(self) -> Iterator[StopFlag]:
@@ -32,3 +33,4 @@ class StopFlag:
 
     def _handle(self, signum: int, frame: Any) -> None:
         self.requested = True
+        self.signal_name = signal.Signals(signum).name

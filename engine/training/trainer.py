@@ -11,6 +11,7 @@ validation slice, checkpoints, embedding snapshots, and the run's status. Every 
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import socket
 import time
@@ -25,6 +26,7 @@ from tqdm import tqdm
 
 from engine.training.checkpoint import fingerprint, load_checkpoint, read_checkpoint, restore_model, save_checkpoint
 from engine.training.config import TrainConfig, resolve
+from engine.training.distributed import SINGLE_PROCESS, Group, device_for, join, leave, loss_function
 from engine.training.evaluation import EvalData, evaluate_users, per_user_arrays
 from engine.training.rebuild import build_model, load_split, resolve_device
 from engine.training.run_graph import split_arrays
@@ -53,14 +55,50 @@ def train(config: TrainConfig, runs_dir: str | Path = "runs", run_id: str | None
             directory is created.
     """
     config = resolve(config)
-    split = load_split(config)  # a bad dataset or split fails here, before the run directory exists
-    run = RunStore(runs_dir).create(config.model, config.dataset, run_id)
-    with run.lock():
-        run.write_config(config.to_dict())
-        run.write_split(split_arrays(split))
-        _set_status(run, config, "queued", epoch=0, started_at=time.time(), error=None, traceback=None)
-        _execute(run, config, split, resume=False, progress=progress)
-    return run.path
+    group = join(resolve_device(config.device))
+    try:
+        config = dataclasses.replace(config, world_size=group.world_size)
+        split = load_split(config)  # a bad dataset or split fails here, before the run directory exists
+        _check_group(config, split, group)
+        run = RunDir(_on_main(group, lambda: RunStore(runs_dir).create(config.model, config.dataset, run_id).path))
+        if not group.is_main:  # rank 0 alone writes the run directory
+            _execute(run, config, split, resume=False, progress=False, group=group)
+            return run.path
+        with run.lock():
+            run.write_config(config.to_dict())
+            run.write_split(split_arrays(split))
+            _set_status(run, config, "queued", epoch=0, started_at=time.time(), error=None, traceback=None)
+            _execute(run, config, split, resume=False, progress=progress, group=group)
+        return run.path
+    finally:
+        leave(group)
+
+
+def _on_main(group: Group, work: Callable[[], Any]) -> Any:
+    """``work()`` on rank 0, its result shared with every rank; its error is raised on every rank."""
+    result, problem = None, None
+    if group.is_main:
+        try:
+            result = work()
+        except (ValueError, OSError) as error:
+            problem = error
+    shared = group.share(("error", str(problem)) if problem is not None else ("ok", result))
+    if problem is not None:
+        raise problem
+    if shared[0] == "error":
+        raise ValueError(shared[1])
+    return shared[1]
+
+
+def _check_group(config: TrainConfig, split: Any, group: Group) -> None:
+    """Refuse a data-parallel group with more processes than an epoch has batches (some would only wait)."""
+    batches = math.ceil(split.train.num_edges / config.batch_size)
+    if group.world_size > batches:
+        raise ValueError(
+            f"torchrun started {group.world_size} processes but an epoch of dataset {config.dataset!r} has only "
+            f"{batches} batch(es) of {config.batch_size}; use --nproc-per-node {batches} or fewer, or a smaller "
+            "--batch-size"
+        )
 
 
 def resume(run_dir: str | Path, epochs: int | None = None, device: str | None = None, progress: bool = True) -> Path:
@@ -85,12 +123,38 @@ def resume(run_dir: str | Path, epochs: int | None = None, device: str | None = 
             f"cannot resume {run.path}: it is not a run this engine wrote ({problem}); "
             "start a new run with `python -m engine train`"
         )
-    with run.lock():
-        _resume_locked(run, epochs, device, progress)
-    return run.path
+    wanted = device or str(run.read().config.get("device") or "auto")
+    group = join(resolve_device(wanted if wanted in ("auto", "cpu", "cuda") else "cpu"))
+    try:
+        if not group.is_main:  # rank 0 checks and rewrites the run; the others train it with the config it wrote
+            config = resolve(TrainConfig.from_dict(_on_main(group, lambda: None)))
+            _execute(run, config, load_split(config), resume=True, progress=False, group=group)
+            return run.path
+        announced: list[bool] = []  # whether the other ranks were told to go on (or not)
+        try:
+            with run.lock():
+                _resume_locked(run, epochs, device, progress, group, announced)
+        except (ValueError, OSError) as error:
+            if not announced:
+                group.share(("error", str(error)))
+            raise
+        return run.path
+    finally:
+        leave(group)
 
 
-def _resume_locked(run: RunDir, epochs: int | None, device: str | None, progress: bool) -> None:
+def _resume_locked(
+    run: RunDir, epochs: int | None, device: str | None, progress: bool, group: Group, announced: list[bool]
+) -> None:
+    config, split = _check_resume(run, epochs, device, group)
+    group.share(("ok", config.to_dict()))
+    announced.append(True)
+    _set_status(run, config, "queued", error=None, traceback=None, resumed_at=time.time())
+    _execute(run, config, split, resume=True, progress=progress, group=group)
+
+
+def _check_resume(run: RunDir, epochs: int | None, device: str | None, group: Group) -> tuple[TrainConfig, Any]:
+    """The resumed run's config (rewritten) and split, or the reason it cannot be resumed."""
     info = run.read()
     if not info.config:
         raise ValueError(f"cannot resume {info.path}: {'; '.join(info.damaged) or 'its config is empty'}")
@@ -108,13 +172,14 @@ def _resume_locked(run: RunDir, epochs: int | None, device: str | None, progress
         raise ValueError(f"run {info.run_id} already finished {done} epochs; pass --epochs N > {done} to extend it")
     if run.checkpoint_path.exists():
         read_checkpoint(run.checkpoint_path, config.model)
+    config = dataclasses.replace(config, world_size=group.world_size)
     split = load_split(config)
+    _check_group(config, split, group)
     run.write_marker()
     run.write_config(config.to_dict())
     if not run.split_path.exists():  # a run from before runs recorded their split: the same seed rebuilt it
         run.write_split(split_arrays(split))
-    _set_status(run, config, "queued", error=None, traceback=None, resumed_at=time.time())
-    _execute(run, config, split, resume=True, progress=progress)
+    return config, split
 
 
 def snapshot_epochs(config: TrainConfig) -> set[int]:
@@ -130,81 +195,110 @@ def _set_status(run: RunDir, config: TrainConfig, state: str, **changes: Any) ->
     )
 
 
-def _execute(run: RunDir, config: TrainConfig, split: Any, resume: bool, progress: bool) -> None:
+def _execute(
+    run: RunDir, config: TrainConfig, split: Any, resume: bool, progress: bool, group: Group = SINGLE_PROCESS
+) -> None:
     stop = StopFlag()
     try:
         with stop.installed():
-            _loop(run, config, split, resume, progress, stop)
+            _loop(run, config, split, resume, progress, stop, group)
     except BaseException as error:
-        _set_status(run, config, "failed", error=f"{type(error).__name__}: {error}", traceback=traceback.format_exc())
+        if group.is_main:
+            failure = f"{type(error).__name__}: {error}"
+            _set_status(run, config, "failed", error=failure, traceback=traceback.format_exc())
         raise
 
 
-def _loop(run: RunDir, config: TrainConfig, split: Any, resume: bool, progress: bool, stop: StopFlag) -> None:
-    device = resolve_device(config.device)
+def _loop(
+    run: RunDir, config: TrainConfig, split: Any, resume: bool, progress: bool, stop: StopFlag, group: Group
+) -> None:
+    device = device_for(resolve_device(config.device), group)
+    main = group.is_main
     torch.manual_seed(config.seed)
     train_graph = split.train
     model = build_model(config, train_graph).to(device)
-    loader = run_loader(model, train_graph, config, device)
+    loader = run_loader(model, train_graph, config, device, rank=group.rank, world_size=group.world_size)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    step_loss = loss_function(model, group)  # the model's loss; through DDP (gradients averaged) with several ranks
     data = EvalData.from_split(split)
     state = {"epoch": 0, "best_epoch": None, "best_value": None, "bad_evals": 0, "train_seconds": 0.0}
     if resume and run.checkpoint_path.exists():
         saved = load_checkpoint(run.checkpoint_path, config.model, train_graph, map_location=device)
         restore_model(model, saved, run.checkpoint_path)
         optimizer.load_state_dict(saved["optimizer_state"])
-        for group in optimizer.param_groups:
-            group["lr"] = config.lr
+        for group_settings in optimizer.param_groups:
+            group_settings["lr"] = config.lr
         torch.set_rng_state(saved["torch_rng"].cpu())
         if device.type == "cuda" and saved.get("cuda_rng") is not None:
             torch.cuda.set_rng_state(saved["cuda_rng"].cpu(), device)
         state = {key: saved[key] for key in state}
-    run.truncate_metrics(state["epoch"])
     protocol = PROTOCOLS[0] if data.has_validation else PROTOCOLS[1]
-    _set_status(run, config, "running", epoch=state["epoch"], device=str(device), protocol=protocol)
+    if main:
+        run.truncate_metrics(state["epoch"])
+        _set_status(
+            run, config, "running", epoch=state["epoch"], device=str(device), protocol=protocol,
+            world_size=group.world_size, reason=None,
+        )  # fmt: skip
     snapshots = snapshot_epochs(config)
-    stopped_early = False
+    stopped_early = stopping = False
     with tqdm(
         total=config.epochs,
         initial=state["epoch"],
         desc=f"{config.model} on {config.dataset}",
         unit="epoch",
-        disable=not progress,
+        disable=not progress or not main,
         dynamic_ncols=True,
     ) as bar:
         for epoch in range(state["epoch"] + 1, config.epochs + 1):
             started = time.perf_counter()
-            loss = train_epoch(model, optimizer, loader, epoch, stop, _status_reporter(run, config, epoch, len(loader)))
+            reporter = _status_reporter(run, config, epoch, len(loader)) if main else None
+            loss = train_epoch(model, optimizer, loader, epoch, stop, reporter, step_loss, group)
             if loss is None:
+                stopping = True
                 break
             seconds = time.perf_counter() - started
             state["train_seconds"] += seconds
             record: dict[str, Any] = {"epoch": epoch, "loss": loss, "seconds": seconds}
+            stopping = group.any(stop.requested)
             if epoch % config.eval_every == 0 or epoch == config.epochs:
-                metrics, user_emb, item_emb = _evaluate_epoch(model, config, data, run, epoch, state)
-                record.update(metrics)
-                stopped_early = bool(config.patience and data.has_validation and state["bad_evals"] >= config.patience)
-                if epoch in snapshots or stopped_early or stop.requested:
-                    run.save_snapshot(epoch, user_emb, item_emb)
-                bar.set_postfix({"loss": f"{loss:.4f}", config.monitor_key: f"{metrics[config.monitor_key]:.4f}"})
+                if main:  # rank 0 alone evaluates, keeps the best weights and snapshots; the others wait for its call
+                    metrics, user_emb, item_emb = _evaluate_epoch(model, config, data, run, epoch, state)
+                    record.update(metrics)
+                    patience_over = bool(
+                        config.patience and data.has_validation and state["bad_evals"] >= config.patience
+                    )
+                    if epoch in snapshots or patience_over or stopping:
+                        run.save_snapshot(epoch, user_emb, item_emb)
+                    bar.set_postfix({"loss": f"{loss:.4f}", config.monitor_key: f"{metrics[config.monitor_key]:.4f}"})
+                    stopped_early = patience_over
+                stopped_early = group.share(stopped_early)
             else:
                 bar.set_postfix({"loss": f"{loss:.4f}"})
-            run.append_metrics(record)
             state["epoch"] = epoch
-            _save_state(run, model, optimizer, config, train_graph, state)
-            _set_status(run, config, "running", epoch=epoch, batch=None, total_batches=None)
+            if main:
+                run.append_metrics(record)
+                _save_state(run, model, optimizer, config, train_graph, state)
+                _set_status(run, config, "running", epoch=epoch, batch=None, total_batches=None)
             bar.update(1)
-            if stop.requested or stopped_early:
+            if stopping or stopped_early:
                 break
-    if stop.requested:
-        _set_status(run, config, "stopped", epoch=state["epoch"])
-        return
-    _finish(run, model, config, data, state, stopped_early, split.report, snapshots)
+    if main and stopping:
+        how = {"SIGTERM": "SIGTERM: the Stop button or kill", "SIGINT": "SIGINT: Ctrl-C"}.get(
+            stop.signal_name, "a signal" if stop.requested else "a signal to another rank"
+        )
+        reason = f"stopped on request ({how}) after epoch {state['epoch']} of {config.epochs}; no test metrics"
+        _set_status(run, config, "stopped", epoch=state["epoch"], reason=reason)
+    elif main:
+        _finish(run, model, config, data, state, stopped_early, split.report, snapshots)
+    group.wait()  # the others leave once rank 0 has written the run's end
 
 
-def run_loader(model, train_graph, config: TrainConfig, device: torch.device, prefetch: int = 2) -> LinkBatchLoader:
+def run_loader(
+    model, train_graph, config: TrainConfig, device: torch.device, prefetch: int = 2, rank: int = 0, world_size: int = 1
+) -> LinkBatchLoader:
     """The loader a run of ``config`` trains ``model`` with: its batches, negatives, the model's hard-negative
-    curriculum and what the model asks to have sampled, ``prefetch`` batches ahead of the step."""
+    curriculum and what the model asks to have sampled, ``prefetch`` batches ahead of the step; in a data-parallel
+    group, rank ``rank``'s shard of each epoch."""
     from engine.loader import LinkBatchLoader
 
     return LinkBatchLoader(
@@ -217,6 +311,8 @@ def run_loader(model, train_graph, config: TrainConfig, device: torch.device, pr
         hard_band=model.hard_negative_band(),
         prefetch=prefetch,
         device=device,
+        rank=rank,
+        world_size=world_size,
     )
 
 
@@ -227,6 +323,8 @@ def train_epoch(
     epoch: int,
     stop: StopFlag | None = None,
     on_batch: Callable[[int], None] | None = None,
+    step_loss: Callable | None = None,
+    group: Group = SINGLE_PROCESS,
 ) -> float | None:
     """One pass over the loader's batches of ``epoch``.
 
@@ -238,17 +336,21 @@ def train_epoch(
         stop (StopFlag, optional): Checked before every step. (default: ``None``)
         on_batch (Callable[[int], None], optional): Called with the number of batches done after each step.
             (default: ``None``)
+        step_loss (Callable, optional): ``batch -> loss``, e.g. the DDP-wrapped loss. (default: ``model.loss``)
+        group (Group): The data-parallel group; a stop on any rank stops every rank at the same step, and the
+            mean loss is over every rank's edges. (default: one process)
 
     Returns:
         The mean loss per training edge, or ``None`` when a stop was requested.
     """
     model.train()
-    total = 0.0
+    step_loss = step_loss or model.loss
+    total, edges = 0.0, 0
     with loader.epoch(epoch) as batches:
         for batch in batches:
-            if stop is not None and stop.requested:
+            if group.any(stop is not None and stop.requested):
                 return None
-            loss = model.loss(batch)
+            loss = step_loss(batch)
             if not torch.isfinite(loss):
                 raise FloatingPointError(
                     f"loss became {float(loss)} at epoch {epoch}, batch {batch.index}; "
@@ -258,9 +360,11 @@ def train_epoch(
             loss.backward()
             optimizer.step()
             total += loss.item() * len(batch.edges)
+            edges += len(batch.edges)
             if on_batch is not None:
                 on_batch(batch.index + 1)
-    return total / max(loader.graph.num_edges, 1)
+    total, edges = group.sum(total, edges)
+    return total / max(edges, 1)
 
 
 def _status_reporter(run: RunDir, config: TrainConfig, epoch: int, total: int) -> Callable[[int], None]:

@@ -8,6 +8,9 @@ Tests here use:
     ``fresh_server``  ``with fresh_server() as url:`` a second server no page has visited yet
     ``screenshot``    ``screenshot(page, name)`` saves ``test-artifacts/screenshots/<name>.png`` of the whole app
                       (not only the viewport) and returns the path
+    ``demo_runs_dir`` a runs directory of real runs on the sample data: LightGCN for 3 and 5 epochs, PinSage for 1,
+                      and an MF run stopped by SIGTERM after its first epoch (:data:`DEMO_RUNS`)
+    ``fill_sidebar``  ``fill_sidebar(page, label, value)`` types into a sidebar text field and waits for the rerun
 The whole folder is skipped, with the reason, when Debian's chromium or Playwright is missing.
 """
 
@@ -26,6 +29,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.sample_runs import stopped_sample_run, train_sample_run
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -39,6 +44,9 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 SERVER_START_SECONDS = 90
 APP_RUN_TIMEOUT_MS = 60_000
+# run id -> (model, epochs); trained in this order, so the 5-epoch LightGCN run is listed above the 3-epoch one.
+DEMO_RUNS = {"demo-lightgcn-3": ("lightgcn", 3), "demo-lightgcn-5": ("lightgcn", 5), "demo-pinsage-1": ("pinsage", 1)}
+DEMO_STOPPED = "demo-mf-stopped"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -72,6 +80,16 @@ def _free_port() -> int:
 def browser_runs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The runs directory the browser-test server reads and the Train page writes."""
     return tmp_path_factory.mktemp("browser-runs")
+
+
+@pytest.fixture(scope="session")
+def demo_runs_dir(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Runs really trained by the training CLI on the sample data (see :data:`DEMO_RUNS`), plus a stopped MF run."""
+    runs_dir = tmp_path_factory.mktemp("demo-runs")
+    for run_id, (model, epochs) in DEMO_RUNS.items():
+        train_sample_run(runs_dir, run_id, model, epochs)
+    stopped_sample_run(runs_dir, DEMO_STOPPED, "mf")
+    return runs_dir
 
 
 @contextlib.contextmanager
@@ -178,6 +196,17 @@ def open_page(page) -> Callable[[str], None]:
         _wait_for_app(page)
 
     return open_by_label
+
+
+@pytest.fixture
+def fill_sidebar() -> Callable:
+    def fill(page, label: str, value: str) -> None:
+        field = page.locator("[data-testid='stSidebar']").get_by_label(label, exact=True)
+        field.fill(value)
+        field.press("Enter")
+        _wait_for_app(page)
+
+    return fill
 
 
 @pytest.fixture

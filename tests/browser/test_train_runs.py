@@ -9,6 +9,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
+from dashboard.plots.run_table import legend_labels
 from engine.models import MODELS
 from engine.training import RunStore
 
@@ -78,10 +79,11 @@ def test_train_a_run_watch_it_live_and_compare_it(page, open_page, wait_for_app,
 
     open_page("Runs")
     assert page.locator("[data-testid='stException']").count() == 0
+    labels = legend_labels([RunStore(browser_runs_dir).get(listed) for listed in (run_id, second)])
     for listed in (run_id, second):
         page.locator("[data-testid='stMultiSelect']").filter(has_text=listed).wait_for()
         overlay = page.locator("[data-testid='stPlotlyChart']").first
-        overlay.locator(".legendtext").filter(has_text=listed).wait_for()
+        overlay.locator(".legendtext").filter(has_text=labels[listed]).wait_for()  # model and start time
     assert page.get_by_text("Final test metrics", exact=True).is_visible()
     screenshot(page, "runs")
 
@@ -92,6 +94,9 @@ def test_closing_the_tab_keeps_the_run_and_stop_works_after_reopening(
     open_page("Train")
     choose_model(page, wait_for_app, "mf")
     set_number(page, "epochs", "5000")
+    # Runs are validation-selected with early stopping by default: MF would stop itself within seconds.
+    page.locator("[data-testid='stForm']").filter(has_text="Start training").get_by_text("Advanced").click()
+    set_number(page, "Patience", "0")
     before = {run.run_id for run in RunStore(browser_runs_dir).list()}
     page.get_by_role("button", name="Start training").click()
     wait_for_app(page)

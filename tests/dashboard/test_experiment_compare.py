@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.plots.comparison import activity_bars, forest_plot, seeds_frame
 from dashboard.state import keys
 from engine.experiments import ExperimentSpec, run_experiment
+from engine.plots.comparison import activity_bars, forest_plot, seeds_frame
 from tests.dashboard.shown import shown
 
 PAGE = "views/runs.py"

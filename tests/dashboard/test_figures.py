@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dashboard.plots import figures
+from engine.plots import figures
 
 
 def test_degree_distribution_counts_nodes_per_degree_and_leaves_out_zero() -> None:
@@ -79,3 +79,16 @@ def test_overlay_draws_one_line_per_run_and_skips_missing_values() -> None:
 def test_metric_curves_name_the_split_they_come_from(split, title, axis) -> None:
     figure = figures.metric_curves([{**record, "split": split} for record in METRICS])
     assert figure.layout.title.text == title and figure.layout.yaxis.title.text == axis
+
+
+def test_overlay_gives_each_run_its_own_hue_and_each_loss_kind_its_own_axis() -> None:
+    runs = {"mf-run": METRICS, "pinsage-run": METRICS, "lightgcn-run": METRICS}
+    kinds = {"mf-run": "BPR", "pinsage-run": "max-margin", "lightgcn-run": "BPR"}
+    figure = figures.overlay_curves(runs, "loss", labels={"mf-run": "mf 01:02:03"}, loss_kinds=kinds)
+    assert [trace.name for trace in figure.data] == ["mf 01:02:03", "pinsage-run", "lightgcn-run"]
+    assert len({trace.line.color for trace in figure.data}) == 3
+    assert [trace.yaxis for trace in figure.data] == ["y", "y2", "y"]
+    assert (figure.layout.yaxis.title.text, figure.layout.yaxis2.title.text) == ("BPR loss", "max-margin loss")
+    assert "mf-run" in figure.data[0].hovertemplate  # the full id on hover
+    one_axis = figures.overlay_curves(runs, "ndcg@20", loss_kinds=kinds)
+    assert {trace.yaxis for trace in one_axis.data} == {"y"} and one_axis.layout.yaxis.title.text == "ndcg@20"

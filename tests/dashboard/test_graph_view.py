@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard.plots.graph_view import LAYOUTS, MAX_GHOST_PER_NODE, RING_GAP, fanout_view, random_walk_view
 from dashboard.plots.neighborhood_figures import stability
 from engine import InteractionGraph
 from engine.analysis import TopTStability, external_fetches
+from engine.plots.graph_view import LAYOUTS, MAX_GHOST_PER_NODE, RING_GAP, fanout_view, random_walk_view
 from engine.sampling import FanoutSampler, RandomWalkSampler
 
 HOSTILE = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", '<a href="javascript:alert(1)">x</a>']

@@ -15,6 +15,7 @@ from dashboard.plots.run_table import (
     comparison_frame,
     headline_key,
     highlight_best,
+    legend_labels,
     metrics_by_cutoff,
     runs_frame,
 )
@@ -68,7 +69,7 @@ def test_runs_frame_reports_best_values_epochs_duration_and_damage() -> None:
     assert table.loc["empty", "status"] == "unknown (damaged)" and math.isnan(table.loc["empty", "best NDCG"])
 
 
-def test_comparison_lists_every_run_and_highlights_the_best_per_column() -> None:
+def test_comparison_lists_every_run_and_highlights_the_best_per_metric() -> None:
     runs = [
         make_run("mf", summary={"test": {"recall@20": 0.2, "ndcg@20": 0.15, "coverage@20": 0.5}}),
         make_run("lightgcn", summary={"test": {"recall@20": 0.3, "ndcg@20": 0.1, "coverage@20": 0.4}}),
@@ -81,7 +82,9 @@ def test_comparison_lists_every_run_and_highlights_the_best_per_column() -> None
     assert best_per_column(frame) == {"coverage@20": "mf", "ndcg@20": "mf", "recall@20": "lightgcn"}
     html = highlight_best(frame).to_html()
     bold_rule = re.search(r"([^}]*)\{\s*font-weight: bold", html).group(1)
-    assert set(re.findall(r"row(\d)_col(\d)", bold_rule)) == {("0", "0"), ("0", "1"), ("1", "2")}
+    # shown one row per metric (coverage, ndcg, recall) and one column per run (mf, lightgcn, unfinished)
+    assert set(re.findall(r"row(\d)_col(\d)", bold_rule)) == {("0", "0"), ("1", "0"), ("2", "1")}
+    assert "–" in html  # the unfinished run's cells
 
 
 def test_progress_uses_batches_and_mean_epoch_seconds_for_eta() -> None:
@@ -128,3 +131,13 @@ def test_runs_frame_says_which_split_chose_each_run() -> None:
     table = runs_frame(runs).set_index("run")
     assert table.loc["validated", "selected on"] == "validation"
     assert table.loc["peeked", "selected on"] == "test (test-selected)"
+
+
+def test_legend_labels_are_short_and_distinct() -> None:
+    long_a = make_run("lightgcn-synthetic-20261202-015800-ab12cd34", started_at=1_700_000_000.0)
+    long_b = make_run("lightgcn-synthetic-20261202-015800-ffff0001", started_at=1_700_000_000.0)
+    short = make_run("my-run")
+    labels = legend_labels([long_a, long_b, short])
+    assert labels["my-run"] == "my-run"
+    assert len(set(labels.values())) == 3 and all(len(label) <= 24 for label in labels.values())
+    assert labels[long_a.run_id].startswith("mf ") and labels[long_a.run_id].endswith("…cd34")

@@ -11,6 +11,7 @@ import pytest
 from dashboard.state import keys
 from engine.training import RunStore
 from tests.dashboard.shown import shown
+from tests.sample_runs import stopped_sample_run
 
 PAGE = "views/runs.py"
 FIXTURE_RUN = "fixture-mf-1epoch"
@@ -55,10 +56,10 @@ def test_selected_runs_are_overlaid_and_compared_with_the_best_highlighted(app_a
     assert not at.exception
     figure = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert [trace["name"] for trace in figure["data"]] == [FIXTURE_RUN, "better-copy"]
-    assert figure["layout"]["yaxis"]["title"]["text"] == "loss"
-    comparison = frame_with(at, "ndcg@20")
-    assert list(comparison.index) == [FIXTURE_RUN, "better-copy"]
-    assert (comparison.loc["better-copy"] > comparison.loc[FIXTURE_RUN]).all()
+    assert figure["layout"]["yaxis"]["title"]["text"] == "BPR loss"  # MF's loss, named by its kind
+    comparison = frame_with(at, "better-copy")  # one row per metric, one column per run
+    assert list(comparison.columns) == [FIXTURE_RUN, "better-copy"] and "ndcg@20" in comparison.index
+    assert (comparison["better-copy"] > comparison[FIXTURE_RUN]).all()
 
 
 def test_delete_asks_for_confirmation_then_removes_the_run(app_at, frame_with, runs_dir: Path) -> None:
@@ -129,3 +130,16 @@ def test_delete_keeps_a_notes_file_in_a_run_and_says_so(app_at, runs_dir: Path) 
     assert not at.exception
     assert any("kept its folder" in shown(w.value) and "notes.txt" in shown(w.value) for w in at.warning)
     assert [path.name for path in (runs_dir / "better-copy").iterdir()] == ["notes.txt"]
+
+
+def test_a_stopped_runs_missing_values_read_as_a_dash(app_at, frame_with, runs_dir: Path) -> None:
+    stopped_sample_run(runs_dir, "stopped-mf", "mf")
+    reason = RunStore(runs_dir).get("stopped-mf").status["reason"]  # written by the trainer on SIGTERM
+    assert reason.startswith("stopped on request (SIGTERM") and "no test metrics" in reason
+    at = app_at(PAGE, runs_dir=runs_dir)
+    at.multiselect(key=keys.RUNS_SELECTED).set_value([FIXTURE_RUN, "stopped-mf"]).run()
+    assert not at.exception
+    comparison = frame_with(at, "stopped-mf")
+    assert comparison["stopped-mf"].isna().all() and comparison[FIXTURE_RUN].notna().all()
+    assert [frame.proto.placeholder for frame in at.dataframe] == ["–", "–"]  # Streamlit shows "None" otherwise
+    assert any("– where a run has no final test metrics" in caption.value for caption in at.caption)

@@ -12,9 +12,12 @@ from dashboard.components.sidebar import (
     RUNS_DIR_ENV,
     RunsDirError,
     dataset_from_choice,
+    for_the_sidebar,
     launch_options,
     prepare_runs_dir,
 )
+from dashboard.state import keys
+from tests.dashboard.shown import shown
 
 
 def test_flag_beats_environment_beats_default() -> None:
@@ -53,3 +56,27 @@ def test_runs_directory_below_a_file_cannot_be_created(tmp_path: Path) -> None:
 )
 def test_dataset_from_choice(choice: str, path: str, expected: str | None) -> None:
     assert dataset_from_choice(choice, path) == expected
+
+
+def test_the_query_string_restores_the_sidebar_and_movielens_errors_point_at_its_field(app_at, tmp_path: Path) -> None:
+    empty = tmp_path / "no-movielens-here"
+    empty.mkdir()
+    query = {keys.DATASET_PICK: "movielens-latest-small", keys.DATA_DIR: str(empty)}
+    at = app_at("views/data.py", query=query)
+    assert not at.exception
+    assert at.selectbox(key=keys.DATASET_PICK).value == "movielens-latest-small"
+    assert at.text_input(key=keys.DATA_DIR).value == str(empty)
+    (error,) = [shown(element.value) for element in at.error]
+    assert "the sidebar's MovieLens data folder must point at" in error and "--data-dir" not in error
+
+
+def test_engine_advice_for_the_command_line_is_rewritten_for_the_sidebar() -> None:
+    offline = (
+        "fetch https://x/ml.zip by hand, unzip it, and pass --data-dir /path/to/ml (or load_dataset('m', data_dir=...))"
+    )
+    assert for_the_sidebar(offline) == (
+        "fetch https://x/ml.zip by hand, unzip it, and type /path/to/ml into the sidebar's MovieLens data folder"
+    )
+    assert "--data-dir" not in for_the_sidebar(
+        "data folder '/x' is not an existing folder; fix --data-dir or leave it out"
+    )

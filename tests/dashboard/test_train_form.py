@@ -6,7 +6,16 @@ import dataclasses
 
 import pytest
 
-from dashboard.components.train_form import TRAINER_FIELDS, build_config, model_fields, parse_int_list, trainer_fields
+from dashboard.components.train_form import (
+    LABELS,
+    TRAINER_FIELDS,
+    build_config,
+    help_text,
+    label,
+    model_fields,
+    parse_int_list,
+    trainer_fields,
+)
 from engine.models import MODELS
 from engine.training import TrainConfig, resolve
 
@@ -78,3 +87,11 @@ def test_unknown_model_is_refused() -> None:
 
 def test_parse_int_list_accepts_commas_and_semicolons() -> None:
     assert parse_int_list("5; 10,20 ,") == [5, 10, 20]
+
+
+@pytest.mark.parametrize("model", list(MODELS))
+def test_every_field_has_a_human_label_and_names_the_engine_field_in_its_help(model: str) -> None:
+    for form_field in model_fields(model) + trainer_fields(model):
+        assert form_field.name in LABELS, f"{form_field.name} has no label"
+        assert len(label(form_field.name)) <= 18, label(form_field.name)  # fits a form column two fields wide
+        assert help_text(form_field).endswith(f"(engine name `{form_field.name}`)")

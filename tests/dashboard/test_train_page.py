@@ -67,12 +67,12 @@ def test_form_is_built_from_the_model_params(app_at) -> None:
     at = app_at(PAGE)
     assert not at.exception
     labels = {widget.label for widget in at.number_input}
-    assert {"num layers", "reg", "init std", "epochs", "lr", "dim"} <= labels
+    assert {"Layers", "L2 weight", "Initial std", "Epochs", "Learning rate", "Embedding size"} <= labels
     at.selectbox(key=keys.TRAIN_MODEL).set_value("mf").run()
     labels = {widget.label for widget in at.number_input}
-    assert "num layers" not in labels and "reg" in labels
-    layers = [w for w in at.number_input if w.label == "reg"][0]
-    assert layers.help == "L2 penalty on the batch's embeddings"
+    assert "Layers" not in labels and "L2 weight" in labels
+    layers = [w for w in at.number_input if w.label == "L2 weight"][0]
+    assert layers.help == "L2 penalty on the batch's embeddings (engine name `reg`)"
 
 
 def test_finished_fixture_run_shows_full_progress_and_curves(app_at) -> None:

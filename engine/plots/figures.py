@@ -6,6 +6,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.colors import qualitative
+from plotly.subplots import make_subplots
 
 from engine.training.config import METRIC_NAMES
 
@@ -18,6 +20,8 @@ LAYOUT = {
     "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
 }
 DEFAULT_CURVES = ("recall", "ndcg")
+# Distinct hues, one per run (Streamlit's own plotly theme pairs a dark and a light shade of each hue).
+RUN_COLOURS = qualitative.D3 + qualitative.Dark2
 
 
 def degree_distribution(user_degree: np.ndarray, item_degree: np.ndarray) -> go.Figure:
@@ -140,15 +144,36 @@ def curve_split(metrics: Sequence[Mapping]) -> str | None:
     return "test" if splits == {"test"} else None
 
 
-def overlay_curves(runs: Mapping[str, Sequence[Mapping]], metric: str) -> go.Figure:
-    """One metric (or ``loss``) of several runs on one set of axes, one line per run.
+def overlay_curves(
+    runs: Mapping[str, Sequence[Mapping]],
+    metric: str,
+    *,
+    labels: Mapping[str, str] | None = None,
+    loss_kinds: Mapping[str, str] | None = None,
+) -> go.Figure:
+    """One metric (or ``loss``) of several runs, one line per run, each run in its own distinct colour.
+
+    Losses of different kinds (BPR, PinSage's max-margin) differ in scale, so with ``loss_kinds`` the loss of each
+    kind gets its own panel and y axis, titled with the kind.
 
     Args:
-        runs (Mapping[str, Sequence[Mapping]]): Run label -> its metrics records (``RunInfo.metrics``).
+        runs (Mapping[str, Sequence[Mapping]]): Run id -> its metrics records (``RunInfo.metrics``).
         metric (str): Key to draw, e.g. ``"ndcg@20"`` or ``"loss"``.
+        labels (Mapping[str, str], optional): Run id -> legend label; hover shows the full id. (default: the id)
+        loss_kinds (Mapping[str, str], optional): Run id -> loss kind (``Recommender.loss_kind``). (default: one kind)
     """
-    figure = go.Figure()
-    for label, metrics in runs.items():
+    kinds = [None]
+    if metric == "loss" and loss_kinds:
+        kinds = list(dict.fromkeys(loss_kinds.get(run_id, "unknown") for run_id in runs))
+    figure = make_subplots(
+        rows=len(kinds),
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.12,
+    )
+    for index, (run_id, metrics) in enumerate(runs.items()):
+        label = (labels or {}).get(run_id, run_id)
+        row = kinds.index(loss_kinds.get(run_id, "unknown")) + 1 if kinds != [None] else 1
         points = [(record["epoch"], record[metric]) for record in metrics if _is_number(record.get(metric))]
         figure.add_trace(
             go.Scatter(
@@ -156,12 +181,20 @@ def overlay_curves(runs: Mapping[str, Sequence[Mapping]], metric: str) -> go.Fig
                 y=[p[1] for p in points],
                 mode="lines+markers",
                 name=label,
-                hovertemplate=f"{label}<br>epoch %{{x}}<br>{metric} %{{y:.4f}}<extra></extra>",
-            )
+                line={"color": RUN_COLOURS[index % len(RUN_COLOURS)]},
+                hovertemplate=f"{run_id}<br>epoch %{{x}}<br>{metric} %{{y:.4f}}<extra></extra>",
+            ),
+            row=row,
+            col=1,
         )
+    for row, kind in enumerate(kinds, start=1):
+        figure.update_yaxes(title=f"{kind} loss" if kind else metric, row=row, col=1)
     _epoch_axis(figure, [record for records in runs.values() for record in records])
-    figure.update_yaxes(title=metric)
-    figure.update_layout(title=_title(f"{metric} by epoch"), showlegend=True, **{**LAYOUT, "height": 440})
+    figure.update_xaxes(title=None)
+    figure.update_xaxes(title="epoch", row=len(kinds), col=1)
+    title = "loss by epoch, one panel per loss kind" if len(kinds) > 1 else f"{metric} by epoch"
+    height = 440 if len(kinds) == 1 else 300 * len(kinds) + 80
+    figure.update_layout(title=_title(title), showlegend=True, **{**LAYOUT, "height": height})
     return figure
 
 

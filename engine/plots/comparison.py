@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.plots.figures import LAYOUT
+from engine.plots.figures import LAYOUT
 
 
 def seeds_frame(summary: Mapping[str, Any]) -> pd.DataFrame:
