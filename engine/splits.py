@@ -62,7 +62,8 @@ def split_interactions(
             only for a dataset that has one, and the only split such a dataset takes). (default: ``"random"``)
         test_ratio (float): Share held out for test, in (0, 1); per user for ``random``, of the whole log for
             ``temporal``; ignored by ``leave-one-out`` (one interaction per user) and ``fixed``. (default: ``0.2``)
-        val_ratio (float): Share held out for validation, in [0, 1), taken like the test share;
+        val_ratio (float): Share held out for validation, in [0, 1), taken like the test share (``fixed``: from each
+            user's training edges, the dataset's test set untouched);
             ``leave-one-out`` holds out the second-latest interaction when it is above 0. (default: ``0.0``)
         seed (int): Random seed; equal arguments give identical splits. (default: ``0``)
         min_rating (float, optional): Keep only interactions rated at least this (implicit feedback).
@@ -75,6 +76,8 @@ def split_interactions(
     rng = np.random.default_rng(seed)
     if method == "fixed":
         role = np.where(filtered.held_out, _TEST, _TRAIN).astype(np.int8)
+        if val_ratio > 0:
+            role = _fixed_validation(filtered, role, val_ratio, rng)
     elif method == "temporal":
         role = _temporal_roles(filtered, test_ratio, val_ratio, rng)
     else:
@@ -128,6 +131,23 @@ def _check(method: str, test_ratio: float, val_ratio: float) -> None:
         )
 
 
+def _fixed_validation(
+    graph: InteractionGraph, role: np.ndarray, val_ratio: float, rng: np.random.Generator
+) -> np.ndarray:
+    """A dataset's own split with a validation slice carved from each user's training edges (``val_ratio`` of them,
+    at random, at least one when the user has two, always leaving one for training); the test set is untouched."""
+    train = np.flatnonzero(role == _TRAIN)  # (T,)
+    users = graph.user[train]
+    degree = np.bincount(users, minlength=graph.num_users)  # (U,) training edges per user
+    order = train[np.lexsort((rng.random(train.size), users))]  # grouped by user, random within
+    starts = np.concatenate([[0], np.cumsum(degree)[:-1]])
+    rank = np.arange(order.size) - starts[graph.user[order]]
+    wanted = np.where(degree >= 2, np.clip(_round_half_up(degree * val_ratio), 1, np.maximum(degree - 1, 1)), 0)
+    role = role.copy()
+    role[order[rank < wanted[graph.user[order]]]] = _VAL
+    return role
+
+
 def _check_fixed(graph: InteractionGraph, method: str, val_ratio: float) -> None:
     """A dataset with its own split takes only ``fixed``, and ``fixed`` only such a dataset."""
     if method == "fixed" and graph.held_out is None:
@@ -139,11 +159,6 @@ def _check_fixed(graph: InteractionGraph, method: str, val_ratio: float) -> None
         raise ValueError(
             f"dataset {graph.name!r} comes with its own train/test split; use split 'fixed' (--split fixed) so its "
             f"test set is the published one (got {method!r})"
-        )
-    if method == "fixed" and val_ratio > 0:
-        raise ValueError(
-            f"split 'fixed' has no validation slice: dataset {graph.name!r} holds out a test set only; use "
-            f"--val-ratio 0 (got {val_ratio})"
         )
 
 

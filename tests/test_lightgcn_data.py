@@ -60,6 +60,17 @@ def test_fixed_split_trains_on_train_txt_and_tests_on_test_txt(benchmark):
     assert not split.train.held_out.any()
 
 
+def test_fixed_split_carves_validation_from_train_txt_and_leaves_test_txt_alone(benchmark):
+    graph = load_dataset(f"lightgcn:{benchmark}")
+    plain = split_interactions(graph, "fixed")
+    split = split_interactions(graph, "fixed", val_ratio=0.3, seed=1)
+    assert _raw_pairs(graph, split.test_user, split.test_item) == _pairs(TEST)  # the published test set, as it was
+    validation = _raw_pairs(graph, split.val_user, split.val_item)
+    training = _raw_pairs(graph, split.train.user, split.train.item)
+    assert validation and validation | training == _pairs(TRAIN) and not validation & training
+    assert set(split.train.user.tolist()) == set(plain.train.user.tolist())  # every user keeps a training edge
+
+
 def test_fixed_split_survives_a_k_core_filter(benchmark):
     split = split_interactions(load_dataset(f"lightgcn:{benchmark}"), "fixed", k_core=3)
     assert split.report["train_interactions"] + split.report["test_interactions"] < 20
@@ -71,7 +82,6 @@ def test_fixed_split_survives_a_k_core_filter(benchmark):
     [
         ("random", 0.0, r"comes with its own train/test split; use split 'fixed' \(--split fixed\)"),
         ("temporal", 0.0, r"comes with its own train/test split"),
-        ("fixed", 0.1, r"split 'fixed' has no validation slice.*--val-ratio 0"),
     ],
 )
 def test_a_benchmark_takes_only_its_own_split(benchmark, method, val_ratio, message):
@@ -137,7 +147,8 @@ def test_cli_trains_and_tests_on_the_fixed_split(benchmark, tmp_path, capsys):
     summary = json.loads((run / "summary.json").read_text())
     assert summary["split"]["method"] == "fixed"
     assert summary["split"]["test_interactions"] == len(_pairs(TEST))
-    assert summary["split"]["train_interactions"] == len(_pairs(TRAIN))
+    split = summary["split"]  # the default validation slice comes out of train.txt, never out of test.txt
+    assert split["train_interactions"] + split["val_interactions"] == len(_pairs(TRAIN)) and split["val_interactions"]
 
 
 def test_cli_refuses_a_benchmark_without_the_fixed_split_before_any_run(benchmark, tmp_path, capsys):

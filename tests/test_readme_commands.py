@@ -104,8 +104,8 @@ def too_long(words: list[str]) -> str | None:
         return "fits a UMAP (minutes of numba compilation)"
     if command == "experiment":
         return "trains every model x seed"
-    if command == "compare":
-        return "compares an experiment's members, which the experiment would train"
+    if command == "compare" or (command == "report" and PLACEHOLDERS["NAME"] in words):
+        return "reads an experiment's members, which the experiment would train"
     if any(word.startswith("lightgcn:") for word in words):
         return "needs the LightGCN paper's benchmark files"
     return None

@@ -68,6 +68,8 @@ LABELS: dict[str, str] = {
     "max_hard_negatives": "Hard negatives",
     "hard_band_lo": "Hard band start",
     "hard_band_hi": "Hard band end",
+    "minibatch": "Mini-batches",
+    "pool_size": "History pool",
 }
 
 

@@ -65,12 +65,12 @@ def runs_frame(runs: Sequence[RunInfo]) -> pd.DataFrame:
                 "model": run.config.get("model", "?"),
                 "dataset": run.config.get("dataset", "?"),
                 "status": state_label(run),
-                "selected on": "validation" if run.protocol == "validation-selected" else "test (test-selected)",
+                "chosen on": "validation" if run.protocol == "validation-selected" else "test (test-selected)",
                 "best NDCG": best_value(run, ndcg_key),
                 "best Recall": best_value(run, recall_key),
                 "K": int(ndcg_key.partition("@")[2]) if ndcg_key else None,
                 "epochs": f"{max(epochs, default=0)}/{run.status.get('total_epochs') or run.config.get('epochs', '?')}",
-                "duration (s)": round(duration_seconds(run), 1),
+                "seconds": round(duration_seconds(run), 1),
                 "started": datetime.fromtimestamp(started) if isinstance(started, (int, float)) else pd.NaT,
             }
         )
@@ -79,12 +79,12 @@ def runs_frame(runs: Sequence[RunInfo]) -> pd.DataFrame:
         "model",
         "dataset",
         "status",
-        "selected on",
+        "chosen on",
         "best NDCG",
         "best Recall",
         "K",
         "epochs",
-        "duration (s)",
+        "seconds",
         "started",
     ]
     return pd.DataFrame(rows, columns=columns)

@@ -496,7 +496,7 @@ if node is None:
     st.stop()
 degree = int(graph.csr.degree()[node])
 st.subheader(plain(node_picker.label(graph, node)))
-where = f"the training graph of run {run.run_id}" if run is not None else repr(graph.name)
+where = f"the training graph of run {run.run_id} of {dataset_graph.name!r}" if run is not None else repr(graph.name)
 st.caption(plain(f"{graph.node_type(node)} with {degree} interactions in {where}"))
 if degree == 0:
     held = int(dataset_graph.csr.degree()[node])

@@ -42,18 +42,24 @@ if damaged:
         for run in damaged:
             st.markdown(f"- {plain(run.run_id)}: {plain('; '.join(run.damaged))}")
 
+table = runs_frame(runs)
+datasets = table["dataset"].dropna().unique() if "dataset" in table else []
+if len(datasets) == 1:  # one dataset for all: said in the caption, and the table keeps its width for the rest
+    table = table.drop(columns="dataset")
 st.dataframe(
-    runs_frame(runs),
+    table,
     hide_index=True,
     key="runs_table",
     placeholder=MISSING,
     column_config={
         "best NDCG": st.column_config.NumberColumn(format="%.4f", help="best NDCG@K over evaluated epochs"),
         "best Recall": st.column_config.NumberColumn(format="%.4f", help="best Recall@K over evaluated epochs"),
-        "started": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
+        # Short enough for the table to fit a 1280-px screen; the hover keeps the full time.
+        "started": st.column_config.DatetimeColumn(format="MMM D, HH:mm", help="when the run started (local time)"),
     },
 )
-st.caption(f"{len(runs)} runs in {plain(runs_dir)}; click a column header to sort.")
+on_dataset = f", all on {plain(datasets[0])}" if len(datasets) == 1 else ""
+st.caption(f"{len(runs)} runs in {plain(runs_dir)}{on_dataset}; click a column header to sort.")
 
 if keys.RUNS_SELECTED not in st.session_state:
     st.session_state[keys.RUNS_SELECTED] = [run.run_id for run in runs if run.metrics][:DEFAULT_SELECTION]

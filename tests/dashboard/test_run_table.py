@@ -63,9 +63,9 @@ def test_runs_frame_reports_best_values_epochs_duration_and_damage() -> None:
     assert table.loc["good", "best NDCG"] == pytest.approx(0.32)
     assert table.loc["good", "best Recall"] == pytest.approx(0.45)
     assert table.loc["good", "K"] == 20
-    assert table.loc["good", "epochs"] == "3/4" and table.loc["good", "duration (s)"] == 9.0
+    assert table.loc["good", "epochs"] == "3/4" and table.loc["good", "seconds"] == 9.0
     assert table.loc["torn", "status"] == "running (damaged)"
-    assert table.loc["torn", "duration (s)"] == 5.0
+    assert table.loc["torn", "seconds"] == 5.0
     assert table.loc["empty", "status"] == "unknown (damaged)" and math.isnan(table.loc["empty", "best NDCG"])
 
 
@@ -129,8 +129,8 @@ def test_metrics_by_cutoff_pivots_metric_by_k_and_keeps_mrr_apart() -> None:
 def test_runs_frame_says_which_split_chose_each_run() -> None:
     runs = [make_run("validated", protocol="validation-selected"), make_run("peeked", protocol="test-selected")]
     table = runs_frame(runs).set_index("run")
-    assert table.loc["validated", "selected on"] == "validation"
-    assert table.loc["peeked", "selected on"] == "test (test-selected)"
+    assert table.loc["validated", "chosen on"] == "validation"
+    assert table.loc["peeked", "chosen on"] == "test (test-selected)"
 
 
 def test_legend_labels_are_short_and_distinct() -> None:
