@@ -20,7 +20,7 @@ from numba import njit, prange
 from engine.graph import ITEM, USER, InteractionGraph
 from engine.sampler_settings import FanoutSettings
 from engine.sampling.arrays import check_seed, compact_csr, global_ids
-from engine.sampling.rng import below, next_u64, stream
+from engine.sampling.rng import below, floyd, next_u64, stream
 
 # Upper bound on the edges sampled in one hop of one call; checked on exact per-hop counts before
 # any edge array is allocated (50M edges take about 1.2 GB across the output arrays).
@@ -307,18 +307,9 @@ def _sample_hop(
                 state, bits = next_u64(state)
                 out[lo + j] = indices[_kept_slot(start, below(bits, degree), excluded, first_skip, skips)]
         elif take <= _FLOYD_MAX_FANOUT:
-            # Floyd: for j in degree-take..degree-1 pick t in [0, j]; if t was picked already, pick j.
-            picks = np.empty(take, dtype=np.int64)
+            state, picks = floyd(state, degree, take)
             for n in range(take):
-                j = degree - take + n
-                state, bits = next_u64(state)
-                t = below(bits, j + 1)
-                for q in range(n):
-                    if picks[q] == t:
-                        t = j
-                        break
-                picks[n] = t
-                out[lo + n] = indices[_kept_slot(start, t, excluded, first_skip, skips)]
+                out[lo + n] = indices[_kept_slot(start, picks[n], excluded, first_skip, skips)]
         else:
             slots = np.arange(degree)
             for n in range(take):

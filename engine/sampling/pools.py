@@ -14,7 +14,7 @@ from numba import njit, prange
 
 from engine.graph import InteractionGraph
 from engine.sampling.arrays import check_seed, positive_int
-from engine.sampling.rng import below, next_u64, stream
+from engine.sampling.rng import floyd, stream
 
 _SENTINEL = -1
 
@@ -67,15 +67,8 @@ def _pools(indptr, indices, users, positives, size, seed):  # pragma: no cover -
                     n += 1
             continue
         state = stream(seed, b)
-        picks = np.empty(take, dtype=np.int64)
-        for n in range(take):  # Floyd: distinct ranks in [0, others) ...
-            j = others - take + n
-            state, bits = next_u64(state)
-            t = below(bits, j + 1)
-            for q in range(n):
-                if picks[q] == t:
-                    t = j
-                    break
-            picks[n] = t
+        state, picks = floyd(state, others, take)  # distinct ranks in [0, others) ...
+        for n in range(take):
+            t = picks[n]
             out[b, n] = indices[start + (t if t < skip else t + 1)]  # ... over the row without the positive
     return out

@@ -65,3 +65,26 @@ def below(bits: np.uint64, n: int) -> int:
 def unit(bits: np.uint64) -> float:
     """Map 64 random bits to a float in ``[0, 1)`` with 53 bits of precision."""
     return np.float64(bits >> _S11) * _TWO_POW_M53
+
+
+@njit(cache=True, nogil=True)
+def floyd(state: np.uint64, population: int, take: int) -> tuple[np.uint64, np.ndarray]:  # pragma: no cover - numba
+    """Floyd's algorithm: ``take`` distinct ranks in ``[0, population)`` from the stream ``state``, in draw order.
+
+    For ``j`` in ``population - take .. population - 1`` it picks ``t`` in ``[0, j]``, or ``j`` when ``t`` was picked
+    already; O(take^2) with no scratch of the population's size, so it suits small draws from long rows.
+
+    Returns:
+        ``(state, picks (take,) int64)``: the advanced stream and the ranks.
+    """
+    picks = np.empty(take, dtype=np.int64)
+    for n in range(take):
+        j = population - take + n
+        state, bits = next_u64(state)
+        t = below(bits, j + 1)
+        for q in range(n):
+            if picks[q] == t:
+                t = j
+                break
+        picks[n] = t
+    return state, picks
