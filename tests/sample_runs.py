@@ -54,3 +54,16 @@ def stopped_sample_run(runs_dir: Path, run_id: str, model: str, epochs: int = 10
     state = RunStore(runs_dir).get(run_id).state
     assert state == "stopped", f"run {run_id} ended {state!r}, not stopped"
     return runs_dir / run_id
+
+
+def engine_processes(runs_dir: Path, command: str) -> list[int]:
+    """Pids of live ``python -m engine COMMAND`` processes whose command line names ``runs_dir``."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        try:
+            words = proc.joinpath("cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if command.encode() in words and str(runs_dir).encode() in words:
+            pids.append(int(proc.name))
+    return pids

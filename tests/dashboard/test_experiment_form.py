@@ -13,6 +13,7 @@ import pytest
 from dashboard.state import keys
 from engine.experiments import ExperimentSpec, list_experiments, member_states, run_experiment
 from tests.dashboard.shown import shown
+from tests.sample_runs import engine_processes
 
 PAGE = "views/train.py"
 WAIT_SECONDS = 300
@@ -20,15 +21,7 @@ WAIT_SECONDS = 300
 
 def experiment_processes(runs_dir: Path) -> list[int]:
     """Pids of live ``engine experiment`` processes writing into ``runs_dir``."""
-    pids = []
-    for proc in Path("/proc").iterdir():
-        try:
-            command = proc.joinpath("cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if b"experiment" in command and str(runs_dir).encode() in command:
-            pids.append(int(proc.name))
-    return pids
+    return engine_processes(runs_dir, "experiment")
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import pytest
 from dashboard.state import keys
 from engine.training import RunStore
 from tests.dashboard.shown import shown
+from tests.sample_runs import engine_processes
 
 PAGE = "views/train.py"
 WAIT_SECONDS = 240
@@ -35,15 +36,7 @@ def wait_for(runs_dir: Path, run_id: str, done, what: str):
 
 def training_processes(runs_dir: Path) -> list[int]:
     """Pids of live ``engine train`` processes writing into ``runs_dir``."""
-    pids = []
-    for proc in Path("/proc").iterdir():
-        try:
-            command = proc.joinpath("cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if b"train" in command and str(runs_dir).encode() in command:
-            pids.append(int(proc.name))
-    return pids
+    return engine_processes(runs_dir, "train")
 
 
 @pytest.fixture
