@@ -20,6 +20,7 @@ import streamlit as st
 from dashboard.components.markdown import plain
 from dashboard.state import keys, loaders
 from engine import InteractionGraph
+from engine.training.worker import ensure_worker
 
 RUNS_DIR_ENV = "GNN_EXPLORER_RUNS_DIR"
 DEFAULT_RUNS_DIR = "runs"
@@ -156,6 +157,9 @@ def render() -> None:
         except RunsDirError as error:
             st.error(plain(error), icon=":material/folder_off:")
         else:
+            # The warm worker that starts runs and computes UMAP maps for this runs directory (a file read when
+            # it is already running; GNN_EXPLORER_WORKER=off starts none).
+            ensure_worker(runs_dir)
             if not typed:
                 st.caption(f"Empty: using the default {plain(runs_dir)}")
             elif str(runs_dir) != typed:

@@ -35,12 +35,14 @@ def projection_for(store: ProjectionStore, epoch: int, method: str):
     return explore_cache.ready_projection(store.run_dir, epoch, "pca"), note
 
 
-@st.fragment(run_every=2)
+@st.fragment(run_every=1)
 def wait_for_umap(waiting: list[tuple[ProjectionStore, int]]) -> None:
     """Poll the background jobs of every map drawn (the compare map's too); rerun the page once none is pending."""
     if all(store.state(epoch, "umap") != "pending" for store, epoch in waiting):
         st.rerun()
-    st.caption(":material/hourglass_top: computing UMAP… the page stays usable meanwhile.")
+    for store, epoch in waiting:
+        progress = store.progress(epoch, "umap") or "waiting for its turn (one map at a time)"
+        st.caption(plain(f"⏳ UMAP of {store.run_dir.name}, epoch {epoch}: {progress}. The page stays usable."))
 
 
 def map_title(run: RunInfo, epoch: int, projection) -> str:

@@ -2,14 +2,16 @@
 
 The run directory is the contract (:class:`~engine.training.RunDir` names its files): training writes one snapshot
 per evaluated epoch (``RunDir.epoch_snapshot_path``, ``user`` and ``item`` float32 arrays); this module writes the
-maps (``RunDir.projection_path``). Slow projections (UMAP) are computed by a separate process
-(:func:`~engine.training.start_projection`) so the dashboard never waits: while it runs, the epoch's pending mark
-(``RunDir.projection_pending_path``) holds its pid, and a failure leaves the message in
-``RunDir.projection_error_path``.
+maps (``RunDir.projection_path``). Slow projections (UMAP) are computed in the background
+(:func:`~engine.training.start_projection`: the dashboard worker's queue, else a separate process) so the dashboard
+never waits: while one waits or runs, the epoch's pending mark (``RunDir.projection_pending_path``) holds the
+computing process's pid, its progress line is in ``RunDir.projection_progress_path``, and a failure leaves the
+message in ``RunDir.projection_error_path``.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -89,6 +91,10 @@ class ProjectionStore:
     def error(self, epoch: int, method: str) -> str:
         return self.run.read_note(self.run.projection_error_path(epoch, method))
 
+    def progress(self, epoch: int, method: str) -> str:
+        """How far a map being computed has got (``layout epoch 40 of 200``); empty when it has not started."""
+        return self.run.read_note(self.run.projection_progress_path(epoch, method))
+
     def load(self, epoch: int, method: str) -> Projection | None:
         """The cached map, or ``None`` when it is not computed yet."""
         path = self.path(epoch, method)
@@ -104,13 +110,29 @@ class ProjectionStore:
         if method not in METHODS:
             raise ProjectionError(f"unknown projection method {method!r}; choose one of {', '.join(METHODS)}")
         stacked, num_users = self.stacked(epoch)
+        progress_path = self.run.projection_progress_path(epoch, method)
+
+        def report(line: str) -> None:
+            progress_path.parent.mkdir(parents=True, exist_ok=True)
+            partial = progress_path.with_name(f".{progress_path.name}.{os.getpid()}.partial")
+            partial.write_text(line)
+            os.replace(partial, progress_path)
+
         try:
             projection = fit_projection(
-                stacked, num_users, method, epoch=epoch, reference=self.reference(epoch, method), seed=seed
+                stacked,
+                num_users,
+                method,
+                epoch=epoch,
+                reference=self.reference(epoch, method),
+                seed=seed,
+                progress=report if method == "umap" else None,
             )
         except ProjectionError as error:
             self._write_error(epoch, method, str(error))
             raise
+        finally:
+            progress_path.unlink(missing_ok=True)
         projection.save(self.path(epoch, method))
         self.run.projection_error_path(epoch, method).unlink(missing_ok=True)
         return projection
@@ -146,6 +168,11 @@ class ProjectionStore:
     def finish_pending(self, epoch: int, method: str) -> None:
         """Called by the projection process when it is done with an epoch, successful or not."""
         self.run.projection_pending_path(epoch, method).unlink(missing_ok=True)
+
+    def fail(self, epoch: int, method: str, message: str) -> None:
+        """Record that ``epoch``'s map could not be made (the page shows ``message``) and clear its pending mark."""
+        self._write_error(epoch, method, message)
+        self.finish_pending(epoch, method)
 
     def _write_error(self, epoch: int, method: str, message: str) -> None:
         self.projection_dir.mkdir(parents=True, exist_ok=True)

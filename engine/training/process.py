@@ -30,6 +30,7 @@ from engine.training.rundir import (
     new_run_id,
     process_alive,
 )
+from engine.training.worker import WORKER_MODULE, WorkerJob, submit_projection, submit_training
 
 if TYPE_CHECKING:
     from engine.experiments.spec import ExperimentSpec
@@ -43,12 +44,15 @@ class Launch:
     """A training process the dashboard started."""
 
     run_id: str  # name of the run directory the process creates
-    process: subprocess.Popen  # the ``python -m engine train`` process (its own session)
+    process: subprocess.Popen | WorkerJob  # the training process (its own session), started plainly or by the worker
     log_path: Path  # combined stdout and stderr of the process
 
 
 def start_training(config: TrainConfig, runs_dir: Path) -> Launch:
     """Start training ``config`` (already validated) into a new run under ``runs_dir``.
+
+    The runs directory's warm worker (:mod:`engine.training.worker`) forks the process when one is running, which
+    skips the seconds of importing torch and PyG; otherwise a fresh ``python -m engine train`` process starts.
 
     Args:
         config (TrainConfig): The run's configuration.
@@ -67,8 +71,10 @@ def start_training(config: TrainConfig, runs_dir: Path) -> Launch:
             f"the training log {log} cannot be written ({error.strerror}: {error.filename}); "
             "pick a runs directory this user can write to"
         ) from None
+    command = train_command(config, Path(runs_dir).resolve(), run_id)
     with stream:
-        process = _spawn(train_command(config, Path(runs_dir).resolve(), run_id), stream)
+        job = submit_training(runs_dir, command[3:], log)  # the words after `python -m engine`
+        process = job if job is not None else _spawn(command, stream)
     return Launch(run_id, process, log)
 
 
@@ -120,6 +126,8 @@ def is_training_process(pid: int) -> bool:
         command_line = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
         return False
+    if WORKER_MODULE.encode() in command_line:
+        return True  # a run the dashboard's worker forked keeps the worker's command line
     return b"engine" in command_line and b"train" in command_line
 
 
@@ -138,12 +146,17 @@ def stop_training(run: RunInfo) -> str:
     return f"asked run {run.run_id} (pid {pid}) to stop; it finishes the current batch first"
 
 
-def start_projection(run: RunDir, epochs: list[int], method: str) -> subprocess.Popen:
-    """Start one ``python -m engine.analysis.cli`` process computing ``method`` maps of ``epochs`` in that order.
+def start_projection(run: RunDir, epochs: list[int], method: str) -> int:
+    """Have ``method`` maps of ``epochs`` computed in that order, in the background; returns the pid they wait on.
 
-    Each epoch is marked pending with the process's pid; the process clears the mark when done with it, and its
-    output is appended to :meth:`RunDir.projection_log_path`.
+    They join the queue of the runs directory's warm worker when one is running (one map at a time, umap already
+    compiled). Otherwise one ``python -m engine.analysis.cli`` process starts for them, its output appended to
+    :meth:`RunDir.projection_log_path`. Either way each epoch is marked pending with the computing process's pid,
+    and the mark is cleared when that epoch is done.
     """
+    queued_on = submit_projection(run, epochs, method)
+    if queued_on is not None:
+        return queued_on
     run.projections_dir.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "engine.analysis.cli", str(run.path), "--method", method]
     command += ["--epochs", ",".join(str(epoch) for epoch in epochs)]
@@ -151,7 +164,7 @@ def start_projection(run: RunDir, epochs: list[int], method: str) -> subprocess.
         process = _spawn(command, log)
     for epoch in epochs:
         run.projection_pending_path(epoch, method).write_text(str(process.pid))
-    return process
+    return process.pid
 
 
 def log_tail(path: Path, lines: int = 40) -> str:

@@ -93,7 +93,9 @@ _RUN_FILES = re.compile(
 )
 _FOLDER_FILES = {
     EMBEDDINGS: re.compile(r"(?:epoch_\d+|best)\.npz|\.(?:epoch_\d+|best)\.\d+\.tmp\.npz"),
-    PROJECTIONS: re.compile(r"\d+_[a-z]+\.(?:npz|pending|error)|[a-z]+\.log|\.\d+_[a-z]+\.npz\.\d+\.partial"),
+    PROJECTIONS: re.compile(
+        r"\d+_[a-z]+\.(?:npz|pending|error|progress)|[a-z]+\.log|\.\d+_[a-z]+\.(?:npz|progress)\.\d+\.partial"
+    ),
 }
 
 
@@ -291,6 +293,10 @@ class RunDir:
 
     def projection_error_path(self, epoch: int, method: str) -> Path:
         return self.projection_path(epoch, method).with_suffix(".error")
+
+    def projection_progress_path(self, epoch: int, method: str) -> Path:
+        """One line on how far a map being computed has got (``layout epoch 40 of 200``)."""
+        return self.projection_path(epoch, method).with_suffix(".progress")
 
     def projection_log_path(self, method: str) -> Path:
         return self.projections_dir / f"{method}.log"

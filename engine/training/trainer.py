@@ -14,6 +14,7 @@ import dataclasses
 import math
 import os
 import socket
+import sys
 import time
 import traceback
 from collections.abc import Callable
@@ -33,6 +34,7 @@ from engine.training.run_graph import split_arrays
 from engine.training.rundir import ACTIVE_STATES, PROTOCOLS, RunDir, RunDirError
 from engine.training.runstore import RunStore
 from engine.training.stopping import StopFlag
+from engine.training.worker import submit_projection
 
 if TYPE_CHECKING:
     from engine.loader import LinkBatchLoader
@@ -467,7 +469,20 @@ def _finish(
             "split": split_report,
         }
     )
+    _queue_final_map(run)
     _set_status(run, config, "finished", epoch=state["epoch"], finished_at=time.time())
+
+
+def _queue_final_map(run: RunDir) -> None:
+    """With the dashboard's worker running, queue the UMAP of the last snapshot, so the map is ready when the
+    Embeddings page opens (no worker, as on the command line: nothing starts)."""
+    epochs = run.snapshot_epochs()
+    if not epochs or run.projection_path(epochs[-1], "umap").is_file():
+        return
+    try:
+        submit_projection(run, [epochs[-1]], "umap")
+    except OSError as error:  # the map is a convenience: the run has finished either way
+        print(f"could not queue the final UMAP map: {error}", file=sys.stderr)
 
 
 def _peak_rss_mib() -> float | None:

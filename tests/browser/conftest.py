@@ -29,6 +29,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.training.worker import WORKER_ENV
 from tests.sample_runs import stopped_sample_run, train_sample_run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,7 +97,8 @@ def demo_runs_dir(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory)
 def streamlit_server(runs_dir: Path, log_path: Path) -> Iterator[str]:
     """A fresh ``streamlit run dashboard/app.py`` on a free port, answering ``/_stcore/health``; yields its URL."""
     port = _free_port()
-    env = {**os.environ, "GNN_EXPLORER_RUNS_DIR": str(runs_dir), "PYTHONUNBUFFERED": "1"}
+    # The dashboard as users run it: with its warm worker (the rest of the suite turns it off, see tests/conftest.py).
+    env = {**os.environ, "GNN_EXPLORER_RUNS_DIR": str(runs_dir), "PYTHONUNBUFFERED": "1", WORKER_ENV: "on"}
     command = [
         sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.headless", "true",
         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",

@@ -1,0 +1,460 @@
+"""The dashboard's warm worker: training runs that start without re-importing torch, and one UMAP queue.
+
+``python -m engine.worker --runs-dir DIR [--parent-pid PID]``
+
+A new ``python -m engine train`` process spends most of its first seconds importing torch, PyG and the engine, and a
+new projection process imports umap-learn and compiles its numba kernels again. The worker pays both once, when
+the dashboard starts, and then serves two queues under ``<runs-dir>/.worker/``:
+
+- ``train/``: each job is a training command line. The worker forks a child per job (the imports are already in
+  memory), the child starts its own process session, sends its output to the run's log and runs the training CLI
+  exactly as ``python -m engine train`` would. Runs train side by side, as separate processes did before.
+- ``projection/``: each job is a run and the epochs to map. One long-lived projection child (forked once, umap
+  imported and compiled by a small fit at start) computes them one at a time, oldest job first, so two maps never
+  compete for the cores.
+
+The worker is the only process that forks: it stays single-threaded (no torch op, no numba parallel call runs in
+it) so a child starts from a clean copy. It exits when the process that started it (``--parent-pid``, the
+Streamlit server) is gone; runs still training carry on in their own sessions. One worker serves a runs directory
+(an ``fcntl`` lock on ``.worker/lock``); ``worker.json`` says which process it is and whether it accepts jobs.
+Setting ``GNN_EXPLORER_WORKER=off`` makes the dashboard start none, and everything runs in fresh processes as before.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.training.jsonio import write_json_atomic
+from engine.training.rundir import LOG_FOLDER, RunDir, process_alive
+
+WORKER_ENV = "GNN_EXPLORER_WORKER"  # "off": the dashboard starts no worker
+WORKER_MODULE = "engine.worker"  # the entry module, as it appears in the worker's command line
+WORKER_FOLDER = ".worker"
+POLL_S = 0.05  # how often the queues are looked at
+PARENT_CHECK_S = 1.0  # how often the worker checks that the process that started it is alive
+MAX_JOB_BYTES = 2**20
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+_held_lock: list = []  # the worker's open lock file; children close their copy, or they would keep the lock held
+
+
+def worker_enabled() -> bool:
+    return os.environ.get(WORKER_ENV, "on").strip().lower() not in ("off", "0", "false", "no")
+
+
+@dataclass(frozen=True)
+class WorkerPaths:
+    """Where the worker of one runs directory keeps its lock, its state and its queues."""
+
+    root: Path
+
+    @classmethod
+    def of(cls, runs_dir: str | Path) -> WorkerPaths:
+        return cls(Path(runs_dir).resolve() / WORKER_FOLDER)
+
+    @property
+    def lock(self) -> Path:
+        return self.root / "lock"
+
+    @property
+    def info(self) -> Path:
+        return self.root / "worker.json"
+
+    @property
+    def log(self) -> Path:
+        """The worker's own output (its start, its projection child's), beside the runs' logs."""
+        return self.root.parent / LOG_FOLDER / "worker.log"
+
+    def queue(self, kind: str) -> Path:
+        return self.root / kind
+
+    @property
+    def jobs(self) -> Path:
+        """Per training job: ``<id>.pid`` once its process is forked, ``<id>.exit`` with its exit code when it ends."""
+        return self.root / "jobs"
+
+
+def worker_info(runs_dir: str | Path) -> dict[str, Any] | None:
+    """The live worker of ``runs_dir`` (its ``worker.json``), or ``None`` when there is none."""
+    try:
+        info = json.loads(WorkerPaths.of(runs_dir).info.read_text()[:MAX_JOB_BYTES])
+    except (OSError, ValueError):
+        return None
+    if not isinstance(info, dict) or not is_worker_process(info.get("pid")):
+        return None
+    return info
+
+
+def is_worker_process(pid: Any) -> bool:
+    """Whether ``pid`` is alive and runs this module (guards against a recycled pid)."""
+    if not process_alive(pid):
+        return False
+    try:
+        return WORKER_MODULE.encode() in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+
+
+def ensure_worker(runs_dir: str | Path, parent_pid: int | None = None) -> int | None:
+    """Start the worker of ``runs_dir`` unless one is alive or workers are off; returns its pid (``None`` when off).
+
+    Cheap enough for every page rerun: one small file read when the worker is alive.
+    """
+    if not worker_enabled():
+        return None
+    info = worker_info(runs_dir)
+    if info is not None:
+        return int(info["pid"])
+    paths = WorkerPaths.of(runs_dir)
+    try:
+        paths.log.parent.mkdir(parents=True, exist_ok=True)
+        log = open(paths.log, "ab")
+    except OSError:
+        return None  # a read-only runs directory: the pages say so where it matters; runs start the plain way
+    command = [sys.executable, "-m", WORKER_MODULE, "--runs-dir", str(Path(runs_dir).resolve())]
+    command += ["--parent-pid", str(parent_pid if parent_pid is not None else os.getpid())]
+    with log:
+        process = subprocess.Popen(
+            command,
+            cwd=PROJECT_ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+    return process.pid
+
+
+class WorkerJob:
+    """A training job handed to the worker; answers like the ``subprocess.Popen`` it replaces (``poll``, ``wait``)."""
+
+    def __init__(self, paths: WorkerPaths, job_id: str, worker_pid: int) -> None:
+        self.paths, self.job_id, self.worker_pid = paths, job_id, worker_pid
+        self.returncode: int | None = None
+
+    @property
+    def pid(self) -> int | None:
+        """The training process's pid once the worker has forked it."""
+        try:
+            return int((self.paths.jobs / f"{self.job_id}.pid").read_text())
+        except (OSError, ValueError):
+            return None
+
+    def poll(self) -> int | None:
+        if self.returncode is not None:
+            return self.returncode
+        try:
+            self.returncode = int((self.paths.jobs / f"{self.job_id}.exit").read_text())
+            return self.returncode
+        except (OSError, ValueError):
+            pass
+        pid = self.pid
+        if pid is not None and process_alive(pid):
+            return None
+        if not is_worker_process(self.worker_pid):
+            # The worker is gone: it never forked the job, or the job's exit went unrecorded with it.
+            self.returncode = -1 if pid is None else 0
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"worker job {self.job_id} still running after {timeout}s")
+            time.sleep(POLL_S)
+        return self.returncode
+
+
+def submit_training(runs_dir: str | Path, argv: list[str], log_path: Path) -> WorkerJob | None:
+    """Queue ``python -m engine <argv>`` on the live worker; ``None`` when no worker accepts jobs (start it plainly).
+
+    The log at ``log_path`` must exist already; the training process appends to it.
+    """
+    info = worker_info(runs_dir)
+    if info is None or not info.get("ready"):
+        return None
+    paths = WorkerPaths.of(runs_dir)
+    job_id = f"{time.time_ns():020d}-{secrets.token_hex(3)}"
+    _write_job(paths.queue("train"), job_id, {"argv": argv, "log": str(Path(log_path).resolve())})
+    return WorkerJob(paths, job_id, int(info["pid"]))
+
+
+def submit_projection(run: RunDir, epochs: list[int], method: str) -> int | None:
+    """Queue maps of ``epochs`` on the worker's projection child, marking each epoch pending with its pid.
+
+    Returns:
+        The pid the epochs are pending on, or ``None`` when no worker has a live projection child.
+    """
+    info = worker_info(run.path.parent)
+    if info is None or not process_alive(info.get("projection_pid")):
+        return None
+    pid = int(info["projection_pid"])
+    run.projections_dir.mkdir(parents=True, exist_ok=True)
+    for epoch in epochs:
+        run.projection_pending_path(epoch, method).write_text(str(pid))
+    job_id = f"{time.time_ns():020d}-{secrets.token_hex(3)}"
+    _write_job(
+        WorkerPaths.of(run.path.parent).queue("projection"),
+        job_id,
+        {"run": str(run.path.resolve()), "epochs": sorted(epochs), "method": method},
+    )
+    return pid
+
+
+def _write_job(queue: Path, job_id: str, job: dict[str, Any]) -> None:
+    queue.mkdir(parents=True, exist_ok=True)
+    partial = queue / f".{job_id}.partial"
+    partial.write_text(json.dumps(job))
+    os.replace(partial, queue / f"{job_id}.json")  # the worker sees whole jobs only
+
+
+def _claim(queue: Path) -> tuple[str, dict[str, Any]] | None:
+    """The oldest job of ``queue``, removed from it (so exactly one reader gets it); ``None`` when empty."""
+    try:
+        names = sorted(name for name in os.listdir(queue) if name.endswith(".json"))
+    except FileNotFoundError:
+        return None
+    for name in names:
+        path = queue / name
+        try:
+            job = json.loads(path.read_text()[:MAX_JOB_BYTES])
+            path.unlink()
+        except FileNotFoundError:
+            continue
+        except (OSError, ValueError) as error:
+            print(f"worker: dropping unreadable job {path}: {error}", flush=True)
+            path.unlink(missing_ok=True)
+            continue
+        if isinstance(job, dict):
+            return name.removesuffix(".json"), job
+    return None
+
+
+# ------------------------------------------------------------------------------------------------ the worker itself
+def serve(runs_dir: Path, parent_pid: int) -> int:
+    paths = WorkerPaths.of(runs_dir)
+    paths.root.mkdir(parents=True, exist_ok=True)
+    lock = open(paths.lock, "a+")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        print(f"worker: another worker serves {runs_dir}; exiting", flush=True)
+        return 0
+    _held_lock.append(lock)
+    started = time.time()
+    state: dict[str, Any] = {"pid": os.getpid(), "parent_pid": parent_pid, "started_at": started, "ready": False}
+    write_json_atomic(paths.info, state)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+
+    # What a training process imports first (the CLI's parser imports every command's module, scipy.stats with
+    # the comparisons); the children inherit it all.
+    import torch_geometric  # noqa: F401
+
+    import engine.cli
+    import engine.training.trainer  # noqa: F401
+
+    engine.cli.build_parser()
+
+    state.update(ready=True, ready_at=time.time())
+    print(f"worker: serving {runs_dir} for pid {parent_pid} ({time.time() - started:.1f}s of imports)", flush=True)
+    children: dict[int, str] = {}  # training pid -> job id
+    projection_pid = _fork_projection_server(paths)
+    state["projection_pid"] = projection_pid
+    write_json_atomic(paths.info, state)
+    last_parent_check = 0.0
+    try:
+        while True:
+            claimed = _claim(paths.queue("train"))
+            if claimed is not None:
+                job_id, job = claimed
+                pid = _fork_training(job)
+                if pid is not None:
+                    children[pid] = job_id
+                    paths.jobs.mkdir(parents=True, exist_ok=True)
+                    (paths.jobs / f"{job_id}.pid").write_text(str(pid))
+                continue
+            projection_pid = _reap(paths, children, projection_pid, state)
+            now = time.monotonic()
+            if now - last_parent_check > PARENT_CHECK_S:
+                last_parent_check = now
+                if not process_alive(parent_pid):
+                    print(f"worker: pid {parent_pid} is gone; exiting", flush=True)
+                    return 0
+            time.sleep(POLL_S)
+    finally:
+        if process_alive(projection_pid):
+            os.kill(projection_pid, signal.SIGTERM)
+        current = worker_info(runs_dir)
+        if current is not None and current.get("pid") == os.getpid():
+            paths.info.unlink(missing_ok=True)
+
+
+def _reap(paths: WorkerPaths, children: dict[int, str], projection_pid: int, state: dict[str, Any]) -> int:
+    """Collect ended children: record a training job's exit code; restart a projection child that died."""
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return projection_pid
+        if pid == 0:
+            return projection_pid
+        code = os.waitstatus_to_exitcode(status)
+        if pid in children:
+            job_id = children.pop(pid)
+            (paths.jobs / f"{job_id}.exit").write_text(str(code))
+        elif pid == projection_pid:
+            print(f"worker: the projection process ended with {code}; starting a new one", flush=True)
+            _fail_running_projection(paths, code)
+            projection_pid = _fork_projection_server(paths)
+            state["projection_pid"] = projection_pid
+            write_json_atomic(paths.info, state)
+
+
+def _fork_training(job: dict[str, Any]) -> int | None:
+    argv, log = job.get("argv"), job.get("log")
+    if not isinstance(argv, list) or not all(isinstance(word, str) for word in argv) or not isinstance(log, str):
+        print(f"worker: dropping malformed training job {job!r}", flush=True)
+        return None
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid:
+        return pid
+    code = 1
+    try:
+        _become_job_process(Path(log))
+        from engine.cli import main
+
+        sys.argv = [f"{sys.executable} -m engine", *argv]
+        code = main(argv)
+    except SystemExit as done:
+        code = done.code if isinstance(done.code, int) else 1
+    except BaseException:  # noqa: BLE001 - the child must never return into the worker's loop
+        traceback.print_exc()
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def _become_job_process(log: Path) -> None:
+    """In a forked child: own session, default signals, output to ``log`` line by line, input from /dev/null."""
+    os.setsid()
+    _close_lock_copy()
+    for number in (signal.SIGTERM, signal.SIGINT, signal.SIGCHLD):
+        signal.signal(number, signal.SIG_DFL)
+    output = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    nothing = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(nothing, 0)
+    os.dup2(output, 1)
+    os.dup2(output, 2)
+    os.close(output)
+    os.close(nothing)
+    sys.stdout.reconfigure(line_buffering=True)
+    sys.stderr.reconfigure(line_buffering=True)
+    os.chdir(PROJECT_ROOT)
+
+
+def _close_lock_copy() -> None:
+    """In a child: close the inherited lock file without unlocking it (the worker keeps its lock)."""
+    for lock in _held_lock:
+        lock.close()
+    _held_lock.clear()
+
+
+# ------------------------------------------------------------------------------------------ the projection child
+# A run starting while umap compiles, or while a map is computed, gets the cores first (the map is a few seconds late).
+PROJECTION_NICENESS = 5
+RUNNING_PROJECTION = "running.json"  # in the projection queue: the job being computed, for a crash report
+
+
+def _fork_projection_server(paths: WorkerPaths) -> int:
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid:
+        return pid
+    code = 0
+    try:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        _close_lock_copy()
+        _serve_projections(paths, os.getppid())
+    except BaseException:  # noqa: BLE001
+        traceback.print_exc()
+        code = 1
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def _serve_projections(paths: WorkerPaths, worker_pid: int) -> None:
+    from engine.analysis.projection import warm_up
+    from engine.analysis.store import ProjectionStore
+
+    os.nice(PROJECTION_NICENESS)
+    started = time.time()
+    warm_up()
+    print(f"worker: umap ready ({time.time() - started:.1f}s to import and compile)", flush=True)
+    queue = paths.queue("projection")
+    queue.mkdir(parents=True, exist_ok=True)
+    while os.getppid() == worker_pid:
+        claimed = _claim(queue)
+        if claimed is None:
+            time.sleep(POLL_S)
+            continue
+        _, job = claimed
+        write_json_atomic(queue / RUNNING_PROJECTION, job)
+        store = ProjectionStore(job.get("run", ""))
+        for epoch in job.get("epochs", []):
+            began = time.perf_counter()
+            try:
+                projection = store.compute(int(epoch), str(job.get("method")))
+                print(
+                    f"worker: {job.get('method')} of {len(projection.coords):,} points, {store.run_dir.name} epoch "
+                    f"{epoch}: {time.perf_counter() - began:.1f}s",
+                    flush=True,
+                )
+            except Exception as error:  # noqa: BLE001 - compute() wrote the reason where the page reads it
+                print(f"worker: {store.run_dir.name} epoch {epoch}: error: {error}", flush=True)
+            finally:
+                store.finish_pending(int(epoch), str(job.get("method")))
+        (queue / RUNNING_PROJECTION).unlink(missing_ok=True)
+
+
+def _fail_running_projection(paths: WorkerPaths, code: int) -> None:
+    """The projection child died mid-job (killed, out of memory): say so on each of that job's epochs."""
+    running = paths.queue("projection") / RUNNING_PROJECTION
+    try:
+        job = json.loads(running.read_text())
+    except (OSError, ValueError):
+        return
+    from engine.analysis.store import ProjectionStore
+
+    store = ProjectionStore(job.get("run", ""))
+    for epoch in job.get("epochs", []):
+        if store.state(int(epoch), job.get("method")) != "ready":
+            store.fail(int(epoch), job.get("method"), f"the projection process ended with exit code {code}")
+    running.unlink(missing_ok=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=f"python -m {WORKER_MODULE}", description=__doc__.splitlines()[0])
+    parser.add_argument("--runs-dir", required=True, help="the runs directory whose queues this worker serves")
+    parser.add_argument(
+        "--parent-pid", type=int, default=os.getppid(), help="exit when this process is gone (default: the parent)"
+    )
+    args = parser.parse_args(argv)
+    return serve(Path(args.runs_dir).resolve(), args.parent_pid)

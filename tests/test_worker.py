@@ -1,0 +1,191 @@
+"""The dashboard's warm worker: forked training runs, one UMAP queue, one worker per runs directory, a clean exit.
+
+Everything here is real: a ``python -m engine.worker`` process, runs it forks, maps its projection child computes.
+Bad inputs tried: a malformed and an unreadable job file, a second worker on the same runs directory, a worker whose
+starting process is gone, a projection child killed in the middle of a job, a job whose worker died before it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine.analysis import ProjectionStore
+from engine.analysis.projection import cosine_neighbours, fit_projection
+from engine.training import RunStore, TrainConfig, log_tail, resolve, start_training, stop_training
+from engine.training.worker import (
+    RUNNING_PROJECTION,
+    WORKER_ENV,
+    WorkerJob,
+    WorkerPaths,
+    ensure_worker,
+    is_worker_process,
+    worker_info,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow
+
+
+def wait_for(condition, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+@pytest.fixture(scope="module")
+def worker_runs_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A runs directory served by a real worker, with its projection child ready."""
+    runs_dir = tmp_path_factory.mktemp("worker-runs")
+    os.environ[WORKER_ENV] = "on"
+    try:
+        pid = ensure_worker(runs_dir)
+    finally:
+        os.environ[WORKER_ENV] = "off"
+    log = WorkerPaths.of(runs_dir).log
+    wait_for(lambda: (worker_info(runs_dir) or {}).get("projection_pid"), 120, f"the worker:\n{log_tail(log)}")
+    yield runs_dir
+    os.kill(pid, signal.SIGTERM)
+    wait_for(lambda: not is_worker_process(pid), 30, "the worker to exit")
+
+
+def test_worker_forks_a_run_and_queues_the_umap_of_its_final_snapshot(worker_runs_dir: Path) -> None:
+    launch = start_training(resolve(TrainConfig(dataset="synthetic", model="mf", epochs=2, dim=8)), worker_runs_dir)
+    assert isinstance(launch.process, WorkerJob)  # not a fresh process
+    assert launch.process.wait(timeout=300) == 0, log_tail(launch.log_path)
+    run = RunStore(worker_runs_dir).get(launch.run_id)
+    assert run.state == "finished" and len(run.metrics) == 2
+    store = ProjectionStore(run.path)
+    last = store.epochs()[-1]
+    assert store.state(last, "umap") in ("pending", "ready")  # queued by the run itself, nobody asked
+    log = WorkerPaths.of(worker_runs_dir).log
+    wait_for(lambda: store.state(last, "umap") == "ready", 240, f"the map:\n{log_tail(log)}")
+    assert store.load(last, "umap").coords.shape == (len(store.stacked(last)[0]), 2)
+    assert not run.path.joinpath("projections", f"{last:04d}_umap.progress").exists()  # progress cleared when done
+
+
+def test_a_run_the_worker_started_stops_on_stop(worker_runs_dir: Path) -> None:
+    launch = start_training(resolve(TrainConfig(dataset="synthetic", model="mf", epochs=500, dim=8)), worker_runs_dir)
+    store = RunStore(worker_runs_dir)
+    wait_for(lambda: _state(store, launch.run_id) == "running", 120, "the run to start")
+    message = stop_training(store.get(launch.run_id))
+    assert message.startswith("asked run"), message  # the forked process counts as a training process
+    assert launch.process.wait(timeout=120) == 0
+    assert store.get(launch.run_id).state == "stopped"
+
+
+def test_malformed_and_unreadable_jobs_are_dropped_and_the_worker_goes_on(worker_runs_dir: Path) -> None:
+    queue = WorkerPaths.of(worker_runs_dir).queue("train")
+    (queue / "00000000000000000001-bad.json").write_text("{not json")
+    (queue / "00000000000000000002-bad.json").write_text(json.dumps({"argv": "train --model mf", "log": 3}))
+    wait_for(lambda: not list(queue.glob("*-bad.json")), 30, "the bad jobs to be dropped")
+    log = WorkerPaths.of(worker_runs_dir).log.read_text()
+    assert "dropping unreadable job" in log and "dropping malformed training job" in log
+    launch = start_training(resolve(TrainConfig(dataset="synthetic", model="mf", epochs=1, dim=8)), worker_runs_dir)
+    assert isinstance(launch.process, WorkerJob) and launch.process.wait(timeout=300) == 0
+
+
+def test_a_killed_projection_child_fails_its_job_by_name_and_is_replaced(worker_runs_dir: Path) -> None:
+    run = RunStore(worker_runs_dir).path("killed-mid-map")
+    run.mkdir(exist_ok=True)
+    old = worker_info(worker_runs_dir)["projection_pid"]
+    running = WorkerPaths.of(worker_runs_dir).queue("projection") / RUNNING_PROJECTION
+    running.parent.mkdir(parents=True, exist_ok=True)
+    running.write_text(json.dumps({"run": str(run), "epochs": [99], "method": "umap"}))  # what it was doing
+    os.kill(old, signal.SIGKILL)
+    new = wait_for(
+        lambda: (
+            (worker_info(worker_runs_dir) or {}).get("projection_pid") not in (None, old)
+            and worker_info(worker_runs_dir)["projection_pid"]
+        ),
+        30,
+        "a new projection child",
+    )
+    assert new != old
+    store = ProjectionStore(run)
+    assert store.state(99, "umap") == "failed"
+    assert "exit code -9" in store.error(99, "umap")
+
+
+def test_one_worker_per_runs_directory(worker_runs_dir: Path) -> None:
+    second = subprocess.run(
+        [sys.executable, "-m", "engine.worker", "--runs-dir", str(worker_runs_dir)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert second.returncode == 0 and "another worker serves" in second.stdout
+    os.environ[WORKER_ENV] = "on"
+    try:
+        assert ensure_worker(worker_runs_dir) == worker_info(worker_runs_dir)["pid"]  # the live one, no new one
+    finally:
+        os.environ[WORKER_ENV] = "off"
+
+
+def test_the_worker_exits_when_the_process_that_started_it_is_gone(tmp_path: Path) -> None:
+    dashboard = subprocess.Popen(["sleep", "600"])
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "engine.worker", "--runs-dir", str(tmp_path), "--parent-pid", str(dashboard.pid)],
+        cwd=ROOT,
+    )
+    try:
+        wait_for(lambda: (worker_info(tmp_path) or {}).get("ready"), 120, "the worker")
+        dashboard.kill()
+        dashboard.wait()
+        assert worker.wait(timeout=60) == 0
+        assert worker_info(tmp_path) is None and not WorkerPaths.of(tmp_path).info.exists()
+    finally:
+        dashboard.kill()
+        worker.kill()
+
+
+def test_no_worker_when_turned_off_and_a_job_whose_worker_died_reports_failure(tmp_path: Path) -> None:
+    assert os.environ[WORKER_ENV] == "off"
+    assert ensure_worker(tmp_path) is None
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    job = WorkerJob(WorkerPaths.of(tmp_path), "never-claimed", gone.pid)
+    assert job.poll() == -1
+
+
+def test_exact_cosine_neighbours_match_brute_force_with_self_first() -> None:
+    points = np.random.default_rng(3).normal(size=(300, 6)).astype(np.float32)
+    points[7] = points[8] * 2.0  # same direction: distance 0 to each other, yet each is its own first neighbour
+    indices, distances = cosine_neighbours(points, 5)
+    unit = points / np.linalg.norm(points, axis=1, keepdims=True)
+    expected = np.argsort(-(unit @ unit.T), axis=1, kind="stable")[:, :5]
+    assert (indices[:, 0] == np.arange(300)).all() and np.allclose(distances[:, 0], 0.0)
+    assert indices[8, 1] == 7 and indices[7, 1] == 8 and distances[7, 1] < 1e-6
+    for row in range(300):
+        assert set(indices[row, 1:]) == set(expected[row, 1:]) - {row} or row in (7, 8)
+    assert (np.diff(distances, axis=1) >= -1e-6).all()  # sorted nearest first
+
+
+def test_umap_reports_its_stages_and_layout_epochs() -> None:
+    lines: list[str] = []
+    embeddings = np.random.default_rng(0).normal(size=(120, 8)).astype(np.float32)
+    fit_projection(embeddings, 60, "umap", progress=lines.append)
+    assert lines[0].startswith("nearest neighbours of 120 points")
+    layout = [line for line in lines if line.startswith("layout epoch")]
+    assert layout and layout[-1] == "layout epoch 200 of 200"
+
+
+def _state(store: RunStore, run_id: str) -> str | None:
+    try:
+        return store.get(run_id).state
+    except ValueError:
+        return None
