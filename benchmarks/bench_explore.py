@@ -14,6 +14,7 @@ Times are medians of ``--repeats`` warm runs (the first, JIT-compiling call is r
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -25,6 +26,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# Page server time alone: no dashboard worker competing for the cores (benchmarks/bench_worker.py measures it).
+os.environ["GNN_EXPLORER_WORKER"] = "off"
 
 from engine.analysis import (  # noqa: E402
     Projection,

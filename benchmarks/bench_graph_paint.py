@@ -1,8 +1,8 @@
 """How long the Neighborhood drawing stays blank: time from loading a drawing to its first fitted paint, in Chromium.
 
 Peer: the same drawing laid out by vis.js's own physics in the browser before anything is shown (``layout="physics"``,
-what the page did before and still does for random walks), against positions computed on the server
-(``layout="radial"``, what fanout drawings use now), in the same run, on the sample data's most popular item (fanout
+what the page did before), against positions computed on the server (``layout="radial"``, what fanout drawings use,
+and ``layout="force"``, what random-walk drawings use), in the same run, on the sample data's most popular item (fanout
 10, 5 and 200 random walks, the samplers' defaults). Times are from loading the drawing's HTML to its first paint and
 to its settled, fitted drawing.
 
@@ -84,7 +84,7 @@ def main() -> int:
             f"{row['view']:<12} {row['layout']:<8} {row['nodes']:>5} {row['server_ms']:>9} {row['paint_ms']:>15} "
             f"{row['settled_ms']:>11}"
         )
-    for view_name, layout in (("fanout", "radial"), ("random walk", "radial")):
+    for view_name, layout in (("fanout", "radial"), ("random walk", "force")):  # what the page draws each with
         rows = {row["layout"]: row for row in results if row["view"] == view_name}
         blank = {name: rows[name]["server_ms"] + rows[name]["paint_ms"] for name in rows}
         print(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from engine.training.worker import WorkerPaths, worker_info
 from tests.browser.conftest import DEMO_STOPPED
 from tests.browser.test_train_runs import choose_model, set_number
 
@@ -45,6 +46,10 @@ def test_start_with_advanced_open_brings_the_live_panel_into_view(
     assert -5 <= top < page.viewport_size["height"] / 2, f"the live panel starts at y={top}, not in view"
     page.get_by_text("Final test metrics").wait_for(timeout=TRAINING_TIMEOUT_MS)
     assert page.locator("[data-testid='stException']").count() == 0
+    # Issue 14, point 2: the dashboard's warm worker (started for this runs directory) forked the run.
+    jobs = WorkerPaths.of(tmp_path / "runs").jobs
+    assert worker_info(tmp_path / "runs") is not None
+    assert [exit.read_text() for exit in jobs.glob("*.exit")] == ["0"]
 
 
 def test_a_stopped_run_shows_why_and_its_last_metrics(

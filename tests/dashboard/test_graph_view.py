@@ -138,3 +138,19 @@ def test_stability_axis_ticks_at_the_walk_budgets():
     axis = stability(TopTStability([25, 50, 100, 200, 400, 800], [0.1, 0.2, 0.3, 0.4, 0.5, 0.6], 10)).layout.xaxis
     assert list(axis.tickvals) == [25, 50, 100, 200, 400, 800]
     assert list(axis.ticktext) == ["25", "50", "100", "200", "400", "800"]
+
+
+def test_force_layout_pulls_walked_neighbours_together_and_is_the_same_every_time(hub_graph):
+    walks = RandomWalkSampler(hub_graph, num_walks=200, top_t=10).sample(
+        np.array([hub_graph.num_users]), return_traces=True
+    )
+    html = random_walk_view(hub_graph, walks).html  # the default layout of a random walk: "force"
+    assert random_walk_view(hub_graph, walks).html == html
+    nodes = json.loads(re.search(r"new vis.DataSet\((\[.*?\])\);", html, re.S).group(1))
+    edges = json.loads(re.search(r"var edges = new vis.DataSet\((\[.*?\])\);", html, re.S).group(1))
+    where = {node["id"]: np.array([node["x"], node["y"]]) for node in nodes}
+    points = np.array(list(where.values()))
+    assert np.isfinite(points).all() and len(np.unique(points.round(3), axis=0)) == len(points)  # no two on one spot
+    linked = np.mean([np.linalg.norm(where[edge["from"]] - where[edge["to"]]) for edge in edges])
+    everyone = np.mean(np.linalg.norm(points[:, None] - points[None], axis=2)[np.triu_indices(len(points), 1)])
+    assert linked < 0.8 * everyone
