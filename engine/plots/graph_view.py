@@ -38,6 +38,9 @@ NODE_FONT_PX = 22  # label size before fit() scales the drawing to the frame
 # simulation settles (a blank frame of ~0.4 s meanwhile), kept as the peer the paint benchmark measures.
 LAYOUTS = ("radial", "force", "physics")
 FORCE_ITERATIONS = 60  # Fruchterman-Reingold steps: ~0.1 s for a 300-node drawing
+# Optimal distance between nodes as a multiple of networkx's default (1 / sqrt(N)): the top-T items are drawn large
+# and sit at the dense centre, where the default spacing piles them and their labels on each other.
+FORCE_SPACING = 2.5
 RING_GAP = 160.0  # least radius of the centre's ring, in vis.js units (fit() scales the drawing to the frame)
 NODE_SPACING = 30.0  # arc length between neighbouring nodes of one flower
 FLOWER_RADIUS = 70.0  # least distance from a node to the nodes it reached
@@ -331,7 +334,10 @@ def radial_positions(net: Network) -> np.ndarray:
 def force_positions(net: Network) -> np.ndarray:
     """``(N, 2)`` force-directed positions of ``net.nodes``: Fruchterman-Reingold from the radial layout, seeded.
 
-    Scaled to the radial layout's size, so node spacing and label size read the same as in a fanout drawing.
+    Only the nodes the drawn edges connect to the centre are laid out by force (a node without a drawn edge would be
+    pushed off to the edge of the canvas and shrink everything else when the drawing is fitted); the others go on a
+    ring just outside them, as in the radial layout. Scaled to the radial layout's size, so node spacing and label
+    size read the same as in a fanout drawing.
     """
     import networkx as nx
 
@@ -339,15 +345,34 @@ def force_positions(net: Network) -> np.ndarray:
     if len(start) < 3:
         return start
     extent = float(np.abs(start).max()) or RING_GAP
-    ids = [node["id"] for node in net.nodes]
+    index = {node["id"]: position for position, node in enumerate(net.nodes)}
     graph = nx.Graph()
-    graph.add_nodes_from(range(len(ids)))
-    index = {node: position for position, node in enumerate(ids)}
+    graph.add_nodes_from(range(len(index)))
     graph.add_edges_from((index[edge["from"]], index[edge["to"]]) for edge in net.edges)
-    initial = {position: start[position] / extent for position in range(len(ids))}
-    placed = nx.spring_layout(graph, pos=initial, iterations=FORCE_ITERATIONS, seed=0, center=(0, 0))
-    positions = np.array([placed[position] for position in range(len(ids))])  # within [-1, 1]
-    return positions / (np.abs(positions).max() or 1.0) * extent
+    linked = sorted(nx.node_connected_component(graph, 0))
+    placed = nx.spring_layout(
+        graph.subgraph(linked),
+        pos={position: start[position] / extent for position in linked},
+        k=FORCE_SPACING / np.sqrt(len(linked)),
+        iterations=FORCE_ITERATIONS,
+        seed=0,
+        center=(0, 0),
+    )
+    positions = np.zeros_like(start)
+    bulk = np.array([placed[position] for position in linked])  # about [-1, 1]
+    # A chain of rarely walked nodes stretches a force layout far out; fitting it would shrink the bulk. Beyond the
+    # 90th percentile radius distances grow logarithmically: the chain stays visible, the bulk fills the canvas.
+    radius = np.linalg.norm(bulk, axis=1)
+    knee = float(np.percentile(radius, 90)) or 1.0
+    far = radius > knee
+    bulk[far] *= (knee * (1 + np.log(radius[far] / knee)) / radius[far])[:, None]
+    positions[linked] = bulk / (np.abs(bulk).max() or 1.0) * extent
+    stray = sorted(set(range(len(start))) - set(linked))
+    if stray:
+        outer = float(np.linalg.norm(positions[linked], axis=1).max()) + RING_GAP / 2
+        angles = np.linspace(0, 2 * np.pi, len(stray), endpoint=False)
+        positions[stray] = outer * np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    return positions
 
 
 def _network(height: int) -> Network:
