@@ -84,6 +84,36 @@ def test_sigterm_to_one_rank_stops_every_rank_and_the_run_resumes(tmp_path):
 
 
 @pytest.mark.slow
+def test_a_rank_that_dies_fails_the_run_naming_it_and_the_run_resumes(tmp_path):
+    process = torchrun(
+        "train", *SMALL, "--epochs", "200", "--runs-dir", str(tmp_path), "--run-id", "lose-one", wait=False
+    )
+    run = tmp_path / "lose-one"
+    deadline = time.monotonic() + TIMEOUT_S
+    while time.monotonic() < deadline and not (run / "metrics.jsonl").exists():
+        time.sleep(0.5)
+    assert (run / "metrics.jsonl").exists(), process.communicate(timeout=30)
+    workers = subprocess.run(["pgrep", "-f", "-P", str(process.pid), "engine"], capture_output=True, text=True)
+    ranks = {int(pid): rank_of(int(pid)) for pid in workers.stdout.split()}
+    assert sorted(ranks.values()) == [0, 1], workers.stdout
+    os.kill(next(pid for pid, rank in ranks.items() if rank == 1), signal.SIGKILL)  # no chance to say goodbye
+    out, err = process.communicate(timeout=TIMEOUT_S)
+    assert process.returncode != 0
+    status = read(run, "status.json")
+    assert status["state"] == "failed", (out, err)
+    assert status["error"].startswith("rank 1 of this 2-process run stopped answering"), status["error"]
+    assert "--resume RUN_DIR" in status["error"] and "error: rank 0: rank 1 of this" in err
+    resumed = torchrun("train", "--resume", str(run), "--epochs", str(status["epoch"] + 1), "--quiet")
+    assert resumed.returncode == 0, resumed.stderr
+    assert read(run, "status.json")["state"] == "finished"
+
+
+def rank_of(pid: int) -> int:
+    environment = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    return int(next(entry for entry in environment if entry.startswith(b"RANK=")).split(b"=", 1)[1])
+
+
+@pytest.mark.slow
 def test_more_processes_than_batches_is_refused_before_a_run_folder_exists(tmp_path):
     done = torchrun("train", *SMALL, "--epochs", "1", "--batch-size", "1000000", "--runs-dir", str(tmp_path))
     assert done.returncode != 0

@@ -70,6 +70,28 @@ class Group:
         if self.parallel:
             dist.barrier()
 
+    def lost_rank(self, error: BaseException) -> str | None:
+        """What to say when ``error`` means another rank is gone (killed, crashed, out of memory); else ``None``.
+
+        A collective whose peer process died fails on the survivors with a transport error ("Connection reset by
+        peer") that names an address, not a rank; this names the ranks it can be and what to do.
+        """
+        if not self.parallel or not isinstance(error, RuntimeError):
+            return None
+        if not any(sign in str(error) for sign in _PEER_LOST):
+            return None
+        others = [rank for rank in range(self.world_size) if rank != self.rank]
+        who = f"rank {others[0]}" if len(others) == 1 else f"one of ranks {', '.join(map(str, others))}"
+        return (
+            f"{who} of this {self.world_size}-process run stopped answering in the middle of a step (its process "
+            "died or was killed; torchrun's output names it and its exit code). The run keeps its last checkpoint: "
+            f"resume it with `torchrun --nproc-per-node {self.world_size} -m engine train --resume RUN_DIR`."
+        )
+
+
+# How gloo and NCCL report a peer process that is gone.
+_PEER_LOST = ("Connection reset by peer", "Connection closed by peer", "Broken pipe", "NCCL communicator was aborted")
+
 
 SINGLE_PROCESS = Group()  # training without torchrun
 

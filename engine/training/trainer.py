@@ -205,8 +205,11 @@ def _execute(
         with stop.installed():
             _loop(run, config, split, resume, progress, stop, group)
     except BaseException as error:
+        lost = group.lost_rank(error)
+        if lost is not None:
+            print(f"error: rank {group.rank}: {lost}", file=sys.stderr, flush=True)
         if group.is_main:
-            failure = f"{type(error).__name__}: {error}"
+            failure = lost or f"{type(error).__name__}: {error}"
             _set_status(run, config, "failed", error=failure, traceback=traceback.format_exc())
         raise
 
