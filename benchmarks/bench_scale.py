@@ -18,6 +18,16 @@ epoch's random walks from every item use ``--walks`` walks per item (50; the def
     python benchmarks/bench_scale.py --sections load --interactions 1000000 10000000 [--json]
     python benchmarks/bench_scale.py --sections pinsage --items 50000 200000
     python benchmarks/bench_scale.py --sections ddp [--ddp-epochs 3] [--ddp-model lightgcn]   # torchrun 2 vs 1
+    python benchmarks/bench_scale.py --sections models --interactions 1000000 10000000 [--model-steps 20]
+
+**models** — every model with its shipped defaults on a generated graph of each ``--interactions`` size, shaped like
+MovieLens 10M (a user per 140 interactions, an item per 930, long-tailed popularity), each in a fresh process so its
+peak RSS is its own: the epoch's start (the loader's per-epoch sampling: PinSage's walks from every item), the median
+of ``--model-steps`` training steps (loss + backward + Adam, batches from the loader as training draws them, after one
+untimed), the epoch's seconds that implies (steps per epoch x s/step + its start), training edges per second, and the
+peak RSS after one full inference pass (every user's and item's embedding, as each evaluation computes them) and
+top-10 of 1,000 users. Timing whole epochs at 10M would take an hour per GNN here; the step is what sampling keeps
+constant.
 """
 
 from __future__ import annotations
@@ -249,12 +259,105 @@ def print_ddp(rows: list[dict]) -> None:
     print(f"2 processes / 1 process, seconds per epoch: {two['median_epoch_s'] / one['median_epoch_s']:.2f}")
 
 
+MODEL_NAMES = ("mf", "lightgcn", "graphsage", "pinsage")
+USERS_PER_INTERACTION, ITEMS_PER_INTERACTION = 1 / 140, 1 / 930  # MovieLens 10M: 70k users, 10.7k items, 10M ratings
+
+
+def model_child(model_name: str, interactions: int, steps: int) -> dict:
+    """One model's step, epoch and memory figures on a generated graph (run in a fresh process)."""
+    import torch
+
+    from engine.loader import LinkBatchLoader, build_recommender
+    from engine.models import MODELS
+    from engine.ranking import top_k
+    from engine.training import TrainConfig, resolve
+
+    started = time.perf_counter()
+    num_users = max(int(interactions * USERS_PER_INTERACTION), 10)
+    graph = catalogue_graph(max(int(interactions * ITEMS_PER_INTERACTION), 10), interactions, num_users)
+    build_s = time.perf_counter() - started
+    config = resolve(TrainConfig(dataset="synthetic", model=model_name))
+    cls = MODELS[model_name]
+    params = cls.Params(**config.params)
+    model = build_recommender(cls, graph, config.dim, params, seed=0)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    loader = LinkBatchLoader(graph, config.batch_size, config.num_negatives, seed=0, sampling=cls.sampling(params))
+    seconds: list[float] = []
+    started = time.perf_counter()
+    with loader.epoch(1) as stream:
+        epoch_start = None
+        for batch, _ in zip(stream, range(steps + 1), strict=False):
+            if epoch_start is None:
+                epoch_start = time.perf_counter() - started
+            began = time.perf_counter()
+            optimizer.zero_grad()
+            model.loss(batch).backward()
+            optimizer.step()
+            seconds.append(time.perf_counter() - began)
+    step_s = float(np.median(seconds[1:]))
+    steps_per_epoch = -(-graph.num_edges // config.batch_size)
+    started = time.perf_counter()
+    model.eval()
+    with torch.no_grad():
+        user_emb, item_emb = model.embeddings()
+        top_k(user_emb, item_emb, np.arange(min(1000, graph.num_users)), 10, exclude=graph.user_csr)
+    inference_s = time.perf_counter() - started
+    with open("/proc/self/status", encoding="ascii") as status:
+        peak = next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmHWM:"))
+    return {
+        "model": model_name, "interactions": graph.num_edges, "users": graph.num_users, "items": graph.num_items,
+        "graph_s": build_s, "epoch_start_s": epoch_start, "step_s": step_s, "batch_size": config.batch_size,
+        "epoch_s": steps_per_epoch * step_s + epoch_start, "edges_per_s": config.batch_size / step_s,
+        "inference_s": inference_s, "peak_rss_mib": peak,
+    }  # fmt: skip
+
+
+def bench_models(sizes: list[int], steps: int) -> list[dict]:
+    rows = []
+    for interactions in sizes:
+        for model_name in MODEL_NAMES:
+            command = [sys.executable, __file__, "--child-model", model_name, str(interactions), str(steps)]
+            done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+            if done.returncode != 0:
+                raise RuntimeError(f"{model_name} at {interactions:,}: {done.stderr[-2000:]}")
+            rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    return rows
+
+
+def print_models(rows: list[dict], steps: int) -> None:
+    print(f"\nEvery model, shipped defaults, median of {steps} steps; epoch = steps per epoch x s/step + epoch start")
+    print(
+        "| interactions | model | batch | epoch start s | s/step | edges/s | s/epoch (implied) | inference s "
+        "| peak RSS MiB |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    for row in rows:
+        print(
+            f"| {row['interactions']:,} | {row['model']} | {row['batch_size']} | {row['epoch_start_s']:.1f} | "
+            f"{row['step_s']:.3f} | {row['edges_per_s']:,.0f} | {row['epoch_s']:,.0f} | {row['inference_s']:.1f} | "
+            f"{row['peak_rss_mib']:,.0f} |"
+        )
+    largest = max(row["interactions"] for row in rows)
+    worst = max((row for row in rows if row["interactions"] == largest), key=lambda row: row["peak_rss_mib"])
+    verdict = "within" if worst["peak_rss_mib"] <= 8 * 1024 else "OVER"
+    print(
+        f"at {largest:,} interactions the largest peak RSS is {worst['model']}'s {worst['peak_rss_mib']:,.0f} MiB: "
+        f"{verdict} 8 GB"
+    )
+
+
 def main() -> None:
+    if len(sys.argv) == 5 and sys.argv[1] == "--child-model":
+        print(json.dumps(model_child(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))))
+        return
     if len(sys.argv) == 5 and sys.argv[1] == "--child-load":
         print(json.dumps(load_child(sys.argv[2], Path(sys.argv[3]), sys.argv[4])))
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sections", nargs="+", default=["load", "pinsage", "ddp"], choices=["load", "pinsage", "ddp"])
+    parser.add_argument(
+        "--sections", nargs="+", default=["load", "pinsage", "ddp"], choices=["load", "pinsage", "ddp", "models"]
+    )
+    parser.add_argument("--model-steps", type=int, default=20, help="timed training steps per model (models)")
     parser.add_argument("--ddp-epochs", type=int, default=3, help="epochs of the 1- and 2-process runs")
     parser.add_argument("--ddp-model", default="lightgcn", help="model of the 1- and 2-process runs")
     parser.add_argument("--interactions", nargs="+", type=int, default=[1_000_000, 10_000_000])
@@ -280,6 +383,9 @@ def main() -> None:
     if "ddp" in args.sections:
         figures["ddp"] = bench_ddp(args.ddp_epochs, args.ddp_model)
         print_ddp(figures["ddp"])
+    if "models" in args.sections:
+        figures["models"] = bench_models(args.interactions, args.model_steps)
+        print_models(figures["models"], args.model_steps)
     if args.json:
         print(json.dumps(figures))
 
