@@ -153,6 +153,21 @@ def test_the_worker_exits_when_the_process_that_started_it_is_gone(tmp_path: Pat
         worker.kill()
 
 
+def test_an_idle_worker_exits_by_itself(tmp_path: Path) -> None:
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "engine.worker", "--runs-dir", str(tmp_path), "--idle-exit", "2"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        output, _ = worker.communicate(timeout=120)
+        assert worker.returncode == 0 and "worker: idle for 2s; exiting" in output
+        assert worker_info(tmp_path) is None
+    finally:
+        worker.kill()
+
+
 def test_no_worker_when_turned_off_and_a_job_whose_worker_died_reports_failure(tmp_path: Path) -> None:
     assert os.environ[WORKER_ENV] == "off"
     assert ensure_worker(tmp_path) is None

@@ -44,6 +44,9 @@ WORKER_MODULE = "engine.worker"  # the entry module, as it appears in the worker
 WORKER_FOLDER = ".worker"
 POLL_S = 0.05  # how often the queues are looked at
 PARENT_CHECK_S = 1.0  # how often the worker checks that the process that started it is alive
+# A worker with nothing to do for this long exits (a runs directory the sidebar has left behind); the dashboard
+# starts a new one on its next rerun that needs it, ready in seconds.
+IDLE_EXIT_S = 20 * 60
 MAX_JOB_BYTES = 2**20
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 _held_lock: list = []  # the worker's open lock file; children close their copy, or they would keep the lock held
@@ -243,7 +246,7 @@ def _claim(queue: Path) -> tuple[str, dict[str, Any]] | None:
 
 
 # ------------------------------------------------------------------------------------------------ the worker itself
-def serve(runs_dir: Path, parent_pid: int) -> int:
+def serve(runs_dir: Path, parent_pid: int, idle_exit_s: float = IDLE_EXIT_S) -> int:
     paths = WorkerPaths.of(runs_dir)
     paths.root.mkdir(parents=True, exist_ok=True)
     lock = open(paths.lock, "a+")
@@ -274,10 +277,12 @@ def serve(runs_dir: Path, parent_pid: int) -> int:
     state["projection_pid"] = projection_pid
     write_json_atomic(paths.info, state)
     last_parent_check = 0.0
+    last_busy = time.monotonic()
     try:
         while True:
             claimed = _claim(paths.queue("train"))
             if claimed is not None:
+                last_busy = time.monotonic()
                 job_id, job = claimed
                 pid = _fork_training(job)
                 if pid is not None:
@@ -292,6 +297,11 @@ def serve(runs_dir: Path, parent_pid: int) -> int:
                 if not process_alive(parent_pid):
                     print(f"worker: pid {parent_pid} is gone; exiting", flush=True)
                     return 0
+                if children or _projections_waiting(paths):
+                    last_busy = now
+                elif now - last_busy > idle_exit_s:
+                    print(f"worker: idle for {idle_exit_s:.0f}s; exiting", flush=True)
+                    return 0
             time.sleep(POLL_S)
     finally:
         if process_alive(projection_pid):
@@ -299,6 +309,11 @@ def serve(runs_dir: Path, parent_pid: int) -> int:
         current = worker_info(runs_dir)
         if current is not None and current.get("pid") == os.getpid():
             paths.info.unlink(missing_ok=True)
+
+
+def _projections_waiting(paths: WorkerPaths) -> bool:
+    queue = paths.queue("projection")
+    return (queue / RUNNING_PROJECTION).exists() or any(queue.glob("*.json"))
 
 
 def _reap(paths: WorkerPaths, children: dict[int, str], projection_pid: int, state: dict[str, Any]) -> int:
@@ -456,5 +471,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--parent-pid", type=int, default=os.getppid(), help="exit when this process is gone (default: the parent)"
     )
+    parser.add_argument(
+        "--idle-exit", type=float, default=IDLE_EXIT_S, help="exit after this many seconds with nothing to do"
+    )
     args = parser.parse_args(argv)
-    return serve(Path(args.runs_dir).resolve(), args.parent_pid)
+    return serve(Path(args.runs_dir).resolve(), args.parent_pid, args.idle_exit)
