@@ -175,7 +175,7 @@ columns = st.columns(2) if compare else st.columns([3, 2], gap="medium")
 columns[0].plotly_chart(figure, on_select="rerun", selection_mode="points", key=MAP_KEY)
 columns[0].caption(
     plain(run.run_id)
-    + f" · {len(projection.coords):,} points ({num_users:,} users ● and {graph.num_items:,} items ■). "
+    + f" · {embedding_view.points_caption(num_users, graph.num_items)}. "
     + (f"Aligned to epoch {projection.aligned_to} by orthogonal Procrustes. " if projection.aligned_to >= 0 else "")
     + "Click a point to inspect it."
 )

@@ -161,6 +161,8 @@ def cold_start_panel(run, loaded, graph: InteractionGraph, item_emb: np.ndarray,
         height=520,
     )
     right.plotly_chart(figure, key="cold_map")
+    if graph.num_nodes > embedding_view.MAX_POINTS:
+        right.caption(embedding_view.points_caption(graph.num_users, graph.num_items).capitalize() + ".")
     if method == "pca":
         right.caption("UMAP of this epoch is not cached yet (open the Embeddings page to compute it); PCA is shown.")
 

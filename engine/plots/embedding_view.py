@@ -1,8 +1,10 @@
 """WebGL scatter maps of user and item embeddings, coloured by type, genre, degree or cluster.
 
-Each colour category is one ``Scattergl`` trace so the legend toggles it; every point carries its
-global node id in ``customdata`` so plotly selection events name the node. Dataset strings reach
-plotly's hover only HTML-escaped (plotly renders ``<b>``, ``<a href>`` and friends in text).
+Each colour category is one legend group of ``Scattergl`` traces (its users ●, its items ■) so the legend
+toggles it; every point carries its global node id in ``customdata`` so plotly selection events name the node.
+Dataset strings reach plotly's hover only HTML-escaped (plotly renders ``<b>``, ``<a href>`` and friends in text).
+A map of more than :data:`MAX_POINTS` points draws a seeded uniform random sample of that many
+(:func:`shown_points`), which :func:`points_caption` states.
 """
 
 from __future__ import annotations
@@ -20,6 +22,37 @@ from engine.analysis import Projection
 COLOURINGS = ("node type", "genre", "degree bucket", "cluster")
 PALETTE = qualitative.D3 + qualitative.Set2 + qualitative.Pastel1
 NO_GENRE = "(no genre)"
+# Scattergl stays responsive (pan, hover, select) up to about this many points; beyond it, a stated random sample.
+MAX_POINTS = 200_000
+SAMPLE_SEED = 0
+
+
+def shown_points(num_points: int, max_points: int | None = None) -> np.ndarray:
+    """Global ids a map draws, ascending: every point up to ``max_points`` (default :data:`MAX_POINTS`), else a
+    uniform random sample of that many.
+
+    The sample depends on the sizes only (seed :data:`SAMPLE_SEED`), so every rerun, epoch and the compare map
+    of the same dataset draw the same nodes.
+    """
+    max_points = MAX_POINTS if max_points is None else max_points
+    if max_points < 1:
+        raise ValueError(f"max_points must be at least 1, got {max_points}")
+    if num_points <= max_points:
+        return np.arange(num_points)
+    return np.sort(np.random.default_rng(SAMPLE_SEED).choice(num_points, max_points, replace=False))
+
+
+def points_caption(num_users: int, num_items: int, max_points: int | None = None) -> str:
+    """What a map of ``num_users + num_items`` points shows: all of them, or how many of them were sampled."""
+    max_points = MAX_POINTS if max_points is None else max_points
+    total = num_users + num_items
+    kinds = f"{num_users:,} users ● and {num_items:,} items ■"
+    if total <= max_points:
+        return f"{total:,} points ({kinds})"
+    return (
+        f"showing {max_points:,} of {total:,} points, sampled uniformly at random ({kinds} in all; a selected "
+        "node is always drawn)"
+    )
 
 
 def first_genres(graph: InteractionGraph) -> np.ndarray:
@@ -88,8 +121,9 @@ def map_figure(
     extra_points: dict[str, np.ndarray] | None = None,
     category_order: list[str] | None = None,
     height: int = 620,
+    max_points: int | None = None,
 ) -> go.Figure:
-    """A WebGL scatter of a projection, one trace per category.
+    """A WebGL scatter of a projection, one trace per category; above ``max_points`` points a random sample of them.
 
     Args:
         projection (Projection): Map of ``U + I`` points.
@@ -101,28 +135,37 @@ def map_figure(
             (a cold-start user), drawn as stars. (default: ``None``)
         category_order (list[str], optional): Category order, so two maps share colours. (default: sorted)
         height (int): Pixels. (default: ``620``)
+        max_points (int): Most map points drawn (:func:`shown_points`); highlighted nodes are drawn regardless.
+            (default: :data:`MAX_POINTS`)
     """
     coords = projection.coords
-    ids = np.arange(len(coords))
-    order = category_order or sorted(set(labels.tolist()))
-    figure = go.Figure()
+    ids = shown_points(len(coords), max_points)
+    shown_labels = labels[ids]
+    order = category_order or sorted(set(labels.tolist()))  # all labels: a sample keeps the colours
+    traces = []
     for index, category in enumerate(order):
-        mask = labels == category
-        if not mask.any():
-            continue
-        marker_symbol = np.where(ids[mask] < projection.num_users, "circle", "square")
-        figure.add_trace(
-            go.Scattergl(
-                x=coords[mask, 0],
-                y=coords[mask, 1],
-                mode="markers",
-                name=html.escape(str(category)),
-                marker={"size": 5, "color": PALETTE[index % len(PALETTE)], "symbol": marker_symbol, "opacity": 0.75},
-                customdata=ids[mask],
-                text=hover[mask],
-                hovertemplate="%{text}<extra></extra>",
+        in_category = ids[shown_labels == category]
+        # Users and items of a category are two traces of one legend group, each with one symbol: a per-point
+        # symbol array costs plotly ~30 µs a point to validate (6 s at 200k points), one symbol per trace nothing.
+        parts = [(in_category[in_category < projection.num_users], "circle")]
+        parts.append((in_category[in_category >= projection.num_users], "square"))
+        parts = [(members, symbol) for members, symbol in parts if len(members)]
+        for part, (members, symbol) in enumerate(parts):
+            traces.append(
+                go.Scattergl(
+                    x=coords[members, 0],
+                    y=coords[members, 1],
+                    mode="markers",
+                    name=html.escape(str(category)),
+                    legendgroup=f"category {index}",
+                    showlegend=part == 0,
+                    marker={"size": 5, "color": PALETTE[index % len(PALETTE)], "symbol": symbol, "opacity": 0.75},
+                    customdata=members,
+                    text=hover[members],
+                    hovertemplate="%{text}<extra></extra>",
+                )
             )
-        )
+    figure = go.Figure(traces)
     for index, (name, nodes) in enumerate((highlight or {}).items()):
         nodes = np.asarray(nodes, dtype=np.int64)
         figure.add_trace(

@@ -20,6 +20,9 @@ LAYOUT = {
     "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
 }
 DEFAULT_CURVES = ("recall", "ndcg")
+# The long-tail curve is drawn through at most this many ranks (evenly spaced, first and last kept): one point per
+# item would send a million-item catalogue to the browser point by point for a curve a few hundred pixels wide.
+MAX_CURVE_POINTS = 2_000
 # Distinct hues, one per run (Streamlit's own plotly theme pairs a dark and a light shade of each hue).
 RUN_COLOURS = qualitative.D3 + qualitative.Dark2
 
@@ -53,6 +56,9 @@ def degree_distribution(user_degree: np.ndarray, item_degree: np.ndarray) -> go.
 def popularity_long_tail(item_degree: np.ndarray, head_share: float = 0.2) -> go.Figure:
     """Item interactions against popularity rank (log y), with the share of interactions the head holds.
 
+    The curve is non-increasing, so above :data:`MAX_CURVE_POINTS` items it is drawn through that many evenly spaced
+    ranks (the first and the last included); the head's share is computed from every item.
+
     Args:
         item_degree (np.ndarray): Interactions per item, ``(I,)``.
         head_share (float): Fraction of the catalogue counted as the head. (default: ``0.2``)
@@ -62,6 +68,9 @@ def popularity_long_tail(item_degree: np.ndarray, head_share: float = 0.2) -> go
     head = max(int(round(head_share * len(ranked))), 1) if len(ranked) else 0
     head_fraction = ranked[:head].sum() / total
     ranks = np.arange(1, len(ranked) + 1)
+    if len(ranked) > MAX_CURVE_POINTS:
+        ranks = np.unique(np.round(np.linspace(1, len(ranked), MAX_CURVE_POINTS)).astype(np.int64))
+    ranked = ranked[ranks - 1]
     figure = go.Figure(
         go.Scatter(
             x=ranks,

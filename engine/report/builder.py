@@ -194,8 +194,8 @@ def _map_section(run: RunInfo, run_graph: RunGraph, which: str | None = None) ->
         projection, labels, embedding_view.hover_texts(graph), title=title, category_order=sorted(set(labels))
     )
     note = (
-        f"{which or 'run ' + run.run_id}: {graph.num_users:,} users ● and {graph.num_items:,} items ■ of the final "
-        f"snapshot (epoch {epoch}), {shown}"
+        f"{which or 'run ' + run.run_id}: {embedding_view.points_caption(graph.num_users, graph.num_items)} of the "
+        f"final snapshot (epoch {epoch}), {shown}"
         + (
             ""
             if shown == "UMAP"

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from dashboard.state import keys
 from engine.datasets import load_dataset
+from engine.plots import figures
 from tests.bad_csv import BAD_CSV, write_bad_dataset
 from tests.dashboard.shown import shown
 
@@ -94,3 +98,24 @@ def test_movielens_latest_small_from_its_folder(app_at, frame_with) -> None:
     most_popular = int(graph.item_degree().argmax())
     assert items["title"].iloc[0] == graph.item_title(most_popular)
     assert items["interactions"].iloc[0] == graph.item_degree().max()
+
+
+def test_figures_hold_counts_and_a_bounded_curve_not_one_point_per_node(app_at, tmp_path: Path) -> None:
+    items = 3 * figures.MAX_CURVE_POINTS // 2  # more items than the long tail draws
+    path = tmp_path / "interactions.csv"
+    path.write_text("user,item\n" + "".join(f"u{u},i{i}\n" for i in range(items) for u in range(1 + i % 7)))
+    at = app_at(PAGE, **{keys.DATASET_PICK: "CSV file…", keys.CSV_PATH: str(path)})
+    assert not at.exception
+
+    def lengths(chart) -> list[int]:
+        sizes = []
+        for trace in json.loads(chart.proto.spec)["data"]:
+            x = trace["x"]
+            if isinstance(x, dict):  # plotly's typed array
+                x = np.frombuffer(base64.b64decode(x["bdata"]), dtype=np.dtype(x["dtype"]))
+            sizes.append(len(x))
+        return sizes
+
+    degree_chart, tail_chart = at.get("plotly_chart")
+    assert lengths(degree_chart) == [7, 7]  # users: 7 distinct degrees; items: 1..7 interactions each
+    assert lengths(tail_chart)[0] <= figures.MAX_CURVE_POINTS < items

@@ -29,6 +29,20 @@ def test_long_tail_is_sorted_and_annotates_the_head_share() -> None:
     assert figure.layout.yaxis.type == "log"
 
 
+def test_long_tail_of_a_large_catalogue_is_drawn_through_a_bounded_number_of_ranks() -> None:
+    degree = np.random.default_rng(0).zipf(1.5, 50_000) % 10_000  # (I,), some items without interactions
+    figure = figures.popularity_long_tail(degree, head_share=0.2)
+    curve = figure.data[0]
+    ranks, values = np.asarray(curve.x), np.asarray(curve.y, dtype=float)
+    assert len(ranks) <= figures.MAX_CURVE_POINTS < len(degree)
+    assert ranks[0] == 1 and ranks[-1] == len(degree) and np.all(np.diff(ranks) > 0)
+    ranked = np.sort(degree)[::-1]
+    drawn = ranked[ranks - 1].astype(float)
+    assert np.array_equal(values[~np.isnan(values)], drawn[drawn > 0]) and np.isnan(values[drawn == 0]).all()
+    head = ranked[:10_000].sum() / ranked.sum()  # the annotation counts every item, not the drawn ranks
+    assert f"{head:.0%} of interactions" in figure.layout.annotations[0].text
+
+
 @pytest.mark.parametrize("degree", [np.array([], dtype=np.int64), np.zeros(4, dtype=np.int64)])
 def test_long_tail_of_empty_or_interactionless_catalogue_draws_without_error(degree: np.ndarray) -> None:
     figure = figures.popularity_long_tail(degree)
