@@ -22,6 +22,7 @@ import pytest
 from engine.analysis import ProjectionStore
 from engine.analysis.projection import cosine_neighbours, fit_projection
 from engine.training import RunStore, TrainConfig, log_tail, resolve, start_training, stop_training
+from engine.training.process import is_training_process
 from engine.training.worker import (
     RUNNING_PROJECTION,
     WORKER_ENV,
@@ -81,6 +82,10 @@ def test_a_run_the_worker_started_stops_on_stop(worker_runs_dir: Path) -> None:
     launch = start_training(resolve(TrainConfig(dataset="synthetic", model="mf", epochs=500, dim=8)), worker_runs_dir)
     store = RunStore(worker_runs_dir)
     wait_for(lambda: _state(store, launch.run_id) == "running", 120, "the run to start")
+    pid = store.get(launch.run_id).status["pid"]
+    assert Path(f"/proc/{pid}/comm").read_text().strip() == "engine-train"  # told apart from the worker itself
+    assert not is_training_process(worker_info(worker_runs_dir)["pid"])
+    assert not is_training_process(worker_info(worker_runs_dir)["projection_pid"])
     message = stop_training(store.get(launch.run_id))
     assert message.startswith("asked run"), message  # the forked process counts as a training process
     assert launch.process.wait(timeout=120) == 0
@@ -104,6 +109,8 @@ def test_a_killed_projection_child_fails_its_job_by_name_and_is_replaced(worker_
     old = worker_info(worker_runs_dir)["projection_pid"]
     running = WorkerPaths.of(worker_runs_dir).queue("projection") / RUNNING_PROJECTION
     running.parent.mkdir(parents=True, exist_ok=True)
+    # Wait for the maps earlier runs queued, so the child is idle and nothing overwrites the job written below.
+    wait_for(lambda: not any(running.parent.glob("*.json")), 240, "the projection queue to empty")
     running.write_text(json.dumps({"run": str(run), "epochs": [99], "method": "umap"}))  # what it was doing
     os.kill(old, signal.SIGKILL)
     new = wait_for(
@@ -151,6 +158,35 @@ def test_the_worker_exits_when_the_process_that_started_it_is_gone(tmp_path: Pat
     finally:
         dashboard.kill()
         worker.kill()
+
+
+def test_reruns_during_startup_start_one_worker_and_leftover_jobs_fail_by_name(tmp_path: Path) -> None:
+    paths = WorkerPaths.of(tmp_path)
+    log = tmp_path / "left.log"
+    log.write_text("")
+    paths.queue("train").mkdir(parents=True)
+    (paths.queue("train") / "00000000000000000001-left.json").write_text(
+        json.dumps({"argv": ["train"], "log": str(log)})
+    )
+    run = tmp_path / "left-run"
+    run.mkdir()
+    paths.queue("projection").mkdir()
+    job = {"run": str(run), "epochs": [3], "method": "umap"}
+    (paths.queue("projection") / "00000000000000000002-left.json").write_text(json.dumps(job))
+    os.environ[WORKER_ENV] = "on"
+    try:
+        first = ensure_worker(tmp_path)
+        assert [ensure_worker(tmp_path) for _ in range(3)] == [first] * 3  # still importing: no second worker
+        wait_for(lambda: (worker_info(tmp_path) or {}).get("ready"), 120, "the worker")
+        assert worker_info(tmp_path)["pid"] == first
+        assert (paths.jobs / "00000000000000000001-left.exit").read_text() == "-1"
+        assert "previous worker stopped before starting it; start the run again" in log.read_text()
+        store = ProjectionStore(run)
+        assert store.state(3, "umap") == "failed" and "previous worker stopped" in store.error(3, "umap")
+    finally:
+        os.environ[WORKER_ENV] = "off"
+        os.kill(first, signal.SIGTERM)
+        wait_for(lambda: not is_worker_process(first), 30, "the worker to exit")
 
 
 def test_an_idle_worker_exits_by_itself(tmp_path: Path) -> None:

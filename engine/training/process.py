@@ -30,7 +30,7 @@ from engine.training.rundir import (
     new_run_id,
     process_alive,
 )
-from engine.training.worker import WORKER_MODULE, WorkerJob, submit_projection, submit_training
+from engine.training.worker import WorkerJob, is_forked_run, submit_projection, submit_training
 
 if TYPE_CHECKING:
     from engine.experiments.spec import ExperimentSpec
@@ -126,8 +126,8 @@ def is_training_process(pid: int) -> bool:
         command_line = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
         return False
-    if WORKER_MODULE.encode() in command_line:
-        return True  # a run the dashboard's worker forked keeps the worker's command line
+    if is_forked_run(pid):
+        return True  # a run the dashboard's worker forked: the worker's command line, its own process name
     return b"engine" in command_line and b"train" in command_line
 
 

@@ -13,8 +13,9 @@ the dashboard starts, and then serves two queues under ``<runs-dir>/.worker/``:
   imported and compiled by a small fit at start) computes them one at a time, oldest job first, so two maps never
   compete for the cores.
 
-The worker is the only process that forks: it stays single-threaded (no torch op, no numba parallel call runs in
-it) so a child starts from a clean copy. It exits when the process that started it (``--parent-pid``, the
+The worker is the only process that forks, and it runs no torch op and no numba parallel call, so no torch or
+OpenMP thread pool exists to be copied half-way; the threads its imports start (numpy's and scipy's OpenBLAS pools,
+pyarrow's allocator) register their own fork handlers. It exits when the process that started it (``--parent-pid``, the
 Streamlit server) is gone; runs still training carry on in their own sessions. One worker serves a runs directory
 (an ``fcntl`` lock on ``.worker/lock``); ``worker.json`` says which process it is and whether it accepts jobs.
 Setting ``GNN_EXPLORER_WORKER=off`` makes the dashboard start none, and everything runs in fresh processes as before.
@@ -42,6 +43,7 @@ from engine.training.rundir import LOG_FOLDER, RunDir, process_alive
 WORKER_ENV = "GNN_EXPLORER_WORKER"  # "off": the dashboard starts no worker
 WORKER_MODULE = "engine.worker"  # the entry module, as it appears in the worker's command line
 WORKER_FOLDER = ".worker"
+RUN_PROCESS_NAME = "engine-train"  # /proc/<pid>/comm of a run the worker forked (its command line is the worker's)
 POLL_S = 0.05  # how often the queues are looked at
 PARENT_CHECK_S = 1.0  # how often the worker checks that the process that started it is alive
 # A worker with nothing to do for this long exits (a runs directory the sidebar has left behind); the dashboard
@@ -73,6 +75,11 @@ class WorkerPaths:
     @property
     def info(self) -> Path:
         return self.root / "worker.json"
+
+    @property
+    def starting(self) -> Path:
+        """The pid of a worker started but not yet serving (its imports take seconds; reruns must not start more)."""
+        return self.root / "starting.pid"
 
     @property
     def log(self) -> Path:
@@ -121,7 +128,14 @@ def ensure_worker(runs_dir: str | Path, parent_pid: int | None = None) -> int | 
         return int(info["pid"])
     paths = WorkerPaths.of(runs_dir)
     try:
+        starting = int(paths.starting.read_text())
+    except (OSError, ValueError):
+        starting = None
+    if is_worker_process(starting):
+        return starting
+    try:
         paths.log.parent.mkdir(parents=True, exist_ok=True)
+        paths.root.mkdir(parents=True, exist_ok=True)
         log = open(paths.log, "ab")
     except OSError:
         return None  # a read-only runs directory: the pages say so where it matters; runs start the plain way
@@ -137,6 +151,7 @@ def ensure_worker(runs_dir: str | Path, parent_pid: int | None = None) -> int | 
             start_new_session=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
+    paths.starting.write_text(str(process.pid))
     return process.pid
 
 
@@ -195,7 +210,7 @@ def submit_training(runs_dir: str | Path, argv: list[str], log_path: Path) -> Wo
 
 
 def submit_projection(run: RunDir, epochs: list[int], method: str) -> int | None:
-    """Queue maps of ``epochs`` on the worker's projection child, marking each epoch pending with its pid.
+    """Queue maps of ``epochs`` on the worker's projection child, marking each epoch pending with the worker's pid.
 
     Returns:
         The pid the epochs are pending on, or ``None`` when no worker has a live projection child.
@@ -203,7 +218,9 @@ def submit_projection(run: RunDir, epochs: list[int], method: str) -> int | None
     info = worker_info(run.path.parent)
     if info is None or not process_alive(info.get("projection_pid")):
         return None
-    pid = int(info["projection_pid"])
+    # The worker's pid, not its projection child's: a child that dies is replaced, and the jobs queued behind the
+    # one it was computing stay pending for the next child (the one it was computing is failed by name).
+    pid = int(info["pid"])
     run.projections_dir.mkdir(parents=True, exist_ok=True)
     for epoch in epochs:
         run.projection_pending_path(epoch, method).write_text(str(pid))
@@ -270,6 +287,7 @@ def serve(runs_dir: Path, parent_pid: int, idle_exit_s: float = IDLE_EXIT_S) -> 
 
     engine.cli.build_parser()
 
+    _drop_leftovers(paths, "the dashboard's previous worker stopped before starting it")
     state.update(ready=True, ready_at=time.time())
     print(f"worker: serving {runs_dir} for pid {parent_pid} ({time.time() - started:.1f}s of imports)", flush=True)
     children: dict[int, str] = {}  # training pid -> job id
@@ -285,9 +303,11 @@ def serve(runs_dir: Path, parent_pid: int, idle_exit_s: float = IDLE_EXIT_S) -> 
                 last_busy = time.monotonic()
                 job_id, job = claimed
                 pid = _fork_training(job)
-                if pid is not None:
+                paths.jobs.mkdir(parents=True, exist_ok=True)
+                if pid is None:
+                    (paths.jobs / f"{job_id}.exit").write_text("2")  # malformed: the caller stops waiting
+                else:
                     children[pid] = job_id
-                    paths.jobs.mkdir(parents=True, exist_ok=True)
                     (paths.jobs / f"{job_id}.pid").write_text(str(pid))
                 continue
             projection_pid = _reap(paths, children, projection_pid, state)
@@ -304,11 +324,27 @@ def serve(runs_dir: Path, parent_pid: int, idle_exit_s: float = IDLE_EXIT_S) -> 
                     return 0
             time.sleep(POLL_S)
     finally:
-        if process_alive(projection_pid):
-            os.kill(projection_pid, signal.SIGTERM)
         current = worker_info(runs_dir)
         if current is not None and current.get("pid") == os.getpid():
-            paths.info.unlink(missing_ok=True)
+            paths.info.unlink(missing_ok=True)  # first: nobody queues on this worker from now on
+        if projection_pid is not None and process_alive(projection_pid):
+            os.kill(projection_pid, signal.SIGTERM)
+            os.waitpid(projection_pid, 0)
+        _drop_leftovers(paths, "the dashboard's worker stopped before starting it")
+
+
+def _drop_leftovers(paths: WorkerPaths, why: str) -> None:
+    """Fail what is queued or half done with ``why``: training jobs get exit code -1, maps an error to show."""
+    _fail_running_projection(paths, why)
+    while (claimed := _claim(paths.queue("train"))) is not None:
+        paths.jobs.mkdir(parents=True, exist_ok=True)
+        (paths.jobs / f"{claimed[0]}.exit").write_text("-1")
+        log = claimed[1].get("log")
+        if isinstance(log, str):
+            with open(log, "a", encoding="utf-8") as stream:
+                stream.write(f"error: {why}; start the run again\n")
+    while (claimed := _claim(paths.queue("projection"))) is not None:
+        _fail_projection_job(claimed[1], why)
 
 
 def _projections_waiting(paths: WorkerPaths) -> bool:
@@ -316,7 +352,9 @@ def _projections_waiting(paths: WorkerPaths) -> bool:
     return (queue / RUNNING_PROJECTION).exists() or any(queue.glob("*.json"))
 
 
-def _reap(paths: WorkerPaths, children: dict[int, str], projection_pid: int, state: dict[str, Any]) -> int:
+def _reap(
+    paths: WorkerPaths, children: dict[int, str], projection_pid: int | None, state: dict[str, Any]
+) -> int | None:
     """Collect ended children: record a training job's exit code; restart a projection child that died."""
     while True:
         try:
@@ -330,9 +368,16 @@ def _reap(paths: WorkerPaths, children: dict[int, str], projection_pid: int, sta
             job_id = children.pop(pid)
             (paths.jobs / f"{job_id}.exit").write_text(str(code))
         elif pid == projection_pid:
-            print(f"worker: the projection process ended with {code}; starting a new one", flush=True)
-            _fail_running_projection(paths, code)
-            projection_pid = _fork_projection_server(paths)
+            _fail_running_projection(paths, f"the projection process ended with exit code {code}")
+            state["projection_restarts"] = state.get("projection_restarts", 0) + 1
+            if state["projection_restarts"] > MAX_PROJECTION_RESTARTS:
+                print(f"worker: the projection process ended with {code} again; maps go to plain processes", flush=True)
+                projection_pid = None
+                while (claimed := _claim(paths.queue("projection"))) is not None:
+                    _fail_projection_job(claimed[1], f"the dashboard's projection process keeps failing ({code})")
+            else:
+                print(f"worker: the projection process ended with {code}; starting a new one", flush=True)
+                projection_pid = _fork_projection_server(paths)
             state["projection_pid"] = projection_pid
             write_json_atomic(paths.info, state)
 
@@ -365,8 +410,9 @@ def _fork_training(job: dict[str, Any]) -> int | None:
 
 
 def _become_job_process(log: Path) -> None:
-    """In a forked child: own session, default signals, output to ``log`` line by line, input from /dev/null."""
+    """In a forked child: own session and name, default signals, output to ``log`` line by line, no input."""
     os.setsid()
+    _set_process_name(RUN_PROCESS_NAME)
     _close_lock_copy()
     for number in (signal.SIGTERM, signal.SIGINT, signal.SIGCHLD):
         signal.signal(number, signal.SIG_DFL)
@@ -382,6 +428,24 @@ def _become_job_process(log: Path) -> None:
     os.chdir(PROJECT_ROOT)
 
 
+def _set_process_name(name: str) -> None:
+    """Name this process (``/proc/self/comm``, what ``ps -o comm`` shows), so it can be told from the worker."""
+    try:
+        Path("/proc/self/comm").write_text(name)
+    except OSError:
+        pass
+
+
+def is_forked_run(pid: Any) -> bool:
+    """Whether ``pid`` is alive and is a training run the worker forked (not the worker or its projection child)."""
+    if not process_alive(pid):
+        return False
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip() == RUN_PROCESS_NAME
+    except OSError:
+        return False
+
+
 def _close_lock_copy() -> None:
     """In a child: close the inherited lock file without unlocking it (the worker keeps its lock)."""
     for lock in _held_lock:
@@ -392,6 +456,7 @@ def _close_lock_copy() -> None:
 # ------------------------------------------------------------------------------------------ the projection child
 # A run starting while umap compiles, or while a map is computed, gets the cores first (the map is a few seconds late).
 PROJECTION_NICENESS = 5
+MAX_PROJECTION_RESTARTS = 3  # a projection child that keeps dying (umap broken, no memory) is not restarted again
 RUNNING_PROJECTION = "running.json"  # in the projection queue: the job being computed, for a crash report
 
 
@@ -449,20 +514,27 @@ def _serve_projections(paths: WorkerPaths, worker_pid: int) -> None:
         (queue / RUNNING_PROJECTION).unlink(missing_ok=True)
 
 
-def _fail_running_projection(paths: WorkerPaths, code: int) -> None:
-    """The projection child died mid-job (killed, out of memory): say so on each of that job's epochs."""
+def _fail_running_projection(paths: WorkerPaths, why: str) -> None:
+    """The projection child stopped mid-job (killed, out of memory, the worker exiting): say so on that job's maps."""
     running = paths.queue("projection") / RUNNING_PROJECTION
     try:
         job = json.loads(running.read_text())
     except (OSError, ValueError):
+        running.unlink(missing_ok=True)
         return
+    _fail_projection_job(job, why)
+    running.unlink(missing_ok=True)
+
+
+def _fail_projection_job(job: dict[str, Any], why: str) -> None:
     from engine.analysis.store import ProjectionStore
 
-    store = ProjectionStore(job.get("run", ""))
+    if not isinstance(job, dict) or not isinstance(job.get("run"), str):
+        return
+    store = ProjectionStore(job["run"])
     for epoch in job.get("epochs", []):
-        if store.state(int(epoch), job.get("method")) != "ready":
-            store.fail(int(epoch), job.get("method"), f"the projection process ended with exit code {code}")
-    running.unlink(missing_ok=True)
+        if isinstance(epoch, int) and not store.path(epoch, str(job.get("method"))).is_file():
+            store.fail(epoch, str(job.get("method")), why)
 
 
 def main(argv: list[str] | None = None) -> int:
