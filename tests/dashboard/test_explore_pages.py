@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from pathlib import Path
@@ -15,6 +16,7 @@ from engine.datasets import load_dataset
 from engine.models import MODELS
 from engine.plots.graph_view import fanout_view, random_walk_view, replay_view
 from engine.sampling import FanoutSampler, RandomWalkSampler
+from engine.training import RunDir
 from tests.dashboard.shown import shown
 from tests.sample_runs import train_sample_run
 
@@ -236,6 +238,26 @@ def test_pca_map_appears_at_once_and_umap_replaces_it(app_at, explore_runs, grap
     at.run()
     assert "UMAP" in at.get("plotly_chart")[0].proto.spec
     assert len(store.load(2, "umap").coords) == graph.num_nodes
+
+
+def test_a_map_being_computed_shows_its_progress_line(app_at, explore_runs):
+    run = RunDir(explore_runs / "mf-1")
+    epoch = ProjectionStore(run.path).epochs()[-1]
+    pending, progress = run.projection_pending_path(epoch, "umap"), run.projection_progress_path(epoch, "umap")
+    pending.parent.mkdir(parents=True, exist_ok=True)
+    pending.write_text(str(os.getpid()))  # a live pid: the map counts as being computed
+    progress.write_text("layout epoch 40 of 200")
+    try:
+        at = app_at(EMBEDDINGS, runs_dir=explore_runs, **{keys.EMBEDDINGS_RUN: "mf-1"})
+        assert not at.exception, at.exception
+        captions = [shown(caption.value) for caption in at.caption]
+        assert any(f"UMAP of mf-1, epoch {epoch}: layout epoch 40 of 200" in text for text in captions), captions
+        progress.unlink()
+        at.run()
+        assert any("waiting for its turn" in shown(caption.value) for caption in at.caption)
+    finally:
+        pending.unlink(missing_ok=True)
+        progress.unlink(missing_ok=True)
 
 
 def test_selecting_a_user_shows_neighbours_and_recommendations(app_at, explore_runs):
