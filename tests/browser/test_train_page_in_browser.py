@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from engine.training.worker import WorkerPaths, worker_info
@@ -36,6 +37,11 @@ def test_start_with_advanced_open_brings_the_live_panel_into_view(
         if model == "pinsage":
             screenshot(page, "train-form-pinsage")
     set_number(page, "Epochs", "2")
+    # The sidebar started the runs directory's worker; on a busy machine its imports can outlast filling the form,
+    # and a Start before it is ready runs a fresh process (tested elsewhere). This test is about the worker's path.
+    deadline = time.monotonic() + 120
+    while not (worker_info(tmp_path / "runs") or {}).get("ready") and time.monotonic() < deadline:
+        time.sleep(0.2)
     start = page.get_by_role("button", name="Start training")
     start.scroll_into_view_if_needed()
     start.click()
@@ -48,7 +54,10 @@ def test_start_with_advanced_open_brings_the_live_panel_into_view(
     assert page.locator("[data-testid='stException']").count() == 0
     # Issue 14, point 2: the dashboard's warm worker (started for this runs directory) forked the run.
     jobs = WorkerPaths.of(tmp_path / "runs").jobs
-    assert worker_info(tmp_path / "runs") is not None
+    assert worker_info(tmp_path / "runs") is not None and len(list(jobs.glob("*.pid"))) == 1
+    deadline = time.monotonic() + 60  # the page shows the final metrics a moment before the process has exited
+    while not list(jobs.glob("*.exit")) and time.monotonic() < deadline:
+        time.sleep(0.2)
     assert [exit.read_text() for exit in jobs.glob("*.exit")] == ["0"]
 
 
