@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from tests.sample_runs import train_sample_run
@@ -131,13 +132,13 @@ def test_neighborhood_draw_switch_sampler_and_compare(page, open_page, wait_for_
 
 
 def plot_point_position(page, chart_index: int = 0) -> tuple[float, float]:
-    """Screen position of the first point of the first trace of a plotly chart."""
+    """Screen position of the first point of the first drawn trace (with points) of a plotly chart."""
     return (
         page.locator("[data-testid='stPlotlyChart'] .js-plotly-plot")
         .nth(chart_index)
         .evaluate(
             """(gd) => {
-            const trace = gd._fullData[0];
+            const trace = gd._fullData.find((t) => t.visible === true && t.x && t.x.length);
             const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
             const box = gd.getBoundingClientRect();
             return [box.left + xa._offset + xa.l2p(trace.x[0]), box.top + ya._offset + ya.l2p(trace.y[0])];
@@ -161,12 +162,19 @@ def test_embedding_map_umap_and_point_selection(page, open_page, wait_for_app, s
     no_exception(page)
     print(f"\nEmbeddings page: PCA map shown after {pca_seconds:.1f}s, UMAP replaced it after {umap_seconds:.1f}s")
 
-    x, y = plot_point_position(page)
-    page.mouse.move(x, y)
-    page.wait_for_timeout(300)
-    page.mouse.click(x, y)
-    wait_for_app(page)
-    page.get_by_text("Selected:").wait_for()
+    # A click that lands while the page reruns for the PCA -> UMAP swap is dropped with the old map: click again then.
+    for attempt in range(3):
+        x, y = plot_point_position(page)
+        page.mouse.move(x, y)
+        page.wait_for_timeout(300)
+        page.mouse.click(x, y)
+        wait_for_app(page)
+        try:
+            page.get_by_text("Selected:").wait_for(timeout=20_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
     no_exception(page)
     assert page.get_by_text("Nearest").count() >= 1
     screenshot(page, "embeddings-umap-selected")
