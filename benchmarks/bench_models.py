@@ -43,13 +43,22 @@ from engine.training.rebuild import make_split  # noqa: E402
 DEFAULT_DATA_DIR = ROOT.parent / "shared" / "data" / "ml-latest-small"
 
 
-def train_one(config: TrainConfig, runs_dir: Path, run_id: str) -> dict:
-    """Train in a subprocess; returns the summary, per-epoch seconds, wall seconds and the process's peak RSS (MiB)."""
+def train_one(config: TrainConfig, runs_dir: Path, run_id: str, timeout: float | None = None) -> dict:
+    """Train in a subprocess; returns the summary, per-epoch seconds, wall seconds and the process's peak RSS (MiB).
+
+    Raises:
+        subprocess.TimeoutExpired: The run took longer than ``timeout`` seconds (it is killed first).
+    """
     command = train_command(config, runs_dir, run_id=run_id)
     with tempfile.TemporaryFile("w+") as errors:
         started = time.perf_counter()
         process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=errors, text=True)
-        exit_code = process.wait()
+        try:
+            exit_code = process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            raise
         wall = time.perf_counter() - started
         errors.seek(0)
         error = errors.read()

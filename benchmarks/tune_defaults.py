@@ -44,9 +44,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import bench_models  # noqa: E402
 
 from engine.models import MODELS  # noqa: E402
-from engine.training import TrainConfig, read_run, train_command  # noqa: E402
+from engine.training import TrainConfig  # noqa: E402
 
 # Per model: trainer settings ("epochs", "lr") and Params fields, each with the values a draw picks from.
 SEARCH_SPACES: dict[str, dict[str, list]] = {
@@ -136,28 +139,17 @@ def train_one(
         **{key: value for key, value in config.items() if key in TRAINER_KEYS},
         **PROTOCOL,
     )
-    command = train_command(config_obj, runs_dir, run_id=run_id)
-    with tempfile.TemporaryFile("w+") as errors:
-        started = time.perf_counter()
-        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=errors, text=True)
-        try:
-            exit_code = process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-            return {"timeout": True, "wall_seconds": time.perf_counter() - started}
-        wall = time.perf_counter() - started
-        errors.seek(0)
-        error = errors.read()
-    info = read_run(runs_dir / run_id)
-    if exit_code != 0 or info.state != "finished":
-        raise RuntimeError(f"{run_id} ended {info.state} (exit {exit_code}): {error.strip()[-2000:]}")
-    summary = info.summary
+    started = time.perf_counter()
+    try:
+        run = bench_models.train_one(config_obj, runs_dir, run_id, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"timeout": True, "wall_seconds": time.perf_counter() - started}
+    summary = run["summary"]
     return {
         "timeout": False,
         "validation": summary["validation"][METRIC],  # the selected epoch's validation figure; test is not read
         "train_seconds": summary["train_seconds"],
-        "wall_seconds": wall,
+        "wall_seconds": run["wall"],
         "epochs_run": summary["epochs_run"],
         "best_epoch": summary["best_epoch"],
     }
