@@ -59,20 +59,24 @@ def test_two_processes_train_one_run_that_rank_0_writes_and_resume_extends(tmp_p
     assert epochs_of(run) == [1, 2, 3] and read(run, "status.json")["state"] == "finished"
 
 
-@pytest.mark.slow
-def test_sigterm_to_one_rank_stops_every_rank_and_the_run_resumes(tmp_path):
-    process = torchrun(
-        "train", *SMALL, "--epochs", "200", "--runs-dir", str(tmp_path), "--run-id", "stop-me", wait=False
-    )
-    run = tmp_path / "stop-me"
+def two_ranks_past_their_first_epoch(runs_dir: Path, run_id: str) -> tuple[subprocess.Popen, Path, dict[int, int]]:
+    """A long 2-process run, once its first epoch is written: torchrun's process, the run, and pid by rank."""
+    process = torchrun("train", *SMALL, "--epochs", "200", "--runs-dir", str(runs_dir), "--run-id", run_id, wait=False)
+    run = runs_dir / run_id
     deadline = time.monotonic() + TIMEOUT_S
     while time.monotonic() < deadline and not (run / "metrics.jsonl").exists():
         time.sleep(0.5)
     assert (run / "metrics.jsonl").exists(), process.communicate(timeout=30)
     workers = subprocess.run(["pgrep", "-f", "-P", str(process.pid), "engine"], capture_output=True, text=True)
-    pids = [int(pid) for pid in workers.stdout.split()]
-    assert len(pids) == 2, workers.stdout
-    os.kill(pids[-1], signal.SIGTERM)  # one rank only
+    ranks = {rank_of(int(pid)): int(pid) for pid in workers.stdout.split()}
+    assert sorted(ranks) == [0, 1], workers.stdout
+    return process, run, ranks
+
+
+@pytest.mark.slow
+def test_sigterm_to_one_rank_stops_every_rank_and_the_run_resumes(tmp_path):
+    process, run, ranks = two_ranks_past_their_first_epoch(tmp_path, "stop-me")
+    os.kill(ranks[1], signal.SIGTERM)  # one rank only
     out, err = process.communicate(timeout=TIMEOUT_S)
     status = read(run, "status.json")
     assert status["state"] == "stopped", (out, err)
@@ -85,18 +89,8 @@ def test_sigterm_to_one_rank_stops_every_rank_and_the_run_resumes(tmp_path):
 
 @pytest.mark.slow
 def test_a_rank_that_dies_fails_the_run_naming_it_and_the_run_resumes(tmp_path):
-    process = torchrun(
-        "train", *SMALL, "--epochs", "200", "--runs-dir", str(tmp_path), "--run-id", "lose-one", wait=False
-    )
-    run = tmp_path / "lose-one"
-    deadline = time.monotonic() + TIMEOUT_S
-    while time.monotonic() < deadline and not (run / "metrics.jsonl").exists():
-        time.sleep(0.5)
-    assert (run / "metrics.jsonl").exists(), process.communicate(timeout=30)
-    workers = subprocess.run(["pgrep", "-f", "-P", str(process.pid), "engine"], capture_output=True, text=True)
-    ranks = {int(pid): rank_of(int(pid)) for pid in workers.stdout.split()}
-    assert sorted(ranks.values()) == [0, 1], workers.stdout
-    os.kill(next(pid for pid, rank in ranks.items() if rank == 1), signal.SIGKILL)  # no chance to say goodbye
+    process, run, ranks = two_ranks_past_their_first_epoch(tmp_path, "lose-one")
+    os.kill(ranks[1], signal.SIGKILL)  # no chance to say goodbye
     out, err = process.communicate(timeout=TIMEOUT_S)
     assert process.returncode != 0
     status = read(run, "status.json")
