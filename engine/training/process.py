@@ -74,7 +74,7 @@ def start_training(config: TrainConfig, runs_dir: Path) -> Launch:
     command = train_command(config, Path(runs_dir).resolve(), run_id)
     with stream:
         job = submit_training(runs_dir, command[3:], log)  # the words after `python -m engine`
-        process = job if job is not None else _spawn(command, stream)
+        process = job if job is not None else spawn(command, stream)
     return Launch(run_id, process, log)
 
 
@@ -114,7 +114,7 @@ def start_experiment(spec: ExperimentSpec, runs_dir: Path) -> ExperimentLaunch:
             "pick a runs directory this user can write to"
         ) from None
     with stream:
-        process = _spawn(command, stream)
+        process = spawn(command, stream)
     return ExperimentLaunch(spec.name, process, log)
 
 
@@ -161,7 +161,7 @@ def start_projection(run: RunDir, epochs: list[int], method: str) -> int:
     command = [sys.executable, "-m", "engine.analysis.cli", str(run.path), "--method", method]
     command += ["--epochs", ",".join(str(epoch) for epoch in epochs)]
     with open(run.projection_log_path(method), "ab") as log:  # the child keeps its own copy open
-        process = _spawn(command, log)
+        process = spawn(command, log)
     for epoch in epochs:
         run.projection_pending_path(epoch, method).write_text(str(process.pid))
     return process.pid
@@ -178,7 +178,8 @@ def log_tail(path: Path, lines: int = 40) -> str:
     return "\n".join(data.decode("utf-8", errors="replace").rstrip("\n").split("\n")[-lines:])
 
 
-def _spawn(command: list[str], output: BinaryIO) -> subprocess.Popen:
+def spawn(command: list[str], output: BinaryIO) -> subprocess.Popen:
+    """``command`` in its own process session from the project root, no input, stdout and stderr to ``output``."""
     return subprocess.Popen(
         command,
         cwd=PROJECT_ROOT,

@@ -29,10 +29,10 @@ import json
 import os
 import secrets
 import signal
-import subprocess
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -141,16 +141,10 @@ def ensure_worker(runs_dir: str | Path, parent_pid: int | None = None) -> int | 
         return None  # a read-only runs directory: the pages say so where it matters; runs start the plain way
     command = [sys.executable, "-m", WORKER_MODULE, "--runs-dir", str(Path(runs_dir).resolve())]
     command += ["--parent-pid", str(parent_pid if parent_pid is not None else os.getpid())]
+    from engine.training.process import spawn  # here: engine.training.process imports this module
+
     with log:
-        process = subprocess.Popen(
-            command,
-            cwd=PROJECT_ROOT,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
+        process = spawn(command, log)
     paths.starting.write_text(str(process.pid))
     return process.pid
 
@@ -387,21 +381,30 @@ def _fork_training(job: dict[str, Any]) -> int | None:
     if not isinstance(argv, list) or not all(isinstance(word, str) for word in argv) or not isinstance(log, str):
         print(f"worker: dropping malformed training job {job!r}", flush=True)
         return None
-    sys.stdout.flush()
+
+    def run_training() -> int:
+        _become_job_process(Path(log))
+        from engine.cli import main
+
+        sys.argv = [f"{sys.executable} -m engine", *argv]
+        return main(argv)
+
+    return _fork(run_training)
+
+
+def _fork(child: Callable[[], int | None]) -> int:
+    """Fork; the child runs ``child()`` and exits with its code, never returning into the worker's loop."""
+    sys.stdout.flush()  # or the child would write the worker's buffered output a second time
     sys.stderr.flush()
     pid = os.fork()
     if pid:
         return pid
     code = 1
     try:
-        _become_job_process(Path(log))
-        from engine.cli import main
-
-        sys.argv = [f"{sys.executable} -m engine", *argv]
-        code = main(argv)
+        code = child() or 0
     except SystemExit as done:
         code = done.code if isinstance(done.code, int) else 1
-    except BaseException:  # noqa: BLE001 - the child must never return into the worker's loop
+    except BaseException:  # noqa: BLE001 - whatever happens, the child ends here
         traceback.print_exc()
     finally:
         sys.stdout.flush()
@@ -461,23 +464,12 @@ RUNNING_PROJECTION = "running.json"  # in the projection queue: the job being co
 
 
 def _fork_projection_server(paths: WorkerPaths) -> int:
-    sys.stdout.flush()
-    sys.stderr.flush()
-    pid = os.fork()
-    if pid:
-        return pid
-    code = 0
-    try:
+    def run_projections() -> None:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         _close_lock_copy()
         _serve_projections(paths, os.getppid())
-    except BaseException:  # noqa: BLE001
-        traceback.print_exc()
-        code = 1
-    finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
+
+    return _fork(run_projections)
 
 
 def _serve_projections(paths: WorkerPaths, worker_pid: int) -> None:
