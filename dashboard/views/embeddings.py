@@ -42,7 +42,8 @@ def wait_for_umap(waiting: list[tuple[ProjectionStore, int]]) -> None:
         st.rerun()
     for store, epoch in waiting:
         progress = store.progress(epoch, "umap") or "waiting for its turn (one map at a time)"
-        st.caption(plain(f"⏳ UMAP of {store.run_dir.name}, epoch {epoch}: {progress}. The page stays usable."))
+        # The bundled icon font, not an emoji: the ⏳ glyph is missing from the fonts Chromium has on Debian.
+        st.caption(":material/hourglass_top: " + plain(f"UMAP of {store.run_dir.name}, epoch {epoch}: {progress}."))
 
 
 def map_title(run: RunInfo, epoch: int, projection) -> str:
