@@ -38,6 +38,8 @@ def test_runs_page_reads_at_a_glance(page, open_page, fill_sidebar, wait_for_app
     page.keyboard.type("loss")
     page.keyboard.press("Enter")
     wait_for_app(page)
-    titles = overlay.locator(".infolayer g[class^='g-y'][class$='title'] text").all_text_contents()
+    axis_titles = overlay.locator(".infolayer g[class^='g-y'][class$='title'] text")
+    axis_titles.filter(has_text="loss").first.wait_for()  # plotly redraws the chart after the rerun has finished
+    titles = axis_titles.all_text_contents()
     assert "BPR loss" in titles and "max-margin loss" in titles, titles
     screenshot(page, "runs-loss-per-kind")
