@@ -119,6 +119,20 @@ BAD_CSV = [
         id="unclosed-quote-swallowing-rows",
     ),
     pytest.param(
+        b"user,item\n1,\x002\n",
+        None,
+        "interactions.csv: row 2, column 'item': id '\\x002' holds the control character U+0000 (1 such rows); ids are "
+        "printable text: delete that character (a NUL often means the file is UTF-16 or binary)",
+        id="nul-inside-an-id-used-to-be-accepted",
+    ),
+    pytest.param(
+        b"user,item\nu1,7\nu\x1b[31m2,8\n",
+        None,
+        "interactions.csv: row 3, column 'user': id 'u\\x1b[31m2' holds the control character U+001B (1 such rows); "
+        "ids are printable text: delete that character (a NUL often means the file is UTF-16 or binary)",
+        id="terminal-escape-inside-an-id",
+    ),
+    pytest.param(
         b"user,item\n1,2\n3,\xff\n",
         None,
         "interactions.csv: line 3: byte b'\\xff' at offset 16 is not UTF-8; save the file as UTF-8",

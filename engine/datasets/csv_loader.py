@@ -25,6 +25,7 @@ from engine.datasets.validation import (
     DatasetError,
     id_column,
     numeric_column,
+    refuse_rows,
     require_columns,
     require_rows,
     row_of,
@@ -84,27 +85,31 @@ def _timestamps(values: pd.Series, path: Path) -> np.ndarray:
         parsed = pd.to_datetime(values, errors="coerce", utc=True, format="ISO8601")
         kind, unreadable = "an ISO date/time", parsed.isna().to_numpy()
         seconds = parsed.dt.tz_localize(None).to_numpy().astype("datetime64[s]").astype(np.int64)
-    if unreadable.any():
-        position = int(np.flatnonzero(unreadable)[0])
-        where = f"{path}: row {row_of(values, position, 2)}, column 'timestamp'"
-        if position == 0:
-            raise DatasetError(
-                f"{where}: {first!r} is neither unix seconds nor an ISO date/time; fix that cell or drop the "
-                "timestamp column"
-            )
+    if unreadable[0]:
         raise DatasetError(
-            f"{where}: {values.iat[position]!r} is not {kind} like row {row_of(values, 0, 2)} ({first!r}) "
-            f"({int(unreadable.sum())} such rows); write every timestamp the same way"
+            f"{path}: row {row_of(values, 0, 2)}, column 'timestamp': {first!r} is neither unix seconds nor an ISO "
+            "date/time; fix that cell or drop the timestamp column"
         )
+    refuse_rows(
+        values,
+        unreadable,
+        path,
+        "timestamp",
+        2,
+        lambda position: f": {values.iat[position]!r} is not {kind} like row {row_of(values, 0, 2)} ({first!r})",
+        "write every timestamp the same way",
+    )
     low, high = TIMESTAMP_RANGE
     outside = ~((seconds >= low) & (seconds <= high))  # NaN-safe: inf falls outside too
-    if outside.any():
-        position = int(np.flatnonzero(outside)[0])
-        raise DatasetError(
-            f"{path}: row {row_of(values, position, 2)}, column 'timestamp': {values.iat[position]!r} is outside the "
-            f"years 1 to 9999 (unix seconds {low} to {high}) ({int(outside.sum())} such rows); timestamps are unix "
-            "seconds or ISO dates (divide milliseconds by 1000)"
-        )
+    refuse_rows(
+        values,
+        outside,
+        path,
+        "timestamp",
+        2,
+        lambda position: f": {values.iat[position]!r} is outside the years 1 to 9999 (unix seconds {low} to {high})",
+        "timestamps are unix seconds or ISO dates (divide milliseconds by 1000)",
+    )
     return seconds.astype(np.int64)
 
 

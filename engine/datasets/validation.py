@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +13,10 @@ import pandas as pd
 # two ids that differ as text.
 _INTEGER = re.compile(r"0|-?[1-9][0-9]*")
 _INT64 = np.iinfo(np.int64)
+_INT64_RANGE = f"({_INT64.min} to {_INT64.max})"
+# A cell that holds one of these is not an id a person typed: a NUL (UTF-16 or binary data read as UTF-8), a tab
+# or an escape would make two ids that print alike differ. Line breaks have their own message (an unclosed quote).
+_CONTROL = re.compile(r"[\x00-\x09\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class DatasetError(ValueError):
@@ -63,17 +67,14 @@ def numeric_column(
     not_number = np.isnan(parsed)
     out_of_range = ~not_number & ~(np.abs(parsed) <= limit)
     bad = not_number | out_of_range
-    if bad.any():
-        position = int(np.flatnonzero(bad)[0])
-        problem = (
-            "is not a number"
-            if not_number[position]
-            else f"is outside ±{limit:.4g}, the {np.dtype(dtype).name} range {column!r} is stored in"
-        )
-        raise DatasetError(
-            f"{path}: row {row_of(values, position, first_line)}, column {column!r}: {values.iat[position]!r} "
-            f"{problem} ({int(bad.sum())} such rows); fix or delete those rows"
-        )
+
+    def problem(position: int) -> str:
+        if not_number[position]:
+            return f": {values.iat[position]!r} is not a number"
+        stored = np.dtype(dtype).name
+        return f": {values.iat[position]!r} is outside ±{limit:.4g}, the {stored} range {column!r} is stored in"
+
+    refuse_rows(values, bad, path, column, first_line, problem, "fix or delete those rows")
     return parsed.astype(dtype)
 
 
@@ -85,33 +86,70 @@ def id_column(values: pd.Series, column: str, path: Path, first_line: int) -> pd
     """
     stripped = values.astype(str).str.strip()
     blank = ((stripped == "") | values.isna()).to_numpy()
-    if blank.any():
-        position = int(np.flatnonzero(blank)[0])
-        raise DatasetError(
-            f"{path}: row {row_of(values, position, first_line)}, column {column!r} is empty "
-            f"({int(blank.sum())} such rows); every interaction needs a user and an item id"
-        )
+    refuse_rows(
+        values, blank, path, column, first_line, lambda _: " is empty", "every interaction needs a user and an item id"
+    )
     multiline = stripped.str.contains("[\n\r]").to_numpy()
-    if multiline.any():
-        position = int(np.flatnonzero(multiline)[0])
-        raise DatasetError(
-            f"{path}: row {row_of(values, position, first_line)}, column {column!r}: id {stripped.iat[position]!r} "
-            f'spans several lines ({int(multiline.sum())} such rows); a quote (") opened there is never closed and '
-            "swallowed the rows after it: close or delete it"
-        )
+    refuse_rows(
+        values,
+        multiline,
+        path,
+        column,
+        first_line,
+        lambda position: f": id {stripped.iat[position]!r} spans several lines",
+        'a quote (") opened there is never closed and swallowed the rows after it: close or delete it',
+    )
+    control = stripped.str.contains(_CONTROL).to_numpy()
+    refuse_rows(
+        values,
+        control,
+        path,
+        column,
+        first_line,
+        lambda position: (
+            f": id {stripped.iat[position]!r} holds the control character "
+            f"U+{ord(_CONTROL.search(stripped.iat[position]).group()):04X}"
+        ),
+        "ids are printable text: delete that character (a NUL often means the file is UTF-16 or binary)",
+    )
     if not stripped.str.fullmatch(_INTEGER).all():
         return stripped
     long = (stripped.str.len() >= len(str(_INT64.max))).to_numpy()  # only these can overflow
     too_big = np.zeros(len(stripped), dtype=bool)
     too_big[long] = [not _INT64.min <= int(text) <= _INT64.max for text in stripped[long]]
-    if too_big.any():
-        position = int(np.flatnonzero(too_big)[0])
-        raise DatasetError(
-            f"{path}: row {row_of(values, position, first_line)}, column {column!r}: id {stripped.iat[position]} "
-            f"is outside the 64-bit integers ({_INT64.min} to {_INT64.max}) ({int(too_big.sum())} such rows); shorten "
-            "those ids, or give every id in the column a letter (u123) so they are read as text"
-        )
+    refuse_rows(
+        values,
+        too_big,
+        path,
+        column,
+        first_line,
+        lambda position: f": id {stripped.iat[position]} is outside the 64-bit integers {_INT64_RANGE}",
+        "shorten those ids, or give every id in the column a letter (u123) so they are read as text",
+    )
     return stripped.astype(np.int64)
+
+
+def refuse_rows(
+    values: pd.Series,
+    bad: np.ndarray,
+    path: Path,
+    column: str,
+    first_line: int,
+    problem: Callable[[int], str],
+    fix: str,
+) -> None:
+    """Raise :class:`DatasetError` naming the first cell where ``bad`` holds; nothing when none does.
+
+    The message reads ``<path>: row R, column 'c'<problem(position)> (N such rows); <fix>``, ``values`` as in
+    :func:`numeric_column` and ``bad`` a boolean array aligned with it.
+    """
+    if not bad.any():
+        return
+    position = int(np.flatnonzero(bad)[0])
+    raise DatasetError(
+        f"{path}: row {row_of(values, position, first_line)}, column {column!r}{problem(position)} "
+        f"({int(bad.sum())} such rows); {fix}"
+    )
 
 
 def row_of(values: pd.Series, position: int, first_line: int) -> int:
