@@ -52,3 +52,29 @@ def test_experiment_command_refuses_a_spec_it_cannot_reproduce() -> None:
     spec["base"] = {"ks": [10], "val_ratio": 0.2}
     command = " ".join(experiment_command(spec, "runs", quiet=False))
     assert command.endswith("--val-ratio 0.2 --models mf --seeds 0 --k 10 --runs-dir runs")
+
+
+@pytest.mark.parametrize(
+    ("marker", "out", "kind"),
+    [
+        pytest.param(".gnn-run", "config.json", "run", id="a-runs-config"),
+        pytest.param(".gnn-run", "embeddings/report.html", "run", id="a-subfolder-of-a-run"),
+        pytest.param("experiment.json", "experiment.json", "experiment", id="an-experiments-spec"),
+    ],
+)
+def test_out_inside_a_run_or_experiment_folder_is_refused(
+    marker: str, out: str, kind: str, tmp_path: Path, capsys
+) -> None:
+    """``report --out RUN/config.json`` used to replace the run's config with the HTML: refused, the file unchanged."""
+    folder = tmp_path / "owned"
+    (folder / "embeddings").mkdir(parents=True)
+    (folder / marker).write_text("{}")
+    (folder / "config.json").write_text('{"model": "mf"}')
+    assert main(["report", str(folder), "--out", str(folder / out), "--runs-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        f"error: --out {folder / out} is inside the {kind} folder {folder}, whose files the explorer owns; write "
+        "the report outside it, e.g. --out owned-report.html"
+    ]
+    assert (folder / "config.json").read_text() == '{"model": "mf"}'
+    assert sorted(p.name for p in folder.rglob("*")) == sorted([marker, "config.json", "embeddings"])

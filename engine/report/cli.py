@@ -52,14 +52,30 @@ def resolve_target(target: str, runs_dir: str | Path) -> tuple[str, Path | str]:
     )
 
 
+def refuse_run_folder(out: Path) -> None:
+    """Raise when ``out`` lies in a run's or an experiment's folder, where it could replace the run's own files
+    (``--out RUN/config.json`` once swapped a run's config for the HTML)."""
+    from engine.training.rundir import EXPERIMENT, MARKER
+
+    for folder in out.resolve().parents:
+        if (folder / MARKER).exists() or (folder / EXPERIMENT).exists():
+            kind = "run" if (folder / MARKER).exists() else "experiment"
+            raise ValueError(
+                f"--out {out} is inside the {kind} folder {folder}, whose files the explorer owns; write the report "
+                f"outside it, e.g. --out {folder.name}-report.html"
+            )
+
+
 def run_report_command(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.is_dir():
         raise ValueError(f"--out {args.out} is a folder; give the HTML file to write, e.g. {out / 'report.html'}")
     if not out.parent.is_dir():
         raise ValueError(f"--out {args.out}: folder {out.parent} does not exist; create it first")
+    refuse_run_folder(out)
     kind, where = resolve_target(args.target, args.runs_dir)
     from engine.report.builder import experiment_report, run_report
+    from engine.training.jsonio import write_text_atomic
 
     if kind == "run":
         if args.baseline or args.k:
@@ -67,6 +83,6 @@ def run_report_command(args: argparse.Namespace) -> int:
         document = run_report(where)
     else:
         document = experiment_report(args.runs_dir, str(where), args.baseline, args.k)
-    out.write_text(document, encoding="utf-8")
+    write_text_atomic(out, document)
     print(f"report of {kind} {Path(where).name if kind == 'run' else where} -> {out} ({len(document) / 1e6:.1f} MB)")
     return 0

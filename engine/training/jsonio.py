@@ -21,18 +21,36 @@ from typing import Any
 
 def write_json_atomic(path: Path, document: Any) -> None:
     """Write ``document`` to ``path`` so a reader sees either the old or the new file, never a partial one."""
+    write_text_atomic(path, json.dumps(document, indent=2, sort_keys=True, allow_nan=True) + "\n")
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` (UTF-8) so that a kill or a full disk leaves the old file or the new one.
+
+    The text goes to a temporary file beside ``path``, fsynced, then renamed over it, and the folder is fsynced so
+    the rename itself survives a power cut. The temporary file is removed when anything fails.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(document, stream, indent=2, sort_keys=True, allow_nan=True)
-            stream.write("\n")
+            stream.write(text)
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temp_name, path)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
+    fsync_folder(path.parent)
+
+
+def fsync_folder(folder: Path) -> None:
+    """Flush ``folder``'s entries (a rename or a new file in it) to disk."""
+    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def read_text(path: Path, max_bytes: int, within: Path | None = None) -> tuple[str | None, str | None]:
