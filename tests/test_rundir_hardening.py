@@ -312,3 +312,46 @@ def test_a_run_from_before_the_marker_resumes_and_gains_it(tmp_path: Path, train
     assert code == 0, err
     assert [record["epoch"] for record in read_run(run.path).metrics] == [1, 2]
     assert run.foreign_problem() is None and run.marker_path.is_file()
+
+
+# ------------------------------------------------------------- Hardening II, 1. a kill while resume rewrites the log
+
+KEPT_LINES = 3000  # enough lines that re-appending them one fsync at a time (the old rewrite) took ~0.5 s
+
+
+@pytest.mark.slow
+def test_kill_9_while_resume_rewrites_the_metrics_log_loses_no_kept_line(tmp_path: Path, trained: Path) -> None:
+    """A resume drops the log's lines after the checkpoint's epoch. The old rewrite deleted metrics.jsonl and
+    re-appended it line by line: a kill -9 in between left a run with 47 of 400 lines and an empty validation.
+
+    A real resume is killed at the first change of the log the poller sees (a new inode or size); the kept lines
+    must all be there. On the old rewrite that first change is the deletion or a half-appended file."""
+    run = RunDir(copy_run(trained, tmp_path, "rewrite"))
+    run.update_status(state="stopped")
+    kept = read_run(run.path).metrics[0]
+    assert kept["epoch"] == 1
+    text = json.dumps(kept, sort_keys=True) + "\n"
+    run.metrics_path.write_text(text * KEPT_LINES + json.dumps({**kept, "epoch": 2}) + "\n")  # epoch 2: to drop
+    before = os.stat(run.metrics_path)
+    command = [sys.executable, "-m", "engine", "train", "--resume", str(run.path), "--epochs", "3", "--quiet"]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline, changed = time.monotonic() + 240, None
+    try:
+        while changed is None and time.monotonic() < deadline and process.poll() is None:
+            try:
+                now = os.stat(run.metrics_path)
+                if (now.st_ino, now.st_size) != (before.st_ino, before.st_size):
+                    changed = "replaced or resized"
+            except FileNotFoundError:
+                changed = "deleted"
+            if changed:
+                process.kill()
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+    assert changed, f"the resume never touched metrics.jsonl (exit {process.returncode}): {process.stderr.read()}"
+    lines = run.metrics_path.read_text().splitlines() if run.metrics_path.exists() else []
+    epochs = [json.loads(line)["epoch"] for line in lines if line.strip()]
+    assert epochs.count(1) == KEPT_LINES, f"killed when the log was {changed}: {epochs.count(1)} kept lines left"
+    assert 2 not in epochs[:KEPT_LINES]

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import dataclasses
 import fcntl
+import json
 import os
 import re
 import secrets
@@ -58,7 +59,14 @@ from typing import Any
 import numpy as np
 
 from engine.training.config import TrainConfig
-from engine.training.jsonio import append_jsonl, read_json, read_jsonl, read_text, write_json_atomic
+from engine.training.jsonio import (
+    append_jsonl,
+    read_json,
+    read_jsonl,
+    read_text,
+    write_json_atomic,
+    write_text_atomic,
+)
 
 RUN_STATES = ("queued", "running", "finished", "failed", "stopped", "interrupted")
 ACTIVE_STATES = ("queued", "running")
@@ -83,7 +91,9 @@ LOG_FOLDER = ".logs"
 EXPERIMENTS, EXPERIMENT = "experiments", "experiment.json"
 
 _SNAPSHOT = re.compile(r"^epoch_(\d+)\.npz$")
-_ATOMIC_TEMPORARY = "|".join(re.escape(name) for name in (MARKER, CONFIG, STATUS, SUMMARY, CHECKPOINT, BEST, SPLIT))
+_ATOMIC_TEMPORARY = "|".join(
+    re.escape(name) for name in (MARKER, CONFIG, STATUS, METRICS, SUMMARY, CHECKPOINT, BEST, SPLIT)
+)
 # What a run consists of, by folder: the only names delete() removes (temporary files of interrupted writes included).
 _RUN_FILES = re.compile(
     "|".join(
@@ -385,10 +395,13 @@ class RunDir:
 
     def truncate_metrics(self, last_epoch: int) -> None:
         """Keep only lines up to ``last_epoch`` (a resumed run repeats the epochs after its checkpoint)."""
-        kept = [record for record in self.read_metrics() if record.get("epoch", 0) <= last_epoch]
-        self.metrics_path.unlink(missing_ok=True)
-        for record in kept:
-            self.append_metrics(record)
+        records = self.read_metrics()
+        kept = [record for record in records if record.get("epoch", 0) <= last_epoch]
+        if len(kept) == len(records) and self.metrics_path.is_file():
+            return
+        # Replaced in one rename: deleting the log and re-appending it line by line lost it to a kill -9 in between.
+        lines = "".join(json.dumps(record, sort_keys=True, allow_nan=True) + "\n" for record in kept)
+        write_text_atomic(self.metrics_path, lines)
 
     def write_summary(self, summary: dict[str, Any]) -> None:
         write_json_atomic(self.summary_path, summary)
