@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
@@ -9,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -355,3 +357,85 @@ def test_kill_9_while_resume_rewrites_the_metrics_log_loses_no_kept_line(tmp_pat
     epochs = [json.loads(line)["epoch"] for line in lines if line.strip()]
     assert epochs.count(1) == KEPT_LINES, f"killed when the log was {changed}: {epochs.count(1)} kept lines left"
     assert 2 not in epochs[:KEPT_LINES]
+
+
+# ------------------------------------------------------------------------ Hardening II, 2. a disk that fills up
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 4 MiB tmpfs: a real file system that fills up (ENOSPC). Mounting needs root, as CI and these machines run."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs to fill up: {mounted.stderr.decode().strip()} (needs root)")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=True)
+
+
+def _fill(disk: Path, leave: int) -> Path:
+    """Write a filler file until only ``leave`` bytes of ``disk`` are free (0: until a write fails)."""
+    filler = disk / "filler"
+    with filler.open("wb") as stream:
+        with contextlib.suppress(OSError):
+            while (free := os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize) > leave:
+                stream.write(b"\0" * min(free - leave, 2**16))
+                stream.flush()
+    return filler
+
+
+def _train_until_the_disk_fills(disk: Path, leave: int) -> tuple[subprocess.CompletedProcess, RunDir]:
+    command = [sys.executable, "-m", "engine", "train", "--model", "mf", "--dim", "8", "--epochs", "10000",
+               "--runs-dir", str(disk), "--run-id", "full", "--quiet"]  # fmt: skip
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    run = RunDir(disk / "full")
+    deadline = time.monotonic() + 240
+    while not (run.metrics_path.exists() and run.metrics_path.read_text().strip()):
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+        time.sleep(0.05)
+    _fill(disk, leave)
+    out, err = process.communicate(timeout=240)
+    return subprocess.CompletedProcess(command, process.returncode, out, err), run
+
+
+def _leftovers(run: RunDir) -> list[str]:
+    return [str(p.relative_to(run.path)) for p in run.path.rglob("*") if ".tmp" in p.name or p.name.endswith("tmp")]
+
+
+@pytest.mark.slow
+def test_a_full_disk_fails_the_run_naming_the_file_and_leaves_no_temporary_file(small_disk: Path) -> None:
+    """It used to say "[Errno 28] No space left on device" naming no file, and left .checkpoint.pt.<pid>.tmp behind."""
+    done, run = _train_until_the_disk_fills(small_disk, leave=48 * 2**10)  # room for a status, not a checkpoint
+    assert done.returncode == 2, done
+    err = done.stderr.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"error: disk full while writing {run.path}/"), err
+    assert err[0].endswith("(No space left on device); free space on that disk, then try again")
+    status = run.read_status()
+    assert status["state"] == "failed" and status["error"] == err[0].removeprefix("error: ")
+    assert _leftovers(run) == []
+
+    # A temporary file a kill -9 left mid-write (the old <pid> name) is swept when the run resumes on a freed disk.
+    (run.path / ".checkpoint.pt.99999.tmp").write_bytes(b"\0" * 1024)
+    (small_disk / "filler").unlink()
+    epochs = str(read_run(run.path).status["epoch"] + 1)
+    resumed = subprocess.run([sys.executable, "-m", "engine", "train", "--resume", str(run.path), "--epochs", epochs,
+                              "--quiet"], cwd=ROOT, capture_output=True, text=True, timeout=240)  # fmt: skip
+    assert resumed.returncode == 0, resumed.stderr
+    assert read_run(run.path).state == "finished" and _leftovers(run) == []
+
+
+@pytest.mark.slow
+def test_a_disk_too_full_to_record_the_failure_says_so_in_one_line(small_disk: Path) -> None:
+    done, run = _train_until_the_disk_fills(small_disk, leave=0)
+    assert done.returncode == 2, done
+    err = done.stderr.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"error: disk full while writing {run.path}/"), err
+    assert err[0].endswith(
+        f"the disk is too full to record the failure in {run.status_path} either, so the run lists as interrupted "
+        "until it is resumed"
+    )
+    assert RunStore(small_disk).get("full").state == "interrupted"
+    assert _leftovers(run) == []

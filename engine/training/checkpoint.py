@@ -11,7 +11,6 @@ is refused with a :class:`CheckpointError` that says what to do.
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ import numpy as np
 import torch
 
 from engine.graph import InteractionGraph
+from engine.training.jsonio import write_atomic
 
 FORMAT = "gnn-recsys-explorer/checkpoint"
 VERSION = 1
@@ -43,9 +43,7 @@ def fingerprint(graph: InteractionGraph) -> dict[str, int | str]:
 
 def save_checkpoint(path: Path, contents: dict[str, Any]) -> None:
     """Write ``contents`` plus the format marker atomically (a reader never sees half a checkpoint)."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    torch.save({"format": FORMAT, "version": VERSION, **contents}, temporary)
-    os.replace(temporary, path)
+    write_atomic(path, lambda stream: torch.save({"format": FORMAT, "version": VERSION, **contents}, stream))
 
 
 def load_checkpoint(

@@ -11,12 +11,14 @@ read without end. Every problem is a short phrase naming the file, for a list of
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import stat
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 
 def write_json_atomic(path: Path, document: Any) -> None:
@@ -25,23 +27,72 @@ def write_json_atomic(path: Path, document: Any) -> None:
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` (UTF-8) so that a kill or a full disk leaves the old file or the new one.
+    """Replace ``path`` with ``text`` (UTF-8) as :func:`write_atomic` does."""
+    write_atomic(path, lambda stream: stream.write(text.encode("utf-8")))
 
-    The text goes to a temporary file beside ``path``, fsynced, then renamed over it, and the folder is fsynced so
-    the rename itself survives a power cut. The temporary file is removed when anything fails.
+
+def write_atomic(path: Path, write: Callable[[BinaryIO], Any]) -> None:
+    """Replace ``path`` with what ``write`` writes to a binary stream, so a kill or a full disk leaves the old file
+    or the new one, never a part.
+
+    ``write`` fills a temporary file beside ``path``, which is fsynced, then renamed over it; the folder is fsynced
+    so the rename itself survives a power cut. The temporary file is removed when anything fails.
+
+    Raises:
+        DiskFullError: The disk (or a quota, or a file-size limit) ran out; the message names ``path``.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
+        with os.fdopen(handle, "wb") as stream:
+            write(stream)
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temp_name, path)
-    except BaseException:
+        fsync_folder(path.parent)
+    except BaseException as error:
         Path(temp_name).unlink(missing_ok=True)
+        if is_disk_full(error):
+            raise disk_full(error, path) from error
         raise
-    fsync_folder(path.parent)
+
+
+class DiskFullError(OSError):
+    """A write that ran out of space; ``str()`` names the file and what to do."""
+
+    def __init__(self, code: int, path: Path) -> None:
+        super().__init__(code, os.strerror(code), str(path))
+        self.path = path
+
+    def __str__(self) -> str:
+        return f"disk full while writing {self.path} ({self.strerror}); free space on that disk, then try again"
+
+
+# No space left, a quota reached, or RLIMIT_FSIZE (a file-size limit, with SIGXFSZ ignored): all "disk full" to a user.
+_DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """Whether ``error``, or an error it was raised from or while handling, is a write that ran out of space (torch's
+    writer wraps the ``OSError`` of a full disk in a ``RuntimeError``)."""
+    return _disk_full_code(error) is not None
+
+
+def disk_full(error: BaseException, path: Path) -> DiskFullError:
+    """``error`` (one :func:`is_disk_full` accepts) as a :class:`DiskFullError` naming ``path``."""
+    if isinstance(error, DiskFullError):
+        return error
+    return DiskFullError(_disk_full_code(error) or errno.ENOSPC, path)
+
+
+def _disk_full_code(error: BaseException | None) -> int | None:
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, DiskFullError) or (isinstance(error, OSError) and error.errno in _DISK_FULL):
+            return error.errno
+        error = error.__cause__ or error.__context__
+    return None
 
 
 def fsync_folder(folder: Path) -> None:
@@ -109,10 +160,15 @@ def read_json(path: Path, max_bytes: int, within: Path | None = None) -> tuple[A
 def append_jsonl(path: Path, record: dict) -> None:
     """Append one JSON object as one line and flush it to disk before returning."""
     line = json.dumps(record, sort_keys=True, allow_nan=True)
-    with path.open("a", encoding="utf-8") as stream:
-        stream.write(line + "\n")
-        stream.flush()
-        os.fsync(stream.fileno())
+    try:
+        with path.open("a", encoding="utf-8") as stream:
+            stream.write(line + "\n")
+            stream.flush()
+            os.fsync(stream.fileno())
+    except OSError as error:  # a half-written last line is skipped by read_jsonl
+        if is_disk_full(error):
+            raise disk_full(error, path) from error
+        raise
 
 
 def read_jsonl(path: Path, max_bytes: int, within: Path | None = None) -> tuple[list[dict], str | None]:

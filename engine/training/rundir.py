@@ -64,6 +64,7 @@ from engine.training.jsonio import (
     read_json,
     read_jsonl,
     read_text,
+    write_atomic,
     write_json_atomic,
     write_text_atomic,
 )
@@ -92,17 +93,24 @@ EXPERIMENTS, EXPERIMENT = "experiments", "experiment.json"
 
 _SNAPSHOT = re.compile(r"^epoch_(\d+)\.npz$")
 _ATOMIC_TEMPORARY = "|".join(
-    re.escape(name) for name in (MARKER, CONFIG, STATUS, METRICS, SUMMARY, CHECKPOINT, BEST, SPLIT)
+    re.escape(name) for name in (MARKER, CONFIG, STATUS, METRICS, SUMMARY, CHECKPOINT, BEST, SPLIT, PER_USER)
 )
+# Temporary files of atomic writes (engine.training.jsonio.write_atomic, and the <pid> names of older versions),
+# left behind only by a process killed mid-write: by folder, what resume sweeps.
+_TEMPORARY = {
+    "": re.compile(rf"\.(?:{_ATOMIC_TEMPORARY})\..+\.tmp|\.per_user\.\d+\.tmp\.npz"),
+    EMBEDDINGS: re.compile(r"\.(?:epoch_\d+|best)\.(?:\d+\.tmp\.npz|npz\..+\.tmp)"),
+}
 # What a run consists of, by folder: the only names delete() removes (temporary files of interrupted writes included).
 _RUN_FILES = re.compile(
     "|".join(
         re.escape(name) for name in (MARKER, LOCK, CONFIG, STATUS, METRICS, SUMMARY, CHECKPOINT, BEST, PER_USER, SPLIT)
     )
-    + rf"|\.(?:{_ATOMIC_TEMPORARY})\..+\.tmp|\.per_user\.\d+\.tmp\.npz"
+    + "|"
+    + _TEMPORARY[""].pattern
 )
 _FOLDER_FILES = {
-    EMBEDDINGS: re.compile(r"(?:epoch_\d+|best)\.npz|\.(?:epoch_\d+|best)\.\d+\.tmp\.npz"),
+    EMBEDDINGS: re.compile(r"(?:epoch_\d+|best)\.npz|" + _TEMPORARY[EMBEDDINGS].pattern),
     PROJECTIONS: re.compile(
         r"\d+_[a-z]+\.(?:npz|pending|error|progress)|[a-z]+\.log|\.\d+_[a-z]+\.(?:npz|progress)\.\d+\.partial"
     ),
@@ -403,6 +411,17 @@ class RunDir:
         lines = "".join(json.dumps(record, sort_keys=True, allow_nan=True) + "\n" for record in kept)
         write_text_atomic(self.metrics_path, lines)
 
+    def sweep_temporary(self) -> list[str]:
+        """Delete the temporary files that writes killed mid-way left (the caller holds :meth:`lock`, so no writer
+        of this run is alive); returns their names."""
+        swept = []
+        for folder, pattern in _TEMPORARY.items():
+            where = self.path / folder
+            for entry in sorted(where.iterdir()) if where.is_dir() and not where.is_symlink() else []:
+                if _remove_matching(entry, pattern):
+                    swept.append(str(entry.relative_to(self.path)))
+        return swept
+
     def write_summary(self, summary: dict[str, Any]) -> None:
         write_json_atomic(self.summary_path, summary)
 
@@ -422,9 +441,7 @@ class RunDir:
 
     def save_per_user(self, arrays: dict[str, np.ndarray]) -> Path:
         """Save the per-user test results (named arrays, see ``engine.training.trainer``) atomically."""
-        temporary = self.path / f".per_user.{os.getpid()}.tmp.npz"
-        np.savez(temporary, **arrays)
-        os.replace(temporary, self.per_user_path)
+        write_atomic(self.per_user_path, lambda stream: np.savez(stream, **arrays))
         return self.per_user_path
 
     def read_per_user(self) -> dict[str, np.ndarray]:
@@ -500,10 +517,7 @@ class RunDir:
 
     def write_split(self, arrays: dict[str, np.ndarray]) -> Path:
         """Save the run's split (the arrays :data:`SPLIT` holds, see the module docstring) atomically."""
-        temporary = self.path / f".{SPLIT}.{os.getpid()}.tmp"
-        with open(temporary, "wb") as stream:
-            np.savez(stream, **arrays)
-        os.replace(temporary, self.split_path)
+        write_atomic(self.split_path, lambda stream: np.savez(stream, **arrays))
         return self.split_path
 
     def read_split(self) -> dict[str, np.ndarray] | None:
@@ -539,9 +553,8 @@ class RunDir:
 
     def _save_embeddings(self, target: Path, user: np.ndarray, item: np.ndarray) -> Path:
         self.embeddings_dir.mkdir(exist_ok=True)
-        temporary = target.with_name(f".{target.stem}.{os.getpid()}.tmp.npz")
-        np.savez(temporary, user=user.astype(np.float32, copy=False), item=item.astype(np.float32, copy=False))
-        os.replace(temporary, target)
+        user, item = user.astype(np.float32, copy=False), item.astype(np.float32, copy=False)
+        write_atomic(target, lambda stream: np.savez(stream, user=user, item=item))
         return target
 
 

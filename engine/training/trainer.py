@@ -29,6 +29,7 @@ from engine.training.checkpoint import fingerprint, load_checkpoint, read_checkp
 from engine.training.config import TrainConfig, resolve
 from engine.training.distributed import SINGLE_PROCESS, Group, device_for, join, leave, loss_function
 from engine.training.evaluation import EvalData, evaluate_users, per_user_arrays
+from engine.training.jsonio import is_disk_full
 from engine.training.rebuild import build_model, load_split, resolve_device
 from engine.training.run_graph import split_arrays
 from engine.training.rundir import ACTIVE_STATES, PROTOCOLS, RunDir, RunDirError
@@ -151,6 +152,7 @@ def _resume_locked(
     config, split = _check_resume(run, epochs, device, group)
     group.share(("ok", config.to_dict()))
     announced.append(True)
+    run.sweep_temporary()  # parts of files a killed or failed write left; the lock says no writer is alive
     _set_status(run, config, "queued", error=None, traceback=None, resumed_at=time.time())
     _execute(run, config, split, resume=True, progress=progress, group=group)
 
@@ -209,8 +211,16 @@ def _execute(
         if lost is not None:
             print(f"error: rank {group.rank}: {lost}", file=sys.stderr, flush=True)
         if group.is_main:
-            failure = lost or f"{type(error).__name__}: {error}"
-            _set_status(run, config, "failed", error=failure, traceback=traceback.format_exc())
+            failure = lost or (str(error) if is_disk_full(error) else f"{type(error).__name__}: {error}")
+            try:
+                _set_status(run, config, "failed", error=failure, traceback=traceback.format_exc())
+            except OSError as unrecorded:
+                if not is_disk_full(unrecorded):
+                    raise
+                raise OSError(
+                    f"{failure}; the disk is too full to record the failure in {run.status_path} either, so the "
+                    "run lists as interrupted until it is resumed"
+                ) from error
         raise
 
 
