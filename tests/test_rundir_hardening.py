@@ -439,3 +439,60 @@ def test_a_disk_too_full_to_record_the_failure_says_so_in_one_line(small_disk: P
     )
     assert RunStore(small_disk).get("full").state == "interrupted"
     assert _leftovers(run) == []
+
+
+# ---------------------------------------------------------------- Hardening II, 3. one experiment, two processes
+
+
+def _experiment(runs_dir: Path, epochs: str) -> list[str]:
+    return [sys.executable, "-m", "engine", "experiment", "--name", "same", "--dataset", "synthetic", "--models", "mf",
+            "--seeds", "0", "--epochs", epochs, "--patience", "0", "--runs-dir", str(runs_dir), "--quiet"]  # fmt: skip
+
+
+@pytest.mark.slow
+def test_a_second_process_of_the_same_experiment_is_refused_naming_the_first(tmp_path: Path) -> None:
+    """Two `experiment --name same` at once: one used to exit 2 saying "pick another --run-id or use --resume", and
+    with the window widened the second deleted the first's new member folder and both trained into it."""
+    first = subprocess.Popen(_experiment(tmp_path, "10000"), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    member = RunDir(tmp_path / "same-mf-g0-s0")
+    try:
+        deadline = time.monotonic() + 240
+        while not member.metrics_path.exists():  # the first is training its member, inside the window's far side
+            assert first.poll() is None and time.monotonic() < deadline, first.communicate()
+            time.sleep(0.05)
+        second = subprocess.run(_experiment(tmp_path, "10000"), cwd=ROOT, capture_output=True, text=True, timeout=240)
+        status = read_run(member.path).status  # the first still trains its member, untouched
+        assert status["pid"] == first.pid and status["state"] == "running"
+    finally:
+        first.terminate()
+        first.wait(timeout=120)
+    assert second.returncode == 2 and second.stdout == ""
+    lock = tmp_path / "experiments" / "same" / ".experiment.lock"
+    assert second.stderr.splitlines() == [
+        f"error: experiment 'same' is in use by pid {first.pid}, which holds {lock}; wait for it to finish or stop it "
+        "first"
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["experiments", "same-mf-g0-s0"]
+
+
+def test_a_member_folder_another_process_is_still_creating_is_never_deleted(tmp_path: Path, capsys) -> None:
+    """A member folder with no config yet is deleted and retrained, unless a process holds it (it is between
+    creating the folder and writing its config): then the experiment is refused, naming that process."""
+    run = RunStore(tmp_path).create("mf", "synthetic", "same-mf-g0-s0")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\nfrom engine.training import RunDir\n"
+         "with RunDir(sys.argv[1]).lock():\n    print('locked', flush=True)\n    time.sleep(120)", str(run.path)],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        code, out, err = run_cli(_experiment(tmp_path, "1")[3:], capsys)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert code == 2 and out == ""
+    assert err.splitlines() == [
+        f"error: run 'same-mf-g0-s0' is in use by pid {holder.pid}, which holds {run.lock_path}; wait for it to "
+        "finish or stop it first"
+    ]
+    assert sorted(p.name for p in run.path.iterdir()) == [".gnn-run", ".train.lock"]

@@ -15,10 +15,18 @@ from tqdm import tqdm
 
 from engine.experiments.spec import ExperimentSpec, Member
 from engine.training.jsonio import read_json, write_json_atomic
-from engine.training.rundir import ACTIVE_STATES, MAX_JSON_BYTES, RunDir, RunDirError, experiment_path
+from engine.training.rundir import (
+    ACTIVE_STATES,
+    MAX_JSON_BYTES,
+    RunDir,
+    RunDirError,
+    experiment_path,
+    hold_lock,
+)
 from engine.training.runstore import RunStore
 
 EXPERIMENT_FORMAT = "gnn-recsys-explorer/experiment"
+EXPERIMENT_LOCK = ".experiment.lock"  # beside experiment.json, held by the process that runs the experiment
 
 
 class ExperimentInterrupted(RuntimeError):
@@ -66,10 +74,18 @@ def run_experiment(spec: ExperimentSpec, runs_dir: str | Path, progress: bool = 
         ValueError: Bad settings (before anything trains), or an experiment of that name with other settings.
         ExperimentInterrupted: A member was stopped; rerunning the same command continues.
     """
-    members = check_experiment(spec, runs_dir)
+    spec.members()  # bad settings are refused before anything is written
     path = spec.path(runs_dir)
-    document = {"format": EXPERIMENT_FORMAT, "spec": spec.to_dict(), "members": [m.to_dict() for m in members]}
     path.parent.mkdir(parents=True, exist_ok=True)
+    # One process per experiment: a second one started with the same name is refused, naming the first's pid (two
+    # at once used to delete each other's new member folders and both train into one).
+    with hold_lock(path.parent / EXPERIMENT_LOCK, f"experiment {spec.name!r}", "its folder"):
+        return _run_locked(spec, runs_dir, path, progress)
+
+
+def _run_locked(spec: ExperimentSpec, runs_dir: str | Path, path: Path, progress: bool) -> dict[str, Any]:
+    members = check_experiment(spec, runs_dir)
+    document = {"format": EXPERIMENT_FORMAT, "spec": spec.to_dict(), "members": [m.to_dict() for m in members]}
     write_json_atomic(path, document)
 
     store = RunStore(runs_dir)
@@ -176,7 +192,8 @@ def _train_member(member: Member, runs_dir: str | Path, run_dir: Path) -> None:
                 f"(pid {info.status.get('pid')}); wait for it or stop it"
             )
         if not info.config and not info.status.get("epoch"):
-            run.remove()  # died before it wrote its config: nothing to keep
+            with run.lock():  # a process that is still writing its config holds the lock: never delete under it
+                run.remove()  # died before it wrote its config: nothing to keep
         elif info.config != _jsonable(member.config.to_dict()):
             raise RunDirError(
                 f"run {member.run_id} exists with settings other than this experiment's; delete it "

@@ -472,26 +472,8 @@ class RunDir:
             RunDirError: Another process holds the lock (the message names its pid), or the lock file cannot be
                 created.
         """
-        try:
-            descriptor = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
-        except OSError as error:
-            raise RunDirError(
-                f"cannot lock run {self.path.name!r} ({error.strerror}: {self.lock_path}); "
-                "the run directory must be a folder this user can write to"
-            ) from None
-        try:
-            try:
-                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise RunDirError(
-                    f"run {self.path.name!r} is in use by pid {_lock_holder(descriptor)}, which holds "
-                    f"{self.lock_path}; wait for it to finish or stop it first"
-                ) from None
-            os.ftruncate(descriptor, 0)
-            os.write(descriptor, f"{os.getpid()}\n".encode())
+        with hold_lock(self.lock_path, f"run {self.path.name!r}", "the run directory"):
             yield
-        finally:
-            os.close(descriptor)
 
     def remove(self) -> list[str]:
         """Delete the files and folders a run consists of; anything else stays, and with it the folder.
@@ -556,6 +538,39 @@ class RunDir:
         user, item = user.astype(np.float32, copy=False), item.astype(np.float32, copy=False)
         write_atomic(target, lambda stream: np.savez(stream, user=user, item=item))
         return target
+
+
+@contextmanager
+def hold_lock(path: Path, what: str, where: str) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``path`` (which then holds this pid) until the block ends.
+
+    Args:
+        path (Path): The lock file, created when missing (never through a link).
+        what (str): What the lock guards, for messages (``"run 'abc'"``).
+        where (str): The folder it lies in, for messages (``"the run directory"``).
+
+    Raises:
+        RunDirError: Another process holds the lock (the message names its pid), or the file cannot be created.
+    """
+    try:
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    except OSError as error:
+        raise RunDirError(
+            f"cannot lock {what} ({error.strerror}: {path}); {where} must be a folder this user can write to"
+        ) from None
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunDirError(
+                f"{what} is in use by pid {_lock_holder(descriptor)}, which holds {path}; wait for it to finish or "
+                "stop it first"
+            ) from None
+        os.ftruncate(descriptor, 0)
+        os.write(descriptor, f"{os.getpid()}\n".encode())
+        yield
+    finally:
+        os.close(descriptor)
 
 
 def _remove_matching(path: Path, pattern: re.Pattern[str]) -> bool:
