@@ -68,6 +68,14 @@ from engine.training.jsonio import (
     write_json_atomic,
     write_text_atomic,
 )
+from engine.training.run_schema import (
+    CONFIG_FIELDS,
+    METRIC_FIELDS,
+    METRIC_VALUE,
+    STATUS_FIELDS,
+    SUMMARY_FIELDS,
+    checked,
+)
 
 RUN_STATES = ("queued", "running", "finished", "failed", "stopped", "interrupted")
 ACTIVE_STATES = ("queued", "running")
@@ -374,6 +382,7 @@ class RunDir:
             damaged.append(problem)
         if not isinstance(summary, dict):
             summary = None
+        config, status, metrics, summary = _well_typed(config, status, metrics, summary, damaged)
         if status.get("state") in ACTIVE_STATES and status.get("host", socket.gethostname()) == socket.gethostname():
             if not process_alive(status.get("pid")):
                 status = {**status, "state": "interrupted", "recorded_state": status.get("state")}
@@ -538,6 +547,37 @@ class RunDir:
         user, item = user.astype(np.float32, copy=False), item.astype(np.float32, copy=False)
         write_atomic(target, lambda stream: np.savez(stream, user=user, item=item))
         return target
+
+
+def _well_typed(
+    config: dict[str, Any],
+    status: dict[str, Any],
+    metrics: list[dict[str, Any]],
+    summary: dict[str, Any] | None,
+    damaged: list[str],
+) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]], dict[str, Any] | None]:
+    """The run's documents without their wrong-typed fields (:mod:`engine.training.run_schema`), each one dropped
+    named in ``damaged``; a metrics line without a whole-number epoch is dropped whole."""
+    config, problems = checked(config, CONFIG_FIELDS, CONFIG)
+    damaged.extend(problems)
+    status, problems = checked(status, STATUS_FIELDS, STATUS)
+    damaged.extend(problems)
+    if status.get("state") not in (*RUN_STATES, "unknown"):
+        if "state" in status:
+            damaged.append(f"{STATUS}: 'state' is {status['state']!r}, not one of {', '.join(RUN_STATES)}")
+        status = {**status, "state": "unknown"}
+    if summary is not None:
+        summary, problems = checked(summary, SUMMARY_FIELDS, SUMMARY)
+        damaged.extend(problems)
+    lines, problems = [], []
+    for record in metrics:
+        kept, wrong = checked(record, METRIC_FIELDS, METRICS, other=METRIC_VALUE)
+        problems.extend(wrong)
+        if "epoch" in kept:
+            lines.append(kept)
+    if problems:
+        damaged.append(problems[0] + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
+    return config, status, lines, summary
 
 
 @contextmanager
