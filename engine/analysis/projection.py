@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.analysis.neighbours import unit_rows
+from engine.training.npzio import NpzError, load_npz
 
 METHODS = ("pca", "umap")
 TRANSFORM_NEIGHBOURS = 15  # fitted points that place a new point on a UMAP map (UMAP's own default)
@@ -122,20 +123,21 @@ class Projection:
     @classmethod
     def load(cls, path: Path) -> Projection:
         try:
-            with np.load(path, allow_pickle=False) as data:
-                return cls(
-                    method=str(data["method"]),
-                    epoch=int(data["epoch"]),
-                    coords=data["coords"],
-                    num_users=int(data["num_users"]),
-                    rotation=data["rotation"],
-                    shift=data["shift"],
-                    aligned_to=int(data["aligned_to"]),
-                    pca_mean=data["pca_mean"] if "pca_mean" in data else None,
-                    pca_components=data["pca_components"] if "pca_components" in data else None,
-                )
-        except (OSError, KeyError, ValueError) as error:
-            raise ProjectionError(f"cannot read projection {path}: {error}; delete it to recompute") from error
+            data = load_npz(path)
+            return cls(
+                method=str(data["method"]),
+                epoch=int(data["epoch"]),
+                coords=data["coords"],
+                num_users=int(data["num_users"]),
+                rotation=data["rotation"],
+                shift=data["shift"],
+                aligned_to=int(data["aligned_to"]),
+                pca_mean=data["pca_mean"] if "pca_mean" in data else None,
+                pca_components=data["pca_components"] if "pca_components" in data else None,
+            )
+        except (NpzError, KeyError, ValueError) as error:
+            why = error if isinstance(error, NpzError) else f"{path} lacks {error}"
+            raise ProjectionError(f"cannot read projection: {why}; delete it to recompute") from None
 
 
 def procrustes_align(source: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

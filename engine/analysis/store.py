@@ -18,6 +18,7 @@ from typing import Literal
 import numpy as np
 
 from engine.analysis.projection import METHODS, Projection, ProjectionError, fit_projection
+from engine.training.npzio import NpzError, load_npz
 from engine.training.process import log_tail, start_projection
 from engine.training.rundir import RunDir, process_alive
 
@@ -57,11 +58,11 @@ class ProjectionStore:
                 )
             raise EmbeddingsMissing(f"run {self.run_dir.name!r} has no snapshot for epoch {epoch}; it has {known}")
         try:
-            with np.load(path, allow_pickle=False) as data:
-                return data["user"].astype(np.float32), data["item"].astype(np.float32)
-        except (OSError, KeyError, ValueError) as error:
-            message = f"snapshot {path} is unreadable ({error}); it may still be being written"
-            raise EmbeddingsMissing(message) from error
+            data = load_npz(path)
+            return data["user"].astype(np.float32), data["item"].astype(np.float32)
+        except (NpzError, KeyError) as error:
+            why = error if isinstance(error, NpzError) else f"{path} lacks the {error} array"
+            raise EmbeddingsMissing(f"the snapshot of epoch {epoch} cannot be read: {why}") from None
 
     def stacked(self, epoch: int) -> tuple[np.ndarray, int]:
         """Users then items in one ``(U + I, d)`` matrix, and ``U``."""

@@ -68,6 +68,7 @@ from engine.training.jsonio import (
     write_json_atomic,
     write_text_atomic,
 )
+from engine.training.npzio import NpzError, load_npz
 from engine.training.run_schema import (
     CONFIG_FIELDS,
     METRIC_FIELDS,
@@ -468,10 +469,9 @@ class RunDir:
                 "trained by this version have them (train it again, or resume it if it was interrupted)"
             )
         try:
-            with np.load(path, allow_pickle=False) as arrays:
-                return {name: arrays[name] for name in arrays.files}
-        except (OSError, ValueError) as error:
-            raise RunDirError(f"run {self.path.name!r}: {PER_USER} cannot be read ({error})") from None
+            return load_npz(path)
+        except NpzError as error:
+            raise RunDirError(f"run {self.path.name!r}: its per-user test results cannot be read: {error}") from None
 
     @contextmanager
     def lock(self) -> Iterator[None]:
@@ -530,10 +530,9 @@ class RunDir:
             problem = f"is larger than {MAX_SPLIT_BYTES // 2**20} MiB"
         if problem is None:
             try:
-                with np.load(path, allow_pickle=False) as stored:
-                    arrays = {name: stored[name] for name in stored.files}
-            except (OSError, ValueError, EOFError) as error:
-                problem = f"cannot be read ({type(error).__name__}: {error})"
+                arrays = load_npz(path)
+            except NpzError as error:
+                problem = str(error).removeprefix(str(path)).strip()
         if problem is not None:
             raise RunDirError(f"the split of run {self.path.name!r} ({path}) {problem}; it was not read")
         missing = [f"{part}_{side}" for part in SPLIT_PARTS for side in ("user", "item")] + ["user_ids", "item_ids"]
