@@ -79,11 +79,12 @@ def test_comparison_lists_every_run_and_highlights_the_best_per_metric() -> None
     assert list(frame.index) == ["mf", "lightgcn", "unfinished"]
     assert list(frame.columns) == ["coverage@20", "ndcg@20", "recall@20"]
     assert frame.loc["unfinished"].isna().all()
-    assert best_per_column(frame) == {"coverage@20": "mf", "ndcg@20": "mf", "recall@20": "lightgcn"}
+    # coverage is not marked (issue 25: "best coverage" went to a near-random MF; a random ranker covers the most)
+    assert best_per_column(frame) == {"ndcg@20": ["mf"], "recall@20": ["lightgcn"]}
     html = highlight_best(frame).to_html()
     bold_rule = re.search(r"([^}]*)\{\s*font-weight: bold", html).group(1)
     # shown one row per metric (coverage, ndcg, recall) and one column per run (mf, lightgcn, unfinished)
-    assert set(re.findall(r"row(\d)_col(\d)", bold_rule)) == {("0", "0"), ("1", "0"), ("2", "1")}
+    assert set(re.findall(r"row(\d)_col(\d)", bold_rule)) == {("1", "0"), ("2", "1")}
     assert "–" in html  # the unfinished run's cells
 
 
