@@ -101,7 +101,7 @@ if len(datasets) == 1:
 else:  # metrics of different datasets are not comparable: one table per dataset
     st.caption(f"{len(runs)} runs in {plain(runs_dir)} on {len(datasets)} datasets; click a column header to sort.")
     for position, dataset in enumerate(datasets):
-        st.markdown(plain(f"On {dataset}"))
+        st.markdown(plain(f"On {dataset}" if dataset != "?" else "On an unknown dataset (no config.json)"))
         show_runs_table(table[table["dataset"] == dataset], columns, f"runs_table_{position}")
 
 if keys.RUNS_SELECTED not in st.session_state:
