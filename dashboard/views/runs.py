@@ -146,6 +146,9 @@ if selected:
             if len(tables) > 1:  # one table per dataset and split: their metrics are never side by side
                 st.markdown(plain(f"On {group}"))
             comparison = comparison_frame([by_id[run_id] for run_id in run_ids])
+            if comparison.columns.empty:
+                st.caption("None of these runs has finished yet.")
+                continue
             short = legend_labels([by_id[run_id] for run_id in run_ids])  # the group is this table's title
             st.dataframe(
                 highlight_best(comparison, short),
