@@ -151,7 +151,7 @@ if selected:
                 continue
             short = legend_labels([by_id[run_id] for run_id in run_ids])  # the group is this table's title
             st.dataframe(
-                highlight_best(comparison, short),
+                highlight_best(comparison, short, groups),
                 key=f"runs_comparison_{position}",
                 placeholder=MISSING,
                 height="content",
