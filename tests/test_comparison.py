@@ -20,6 +20,7 @@ from engine.analysis.comparison import (
     holm,
     long_tail_share,
     seed_summary,
+    training_progress,
     wilcoxon_p_value,
 )
 
@@ -145,3 +146,66 @@ def test_bad_comparisons_are_refused_naming_the_runs():
     single = compare([mf, RunResult("gnn-0", "gnn", 0, _arrays(np.ones(5) / 2, degree))], "mf", 2, resamples=100)
     assert "mf has 1 seed: no interval over seeds" in " ".join(single["notes"])
     assert single["models"]["mf"]["ndcg@2"]["ci95"] is None
+
+
+def test_an_interval_over_two_seeds_stays_in_the_metrics_range_and_says_two_are_too_few():
+    """Issue 25, point 9: two seeds of a small recall gave the Student-t interval [-0.0045, 0.0391]."""
+    summary = seed_summary([0.0, 0.0346], bounds=(0.0, 1.0))
+    low, high = stats.t.interval(0.95, 1, loc=0.0173, scale=stats.sem([0.0, 0.0346]))
+    assert low < 0 and summary["ci95"] == pytest.approx([0.0, high])
+    assert "2 seeds: too few to tell" in summary["note"] and "clipped to the range [0, 1]" in summary["note"]
+    assert seed_summary([0.30, 0.31, 0.32], bounds=(0.0, 1.0))["note"] is None  # inside the range, 3 seeds: nothing
+
+    degree = np.arange(1, 11)
+    results = [
+        RunResult(f"{model}-{seed}", model, seed, _arrays(np.full(10, value), degree))
+        for model, values in {"mf": (0.0, 0.0346), "gnn": (0.3, 0.31)}.items()
+        for seed, value in enumerate(values)
+    ]
+    summary = compare(results, "mf", 2, resamples=100)
+    assert all(entry[name]["ci95"][0] >= 0 and entry[name]["ci95"][1] <= 1
+               for entry in summary["models"].values() for name in summary["metrics"])  # fmt: skip
+    notes = " ".join(summary["notes"])
+    assert "mf has 2 seeds: too few to tell how much its test metrics vary from seed to seed" in notes
+    assert "mf: the 95% interval over seeds of recall@2, ndcg@2" in notes and "is clipped to it" in notes
+
+
+@pytest.mark.parametrize(
+    ("values", "stopped_early", "best_is_last", "still_rising"),
+    [
+        ([0.01, 0.02, 0.023], False, True, True),  # best at the last epoch: still improving
+        ([0.1], False, True, False),  # one evaluation is its own last
+        ([0.1, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.49], False, False, True),  # peaked in the last quarter, rising to it
+        ([0.1, 0.3, 0.35, 0.36, 0.36, 0.358, 0.359, 0.357], False, False, False),  # flat for its last quarter
+        ([0.1, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.49], True, False, False),  # early stopping saw it stop improving
+    ],
+)
+def test_training_progress_flags_a_curve_that_was_still_improving(values, stopped_early, best_is_last, still_rising):
+    progress = training_progress(list(range(1, len(values) + 1)), values, "validation ndcg@10", stopped_early)
+    assert (progress["best_is_last"], progress["still_rising"]) == (best_is_last, still_rising)
+    assert progress["still_improving"] == (best_is_last or still_rising)
+    assert progress["best_epoch"] == int(np.argmax(values)) + 1 and progress["last_epoch"] == len(values)
+
+
+def test_the_headline_says_when_a_side_was_still_improving():
+    """Issue 25, point 8: 'lightgcn beats mf, p < 0.001' over an MF trained 3 epochs says MF was still improving."""
+    degree = np.arange(1, 41)
+    base = np.random.default_rng(0).uniform(0, 0.5, 40)
+    undertrained = training_progress([1, 2, 3], [0.01, 0.02, 0.023], "validation ndcg@2")
+    flat = [0.1, 0.3, 0.35, 0.36, 0.36, 0.358, 0.359, 0.357]
+    converged = training_progress(list(range(1, 9)), flat, "validation ndcg@2")
+    results = [
+        RunResult("mf-0", "mf", 0, _arrays(base, degree), undertrained),
+        RunResult("gnn-0", "gnn", 0, _arrays(base + 0.2, degree), converged),
+    ]
+    summary = compare(results, "mf", 2, resamples=200)
+    (sentence,) = headline(summary, "ndcg@2")
+    assert sentence.startswith("gnn beats mf on ndcg@2")
+    assert sentence.endswith(
+        "mf was still improving at its last epoch (seed 0: best validation ndcg@2 at its last evaluated epoch, 3 of "
+        "3): the comparison may reflect training length, not the model."
+    )
+    assert "gnn was still improving" not in sentence
+    members = {member["run_id"]: member for member in summary["members"]}
+    assert members["mf-0"]["best_is_last"] is True and members["gnn-0"]["best_is_last"] is False
+    assert members["mf-0"]["best_epoch"] == 3 and members["gnn-0"]["still_improving"] is False

@@ -72,6 +72,42 @@ def test_compare_prints_seeds_paired_tests_and_segments(experiment, capsys):
     assert summary["split"]["val_ratio"] == 0.1
 
 
+def test_compare_says_an_undertrained_experiment_may_reflect_training_length(experiment, capsys):
+    """Issue 25, point 8: every member trained one epoch, so each one's best validation epoch is its last; the
+    sentence, the text and --json say so."""
+    assert main(["compare", "--experiment", "small", "--runs-dir", str(experiment), "--baseline", "mf"]) == 0
+    text = capsys.readouterr().out
+    (sentence,) = [line for line in text.splitlines() if line.startswith("lightgcn ") and "on ndcg@10:" in line]
+    assert (
+        "mf was still improving at its last epoch (seed 0: best validation ndcg@10 at its last evaluated epoch, 1 of "
+        "1; seed 1: best validation ndcg@10 at its last evaluated epoch, 1 of 1): the comparison may reflect training "
+        "length, not the model." in sentence
+    )
+    assert "lightgcn was still improving at its last epoch" in sentence
+    assert "training length per member" in text and text.count("yes: best at its last epoch") == 4
+
+    assert main(["compare", "--experiment", "small", "--runs-dir", str(experiment), "--baseline", "mf", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    members = {member["run_id"]: member for member in summary["members"]}
+    assert set(members) == {f"small-{m}-g0-s{s}" for m in ("mf", "lightgcn") for s in (0, 1)}
+    assert all(m["best_is_last"] is True and m["best_epoch"] == m["last_epoch"] == 1 for m in members.values())
+    assert members["small-mf-g0-s1"]["monitor"] == "validation ndcg@10" and members["small-mf-g0-s1"]["seed"] == 1
+    assert "training length, not the model" in summary["headline"][0]
+
+
+def test_a_converged_member_is_not_flagged(tmp_path, capsys):
+    """LightGCN at lr 1e-9 does not move: its flat curve peaks at its first epoch, so it is not still improving."""
+    command = ["experiment", "--name", "flat", "--models", "lightgcn", "--seeds", "0", "--epochs", "3", "--grid",
+               "lightgcn.lr=1e-9", "--k", "10", "--patience", "0", "--runs-dir", str(tmp_path), "--quiet"]  # fmt: skip
+    assert main(command) == 0
+    capsys.readouterr()
+    compare = ["compare", "--experiment", "flat", "--runs-dir", str(tmp_path), "--baseline", "lightgcn", "--json"]
+    assert main(compare) == 0
+    (member,) = json.loads(capsys.readouterr().out)["members"]
+    assert (member["best_epoch"], member["last_epoch"], member["best_is_last"]) == (1, 3, False)
+    assert member["still_improving"] is False
+
+
 def test_single_runs_compare_without_a_seed_interval(experiment, capsys):
     runs = [str(experiment / "small-mf-g0-s0"), str(experiment / "small-lightgcn-g0-s0")]
     assert main(["compare", *runs, "--baseline", "mf"]) == 0

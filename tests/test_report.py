@@ -111,6 +111,24 @@ def test_experiment_report_shows_the_comparison_compare_prints(runs_dir: Path) -
     assert "chosen on the validation split and tested once" in document[: document.index('<section id="comparison"')]
 
 
+def test_reports_say_why_validation_and_test_differ_and_when_a_member_was_still_improving(runs_dir: Path) -> None:
+    """Issue 25, points 8-10: every member trained one epoch (its best is its last); curves are on validation, the
+    metrics in the sentences on test."""
+    run = run_report(runs_dir / "sage")
+    opening = html.unescape(run[: run.index('<section id="curves">')])
+    assert "Validation and test figures are not on one scale: the test split holds 20% of each user's" in opening
+    document = experiment_report(runs_dir, EXPERIMENT)
+    opening = html.unescape(document[: document.index('<section id="comparison">')])
+    assert "mf was still improving at its last epoch (seed 0: best validation ndcg@20 at its last evaluated" in opening
+    assert "the comparison may reflect training length, not the model." in opening
+    comparison_part = html.unescape(document[document.index('<section id="comparison">') :])
+    assert "clipped to [0, 1]" in comparison_part and "2 seeds: too few to tell" in comparison_part
+    curves = html.unescape(document[document.index('<section id="curves">') :])
+    assert curves.index("The curves are on the validation slice. Validation and test figures") < curves.index(
+        "Plotly.newPlot("
+    )
+
+
 def test_experiment_commands_rerun_the_same_experiment(runs_dir: Path) -> None:
     experiment, compare = reproduce_commands(experiment_report(runs_dir, EXPERIMENT, baseline="lightgcn"))
     resumed = _run([sys.executable, *shlex.split(experiment)[1:], "--quiet"])

@@ -83,8 +83,8 @@ def show(runs_dir: Path) -> None:
     st.dataframe(seeds_frame(summary), key="experiment_seeds")
     st.caption(
         plain(
-            f"Test metrics over seeds: mean ± std [95% CI, Student's t]; each model at its grid point chosen on "
-            f"validation. Paired tests: {summary['test']}."
+            f"Test metrics over seeds: mean ± std [95% CI, Student's t, clipped to [0, 1], the metrics' range]; each "
+            f"model at its grid point chosen on validation. Paired tests: {summary['test']}."
         )  # fmt: skip
     )
     metric = f"ndcg@{k}"

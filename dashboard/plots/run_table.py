@@ -9,10 +9,24 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
+from engine.experiments import SPLIT_FIELDS
 from engine.plots.figures import metric_keys
 from engine.training import RunInfo
 
-HIGHER_IS_BETTER = ("recall", "ndcg", "precision", "hit", "mrr", "coverage")
+# Metrics where more is better. Coverage is not one: a random ranker covers the most of the catalogue.
+HIGHER_IS_BETTER = ("recall", "ndcg", "precision", "hit", "mrr")
+# Config fields whose values must agree for two runs' metrics to be comparable (data_dir is where the files were
+# found, not which data: the same dataset read from two folders is still one dataset)
+COMPARABLE_FIELDS = tuple(name for name in SPLIT_FIELDS if name != "data_dir")
+# (field, how a label names it, the default a label leaves out)
+SPLIT_SETTINGS = (("test_ratio", "test", 0.2), ("val_ratio", "validation", 0.1), ("min_rating", "rating ≥", None),
+                  ("k_core", "k-core", 0))  # fmt: skip
+# The runs table's two views (run ids, then either the metrics or the time columns), to fit a laptop screen
+METRIC_COLUMNS = ("run", "model", "status", "chosen on", "best NDCG", "best Recall", "epochs")
+TIME_COLUMNS = ("run", "model", "status", "K", "epochs", "seconds", "started")
+TABLE_WIDTH = 800  # px: the page's width beside the sidebar on a 1280x720 screen, less the table's border
+MIN_RUN_WIDTH = 160  # px: the run column never gets less; longer ids are cut and shown whole on hover
+CHAR_WIDTH, CELL_PADDING = 6.5, 18  # px: a character of the table's 14-px font (on average), and around a cell's text
 LEGEND_ID_CHARS = 24  # run ids longer than this get a short legend label
 MISSING = "–"  # shown for a value a run does not have (Streamlit shows "None" unless told)
 
@@ -90,12 +104,57 @@ def runs_frame(runs: Sequence[RunInfo]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+def split_group(run: RunInfo) -> str:
+    """The dataset and split a run was evaluated on, e.g. ``"synthetic"`` for the defaults, else
+    ``"synthetic, temporal split, test 0.3"``: runs of different groups have metrics that cannot be compared."""
+    config = run.config
+    parts = [str(config.get("dataset", "?"))]
+    if config.get("split") not in (None, "random"):
+        parts.append(f"{config['split']} split")
+    for name, words, default in SPLIT_SETTINGS:
+        value = config.get(name)
+        if value is not None and value != default:
+            parts.append(f"{words} {value}")
+    return ", ".join(parts)
+
+
+def split_groups(runs: Sequence[RunInfo]) -> dict[str, str]:
+    """:func:`split_group` of each run by run id, runs whose :data:`COMPARABLE_FIELDS` agree sharing one label."""
+    labels: dict[tuple, str] = {}
+    groups = {}
+    for run in runs:
+        key = tuple(repr(run.config.get(name)) for name in COMPARABLE_FIELDS)
+        groups[run.run_id] = labels.setdefault(key, split_group(run))
+    return groups
+
+
+def column_widths(cells: Mapping[str, Sequence[str]], width: int = TABLE_WIDTH) -> dict[str, int]:
+    """Pixel width of each column of a table ``width`` wide: each column but ``run`` as wide as its longest text
+    (header included), ``run`` the rest (at least :data:`MIN_RUN_WIDTH`), so the table needs no horizontal scroll.
+
+    Args:
+        cells (Mapping[str, Sequence[str]]): Column -> its header and cells, as the table shows them.
+        width (int): The table's width in pixels. (default: :data:`TABLE_WIDTH`)
+    """
+    widths = {
+        column: int(CHAR_WIDTH * max(map(len, texts), default=1) + CELL_PADDING)
+        for column, texts in cells.items()
+        if column != "run"
+    }
+    if "run" in cells:
+        widths["run"] = max(MIN_RUN_WIDTH, width - sum(widths.values()))
+    return widths
+
+
 def legend_labels(runs: Sequence[RunInfo]) -> dict[str, str]:
-    """Short legend labels by run id: ``model HH:MM:SS`` (its start time) for generated ids, else the id itself.
+    """Short legend labels by run id: ``model HH:MM:SS`` (its start time) for generated ids, else the id itself;
+    followed by ``· dataset`` (:func:`split_group`) when the runs are on several datasets or splits.
 
     Generated ids (``lightgcn-synthetic-20261202-015800-ab12cd34``) differ only at the end, which a legend cuts off;
     a label shared by two runs gets the id's last 4 characters.
     """
+    groups = split_groups(runs)
+    several = len(set(groups.values())) > 1
     labels = {}
     for run in runs:
         started = run.status.get("started_at")
@@ -104,10 +163,11 @@ def legend_labels(runs: Sequence[RunInfo]) -> dict[str, str]:
         else:
             labels[run.run_id] = run.run_id
     counts = Counter(labels.values())
-    return {
+    labels = {
         run_id: f"{label} …{run_id[-4:]}" if counts[label] > 1 and label != run_id else label
         for run_id, label in labels.items()
     }
+    return {run_id: f"{label} · {groups[run_id]}" if several else label for run_id, label in labels.items()}
 
 
 def comparison_frame(runs: Sequence[RunInfo]) -> pd.DataFrame:
@@ -124,30 +184,46 @@ def comparison_frame(runs: Sequence[RunInfo]) -> pd.DataFrame:
     return frame
 
 
-def best_per_column(frame: pd.DataFrame) -> dict[str, str]:
-    """Run id holding the best value of each metric column (all our metrics are higher-is-better)."""
-    best = {}
+def best_per_column(frame: pd.DataFrame, groups: Mapping[str, str] | None = None) -> dict[str, list[str]]:
+    """Run ids holding the best value of each higher-is-better metric column (:data:`HIGHER_IS_BETTER`), one per
+    group of comparable runs (:func:`split_groups`; default: all runs one group); a group needs two runs with a
+    value for one to be best, and runs of different groups are never compared."""
+    groups = groups or {}
+    best: dict[str, list[str]] = {}
     for column in frame.columns:
-        if column.split("@")[0] in HIGHER_IS_BETTER and frame[column].notna().any():
-            best[column] = str(frame[column].idxmax())
+        if column.split("@")[0] not in HIGHER_IS_BETTER:
+            continue
+        values = frame[column].dropna()
+        for group in dict.fromkeys(groups.get(run_id, "") for run_id in values.index):
+            members = values[[groups.get(run_id, "") == group for run_id in values.index]]
+            if len(members) > 1:
+                best.setdefault(column, []).append(str(members.idxmax()))
     return best
 
 
-def highlight_best(frame: pd.DataFrame, labels: Mapping[str, str] | None = None) -> pd.io.formats.style.Styler:
+def highlight_best(
+    frame: pd.DataFrame, labels: Mapping[str, str] | None = None, groups: Mapping[str, str] | None = None
+) -> pd.io.formats.style.Styler:
     """The comparison table turned to one row per metric and one column per run (a dozen metric columns ran off
-    the right of a laptop screen), each metric's best value in bold on a green background.
+    the right of a laptop screen), each metric's best value within each group of comparable runs in bold on a
+    green background.
 
     Args:
         frame (pd.DataFrame): :func:`comparison_frame`'s table, one row per run.
         labels (Mapping[str, str], optional): Run id -> column header (:func:`legend_labels`). (default: the id)
+        groups (Mapping[str, str], optional): Run id -> its dataset and split (:func:`split_groups`); a best is
+            marked within each, never across. (default: one group)
     """
-    best = {metric: (labels or {}).get(run_id, run_id) for metric, run_id in best_per_column(frame).items()}
+    best = {
+        metric: {(labels or {}).get(run_id, run_id) for run_id in run_ids}
+        for metric, run_ids in best_per_column(frame, groups).items()
+    }
     table = frame.T.rename(columns=lambda run_id: (labels or {}).get(run_id, run_id))
     table.index.name, table.columns.name = "metric", None
 
     def style(row: pd.Series) -> list[str]:
-        winner = best.get(str(row.name))
-        return ["font-weight: bold; background-color: #c8f7c5" if column == winner else "" for column in row.index]
+        winners = best.get(str(row.name), set())
+        return ["font-weight: bold; background-color: #c8f7c5" if column in winners else "" for column in row.index]
 
     return table.style.apply(style, axis=1).format("{:.4f}", na_rep=MISSING)
 

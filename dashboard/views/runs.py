@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from dashboard.components import experiment_compare, report_download, sidebar
 from dashboard.components.markdown import plain
-from dashboard.plots.run_table import MISSING, comparison_frame, highlight_best, legend_labels, runs_frame
+from dashboard.plots.run_table import (
+    METRIC_COLUMNS,
+    MISSING,
+    TIME_COLUMNS,
+    column_widths,
+    comparison_frame,
+    highlight_best,
+    legend_labels,
+    runs_frame,
+    split_groups,
+)
 from dashboard.state import keys, loaders
+from engine.experiments import validation_test_note
 from engine.plots import figures
 from engine.training import RunInfo, RunNotFound
 
@@ -42,24 +54,55 @@ if damaged:
         for run in damaged:
             st.markdown(f"- {plain(run.run_id)}: {plain('; '.join(run.damaged))}")
 
+HEADERS = {"best NDCG": "NDCG", "best Recall": "Recall"}  # short headers: the table fits a 1280x720 screen
+HELP = {
+    "chosen on": "the split that chose the run's weights, and that its NDCG and Recall are on: validation, or test "
+    "for a test-selected run (no validation slice)",
+    "best NDCG": "best NDCG@K over evaluated epochs (K among the time columns)",
+    "best Recall": "best Recall@K over evaluated epochs",
+    "K": "the cut-off of NDCG@K and Recall@K",
+    "epochs": "evaluated epochs of the planned",
+    "seconds": "training time",
+    "started": "when the run started (local time)",
+}
+
+
+def show_runs_table(table: pd.DataFrame, columns: tuple[str, ...], key: str) -> None:
+    """``table``'s ``columns``, each as wide as its text and the run ids the rest, so nothing scrolls sideways."""
+    shown = {  # each column's text as the table draws it
+        "best NDCG": table["best NDCG"].map("{:.4f}".format),
+        "best Recall": table["best Recall"].map("{:.4f}".format),
+        "started": table["started"].map(lambda time: MISSING if pd.isna(time) else f"{time:%b %d, %H:%M}"),
+    }
+    widths = column_widths(
+        {column: [HEADERS.get(column, column), *map(str, shown.get(column, table[column]))] for column in columns}
+    )
+    config = {}
+    for column in columns:
+        common = {"label": HEADERS.get(column, column), "width": widths[column], "help": HELP.get(column)}
+        if column in ("best NDCG", "best Recall"):
+            config[column] = st.column_config.NumberColumn(format="%.4f", **common)
+        elif column == "started":
+            config[column] = st.column_config.DatetimeColumn(format="MMM D, HH:mm", **common)
+        else:
+            config[column] = st.column_config.Column(pinned=column == "run", **common)
+    st.dataframe(table, hide_index=True, key=key, placeholder=MISSING, column_order=columns, column_config=config)
+
+
 table = runs_frame(runs)
-datasets = table["dataset"].dropna().unique() if "dataset" in table else []
-if len(datasets) == 1:  # one dataset for all: said in the caption, and the table keeps its width for the rest
-    table = table.drop(columns="dataset")
-st.dataframe(
-    table,
-    hide_index=True,
-    key="runs_table",
-    placeholder=MISSING,
-    column_config={
-        "best NDCG": st.column_config.NumberColumn(format="%.4f", help="best NDCG@K over evaluated epochs"),
-        "best Recall": st.column_config.NumberColumn(format="%.4f", help="best Recall@K over evaluated epochs"),
-        # Short enough for the table to fit a 1280-px screen; the hover keeps the full time.
-        "started": st.column_config.DatetimeColumn(format="MMM D, HH:mm", help="when the run started (local time)"),
-    },
+datasets = list(table["dataset"].dropna().unique())
+view = st.segmented_control(
+    "Columns", ["metrics", "time"], default="metrics", help="the runs table shows one set at a time, to fit the screen"
 )
-on_dataset = f", all on {plain(datasets[0])}" if len(datasets) == 1 else ""
-st.caption(f"{len(runs)} runs in {plain(runs_dir)}{on_dataset}; click a column header to sort.")
+columns = TIME_COLUMNS if view == "time" else METRIC_COLUMNS
+if len(datasets) == 1:
+    show_runs_table(table, columns, "runs_table")
+    st.caption(f"{len(runs)} runs in {plain(runs_dir)}, all on {plain(datasets[0])}; click a column header to sort.")
+else:  # metrics of different datasets are not comparable: one table per dataset
+    st.caption(f"{len(runs)} runs in {plain(runs_dir)} on {len(datasets)} datasets; click a column header to sort.")
+    for position, dataset in enumerate(datasets):
+        st.markdown(plain(f"On {dataset}" if dataset != "?" else "On an unknown dataset (no config.json)"))
+        show_runs_table(table[table["dataset"] == dataset], columns, f"runs_table_{position}")
 
 if keys.RUNS_SELECTED not in st.session_state:
     st.session_state[keys.RUNS_SELECTED] = [run.run_id for run in runs if run.metrics][:DEFAULT_SELECTION]
@@ -72,6 +115,16 @@ if selected:
     if st.session_state.get(keys.RUNS_METRIC) not in metric_options:
         st.session_state[keys.RUNS_METRIC] = preferred[-1] if preferred else "loss"
     metric = st.selectbox("Metric", metric_options, key=keys.RUNS_METRIC)
+    groups = split_groups([by_id[run_id] for run_id in selected])
+    if len(set(groups.values())) > 1:
+        st.warning(
+            plain(
+                f"The selected runs are on {len(set(groups.values()))} datasets or splits "
+                f"({'; '.join(sorted(set(groups.values())))}): their metrics are not comparable. The legend names "
+                "each run's, and the test metrics below get one table each, with a best marked only within it."
+            ),
+            icon=":material/compare_arrows:",
+        )
     curves = {run_id: by_id[run_id].metrics for run_id in selected}
     kinds = loss_kinds([by_id[run_id] for run_id in selected]) if metric == "loss" else None
     labels = legend_labels([by_id[run_id] for run_id in selected])
@@ -82,13 +135,36 @@ if selected:
             + plain(", ".join(sorted(set(kinds.values()))))
             + " losses differ in scale, so one axis would flatten one of them."
         )
-    comparison = comparison_frame([by_id[run_id] for run_id in selected])
     st.subheader("Final test metrics")
-    if comparison.columns.empty:
+    tables = {
+        group: [run_id for run_id in selected if groups[run_id] == group] for group in dict.fromkeys(groups.values())
+    }
+    if all(comparison_frame([by_id[run_id] for run_id in run_ids]).columns.empty for run_ids in tables.values()):
         st.info("None of the selected runs has finished: test metrics appear when training ends.")
     else:
-        st.dataframe(highlight_best(comparison, labels), key="runs_comparison", placeholder=MISSING, height="content")
-        st.caption("Best value of each metric in bold green; – where a run has no final test metrics yet.")
+        for position, (group, run_ids) in enumerate(tables.items()):
+            if len(tables) > 1:  # one table per dataset and split: their metrics are never side by side
+                st.markdown(plain(f"On {group}"))
+            comparison = comparison_frame([by_id[run_id] for run_id in run_ids])
+            if comparison.columns.empty:
+                st.caption("None of these runs has finished yet.")
+                continue
+            short = legend_labels([by_id[run_id] for run_id in run_ids])  # the group is this table's title
+            st.dataframe(
+                highlight_best(comparison, short, groups),
+                key=f"runs_comparison_{position}",
+                placeholder=MISSING,
+                height="content",
+            )
+        st.caption(
+            "Best value of each metric in bold green, among runs of one dataset and split (coverage is not marked: "
+            "a random ranker covers the most); – where a run has no final test metrics yet."
+        )
+        validated = [by_id[run_id] for run_id in selected if by_id[run_id].protocol == "validation-selected"]
+        for note in sorted({validation_test_note(run.config) or "" for run in validated} - {""}):
+            st.caption(
+                plain(f"These are on the test split, the runs table's best NDCG and Recall on validation. {note}")
+            )
 else:
     st.info("Pick runs above to overlay their curves and compare their test metrics.", icon=":material/checklist:")
 

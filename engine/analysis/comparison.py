@@ -4,13 +4,17 @@ The protocol a careful reviewer asks for (Dacrema et al. 2019, "Are we really ma
 2020, "Neural Collaborative Filtering vs. Matrix Factorization Revisited"):
 
 - per model, the **mean, standard deviation and 95% confidence interval over seeds** of each test metric (Student's
-  t, since there are only a few seeds; one seed gives no interval);
+  t, since there are only a few seeds, clipped to the metric's range [0, 1] and said so; one seed gives no interval,
+  two are flagged as too few to tell);
 - against a baseline, the **mean paired per-user difference** — each user's metric under the model minus the same
   user's under the baseline, on the same split, averaged over the seeds both ran — with a **95% bootstrap
   interval** (percentile, users resampled) and the **Wilcoxon signed-rank p-value** (``scipy.stats.wilcoxon``),
   **Holm-corrected** across the models compared with the baseline;
 - a **breakdown by user activity** (quintiles of training degree) and by **item popularity**: the share of each
-  top-K list in the long tail (items outside the 20% most popular in training) and catalogue coverage.
+  top-K list in the long tail (items outside the 20% most popular in training) and catalogue coverage;
+- per member, **whether it was still improving** when training ended (its best validation epoch is its last
+  evaluated one, or its curve was still rising over its last evaluations): then a gap may reflect training length,
+  not the model, and the headline says so.
 
 Inputs are the arrays a run keeps in ``per_user.npz`` (``engine.training.evaluation.per_user_arrays``).
 """
@@ -29,6 +33,10 @@ BOOTSTRAP_RESAMPLES = 10_000
 HEAD_SHARE = 0.2  # the most popular 20% of items are the head; the rest is the long tail
 ACTIVITY_SEGMENTS = 5  # quintiles of training degree
 PAIRED_TEST = "Wilcoxon signed-rank (scipy.stats.wilcoxon), Holm-corrected across the models compared"
+METRIC_RANGE = (0.0, 1.0)  # every figure compared (recall, ndcg, ..., coverage) is a share or a mean of shares
+FEW_SEEDS = 2  # at this many seeds the t interval (1 degree of freedom) is too wide to tell seeds apart
+RISING_WINDOW_SHARE = 0.25  # the last quarter of a run's evaluations is where a flattened curve stops rising
+RISING_TOLERANCE = 0.01  # relative gain over the earlier best above which that last quarter is "still rising"
 
 
 @dataclass
@@ -41,20 +49,73 @@ class RunResult:
         seed (int): Its seed; runs of one seed share a split and are paired user by user.
         arrays (Mapping[str, np.ndarray]): Its ``per_user.npz``: ``users``, the metrics, ``top_items``,
             ``train_degree``, ``item_degree``, ``num_items``.
+        training (Mapping, optional): :func:`training_progress` of its evaluation curve; ``None`` when unknown.
+            (default: ``None``)
     """
 
     run_id: str
     model: str
     seed: int
     arrays: Mapping[str, np.ndarray]
+    training: Mapping | None = None
 
 
-def seed_summary(values: Sequence[float], confidence: float = CONFIDENCE) -> dict:
+def training_progress(
+    epochs: Sequence[int], values: Sequence[float], monitor: str, stopped_early: bool = False
+) -> dict:
+    """Was a run still improving when its training ended? Read from its curve of the metric that chose its epoch.
+
+    A run counts as still improving when its best value is at its last evaluated epoch, or when it did not stop
+    early and the best of its last quarter of evaluations beats the best before them by more than 1% (the curve
+    had not flattened). Either way a comparison with it may reflect how long it trained, not the model.
+
+    Args:
+        epochs (Sequence[int]): The evaluated epochs, ascending, ``(n,)``.
+        values (Sequence[float]): The monitored metric at each, ``(n,)`` (higher is better).
+        monitor (str): Its name, e.g. ``"validation ndcg@10"``, for the sentences.
+        stopped_early (bool): Early stopping ended the run: its curve had stopped improving. (default: ``False``)
+
+    Returns:
+        ``{"monitor", "best_epoch", "last_epoch", "evaluations", "best_is_last", "still_rising",
+        "still_improving"}``; with no evaluation the epochs are ``None`` and nothing is flagged.
+    """
+    if len(epochs) != len(values):
+        raise ValueError(f"{len(epochs)} epochs but {len(values)} values of {monitor}")
+    progress: dict = {"monitor": monitor, "best_epoch": None, "last_epoch": None, "evaluations": len(values)}
+    if not len(values):
+        return {**progress, "best_is_last": False, "still_rising": False, "still_improving": False}
+    values = np.asarray(values, dtype=np.float64)
+    best = int(np.argmax(values))  # the first of equal bests, as the trainer keeps it
+    window = max(1, math.ceil(RISING_WINDOW_SHARE * len(values)))
+    earlier, last = values[:-window], values[-window:]
+    rising = bool(
+        not stopped_early and len(earlier) and last.max() > earlier.max() + RISING_TOLERANCE * abs(earlier.max())
+    )
+    best_is_last = best == len(values) - 1
+    return {
+        **progress,
+        "best_epoch": int(epochs[best]),
+        "last_epoch": int(epochs[-1]),
+        "best_is_last": best_is_last,
+        "still_rising": rising,
+        "still_improving": best_is_last or rising,
+    }
+
+
+def seed_summary(
+    values: Sequence[float], confidence: float = CONFIDENCE, bounds: tuple[float, float] | None = None
+) -> dict:
     """Mean, sample standard deviation and the t confidence interval of one figure over seeds.
+
+    Args:
+        values (Sequence[float]): The figure of each seed, ``(n,)``.
+        confidence (float): Coverage of the interval. (default: ``0.95``)
+        bounds (tuple[float, float], optional): The figure's range: an interval reaching past it is clipped to it
+            (a recall cannot be negative) and ``note`` says so. (default: ``None``, no clipping)
 
     Returns:
         ``{"mean", "std", "ci95", "seeds", "note"}``; with one seed ``std`` and ``ci95`` are ``None`` and ``note``
-        says why.
+        says why; with two, ``note`` says they are too few to tell the spread.
     """
     values = np.asarray(values, dtype=np.float64)
     n = len(values)
@@ -64,8 +125,16 @@ def seed_summary(values: Sequence[float], confidence: float = CONFIDENCE) -> dic
     if n == 1:
         return {"mean": mean, "std": None, "ci95": None, "seeds": 1, "note": "1 seed: no spread over seeds to show"}
     std = float(values.std(ddof=1))
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * std / math.sqrt(n)
-    return {"mean": mean, "std": std, "ci95": [mean - half, mean + half], "seeds": n, "note": None}
+    quantile = float(stats.t.ppf(0.5 + confidence / 2, n - 1))
+    half = quantile * std / math.sqrt(n)
+    low, high = mean - half, mean + half
+    notes = []
+    if n <= FEW_SEEDS:
+        notes.append(f"{n} seeds: too few to tell (the t interval spans ±{quantile:.1f} standard errors)")
+    if bounds is not None and (low < bounds[0] or high > bounds[1]):
+        notes.append(f"t interval [{low:.4f}, {high:.4f}] clipped to the range [{bounds[0]:g}, {bounds[1]:g}]")
+        low, high = max(low, bounds[0]), min(high, bounds[1])
+    return {"mean": mean, "std": std, "ci95": [low, high], "seeds": n, "note": "; ".join(notes) or None}
 
 
 def bootstrap_mean_ci(
@@ -156,7 +225,8 @@ def compare(
     Returns:
         ``{"baseline", "k", "metrics", "test", "models": {model: {"seeds", "runs", <metric>: seed_summary}},
         "paired": {model: {<metric>: {"mean_difference", "ci95", "p_value", "p_value_holm", "users", "seeds",
-        "wins", "losses", "ties"}}}, "activity": [segment rows], "notes"}``.
+        "wins", "losses", "ties"}}}, "activity": [segment rows], "members": [{"run_id", "model", "seed",
+        **training_progress}], "notes"}``. Intervals over seeds are clipped to [0, 1], the metrics' range.
 
     Raises:
         ValueError: The baseline has no runs, a run lacks the metric at ``k``, or two runs of one seed were tested
@@ -185,6 +255,7 @@ def compare(
         "models": {},
         "paired": {},
         "activity": [],
+        "members": [],
         "notes": [],
     }
     popularity = [f"long_tail_share@{k}", f"coverage@{k}"]
@@ -192,16 +263,34 @@ def compare(
         seeds = sorted(runs)
         entry: dict = {"seeds": seeds, "runs": [runs[seed].run_id for seed in seeds]}
         for name in metrics:
-            entry[name] = seed_summary([runs[seed].arrays[name].mean() for seed in seeds])
+            entry[name] = seed_summary([runs[seed].arrays[name].mean() for seed in seeds], bounds=METRIC_RANGE)
         entry[popularity[0]] = seed_summary(
-            [long_tail_share(runs[s].arrays["top_items"], runs[s].arrays["item_degree"], k).mean() for s in seeds]
+            [long_tail_share(runs[s].arrays["top_items"], runs[s].arrays["item_degree"], k).mean() for s in seeds],
+            bounds=METRIC_RANGE,
         )
         entry[popularity[1]] = seed_summary(
-            [coverage(runs[s].arrays["top_items"], k, int(runs[s].arrays["num_items"])) for s in seeds]
+            [coverage(runs[s].arrays["top_items"], k, int(runs[s].arrays["num_items"])) for s in seeds],
+            bounds=METRIC_RANGE,
         )
         summary["models"][model] = entry
+        for seed in seeds:
+            progress = dict(runs[seed].training or {"best_is_last": None, "still_improving": None})
+            summary["members"].append({"run_id": runs[seed].run_id, "model": model, "seed": seed, **progress})
         if len(seeds) == 1:
             summary["notes"].append(f"{model} has 1 seed: no interval over seeds (run --seeds 0,1,2 for one)")
+        elif len(seeds) <= FEW_SEEDS:
+            summary["notes"].append(
+                f"{model} has {len(seeds)} seeds: too few to tell how much its test metrics vary from seed to seed "
+                f"(a 95% Student's t interval over {len(seeds)} values spans "
+                f"±{stats.t.ppf(0.5 + CONFIDENCE / 2, len(seeds) - 1):.1f} standard errors); run 3 or more seeds "
+                "(--seeds 0,1,2,3,4) for an interval that can tell models apart"
+            )
+        clipped = [name for name in metrics + popularity if "clipped" in (entry[name]["note"] or "")]
+        if clipped:
+            summary["notes"].append(
+                f"{model}: the 95% interval over seeds of {', '.join(clipped)} reached outside [0, 1], the range "
+                "these metrics can take, and is clipped to it"
+            )
     summary["metrics"] = metrics + popularity
 
     others = [model for model in sorted(by_model) if model != baseline]
@@ -305,10 +394,32 @@ def _activity_rows(
     return rows
 
 
+def still_improving(summary: Mapping, model: str, seeds: Sequence[int] | None = None) -> str | None:
+    """The caveat for ``model`` when one of its members (of ``seeds``) was still improving when training ended, e.g.
+    ``"mf was still improving at its last epoch (seed 0: best validation ndcg@10 at its last evaluated epoch, 3 of
+    3): the comparison may reflect training length, not the model."``; ``None`` when none was."""
+    details = []
+    for member in summary.get("members", []):
+        if member["model"] != model or not member.get("still_improving") or (seeds and member["seed"] not in seeds):
+            continue
+        if member["best_is_last"]:
+            where = f"at its last evaluated epoch, {member['best_epoch']} of {member['last_epoch']}"
+        else:
+            where = f"at epoch {member['best_epoch']} of {member['last_epoch']}, still rising over its last quarter"
+        details.append(f"seed {member['seed']}: best {member['monitor']} {where}")
+    if not details:
+        return None
+    return (
+        f"{model} was still improving at its last epoch ({'; '.join(details)}): the comparison may reflect training "
+        "length, not the model."
+    )
+
+
 def headline(summary: Mapping, metric: str) -> list[str]:
     """One plain sentence per model against the baseline on ``metric``, e.g. ``"lightgcn beats mf on ndcg@10 by
     0.031 [0.024, 0.038] (paired per-user difference, 95% bootstrap interval), Holm-corrected Wilcoxon p < 0.001,
-    3 seeds; the gain is largest for users with 3-7 training interactions."``"""
+    3 seeds; the gain is largest for users with 3-7 training interactions."``, followed by
+    :func:`still_improving`'s caveat for either side when a member paired in it was still improving."""
     sentences = []
     baseline = summary["baseline"]
     for model, paired in summary["paired"].items():
@@ -335,5 +446,7 @@ def headline(summary: Mapping, metric: str) -> list[str]:
                 f"; the {what} is largest for users with {row['degree_min']}-{row['degree_max']} training "
                 f"interactions ({gap:+.4f})"
             )
-        sentences.append(sentence + ".")
+        paired_seeds = [member["seed"] for member in summary.get("members", []) if member["model"] == model]
+        caveats = [still_improving(summary, side, paired_seeds) for side in (model, baseline)]
+        sentences.append(" ".join([sentence + ".", *(caveat for caveat in caveats if caveat)]))
     return sentences

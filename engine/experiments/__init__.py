@@ -7,6 +7,7 @@ from engine.experiments.results import (
     render,
     runs_of_directories,
     runs_of_experiment,
+    validation_test_note,
 )
 from engine.experiments.runner import (
     ExperimentInterrupted,
@@ -36,4 +37,5 @@ __all__ = [
     "runs_of_directories",
     "runs_of_experiment",
     "select_grid_points",
+    "validation_test_note",
 ]

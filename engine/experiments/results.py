@@ -1,13 +1,13 @@
 """The runs a comparison reads, from an experiment or from run directories, checked to share one split, and the
-comparison printed as text."""
+comparison printed as text; what a validation figure next to a test figure means."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from engine.analysis.comparison import RunResult, compare, headline
+from engine.analysis.comparison import RunResult, compare, headline, training_progress
 from engine.experiments.runner import read_experiment, select_grid_points
 from engine.experiments.spec import ExperimentSpec
 from engine.training.rundir import RunDir, RunInfo
@@ -92,12 +92,69 @@ def check_one_split(runs: Sequence[RunInfo]) -> None:
         seen[key] = run.run_id
 
 
+def validation_test_note(config: Mapping[str, Any]) -> str | None:
+    """Why a run's validation figures and its test figures differ in scale (the slices hold different shares of each
+    user's interactions), or ``None`` when they do not (leave-one-out, no validation slice).
+
+    Example: ``"Validation and test figures are not on one scale: the test split holds 20% of each user's
+    interactions and the validation slice 10%, so a user has 2.0 times as many held-out items to find in test; NDCG@K,
+    Precision@K and HitRate@K rise with that, so a test NDCG above the validation one is expected, not a leak."``
+    """
+    split, test, val = config.get("split") or "random", config.get("test_ratio"), config.get("val_ratio")
+    if split == "leave-one-out" or not isinstance(val, (int, float)) or val <= 0:
+        return None
+    if split == "fixed":
+        held = (
+            f"the test split is the dataset's own test set and the validation slice {val:.0%} of each user's "
+            "training interactions, so the two hold different numbers of items per user"
+        )
+    elif isinstance(test, (int, float)):
+        whose = "each user's interactions" if split == "random" else "the interactions (the latest, by time)"
+        held = (
+            f"the test split holds {test:.0%} of {whose} and the validation slice {val:.0%}, so a user has "
+            f"{test / val:.1f} times as many held-out items to find in test"
+        )
+    else:
+        return None
+    return (
+        f"Validation and test figures are not on one scale: {held}; NDCG@K, Precision@K and HitRate@K rise with the "
+        "number of held-out items, so a test NDCG above the validation one is expected, not a leak. Compare "
+        "validation with validation and test with test."
+    )
+
+
+def run_training(run: RunInfo) -> dict[str, Any]:
+    """:func:`engine.analysis.comparison.training_progress` of ``run``'s curve of the metric that chose its epoch (on
+    validation; on test for a test-selected run)."""
+    summary = run.summary or {}
+    selected_by = str(summary.get("selected_by") or "")
+    if selected_by.startswith("validation "):
+        key = selected_by.partition(" ")[2]
+    else:
+        monitor, ks = run.config.get("monitor", "ndcg"), run.config.get("ks") or [10]
+        key = monitor if monitor == "mrr" else f"{monitor}@{max(ks)}"
+    split = "validation" if run.protocol == "validation-selected" else "test"
+    curve = [
+        (record["epoch"], float(record[key]))
+        for record in run.metrics
+        if isinstance(record.get("epoch"), int) and isinstance(record.get(key), (int, float))
+    ]
+    epochs, values = [epoch for epoch, _ in curve], [value for _, value in curve]
+    return training_progress(epochs, values, f"{split} {key}", bool(summary.get("stopped_early")))
+
+
 def comparison(runs: Sequence[RunInfo], baseline: str, k: int, notes: Sequence[str] = ()) -> dict[str, Any]:
     """:func:`engine.analysis.comparison.compare` of ``runs`` (checked to share a split), with the runs' dataset,
-    split and protocol added."""
+    split, protocol and whether each was still improving (:func:`run_training`) added."""
     check_one_split(runs)
     results = [
-        RunResult(run.run_id, str(run.config["model"]), int(run.config["seed"]), RunDir(run.path).read_per_user())
+        RunResult(
+            run.run_id,
+            str(run.config["model"]),
+            int(run.config["seed"]),
+            RunDir(run.path).read_per_user(),
+            run_training(run),
+        )
         for run in runs
     ]
     summary = compare(results, baseline, k)
@@ -123,7 +180,7 @@ def render(summary: dict[str, Any]) -> str:
         f"dataset {summary['dataset']}, {split['split']} split (test {split['test_ratio']}, validation "
         f"{split['val_ratio']}), K = {k}, baseline {baseline}",
         "",
-        "test metrics over seeds: mean ± std [95% CI, Student's t]",
+        "test metrics over seeds: mean ± std [95% CI, Student's t] (intervals clipped to [0, 1], the metrics' range)",
     ]
     models = summary["models"]
     rows = [
@@ -164,6 +221,32 @@ def render(summary: dict[str, Any]) -> str:
                         f"{figure['wins']}/{figure['losses']}/{figure['ties']}",
                     ]
                 )
+        lines += _table(rows)
+    if summary.get("members"):
+        lines += [
+            "",
+            "training length per member: the epoch where the metric that chose its weights peaked, of its last "
+            "evaluated epoch",
+        ]
+        rows = [["run", "model", "seed", "monitor", "best epoch", "last epoch", "still improving"]]
+        for member in summary["members"]:
+            if member.get("still_improving") is None:
+                state = "unknown"
+            elif member["best_is_last"]:
+                state = "yes: best at its last epoch"
+            else:
+                state = "yes: still rising" if member["still_rising"] else "no"
+            rows.append(
+                [
+                    member["run_id"],
+                    member["model"],
+                    str(member["seed"]),
+                    str(member.get("monitor", "?")),
+                    str(member.get("best_epoch", "?")),
+                    str(member.get("last_epoch", "?")),
+                    state,
+                ]
+            )
         lines += _table(rows)
     metric = f"ndcg@{k}"
     if summary["activity"]:

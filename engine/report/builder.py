@@ -24,7 +24,7 @@ from plotly.offline import get_plotlyjs
 from engine.analysis.export import ExportError, external_fetches
 from engine.analysis.store import ProjectionStore
 from engine.experiments.cli import compare_command, experiment_command
-from engine.experiments.results import comparison, runs_of_experiment
+from engine.experiments.results import comparison, runs_of_experiment, validation_test_note
 from engine.experiments.runner import read_experiment
 from engine.plots import comparison as comparison_plots
 from engine.plots import embedding_view, figures
@@ -73,7 +73,8 @@ def run_report(run_dir: str | Path) -> str:
         sections.append(_neighbourhood_section(run, run_graph))
     command = shlex.join(train_command(TrainConfig.from_dict(run.config), run.path.parent, python="python"))
     sections.append(Section("reproduce", "Reproduce", _commands([command], "Train the run again (a new run id):")))
-    return _document(f"Run {run.run_id}", [_run_sentence(run)], sections)
+    scales = validation_test_note(run.config) if run.protocol == "validation-selected" else None
+    return _document(f"Run {run.run_id}", [_run_sentence(run), *([scales] if scales else [])], sections)
 
 
 def experiment_report(runs_dir: str | Path, name: str, baseline: str | None = None, k: int | None = None) -> str:
@@ -107,11 +108,15 @@ def experiment_report(runs_dir: str | Path, name: str, baseline: str | None = No
     best = min((run for run in runs if run.config.get("model") == by_mean[0]), key=lambda run: run.config["seed"])
     sections = [_comparison_section(result, metric)]
     curves = {run.run_id: run.metrics for run in runs}
+    scales = validation_test_note(runs[0].config) if runs[0].protocol == "validation-selected" else None
+    on_validation = f"The curves are on the validation slice. {scales}" if scales else ""
     sections.append(
         Section(
             "curves",
             "Learning curves",
-            _figure(figures.overlay_curves(curves, metric)) + _figure(figures.overlay_curves(curves, "loss")),
+            (_note(on_validation) if on_validation else "")
+            + _figure(figures.overlay_curves(curves, metric))
+            + _figure(figures.overlay_curves(curves, "loss")),
         )
     )
     which = f"run {best.run_id}, the first seed of the best model on {metric}"
@@ -236,8 +241,8 @@ def _neighbourhood_section(run: RunInfo, run_graph: RunGraph) -> Section:
 
 def _comparison_section(result: dict[str, Any], metric: str) -> Section:
     body = _note(
-        f"Test metrics over seeds: mean ± std [95% CI, Student's t]; each model at its grid point chosen on "
-        f"validation. Paired tests: {result['test']}."
+        f"Test metrics over seeds: mean ± std [95% CI, Student's t, clipped to [0, 1], the metrics' range]; each "
+        f"model at its grid point chosen on validation. Paired tests: {result['test']}."
     )
     body += comparison_plots.seeds_frame(result).to_html(escape=True, border=0)
     if result["paired"]:

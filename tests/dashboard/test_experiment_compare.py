@@ -38,6 +38,10 @@ def test_runs_page_shows_the_experiment_comparison(app_at, frame_with, experimen
     text = " ".join(shown(markdown.value) for markdown in at.markdown)
     assert "lightgcn beats mf on ndcg@10" in text or "lightgcn is not distinguishable from mf on ndcg@10" in text
     assert "2 seeds" in text
+    # issue 25, point 8: one epoch each, so every member's best epoch is its last
+    assert "mf was still improving at its last epoch" in text and "training length, not the model" in text
+    captions = " ".join(shown(caption.value) for caption in at.caption)
+    assert "clipped to [0, 1]" in captions and "mf has 2 seeds: too few to tell" in captions
     forest = next(json.loads(chart.proto.spec) for chart in at.get("plotly_chart") if "Paired" in chart.proto.spec)
     assert forest["data"][0]["y"] == ["lightgcn"]
     assert len(frame_with(at, "training degree")) == 5

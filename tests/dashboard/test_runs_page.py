@@ -143,3 +143,32 @@ def test_a_stopped_runs_missing_values_read_as_a_dash(app_at, frame_with, runs_d
     assert comparison["stopped-mf"].isna().all() and comparison[FIXTURE_RUN].notna().all()
     assert [frame.proto.placeholder for frame in at.dataframe] == ["–", "–"]  # Streamlit shows "None" otherwise
     assert any("– where a run has no final test metrics" in caption.value for caption in at.caption)
+
+
+def test_runs_of_two_datasets_are_said_apart_and_never_ranked_together(app_at, frame_with, runs_dir: Path) -> None:
+    """Issue 25, points 7 and 10: runs of another dataset are ticked beside synthetic ones."""
+    other = runs_dir / "other-dataset"
+    shutil.copytree(runs_dir / FIXTURE_RUN, other)
+    config = json.loads((other / "config.json").read_text())
+    (other / "config.json").write_text(json.dumps({**config, "dataset": "movielens-latest-small"}))
+    at = app_at(PAGE, runs_dir=runs_dir)
+    at.multiselect(key=keys.RUNS_SELECTED).set_value([FIXTURE_RUN, "better-copy", "other-dataset"]).run()
+    assert not at.exception
+    (warning,) = [shown(w.value) for w in at.warning]
+    assert "on 2 datasets or splits (movielens-latest-small; synthetic)" in warning and "not comparable" in warning
+    figure = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert [trace["name"] for trace in figure["data"]] == [
+        f"{FIXTURE_RUN} · synthetic",
+        "better-copy · synthetic",
+        "other-dataset · movielens-latest-small",
+    ]
+    text = [shown(markdown.value) for markdown in at.markdown]
+    assert "On movielens-latest-small" in text and "On synthetic" in text  # one table per dataset
+    runs_tables = [frame.value for frame in at.dataframe if "best NDCG" in frame.value.columns]
+    assert sorted(sorted(table["run"]) for table in runs_tables) == [
+        ["better-copy", FIXTURE_RUN, "torn-metrics"], ["other-dataset"]
+    ]  # fmt: skip
+    compared = [list(frame.value.columns) for frame in at.dataframe if "ndcg@20" in frame.value.index]
+    assert compared == [[FIXTURE_RUN, "better-copy"], ["other-dataset"]]  # never side by side
+    captions = " ".join(shown(caption.value) for caption in at.caption)
+    assert "the test split holds 20% of each user's interactions and the validation slice 10%" in captions
