@@ -496,3 +496,37 @@ def test_a_member_folder_another_process_is_still_creating_is_never_deleted(tmp_
         "finish or stop it first"
     ]
     assert sorted(p.name for p in run.path.iterdir()) == [".gnn-run", ".train.lock"]
+
+
+# -------------------------------------------------- Hardening II, 7. a link to a run elsewhere is read-only
+
+
+def _snapshot_of(folder: Path) -> dict[str, tuple[int, float]]:
+    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime) for p in folder.rglob("*")}
+
+
+def test_a_linked_run_is_listed_outside_and_never_written(tmp_path: Path, trained: Path, capsys) -> None:
+    """A link in the runs directory to a run elsewhere was listed with no mark, and resume wrote into the outside
+    folder: now it is marked, and every writer refuses it."""
+    elsewhere = copy_run(trained, tmp_path / "elsewhere", "real")
+    RunDir(elsewhere).update_status(state="stopped")
+    runs_dir = tmp_path / "runs"
+    runs_dir.mkdir()
+    (runs_dir / "linked").symlink_to(elsewhere, target_is_directory=True)
+    before = _snapshot_of(elsewhere)
+
+    code, out, _ = run_cli(["runs", "--runs-dir", str(runs_dir)], capsys)
+    assert code == 0 and "linked (outside the runs directory)" in out
+    code, out, _ = run_cli(["runs", "--runs-dir", str(runs_dir), "--json"], capsys)
+    assert [run["outside"] for run in json.loads(out)] == [True]
+
+    code, out, err = run_cli(["train", "--resume", str(runs_dir / "linked"), "--epochs", "2", "--quiet"], capsys)
+    assert code == 2 and err.splitlines() == [
+        f"error: run 'linked' is a link to {elsewhere.resolve()}, outside the runs directory: it is read-only here "
+        "(training refused); copy the run into the runs directory to change it"
+    ]
+    linked = RunDir(runs_dir / "linked")
+    for write in (lambda: linked.update_status(state="running"), lambda: linked.write_summary({})):
+        with pytest.raises(RunDirError, match="outside the runs directory"):
+            write()
+    assert _snapshot_of(elsewhere) == before

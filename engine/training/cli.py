@@ -247,6 +247,7 @@ def run_runs(args: argparse.Namespace) -> int:
                         "summary": r.summary,
                         "protocol": r.protocol,
                         "damaged": r.damaged,
+                        "outside": r.outside,
                     }
                     for r in runs
                 ]
@@ -264,7 +265,9 @@ def run_runs(args: argparse.Namespace) -> int:
         updated = run.status.get("updated_at")
         rows.append(
             (
-                run.run_id + (" (damaged)" if run.damaged else ""),
+                run.run_id
+                + (" (damaged)" if run.damaged else "")
+                + (" (outside the runs directory)" if run.outside else ""),
                 str(run.config.get("model", "?")),
                 str(run.config.get("dataset", "?")),
                 run.state,

@@ -198,6 +198,7 @@ class RunInfo:
     metrics: list[dict[str, Any]]
     summary: dict[str, Any] | None
     damaged: list[str] = field(default_factory=list)
+    outside: bool = False  # the run's folder is a link to a run elsewhere: listed and read, never written
 
     @property
     def state(self) -> str:
@@ -387,12 +388,31 @@ class RunDir:
         if status.get("state") in ACTIVE_STATES and status.get("host", socket.gethostname()) == socket.gethostname():
             if not process_alive(status.get("pid")):
                 status = {**status, "state": "interrupted", "recorded_state": status.get("state")}
-        return RunInfo(self.path.name, self.path, config, status, metrics, summary, damaged)
+        return RunInfo(self.path.name, self.path, config, status, metrics, summary, damaged, self.outside)
+
+    @property
+    def outside(self) -> bool:
+        """Whether the run's folder is a link (to a run outside the runs directory it is listed in)."""
+        return os.path.islink(self.path)
+
+    def check_writable(self, action: str = "writing") -> None:
+        """Raise when the run is :attr:`outside`: such a run is shown read-only, and nothing ever writes into it.
+
+        Raises:
+            RunDirError: The folder is a link; the message names its target and what to do instead.
+        """
+        if self.outside:
+            raise RunDirError(
+                f"run {self.path.name!r} is a link to {self.path.resolve()}, outside the runs directory: it is "
+                f"read-only here ({action} refused); copy the run into the runs directory to change it"
+            )
 
     def write_marker(self) -> None:
+        self.check_writable()
         write_json_atomic(self.marker_path, {"format": RUN_FORMAT, "version": RUN_FORMAT_VERSION})
 
     def write_config(self, config: dict[str, Any]) -> None:
+        self.check_writable()
         write_json_atomic(self.config_path, config)
 
     def read_status(self) -> dict[str, Any]:
@@ -401,11 +421,13 @@ class RunDir:
 
     def update_status(self, **changes: Any) -> dict[str, Any]:
         """Merge ``changes`` into the status, stamping ``updated_at`` (unix seconds)."""
+        self.check_writable()
         status = {**self.read_status(), **changes, "updated_at": time.time()}
         write_json_atomic(self.status_path, status)
         return status
 
     def append_metrics(self, record: dict[str, Any]) -> None:
+        self.check_writable()
         append_jsonl(self.metrics_path, record)
 
     def read_metrics(self) -> list[dict[str, Any]]:
@@ -413,6 +435,7 @@ class RunDir:
 
     def truncate_metrics(self, last_epoch: int) -> None:
         """Keep only lines up to ``last_epoch`` (a resumed run repeats the epochs after its checkpoint)."""
+        self.check_writable()
         records = self.read_metrics()
         kept = [record for record in records if record.get("epoch", 0) <= last_epoch]
         if len(kept) == len(records) and self.metrics_path.is_file():
@@ -424,6 +447,7 @@ class RunDir:
     def sweep_temporary(self) -> list[str]:
         """Delete the temporary files that writes killed mid-way left (the caller holds :meth:`lock`, so no writer
         of this run is alive); returns their names."""
+        self.check_writable()
         swept = []
         for folder, pattern in _TEMPORARY.items():
             where = self.path / folder
@@ -433,6 +457,7 @@ class RunDir:
         return swept
 
     def write_summary(self, summary: dict[str, Any]) -> None:
+        self.check_writable()
         write_json_atomic(self.summary_path, summary)
 
     def save_snapshot(self, epoch: int, user: np.ndarray, item: np.ndarray) -> Path:
@@ -445,12 +470,14 @@ class RunDir:
 
     def prune_snapshots(self, keep: set[int]) -> None:
         """Delete the epoch snapshots whose epoch is not in ``keep`` (``best`` stays)."""
+        self.check_writable()
         for epoch in self.snapshot_epochs():
             if epoch not in keep:
                 self.epoch_snapshot_path(epoch).unlink()
 
     def save_per_user(self, arrays: dict[str, np.ndarray]) -> Path:
         """Save the per-user test results (named arrays, see ``engine.training.trainer``) atomically."""
+        self.check_writable()
         write_atomic(self.per_user_path, lambda stream: np.savez(stream, **arrays))
         return self.per_user_path
 
@@ -481,6 +508,7 @@ class RunDir:
             RunDirError: Another process holds the lock (the message names its pid), or the lock file cannot be
                 created.
         """
+        self.check_writable("training")
         with hold_lock(self.lock_path, f"run {self.path.name!r}", "the run directory"):
             yield
 
@@ -508,6 +536,7 @@ class RunDir:
 
     def write_split(self, arrays: dict[str, np.ndarray]) -> Path:
         """Save the run's split (the arrays :data:`SPLIT` holds, see the module docstring) atomically."""
+        self.check_writable()
         write_atomic(self.split_path, lambda stream: np.savez(stream, **arrays))
         return self.split_path
 
@@ -542,6 +571,7 @@ class RunDir:
         return arrays
 
     def _save_embeddings(self, target: Path, user: np.ndarray, item: np.ndarray) -> Path:
+        self.check_writable()
         self.embeddings_dir.mkdir(exist_ok=True)
         user, item = user.astype(np.float32, copy=False), item.astype(np.float32, copy=False)
         write_atomic(target, lambda stream: np.savez(stream, user=user, item=item))
