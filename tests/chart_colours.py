@@ -6,6 +6,7 @@ import itertools
 import math
 from collections.abc import Iterable
 
+import plotly.graph_objects as go
 from PIL import ImageColor
 
 # Euclidean distance in RGB (0-255 each) under which two colours count as the same: the theme palette's closest
@@ -27,3 +28,20 @@ def clashes(entries: Iterable[tuple[str, str]]) -> list[str]:
         if math.dist(rgb(colour), rgb(other)) < MIN_DISTANCE:
             found.append(f"{first} ~ {second} ({colour}, {other})")
     return found
+
+
+def legend_colours(figure: go.Figure) -> list[tuple[str, str]]:
+    """(legend entry, colour) of a figure's traces, as plotly.js resolves them: a trace's own colour, else the
+    template's colorway by trace index; traces of one legend group are one entry, a ring counts by its outline."""
+    colorway = figure.layout.template.layout.colorway or ()
+    entries: dict[str, str] = {}
+    for index, trace in enumerate(figure.data):
+        lines = trace.type == "scatter" and "lines" in (trace.mode or "")
+        colour = trace.line.color if lines else trace.marker.color
+        if colour == "rgba(0,0,0,0)":
+            colour = trace.marker.line.color
+        if colour is None and colorway:
+            colour = colorway[index % len(colorway)]
+        if isinstance(colour, str):
+            entries.setdefault(trace.legendgroup or trace.name or f"trace {index}", colour)
+    return list(entries.items())
