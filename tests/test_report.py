@@ -156,7 +156,7 @@ def test_report_charts_are_the_same_when_built_in_the_dashboards_process(
 ) -> None:
     plain = report_figures(_cli_report(runs_dir, target, tmp_path / "plain.html", streamlit=False))
     dashboard = report_figures(_cli_report(runs_dir, target, tmp_path / "dashboard.html", streamlit=True))
-    assert len(plain) == (3 if target == "sage" else 5)  # loss, metrics, map | forest, activity, 2 overlays, map
+    assert len(plain) == (3 if target == "sage" else 4)  # loss, metrics, map | forest, metric and loss overlays, map
     assert dashboard == plain
     for spec in dashboard:
         figure = go.Figure(spec)
