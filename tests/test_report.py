@@ -27,7 +27,7 @@ from engine.training.cli import config_from_args
 from engine.training.config import TrainConfig, resolve
 from tests.chart_colours import clashes, legend_colours
 from tests.hostile_data import payloads, write_hostile_dataset
-from tests.sample_runs import ROOT, train_sample_run
+from tests.sample_runs import ROOT, train_sample_run, write_report
 
 pytestmark = pytest.mark.slow
 EXPERIMENT = "report-exp"
@@ -139,23 +139,12 @@ def report_figures(document: str) -> list[dict]:
     return found
 
 
-def _cli_report(runs_dir: Path, target: str, out: Path, streamlit: bool) -> str:
-    """``python -m engine report`` in a fresh process; with ``streamlit`` imported first, as in the dashboard's
-    process, whose Runs page builds the same report for its *Download report*."""
-    argv = ["engine", "report", target, "--runs-dir", str(runs_dir), "--out", str(out)]
-    script = ("import streamlit\n" if streamlit else "") + (
-        f"import runpy, sys\nsys.argv = {argv!r}\nrunpy.run_module('engine', run_name='__main__')\n"
-    )
-    _run([sys.executable, "-c", script])
-    return out.read_text(encoding="utf-8")
-
-
 @pytest.mark.parametrize("target", ["sage", EXPERIMENT])
 def test_report_charts_are_the_same_when_built_in_the_dashboards_process(
     runs_dir: Path, tmp_path: Path, target: str
 ) -> None:
-    plain = report_figures(_cli_report(runs_dir, target, tmp_path / "plain.html", streamlit=False))
-    dashboard = report_figures(_cli_report(runs_dir, target, tmp_path / "dashboard.html", streamlit=True))
+    plain = report_figures(write_report(runs_dir, target, tmp_path / "plain.html", streamlit=False))
+    dashboard = report_figures(write_report(runs_dir, target, tmp_path / "dashboard.html", streamlit=True))
     assert len(plain) == (3 if target == "sage" else 4)  # loss, metrics, map | forest, metric and loss overlays, map
     assert dashboard == plain
     for spec in dashboard:

@@ -24,14 +24,15 @@ from pathlib import Path
 
 import pytest
 
-from engine.report import experiment_report, run_report
 from tests.browser.conftest import DEMO_RUNS, ROOT
 from tests.chart_colours import clashes
+from tests.sample_runs import write_report
 
 VIEWPORTS = [(1280, 720), (1440, 900)]
 DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
 EXPERIMENT = "readable-exp"
 PLOT = "[data-testid='stPlotlyChart'] .js-plotly-plot, .js-plotly-plot"
+BUILDERS = ["cli", "dashboard"]  # python -m engine report, and the same in a process that imported streamlit
 
 # Every text-bearing part of one rendered plotly chart, with its kind and page box (CSS pixels). A part whose box is
 # empty is not drawn (plotly hides tick labels that do not fit by emptying them).
@@ -230,24 +231,33 @@ def test_runs_page_experiment_comparison_reads_clearly(
 
 @pytest.fixture(scope="module")
 def reports(demo_runs_dir: Path, experiment_runs_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """The run report of a demo LightGCN run and the experiment's report, written as files."""
+    """(kind, builder) -> the report file: the run report of a demo LightGCN run and the experiment's report, each
+    written by ``python -m engine report`` and by the same command in a process that imported streamlit first, as
+    the dashboard's *Download report* builds it."""
     folder = tmp_path_factory.mktemp("readable-reports")
-    paths = {"report-run": folder / "run.html", "report-experiment": folder / "experiment.html"}
-    paths["report-run"].write_text(run_report(demo_runs_dir / next(iter(DEMO_RUNS))), encoding="utf-8")
-    paths["report-experiment"].write_text(experiment_report(experiment_runs_dir, EXPERIMENT), encoding="utf-8")
+    targets = {
+        "report-run": (demo_runs_dir, next(iter(DEMO_RUNS))),
+        "report-experiment": (experiment_runs_dir, EXPERIMENT),
+    }
+    paths = {}
+    for kind, (runs_dir, target) in targets.items():
+        for builder in BUILDERS:
+            paths[kind, builder] = folder / f"{kind}-{builder}.html"
+            write_report(runs_dir, target, paths[kind, builder], streamlit=builder == "dashboard")
     return paths
 
 
+@pytest.mark.parametrize("builder", BUILDERS)
 @pytest.mark.parametrize("kind", ["report-run", "report-experiment"])
-def test_offline_report_reads_clearly(browser, reports: dict, kind: str, viewport) -> None:
+def test_offline_report_reads_clearly(browser, reports: dict, kind: str, builder: str, viewport) -> None:
     context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
     page = context.new_page()
     try:
-        page.goto(reports[kind].as_uri())
+        page.goto(reports[kind, builder].as_uri())
         page.wait_for_load_state("load")
         page.locator(".js-plotly-plot").first.wait_for()
         assert readable(page) == []
-        if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        if builder == "cli" and os.environ.get("UPDATE_SCREENSHOTS") == "1":
             DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(DOCS_SCREENSHOTS / f"{kind}-{_size(viewport)}.png"), full_page=True)
     finally:
