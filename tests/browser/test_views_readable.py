@@ -191,7 +191,8 @@ def test_data_page_reads_clearly(page, app_url, wait_for_app, screenshot, viewpo
     _open(page, f"{app_url}/data", wait_for_app)
     page.locator("[data-testid='stPlotlyChart']").nth(1).wait_for()
     _no_exception(page)
-    assert readable(page) == []
+    problems = readable(page)
+    assert not problems, "\n".join(problems)
     save_view(page, screenshot, f"data-{_size(viewport)}")
 
 
@@ -205,7 +206,8 @@ def test_train_page_on_a_demo_run_reads_clearly(
     _no_exception(page)
     titles = page.locator("[data-testid='stPlotlyChart'] .g-gtitle").all_text_contents()
     assert "Metrics on the validation split" in titles, titles
-    assert readable(page) == []
+    problems = readable(page)
+    assert not problems, "\n".join(problems)
     save_view(page, screenshot, f"train-{_size(viewport)}")
 
 
@@ -214,7 +216,8 @@ def test_runs_page_reads_clearly(page, app_url, wait_for_app, screenshot, demo_r
     _open(page, f"{app_url}/runs?runs_dir={demo_runs_dir}", wait_for_app)
     page.locator("[data-testid='stPlotlyChart']").first.wait_for()
     _no_exception(page)
-    assert readable(page) == []
+    problems = readable(page)
+    assert not problems, "\n".join(problems)
     save_view(page, screenshot, f"runs-{_size(viewport)}")
 
 
@@ -225,7 +228,8 @@ def test_runs_page_experiment_comparison_reads_clearly(
     _open(page, f"{app_url}/runs?runs_dir={experiment_runs_dir}&experiment={EXPERIMENT}", wait_for_app)
     page.locator("[data-testid='stPlotlyChart'] .js-plotly-plot").filter(has_text="Paired difference").wait_for()
     _no_exception(page)
-    assert readable(page) == []
+    problems = readable(page)
+    assert not problems, "\n".join(problems)
     save_view(page, screenshot, f"runs-experiment-{_size(viewport)}")
 
 
@@ -256,7 +260,8 @@ def test_offline_report_reads_clearly(browser, reports: dict, kind: str, builder
         page.goto(reports[kind, builder].as_uri())
         page.wait_for_load_state("load")
         page.locator(".js-plotly-plot").first.wait_for()
-        assert readable(page) == []
+        problems = readable(page)
+        assert not problems, "\n".join(problems)
         if builder == "cli" and os.environ.get("UPDATE_SCREENSHOTS") == "1":
             DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(DOCS_SCREENSHOTS / f"{kind}-{_size(viewport)}.png"), full_page=True)
