@@ -56,6 +56,19 @@ def stopped_sample_run(runs_dir: Path, run_id: str, model: str, epochs: int = 10
     return runs_dir / run_id
 
 
+def write_report(runs_dir: Path, target: str, out: Path, *, streamlit: bool) -> str:
+    """``python -m engine report TARGET`` in a fresh process, writing ``out``; returns the document. With
+    ``streamlit``, streamlit is imported first, as in the dashboard's process, whose Runs page builds the same report
+    for its *Download report* (importing streamlit changes plotly's default template)."""
+    argv = ["engine", "report", target, "--runs-dir", str(runs_dir), "--out", str(out)]
+    script = ("import streamlit\n" if streamlit else "") + (
+        f"import runpy, sys\nsys.argv = {argv!r}\nrunpy.run_module('engine', run_name='__main__')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, f"the report of {target} failed:\n{result.stdout}\n{result.stderr}"
+    return out.read_text(encoding="utf-8")
+
+
 def engine_processes(runs_dir: Path, command: str) -> list[int]:
     """Pids of live ``python -m engine COMMAND`` processes whose command line names ``runs_dir``."""
     pids = []

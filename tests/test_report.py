@@ -7,23 +7,27 @@ the run's config (the training command); hostile dataset strings must reach the 
 from __future__ import annotations
 
 import html
+import json
 import re
 import shlex
 import subprocess
 import sys
 from pathlib import Path
 
+import plotly.graph_objects as go
 import pytest
 
 from engine.analysis import external_fetches
 from engine.cli import build_parser, main
 from engine.experiments import comparison, runs_of_experiment
+from engine.plots.theme import PALETTE
 from engine.report import experiment_report, run_report
 from engine.training import RunDir
 from engine.training.cli import config_from_args
 from engine.training.config import TrainConfig, resolve
+from tests.chart_colours import clashes, legend_colours
 from tests.hostile_data import payloads, write_hostile_dataset
-from tests.sample_runs import ROOT, train_sample_run
+from tests.sample_runs import ROOT, train_sample_run, write_report
 
 pytestmark = pytest.mark.slow
 EXPERIMENT = "report-exp"
@@ -127,6 +131,48 @@ def test_reports_say_why_validation_and_test_differ_and_when_a_member_was_still_
     assert curves.index("The curves are on the validation slice. Validation and test figures") < curves.index(
         "Plotly.newPlot("
     )
+
+
+def test_experiment_table_has_one_header_row_and_the_model_as_a_column(runs_dir: Path) -> None:
+    document = experiment_report(runs_dir, EXPERIMENT)
+    part = document[document.index('<section id="comparison">') :]
+    table = part[part.index("<table") : part.index("</table>")]
+    head = table[table.index("<thead>") : table.index("</thead>")]
+    assert head.count("<tr") == 1, head  # no second header row naming the pandas index ("model")
+    cells = re.findall(r"<th>(.*?)</th>", head)
+    assert cells[:2] == ["model", "seeds"] and "ndcg@10" in cells, cells
+    assert re.search(r"<td>mf \(baseline\)</td>", table) and re.search(r"<td>lightgcn</td>", table)
+
+
+def report_figures(document: str) -> list[dict]:
+    """Every ``Plotly.newPlot(id, data, layout, config)`` of a report, as ``{"data": ..., "layout": ...}``."""
+    decoder, found = json.JSONDecoder(), []
+    for match in re.finditer(r"Plotly\.newPlot\(", document):
+        position, values = match.end(), []
+        while len(values) < 3:
+            position = len(document) - len(document[position:].lstrip(" \n\t,"))
+            value, position = decoder.raw_decode(document, position)
+            values.append(value)
+        found.append({"data": values[1], "layout": values[2]})
+    return found
+
+
+@pytest.mark.parametrize("target", ["sage", EXPERIMENT])
+def test_report_charts_are_the_same_when_built_in_the_dashboards_process(
+    runs_dir: Path, tmp_path: Path, target: str
+) -> None:
+    plain = report_figures(write_report(runs_dir, target, tmp_path / "plain.html", streamlit=False))
+    dashboard = report_figures(write_report(runs_dir, target, tmp_path / "dashboard.html", streamlit=True))
+    assert len(plain) == (3 if target == "sage" else 4)  # loss, metrics, map | forest, metric and loss overlays, map
+    assert dashboard == plain
+    for spec in dashboard:
+        figure = go.Figure(spec)
+        assert list(figure.layout.template.layout.colorway) == list(PALETTE)
+        assert figure.layout.template.layout.yaxis.automargin is True
+        title = figure.layout.title.text
+        assert clashes(legend_colours(figure)) == [], f"{title}: {legend_colours(figure)}"
+    lines = go.Figure(dashboard[1])  # the run's metric curves; the experiment's overlay of its four runs
+    assert len(legend_colours(lines)) >= (2 if target == "sage" else 4)  # each in its own hue (they were all black)
 
 
 def test_experiment_commands_rerun_the_same_experiment(runs_dir: Path) -> None:

@@ -89,7 +89,7 @@ def show(runs_dir: Path) -> None:
     )
     metric = f"ndcg@{k}"
     if summary["paired"]:
-        st.plotly_chart(forest_plot(summary, metric), key="experiment_forest")
+        st.plotly_chart(forest_plot(summary, metric), key="experiment_forest", theme=None)
         st.dataframe(
             paired_frame(summary),
             hide_index=True,
@@ -100,7 +100,7 @@ def show(runs_dir: Path) -> None:
             },
         )
     if summary["paired"] and summary["activity"]:
-        st.plotly_chart(activity_bars(summary, metric), key="experiment_activity_bars")
+        st.plotly_chart(activity_bars(summary, metric), key="experiment_activity_bars", theme=None)
     st.markdown(plain(f"{metric} by quintile of users' training degree (mean over seeds)"))
     st.dataframe(activity_frame(summary, metric), hide_index=True, key="experiment_activity")
     for note in summary["notes"]:

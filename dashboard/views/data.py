@@ -26,8 +26,8 @@ columns[3].metric("Density", f"{graph.density:.3%}")
 
 user_degree, item_degree = graph.user_degree(), graph.item_degree()
 left, right = st.columns(2)
-left.plotly_chart(figures.degree_distribution(user_degree, item_degree), key="degree_distribution")
-right.plotly_chart(figures.popularity_long_tail(item_degree), key="popularity_long_tail")
+left.plotly_chart(figures.degree_distribution(user_degree, item_degree), key="degree_distribution", theme=None)
+right.plotly_chart(figures.popularity_long_tail(item_degree), key="popularity_long_tail", theme=None)
 
 items_tab, users_tab, stats_tab, report_tab = st.tabs(["Items", "Users", "Statistics", "Load report"])
 with items_tab:

@@ -173,7 +173,7 @@ title = map_title(run, epoch, projection)
 figure = embedding_view.map_figure(projection, labels, hover, title=title, highlight=highlight, category_order=order)
 # Beside one map the selection shows at once; beside two it goes below, and a click scrolls to it.
 columns = st.columns(2) if compare else st.columns([3, 2], gap="medium")
-columns[0].plotly_chart(figure, on_select="rerun", selection_mode="points", key=MAP_KEY)
+columns[0].plotly_chart(figure, on_select="rerun", selection_mode="points", key=MAP_KEY, theme=None)
 columns[0].caption(
     plain(run.run_id)
     + f" · {embedding_view.points_caption(num_users, graph.num_items)}. "
@@ -192,7 +192,7 @@ if compare:
         compare_figure = embedding_view.map_figure(
             compare_projection, labels, hover, title=compare_title, highlight=highlight, category_order=order
         )
-        columns[1].plotly_chart(compare_figure, on_select="rerun", selection_mode="points", key=COMPARE_KEY)
+        columns[1].plotly_chart(compare_figure, on_select="rerun", selection_mode="points", key=COMPARE_KEY, theme=None)
         columns[1].caption(plain(compare.run_id))
         if compare_note:
             columns[1].info(plain(compare_note), icon=":material/hourglass_top:")

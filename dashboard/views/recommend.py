@@ -160,7 +160,7 @@ def cold_start_panel(run, loaded, graph: InteractionGraph, item_emb: np.ndarray,
         extra_points={"cold-start user": position},
         height=520,
     )
-    right.plotly_chart(figure, key="cold_map")
+    right.plotly_chart(figure, key="cold_map", theme=None)
     if graph.num_nodes > embedding_view.MAX_POINTS:
         right.caption(embedding_view.points_caption(graph.num_users, graph.num_items).capitalize() + ".")
     if method == "pca":

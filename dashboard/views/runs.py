@@ -128,7 +128,9 @@ if selected:
     curves = {run_id: by_id[run_id].metrics for run_id in selected}
     kinds = loss_kinds([by_id[run_id] for run_id in selected]) if metric == "loss" else None
     labels = legend_labels([by_id[run_id] for run_id in selected])
-    st.plotly_chart(figures.overlay_curves(curves, metric, labels=labels, loss_kinds=kinds), key="runs_overlay")
+    st.plotly_chart(
+        figures.overlay_curves(curves, metric, labels=labels, loss_kinds=kinds), key="runs_overlay", theme=None
+    )
     if kinds and len(set(kinds.values())) > 1:
         st.caption(
             "Each loss kind has its own panel: "

@@ -192,8 +192,8 @@ def live_panel(run_id: str, polling: bool) -> None:
         "Metric curves", available, default=figures.default_curves(run.metrics), key=keys.TRAIN_CURVES
     )
     left, right = st.columns(2)
-    left.plotly_chart(figures.loss_curve(run.metrics), key="train_loss")
-    right.plotly_chart(figures.metric_curves(run.metrics, chosen), key="train_metrics")
+    left.plotly_chart(figures.loss_curve(run.metrics), key="train_loss", theme=None)
+    right.plotly_chart(figures.metric_curves(run.metrics, chosen), key="train_metrics", theme=None)
     test = (run.summary or {}).get("test")
     if test:
         table, flat = metrics_by_cutoff(test)

@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from engine.plots.figures import LAYOUT
+from engine.plots.theme import PALETTE, themed
 
 
 def seeds_frame(summary: Mapping[str, Any]) -> pd.DataFrame:
@@ -66,7 +67,7 @@ def forest_plot(summary: Mapping[str, Any], metric: str) -> go.Figure:
             y=models,
             mode="markers",
             name=metric,
-            marker={"size": 10, "color": "#1f77b4"},
+            marker={"size": 10, "color": PALETTE[0]},
             error_x={
                 "type": "data",
                 "symmetric": False,
@@ -77,11 +78,11 @@ def forest_plot(summary: Mapping[str, Any], metric: str) -> go.Figure:
         )
     )
     figure.add_vline(x=0, line={"color": "#888", "dash": "dash"})
-    figure.update_xaxes(title=f"{metric} minus {summary['baseline']}'s, per user (95% bootstrap CI)")
+    figure.update_xaxes(title=f"{metric} minus {summary['baseline']}'s, per user<br>(95% bootstrap CI)")
     figure.update_yaxes(autorange="reversed")
-    title = {"text": f"Paired difference from {summary['baseline']}", "y": 0.97, "yref": "container", "x": 0}
-    figure.update_layout(title=title, showlegend=False, **{**LAYOUT, "height": 140 + 50 * len(models)})
-    return figure
+    title = f"Paired difference from {summary['baseline']}"
+    figure.update_layout(title=title, showlegend=False, height=160 + 50 * len(models))
+    return themed(figure)
 
 
 def activity_frame(summary: Mapping[str, Any], metric: str) -> pd.DataFrame:
@@ -111,6 +112,6 @@ def activity_bars(summary: Mapping[str, Any], metric: str) -> go.Figure:
         )
     figure.update_xaxes(title="users' training interactions (quintiles)", type="category")
     figure.update_yaxes(title=f"{metric} minus {summary['baseline']}'s")
-    title = {"text": f"Gap to {summary['baseline']} by user activity", "y": 0.97, "yref": "container", "x": 0}
-    figure.update_layout(title=title, barmode="group", **LAYOUT)
-    return figure
+    title = f"Gap to {summary['baseline']} by user activity"
+    figure.update_layout(title=title, barmode="group", showlegend=True, **LAYOUT)
+    return themed(figure)

@@ -18,6 +18,7 @@ from plotly.colors import qualitative
 
 from engine import InteractionGraph
 from engine.analysis import Projection
+from engine.plots.theme import LEGEND_RIGHT, themed
 
 COLOURINGS = ("node type", "genre", "degree bucket", "cluster")
 PALETTE = qualitative.D3 + qualitative.Set2 + qualitative.Pastel1
@@ -198,12 +199,12 @@ def map_figure(
     figure.update_layout(
         title=html.escape(title),
         height=height,
-        margin={"t": 40, "b": 10, "l": 10, "r": 10},
         xaxis={"visible": False},
         yaxis={"visible": False, "scaleanchor": "x"},
-        legend={"itemsizing": "constant"},
+        legend={**LEGEND_RIGHT, "itemsizing": "constant"},
+        showlegend=True,
     )
-    return figure
+    return themed(figure)
 
 
 def selected_node(event) -> int | None:

@@ -6,25 +6,20 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
+from engine.plots.theme import PALETTE, themed
 from engine.training.config import METRIC_NAMES
 
-USER_COLOUR = "#1f77b4"
-ITEM_COLOUR = "#ff7f0e"
-# Legend in a row between the title and the plot, where it never covers the axes.
-LAYOUT = {
-    "margin": {"l": 10, "r": 10, "t": 80, "b": 10},
-    "height": 360,
-    "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
-}
+USER_COLOUR, ITEM_COLOUR, LOSS_COLOUR = PALETTE[0], PALETTE[1], PALETTE[3]
+# Margins, title and legend placement come from the theme (engine.plots.theme); only the height is the figure's.
+LAYOUT = {"height": 360}
 DEFAULT_CURVES = ("recall", "ndcg")
 # The long-tail curve is drawn through at most this many ranks (evenly spaced, first and last kept): one point per
 # item would send a million-item catalogue to the browser point by point for a curve a few hundred pixels wide.
 MAX_CURVE_POINTS = 2_000
-# Distinct hues, one per run (Streamlit's own plotly theme pairs a dark and a light shade of each hue).
-RUN_COLOURS = qualitative.D3 + qualitative.Dark2
+# Distinct hues, one per run: the theme's palette.
+RUN_COLOURS = PALETTE
 
 
 def degree_distribution(user_degree: np.ndarray, item_degree: np.ndarray) -> go.Figure:
@@ -50,7 +45,7 @@ def degree_distribution(user_degree: np.ndarray, item_degree: np.ndarray) -> go.
     figure.update_xaxes(type="log", title="degree (interactions)")
     figure.update_yaxes(type="log", title="number of nodes")
     figure.update_layout(title=_title("Degree distribution"), **LAYOUT)
-    return figure
+    return themed(figure)
 
 
 def popularity_long_tail(item_degree: np.ndarray, head_share: float = 0.2) -> go.Figure:
@@ -96,7 +91,7 @@ def popularity_long_tail(item_degree: np.ndarray, head_share: float = 0.2) -> go
     figure.update_xaxes(title="item popularity rank")
     figure.update_yaxes(type="log", title="interactions")
     figure.update_layout(title=_title("Item popularity long tail"), **LAYOUT)
-    return figure
+    return themed(figure)
 
 
 def metric_keys(metrics: Sequence[Mapping]) -> list[str]:
@@ -117,13 +112,13 @@ def loss_curve(metrics: Sequence[Mapping]) -> go.Figure:
             y=[loss for _, loss in points],
             mode="lines+markers",
             name="loss",
-            line={"color": "#d62728"},
+            line={"color": LOSS_COLOUR},
         )
     )
     _epoch_axis(figure, metrics)
     figure.update_yaxes(title="training loss")
     figure.update_layout(title=_title("Loss"), showlegend=False, **LAYOUT)
-    return figure
+    return themed(figure)
 
 
 def metric_curves(metrics: Sequence[Mapping], keys: Sequence[str] | None = None) -> go.Figure:
@@ -141,8 +136,8 @@ def metric_curves(metrics: Sequence[Mapping], keys: Sequence[str] | None = None)
     split = curve_split(metrics)
     figure.update_yaxes(title=f"{split or 'evaluation'} metric", rangemode="tozero")
     title = {"validation": "Metrics on the validation split", "test": "Metrics on the test split (test-selected run)"}
-    figure.update_layout(title=_title(title.get(split, "Metrics")), **LAYOUT)
-    return figure
+    figure.update_layout(title=_title(title.get(split, "Metrics")), showlegend=True, **LAYOUT)
+    return themed(figure)
 
 
 def curve_split(metrics: Sequence[Mapping]) -> str | None:
@@ -203,8 +198,8 @@ def overlay_curves(
     figure.update_xaxes(title="epoch", row=len(kinds), col=1)
     title = "loss by epoch, one panel per loss kind" if len(kinds) > 1 else f"{metric} by epoch"
     height = 440 if len(kinds) == 1 else 300 * len(kinds) + 80
-    figure.update_layout(title=_title(title), showlegend=True, **{**LAYOUT, "height": height})
-    return figure
+    figure.update_layout(title=_title(title), showlegend=True, height=height)
+    return themed(figure)
 
 
 def default_curves(metrics: Sequence[Mapping]) -> list[str]:
@@ -213,7 +208,7 @@ def default_curves(metrics: Sequence[Mapping]) -> list[str]:
 
 
 def _title(text: str) -> dict:
-    return {"text": text, "y": 0.97, "yref": "container", "yanchor": "top", "x": 0, "xref": "paper"}
+    return {"text": text}  # placed by the theme
 
 
 def _epoch_axis(figure: go.Figure, metrics: Sequence[Mapping]) -> None:

@@ -244,7 +244,8 @@ def _comparison_section(result: dict[str, Any], metric: str) -> Section:
         f"Test metrics over seeds: mean ± std [95% CI, Student's t, clipped to [0, 1], the metrics' range]; each "
         f"model at its grid point chosen on validation. Paired tests: {result['test']}."
     )
-    body += comparison_plots.seeds_frame(result).to_html(escape=True, border=0)
+    # The model is a column of its own: the frame's named index would print a second header row ("model").
+    body += comparison_plots.seeds_frame(result).reset_index().to_html(index=False, escape=True, border=0)
     if result["paired"]:
         body += _figure(comparison_plots.forest_plot(result, metric))
         p_text = {column: _p_value for column in ("p", "p (Holm)")}
