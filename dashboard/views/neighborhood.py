@@ -209,7 +209,7 @@ def fanout_panel(graph: InteractionGraph, node: int, fanouts: list[int], replace
     started = time.perf_counter()
     result = fanout_statistics(source, node, tuple(fanouts), replace, seed)
     charts.plotly_chart(
-        neighborhood_figures.frequency(graph, result, f"Hop-1 draws over {RESAMPLES} resamples"), key="fanout_freq"
+        neighborhood_figures.draw_histogram(result, f"Hop-1 draws over {RESAMPLES} resamples"), key="fanout_freq"
     )
     charts.caption(f"{RESAMPLES} resamples in {(time.perf_counter() - started) * 1000:.0f} ms.")
 
