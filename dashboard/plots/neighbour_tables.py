@@ -48,9 +48,9 @@ def hop_1_table(graph: InteractionGraph, sample: FanoutSample, frequency: Neighb
         {
             "neighbour": [_label(graph, int(n)) for n in nodes],
             "degree": graph.csr.degree()[nodes],
-            "drawn in this sample": times,
-            f"resamples that drew it (of {frequency.resamples})": [drawn.get(int(n), 0) for n in nodes],
-            "expected if uniform": np.round(np.full(len(nodes), frequency.probability * frequency.resamples), 1),
+            "in this sample": times,
+            f"resamples (of {frequency.resamples})": [drawn.get(int(n), 0) for n in nodes],
+            "uniform expects": np.round(np.full(len(nodes), frequency.probability * frequency.resamples), 1),
         }
     )
     return table.sort_values(table.columns[3], ascending=False, kind="stable").reset_index(drop=True)

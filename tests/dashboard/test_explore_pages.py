@@ -89,8 +89,8 @@ def test_neighbour_tables_score_every_row_and_the_export_says_what_it_shows(
         lambda document, title, caption="": captions.append(caption) or real(document, title, caption),
     )
     at = app_at(NEIGHBORHOOD, runs_dir=explore_runs, **WHOLE)
-    table = frame_with(at, "resamples that drew it (of 100)")
-    assert len(table) == FanoutSampler.Settings.fanouts[0] and "expected if uniform" in table.columns
+    table = frame_with(at, "resamples (of 100)")
+    assert len(table) == FanoutSampler.Settings.fanouts[0] and "uniform expects" in table.columns
     assert captions[-1].startswith(f"Fanout (GraphSAGE) neighborhood of {graph.node_name(hub(graph))} — ")
     at.radio(key="neighborhood_mode").set_value("Random walk (PinSage)").run()
     assert not at.exception, at.exception
