@@ -105,6 +105,19 @@ def test_neighbour_tables_score_every_row_and_the_export_says_what_it_shows(
     assert "(the whole dataset, held-out edges included)" in sentence and "walked edges" in sentence
 
 
+def test_the_neighborhood_page_waits_for_the_warm_up_before_its_first_draw(app_at, explore_runs, monkeypatch):
+    """A draw asked for before the kernels are ready waits for them (behind a spinner saying why) instead of
+    compiling inside the draw and reporting it as the draw's time."""
+    from engine.sampling import warmup
+
+    waits = []
+    monkeypatch.setattr(warmup, "samplers_warm", lambda: False)
+    monkeypatch.setattr(warmup, "wait_until_warm", lambda timeout=None: waits.append(timeout) or True)
+    at = app_at(NEIGHBORHOOD, runs_dir=explore_runs, **WHOLE)
+    assert not at.exception, at.exception
+    assert waits, "the page drew without waiting for the samplers' warm-up"
+
+
 def test_side_by_side_shows_both_samplers(app_at, explore_runs):
     at = app_at(NEIGHBORHOOD, runs_dir=explore_runs, **WHOLE)
     at.radio(key="neighborhood_mode").set_value("Side by side").run()
