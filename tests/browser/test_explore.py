@@ -82,13 +82,14 @@ def drawing_extent(page, index: int = 0) -> dict[str, list[float]]:
     )
 
 
-def assert_fills_canvas(extent: dict[str, list[float]]) -> None:
+def assert_fills_canvas(extent: dict[str, list[float]], bulk: bool = True) -> None:
     """Every node inside the canvas, the drawing centred in it, and the bulk of the nodes (10th to 90th percentile)
-    spread over it."""
+    spread over it — or, with ``bulk=False`` (a random walk's ranked drawing, whose many walked-through users sit in
+    the band between the two top-T columns by design), the drawing as a whole spread over it."""
     for lowest, low, _, high, highest in (extent["x"], extent["y"]):
         assert 0 <= lowest and highest <= 1, extent
         assert abs((lowest + highest) / 2 - 0.5) < 0.1, extent
-        assert high - low > 0.35, extent
+        assert high - low > 0.35 if bulk else highest - lowest > 0.5, extent
 
 
 def drawing_overflow(page, index: int = 0) -> list[str]:
@@ -139,7 +140,7 @@ def test_neighborhood_draw_switch_sampler_and_compare(page, open_page, wait_for_
     no_exception(page)
     frame = graph_frame(page)
     assert drawn_nodes(frame) > 5
-    assert_fills_canvas(drawing_extent(page))
+    assert_fills_canvas(drawing_extent(page), bulk=False)
     assert_fits_frame(page)
     page.wait_for_timeout(2500)
     screenshot(page, "neighborhood-random-walk")
@@ -158,7 +159,7 @@ def test_neighborhood_draw_switch_sampler_and_compare(page, open_page, wait_for_
     graph_frame(page, 1)
     assert page.locator("[data-testid='stIFrame']").count() == 2
     for index in (0, 1):
-        assert_fills_canvas(drawing_extent(page, index))
+        assert_fills_canvas(drawing_extent(page, index), bulk=index == 0)
         assert_fits_frame(page, index)
     page.wait_for_timeout(2500)
     screenshot(page, "neighborhood-side-by-side")
