@@ -163,7 +163,8 @@ def render(
         legend (list[tuple[str, str]]): ``(text, swatch colour)`` entries; an empty colour draws no swatch.
         notes (list[str]): Lines of plain text under the legend.
         counts (tuple[int, int, int]): Sampled edges drawn, unsampled edges drawn ghosted, unsampled edges hidden.
-        height (int): Least canvas height in pixels; the canvas takes what the frame has left, if more.
+        height (int): The canvas fills the height the frame has left under the legend and notes, and never
+            shrinks below ``min(height, 320)`` pixels (a frame too short for that scrolls instead of clipping).
         layout (str): ``"physics"`` lets vis.js lay the graph out; anything else means the positions are set.
         options (dict, optional): vis-network options merged over the defaults here. (default: ``None``)
     """

@@ -39,7 +39,7 @@ def fanout_view(graph: InteractionGraph, sample: FanoutSample, height: int = 560
     Args:
         graph (InteractionGraph): The graph the sample was drawn from.
         sample (FanoutSample): Output of ``FanoutSampler.sample`` for one seed.
-        height (int): Drawing height in pixels. (default: ``560``)
+        height (int): Least canvas height, see :func:`engine.plots.graph_page.render`. (default: ``560``)
         layout (str): One of :data:`LAYOUTS`. (default: ``"radial"``, drawn at once)
     """
     degree = graph.csr.degree()

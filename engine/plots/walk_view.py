@@ -53,7 +53,7 @@ def random_walk_view(
     Args:
         graph (InteractionGraph): The graph walked.
         walks (RandomWalkNeighbours): Output of ``RandomWalkSampler.sample(..., return_traces=True)``.
-        height (int): Least drawing height in pixels. (default: ``560``)
+        height (int): Least canvas height, see :func:`engine.plots.graph_page.render`. (default: ``560``)
         max_nodes (int): Most nodes drawn; the top-T are always drawn, the least walked-through other nodes are
             left out with a note. (default: :data:`MAX_WALK_NODES`)
         restart_prob (float, optional): The sampler's restart probability, for the note. (default: ``None``)
