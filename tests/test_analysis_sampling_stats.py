@@ -63,6 +63,7 @@ def test_the_hop_1_charts_uniformity_test_passes_a_uniform_sampler_and_rejects_a
         assert sum(figure.data[0].y) == 40
         assert "all 40 neighbours" in figure.layout.title.text and verdict in figure.layout.title.text
     assert figure.data[1].name.startswith("uniform sampler: Binomial(100,")
+    assert "1 neighbours" not in " ".join(figure.data[0].customdata) + figure.layout.title.text
 
 
 def test_the_uniformity_test_holds_its_level_over_many_seeds(star_graph):

@@ -100,7 +100,8 @@ def draw_histogram(result: NeighbourFrequency, title: str) -> go.Figure:
             y=neighbours,
             name="neighbours",
             marker_color=SAMPLED,
-            hovertemplate="%{y} neighbours drawn in %{x} of " + str(result.resamples) + " resamples<extra></extra>",
+            customdata=[plural(int(count), "neighbour") for count in neighbours],
+            hovertemplate="%{customdata} drawn in %{x} of " + str(result.resamples) + " resamples<extra></extra>",
         )
     )
     if np.isfinite(result.probability) and len(draws):
