@@ -64,5 +64,6 @@ def test_start_warming_once_and_wait():
 
     warmup.start_warming()
     warmup.start_warming()
+    assert warmup.wait_until_warm("fanout", timeout=600) and warmup.samplers_warm("fanout")
     assert warmup.wait_until_warm(timeout=600)
-    assert warmup.samplers_warm()
+    assert warmup.samplers_warm() and warmup.samplers_warm("random walk")

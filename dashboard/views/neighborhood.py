@@ -176,15 +176,15 @@ def advance_seed() -> None:
     st.session_state[keys.NEIGHBORHOOD_SEED] = int(st.session_state.get(keys.NEIGHBORHOOD_SEED, 0)) + 1
 
 
-def ready_samplers() -> None:
-    """Wait, saying why, for the sampler kernels the app started compiling (or loading) when it started."""
-    if not warmup.samplers_warm():
+def ready_sampler(sampler: str) -> None:
+    """Wait, saying why, for the sampler's kernels the app started compiling (or loading) when it started."""
+    if not warmup.samplers_warm(sampler):
         with st.spinner(
-            "Preparing the samplers for their first draw since the app started: numba compiles them once per "
-            "installation and caches them on disk (up to ~30 s the very first time, about a second after that). "
+            f"Preparing the {sampler} sampler for its first draw since the app started: numba compiles it once per "
+            "installation and caches it on disk (up to a minute the very first time, about a second after that). "
             "Later draws take milliseconds."
         ):
-            warmup.wait_until_warm()
+            warmup.wait_until_warm(sampler)
 
 
 def graph_words(graph: InteractionGraph) -> str:
@@ -213,7 +213,7 @@ def fanout_panel(graph: InteractionGraph, node: int, fanouts: list[int], replace
         f"Fanout (GraphSAGE) neighborhood of {node_picker.label(graph, node)} in {graph_words(graph)}: fanouts "
         f"{', '.join(map(str, fanouts))} per hop, {'with' if replace else 'without'} replacement, seed {seed}."
     )
-    ready_samplers()
+    ready_sampler("fanout")
     started = time.perf_counter()
     sampler = explore_cache.fanout_sampler(source, tuple(fanouts), replace)
     with one_thread():
@@ -242,7 +242,7 @@ def walk_panel(graph: InteractionGraph, node: int, settings: dict, seed: int, ch
         f"top-{settings['top_t']} of {settings['num_walks']} walks of up to {settings['walk_length']} steps, restart "
         f"probability {settings['restart_prob']:g}, seed {seed}."
     )
-    ready_samplers()
+    ready_sampler("random walk")
     started = time.perf_counter()
     sampler = explore_cache.walk_sampler(source, **settings)
     with one_thread():

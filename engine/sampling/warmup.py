@@ -20,22 +20,24 @@ from engine.graph import InteractionGraph
 from engine.sampling.fanout import FanoutSampler
 from engine.sampling.random_walk import RandomWalkSampler
 
-_warm = threading.Event()
+SAMPLERS = ("fanout", "random walk")  # warmed in this order: the Neighborhood page opens on the fanout sampler
+_warm = {sampler: threading.Event() for sampler in SAMPLERS}
 _lock = threading.Lock()
 _thread: threading.Thread | None = None
 
 
 def warm_samplers() -> float:
-    """Compile (or load from numba's disk cache) the fanout and random-walk kernels; returns the seconds it took."""
+    """Compile (or load from numba's disk cache) the fanout, then the random-walk kernels; returns the seconds taken."""
     started = time.perf_counter()
     graph = InteractionGraph.from_frame(pd.DataFrame({"user": [0, 0, 1], "item": [0, 1, 1]}), name="warm-up")
     seeds = np.array([graph.num_users])
     for replace in (False, True):  # one signature, but both code paths run once
         FanoutSampler(graph, [2, 2], replace=replace).sample(seeds, seed=0)
+    _warm["fanout"].set()
     walker = RandomWalkSampler(graph, num_walks=4, walk_length=2, top_t=2)
     walker.sample(seeds, seed=0, return_traces=True)
     walker.sample(seeds, seed=0)
-    _warm.set()
+    _warm["random walk"].set()
     return time.perf_counter() - started
 
 
@@ -43,17 +45,22 @@ def start_warming() -> None:
     """Warm the kernels on a daemon thread, once per process; later calls return at once."""
     global _thread
     with _lock:
-        if _thread is None and not _warm.is_set():
+        if _thread is None and not samplers_warm():
             _thread = threading.Thread(target=warm_samplers, name="warm-samplers", daemon=True)
             _thread.start()
 
 
-def samplers_warm() -> bool:
-    """Whether this process has compiled (or loaded) the sampler kernels."""
-    return _warm.is_set()
+def samplers_warm(sampler: str | None = None) -> bool:
+    """Whether this process has compiled (or loaded) the kernels of ``sampler`` (one of :data:`SAMPLERS`; all when
+    ``None``)."""
+    return all(_warm[name].is_set() for name in ([sampler] if sampler else SAMPLERS))
 
 
-def wait_until_warm(timeout: float | None = None) -> bool:
-    """Warm the kernels now if no thread is doing it, else wait for it; ``True`` once they are ready."""
+def wait_until_warm(sampler: str | None = None, timeout: float | None = None) -> bool:
+    """Start the warm-up if nothing has, and wait until ``sampler``'s kernels (all when ``None``) are ready."""
     start_warming()
-    return _warm.wait(timeout)
+    deadline = None if timeout is None else time.monotonic() + timeout
+    for name in [sampler] if sampler else SAMPLERS:
+        if not _warm[name].wait(None if deadline is None else max(0.0, deadline - time.monotonic())):
+            return False
+    return True

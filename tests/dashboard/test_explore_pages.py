@@ -111,11 +111,13 @@ def test_the_neighborhood_page_waits_for_the_warm_up_before_its_first_draw(app_a
     from engine.sampling import warmup
 
     waits = []
-    monkeypatch.setattr(warmup, "samplers_warm", lambda: False)
-    monkeypatch.setattr(warmup, "wait_until_warm", lambda timeout=None: waits.append(timeout) or True)
+    monkeypatch.setattr(warmup, "samplers_warm", lambda sampler=None: False)
+    monkeypatch.setattr(warmup, "wait_until_warm", lambda sampler=None, timeout=None: waits.append(sampler) or True)
     at = app_at(NEIGHBORHOOD, runs_dir=explore_runs, **WHOLE)
     assert not at.exception, at.exception
-    assert waits, "the page drew without waiting for the samplers' warm-up"
+    assert waits == ["fanout"], "the page drew without waiting for the fanout sampler's warm-up"
+    at.radio(key="neighborhood_mode").set_value("Random walk (PinSage)").run()
+    assert waits[-1] == "random walk"
 
 
 def test_side_by_side_shows_both_samplers(app_at, explore_runs):
