@@ -64,3 +64,7 @@ def wait_until_warm(sampler: str | None = None, timeout: float | None = None) ->
         if not _warm[name].wait(None if deadline is None else max(0.0, deadline - time.monotonic())):
             return False
     return True
+
+
+if __name__ == "__main__":  # `python -m engine.sampling.warmup`: fill numba's disk cache, e.g. at install time
+    print(f"sampler kernels compiled or loaded from numba's disk cache in {warm_samplers():.1f} s")
