@@ -34,6 +34,7 @@ $(PY):
 
 $(APP_STAMP): requirements.txt | $(PY)
 	$(PY) -m pip install -r requirements.txt
+	$(PY) -m engine.sampling.warmup  # compile the numba samplers once, into their disk cache
 	touch $@
 
 $(DEV_STAMP): requirements.txt requirements-dev.txt $(APP_STAMP)

@@ -19,6 +19,11 @@ if str(ROOT) not in sys.path:
 
 from dashboard import navigation  # noqa: E402
 from dashboard.components import sidebar  # noqa: E402
+from engine.sampling import warmup  # noqa: E402
+
+# Compile (or load from numba's disk cache) the samplers on a background thread as the server starts, so the first
+# Neighborhood draw does not wait for it; the page says so when it still has to.
+warmup.start_warming()
 
 # An emoji favicon becomes an inline SVG data URL; a ":material/…:" one is fetched from fonts.gstatic.com, which fails
 # offline (the navigation's material icons come from the font Streamlit bundles, so they stay).

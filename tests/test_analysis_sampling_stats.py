@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from dashboard.plots.neighborhood_figures import draw_histogram
 from engine import InteractionGraph
 from engine.analysis import fanout_frequency, top_t_stability, walk_frequency
-from engine.sampling import FanoutSampler, RandomWalkSampler
+from engine.sampling import FanoutSample, FanoutSampler, RandomWalkSampler
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +34,52 @@ def test_fanout_draws_are_uniform_over_neighbours(star_graph, replace):
     np.testing.assert_allclose(result.expected, expected)
     # Chi-square against the uniform expectation: a biased sampler fails this at p < 0.001.
     assert stats.chisquare(result.draws, np.full(40, result.draws.sum() / 40)).pvalue > 0.001
+
+
+class FirstNeighboursHalfTheTime(FanoutSampler):
+    """A buggy fanout sampler: every other draw takes the first neighbours in CSR order instead of a uniform pick."""
+
+    def sample(self, seeds: np.ndarray, seed: int = 0, exclude_edges: np.ndarray | None = None) -> FanoutSample:
+        sample = super().sample(seeds, seed, exclude_edges)
+        if seed % 2:
+            first = sample.edge_hop == 1
+            sample.edge_src[first] = self.graph.csr.neighbours(int(seeds[0]))[: int(first.sum())]
+        return sample
+
+
+@pytest.mark.parametrize("replace", [False, True])
+@pytest.mark.parametrize("fanout", [3, 10])
+def test_the_hop_1_charts_uniformity_test_passes_a_uniform_sampler_and_rejects_a_biased_one(
+    star_graph, fanout, replace
+):
+    hub = star_graph.num_users  # item 0, 40 neighbours
+    fair = fanout_frequency(FanoutSampler(star_graph, [fanout, 2], replace=replace), hub, resamples=100, seed=5)
+    biased = fanout_frequency(FirstNeighboursHalfTheTime(star_graph, [fanout, 2], replace), hub, resamples=100, seed=5)
+    assert fair.uniformity_pvalue > 0.05, fair.uniformity_pvalue
+    assert biased.uniformity_pvalue < 0.001, biased.uniformity_pvalue
+    # The chart shows every neighbour, never-drawn ones included, and the test's verdict.
+    for result, verdict in ((fair, "consistent with uniform sampling"), (biased, "this sampler is not uniform")):
+        figure = draw_histogram(result, "Hop-1 draws over 100 resamples")
+        assert sum(figure.data[0].y) == 40
+        assert "all 40 neighbours" in figure.layout.title.text and verdict in figure.layout.title.text
+    assert figure.data[1].name.startswith("uniform sampler: Binomial(100,")
+    assert "1 neighbours" not in " ".join(figure.data[0].customdata) + figure.layout.title.text
+
+
+def test_the_uniformity_test_holds_its_level_over_many_seeds(star_graph):
+    """Under a correct sampler p-values are about uniform: about 5% below 0.05, not far more."""
+    sampler = FanoutSampler(star_graph, [5])
+    pvalues = [
+        fanout_frequency(sampler, star_graph.num_users, 60, seed=1000 * run).uniformity_pvalue for run in range(40)
+    ]
+    assert np.mean(np.array(pvalues) < 0.05) <= 0.15
+    assert stats.kstest(pvalues, "uniform").pvalue > 0.001
+
+
+def test_a_fanout_that_takes_every_neighbour_has_nothing_to_test(star_graph):
+    result = fanout_frequency(FanoutSampler(star_graph, [-1]), star_graph.num_users + 1, resamples=5)
+    assert np.isnan(result.uniformity_pvalue) and result.probability == 1.0
+    assert "nothing to test" in draw_histogram(result, "Hop-1").layout.title.text
 
 
 def test_fanout_frequency_is_deterministic_and_counts_unseen(star_graph):

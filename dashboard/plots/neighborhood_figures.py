@@ -10,6 +10,7 @@ import html
 
 import numpy as np
 import plotly.graph_objects as go
+from scipy import stats
 
 from engine import InteractionGraph
 from engine.analysis import NeighbourFrequency, TopTStability
@@ -34,7 +35,12 @@ def hop_counts(sample: FanoutSample) -> go.Figure:
         ]
     )
     figure.update_layout(
-        title="Sampled edges vs true degree", barmode="overlay", height=280, margin={"t": 40, "b": 20, "l": 10, "r": 10}
+        title="Sampled edges vs true degree",
+        barmode="overlay",
+        height=280,
+        margin={"t": 40},
+        xaxis={"automargin": True},
+        yaxis={"title": "edges", "automargin": True},
     )
     return figure
 
@@ -58,23 +64,77 @@ def top_t_importance(
         )
     )
     figure.update_layout(
-        title=title, height=max(220, 28 * len(labels) + 80), margin={"t": 40, "b": 20, "l": 10, "r": 10}
+        title=title,
+        height=max(220, 28 * len(labels) + 80),
+        margin={"t": 40},
+        xaxis={"title": "weight (share of visits)", "automargin": True},
+        yaxis={"automargin": True},
     )
     return figure
 
 
-def frequency_note(result: NeighbourFrequency, shown: int) -> str:
-    """What the bars of :func:`frequency` are, in words (plotly text, two lines): how many are shown of how many
-    ever drawn, and how many neighbours no resample drew."""
-    drawn = len(result.nodes)
-    note = f"all {drawn} drawn nodes" if shown == drawn else f"the {shown} most drawn of {drawn} drawn nodes"
-    if result.never_drawn:
-        note += f"<br>{result.never_drawn} neighbours never drawn"
-    return note
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """``1 neighbour``, ``2 neighbours`` (``nouns`` for an irregular plural)."""
+    return f"{count} {noun if count == 1 else nouns or noun + 's'}"
+
+
+def uniformity_verdict(pvalue: float) -> str:
+    """The chi-square test's p-value in words a reader can act on."""
+    if not np.isfinite(pvalue):
+        return "every neighbour is drawn every time: nothing to test"
+    if pvalue < 0.001:
+        return f"uniformity χ² p = {pvalue:.1g}: this sampler is not uniform"
+    if pvalue < 0.05:
+        return f"uniformity χ² p = {pvalue:.2f}: weak evidence of bias"
+    return f"uniformity χ² p = {pvalue:.2f}: consistent with uniform sampling"
+
+
+def draw_histogram(result: NeighbourFrequency, title: str) -> go.Figure:
+    """How many neighbours were drawn in 0, 1, 2 … of the resamples — every neighbour, never-drawn ones included —
+    against the binomial counts a uniform sampler gives, with the chi-square uniformity test in the subtitle."""
+    draws = result.all_draws()
+    times, neighbours = np.unique(draws, return_counts=True)
+    figure = go.Figure(
+        go.Bar(
+            x=times,
+            y=neighbours,
+            name="neighbours",
+            marker_color=SAMPLED,
+            customdata=[plural(int(count), "neighbour") for count in neighbours],
+            hovertemplate="%{customdata} drawn in %{x} of " + str(result.resamples) + " resamples<extra></extra>",
+        )
+    )
+    if np.isfinite(result.probability) and len(draws):
+        expected = stats.binom(result.resamples, result.probability)
+        span = np.arange(
+            max(0, min(int(times.min()), int(expected.ppf(0.001)))),
+            max(int(times.max()), int(expected.isf(0.001))) + 1,
+        )
+        figure.add_trace(
+            go.Scatter(
+                x=span,
+                y=len(draws) * expected.pmf(span),
+                mode="lines",
+                line={"dash": "dash", "color": "#333333", "shape": "spline"},
+                name=f"uniform sampler: Binomial({result.resamples}, {result.probability:.3g})",
+                hovertemplate="%{y:.1f} expected<extra></extra>",
+            )
+        )
+    figure.update_layout(
+        title=f"{title}<br><sup>all {plural(len(draws), 'neighbour')} · {uniformity_verdict(result.uniformity_pvalue)}"
+        "</sup>",
+        height=340,
+        xaxis={"title": f"resamples (of {result.resamples}) that drew the neighbour", "automargin": True},
+        yaxis={"title": "neighbours", "automargin": True},
+        bargap=0.1,
+        margin={"t": 70},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.3, "x": 0},
+    )
+    return figure
 
 
 def frequency(graph: InteractionGraph, result: NeighbourFrequency, title: str, limit: int = 40) -> go.Figure:
-    """How many of the draws picked each neighbour, with the uniform expectation where it exists."""
+    """How many of the draws picked each node, most drawn first (top-T membership of random walks)."""
     nodes, draws = result.nodes[:limit], result.draws[:limit]
     labels = [node_text(graph, int(n), 28) for n in nodes]
     figure = go.Figure(
@@ -86,25 +146,14 @@ def frequency(graph: InteractionGraph, result: NeighbourFrequency, title: str, l
             hovertemplate="%{x}<br>drawn in %{y} of " + str(result.resamples) + " samples<extra></extra>",
         )
     )
-    if len(nodes) and np.isfinite(result.expected[0]):
-        # A legend entry, not an annotation on the line: an annotation sits behind the bars it is compared with.
-        figure.add_trace(
-            go.Scatter(
-                x=[labels[0], labels[-1]],
-                y=[float(result.expected[0])] * 2,
-                mode="lines",
-                line={"dash": "dash", "color": "#333333"},
-                name="uniform expectation",
-                hoverinfo="skip",
-            )
-        )
+    drawn = len(result.nodes)
+    note = f"all {plural(drawn, 'drawn node')}" if len(nodes) == drawn else f"the {len(nodes)} most drawn of {drawn}"
     figure.update_layout(
-        title=f"{title}<br><sup>{frequency_note(result, len(nodes))}</sup>",
+        title=f"{title}<br><sup>{note}</sup>",
         height=340,
-        xaxis={"showticklabels": len(nodes) <= 20},
-        margin={"t": 70, "b": 20},
-        showlegend=len(figure.data) > 1,
-        legend={"orientation": "h", "yanchor": "top", "y": -0.05 if len(nodes) > 20 else -0.35, "x": 0},
+        xaxis={"showticklabels": len(nodes) <= 20, "automargin": True},
+        yaxis={"title": f"draws (of {result.resamples})", "automargin": True},
+        margin={"t": 70},
     )
     return figure
 
@@ -121,10 +170,11 @@ def stability(result: TopTStability) -> go.Figure:
             "tickmode": "array",
             "tickvals": result.num_walks,
             "ticktext": [str(walks) for walks in result.num_walks],
+            "automargin": True,
         },
-        yaxis={"title": "mean Jaccard", "range": [0, 1.05]},
+        yaxis={"title": "mean Jaccard", "range": [0, 1.05], "automargin": True},
         height=300,
-        margin={"t": 40, "b": 20},
+        margin={"t": 40},
     )
     return figure
 
@@ -147,7 +197,7 @@ def replay_weights(graph: InteractionGraph, batch) -> go.Figure:
     figure.update_layout(
         title="Pooling weights training used (hop 1)",
         height=max(240, 22 * len(order) + 80),
-        margin={"t": 40, "b": 20, "l": 10, "r": 10},
+        margin={"t": 40},
         yaxis={"automargin": True},
     )
     return figure

@@ -8,38 +8,33 @@ from collections.abc import Iterator
 
 import numba
 import numpy as np
-import pandas as pd
 import streamlit as st
 
-from dashboard.components import node_picker, run_picker, sidebar
+from dashboard.components import neighborhood_runs, node_picker, run_picker, sidebar
 from dashboard.components.markdown import plain
-from dashboard.plots import neighborhood_figures
+from dashboard.plots import neighborhood_figures, neighbour_tables
 from dashboard.state import explore_cache, keys, loaders
 from engine import InteractionGraph
 from engine.analysis import (
-    MODELS_WITH_WEIGHTS,
     NOISY_JACCARD,
     STABILITY_BUDGETS,
     STABLE_JACCARD,
     NeighbourFrequency,
     TopTStability,
-    aggregation_weights,
     fanout_frequency,
     snapshot_document,
-    top_t_overlap,
     top_t_stability,
     walk_frequency,
     walks_to_reach,
 )
 from engine.models import FanoutSpec, RandomWalkSpec
-from engine.plots.graph_view import GraphView, fanout_view, random_walk_view, replay_view
-from engine.sampling import FanoutSampler, RandomWalkSampler, parse_fanouts
-from engine.training import RunDir, RunInfo
+from engine.plots.graph_view import GraphView, fanout_view, random_walk_view
+from engine.sampling import FanoutSampler, RandomWalkSampler, parse_fanouts, warmup
+from engine.training import RunInfo
 
 FANOUT, WALK, BOTH = "Fanout (GraphSAGE)", "Random walk (PinSage)", "Side by side"
 RUN_GRAPH, WHOLE_DATASET = "A run's training graph", "The whole dataset"
 RESAMPLES = 100
-MAX_WEIGHT_ROWS = 200
 MAX_DRAWN_HOPS = 4  # a fifth hop reaches most of a small graph and the drawing stops being readable
 _FANOUT, _WALK = FanoutSampler.Settings(), RandomWalkSampler.Settings()
 SETTING_DEFAULTS = {  # the samplers' own defaults, used on the whole dataset graph
@@ -181,15 +176,31 @@ def advance_seed() -> None:
     st.session_state[keys.NEIGHBORHOOD_SEED] = int(st.session_state.get(keys.NEIGHBORHOOD_SEED, 0)) + 1
 
 
-def draw(view: GraphView, seconds: float, key: str, caption: str) -> None:
+def ready_sampler(sampler: str) -> None:
+    """Wait, saying why, for the sampler's kernels the app started compiling (or loading) when it started."""
+    if not warmup.samplers_warm(sampler):
+        with st.spinner(
+            f"Preparing the {sampler} sampler for its first draw since the app started: numba compiles it once per "
+            "installation and caches it on disk (up to a minute the very first time, about a second after that). "
+            "Later draws take milliseconds."
+        ):
+            warmup.wait_until_warm(sampler)
+
+
+def graph_words(graph: InteractionGraph) -> str:
+    """Which graph is sampled, in words: a run's training graph or the whole dataset."""
+    if run is not None:
+        return f"the training graph of run {run.run_id} of {dataset_graph.name!r}"
+    return f"{graph.name!r} (the whole dataset, held-out edges included)"
+
+
+def draw(view: GraphView, seconds: float, key: str, sentence: str, counts: str) -> None:
+    """The drawing, its counts and timing, and its offline copy, which carries the same sentence as the page."""
     st.iframe(view.html, height=680)
-    st.caption(
-        f"{view.num_nodes} nodes, {view.num_sampled_edges} sampled edges, {view.num_ghost_edges} unsampled edges "
-        f"ghosted, {view.hidden_edges} hidden · sampled and drawn in {seconds * 1000:.0f} ms"
-    )
+    st.caption(plain(f"{counts} · sampled and drawn in {seconds * 1000:.0f} ms"))
     st.download_button(
         "Download this view (offline HTML)",
-        snapshot_document(view.html, "GNN RecSys Explorer — neighborhood", caption),
+        snapshot_document(view.html, "GNN RecSys Explorer — neighborhood", f"{sentence} {counts}."),
         file_name=f"neighborhood-{key}.html",
         mime="text/html",
         key=f"export_{key}",
@@ -198,31 +209,47 @@ def draw(view: GraphView, seconds: float, key: str, caption: str) -> None:
 
 def fanout_panel(graph: InteractionGraph, node: int, fanouts: list[int], replace: bool, seed: int, charts) -> None:
     """Draw a fanout sample of ``node``; its charts go into ``charts`` (a column, or ``st`` for below the drawing)."""
-    caption = f"{graph.name} · {node_picker.label(graph, node)} · fanout {fanouts} · seed {seed}"
+    sentence = (
+        f"Fanout (GraphSAGE) neighborhood of {node_picker.label(graph, node)} in {graph_words(graph)}: fanouts "
+        f"{', '.join(map(str, fanouts))} per hop, {'with' if replace else 'without'} replacement, seed {seed}."
+    )
+    ready_sampler("fanout")
     started = time.perf_counter()
     sampler = explore_cache.fanout_sampler(source, tuple(fanouts), replace)
     with one_thread():
         sample = sampler.sample(np.array([node]), seed=seed)
     view = fanout_view(graph, sample)
-    draw(view, time.perf_counter() - started, "fanout", caption)
+    counts = (
+        f"{view.num_nodes} nodes, {view.num_sampled_edges} sampled edges, {view.num_ghost_edges} unsampled edges "
+        f"ghosted, {view.hidden_edges} hidden"
+    )
+    draw(view, time.perf_counter() - started, "fanout", sentence, counts)
     charts.plotly_chart(neighborhood_figures.hop_counts(sample), key="fanout_hops")
     started = time.perf_counter()
     result = fanout_statistics(source, node, tuple(fanouts), replace, seed)
     charts.plotly_chart(
-        neighborhood_figures.frequency(graph, result, f"Hop-1 draws over {RESAMPLES} resamples"), key="fanout_freq"
+        neighborhood_figures.draw_histogram(result, f"Hop-1 draws over {RESAMPLES} resamples"), key="fanout_freq"
     )
     charts.caption(f"{RESAMPLES} resamples in {(time.perf_counter() - started) * 1000:.0f} ms.")
+    st.markdown("**Hop-1 neighbours of this sample**")
+    st.dataframe(neighbour_tables.hop_1_table(graph, sample, result), hide_index=True, key="fanout_table")
 
 
 def walk_panel(graph: InteractionGraph, node: int, settings: dict, seed: int, charts) -> None:
     """Draw the walks of ``node``; importance, frequency and stability charts go into ``charts`` (or ``st``)."""
-    caption = f"{graph.name} · {node_picker.label(graph, node)} · random walks {settings} · seed {seed}"
+    sentence = (
+        f"Random-walk (PinSage) neighborhood of {node_picker.label(graph, node)} in {graph_words(graph)}: the "
+        f"top-{settings['top_t']} of {settings['num_walks']} walks of up to {settings['walk_length']} steps, restart "
+        f"probability {settings['restart_prob']:g}, seed {seed}."
+    )
+    ready_sampler("random walk")
     started = time.perf_counter()
     sampler = explore_cache.walk_sampler(source, **settings)
     with one_thread():
         walks = sampler.sample(np.array([node]), seed=seed, return_traces=True)
-    view = random_walk_view(graph, walks)
-    draw(view, time.perf_counter() - started, "walk", caption)
+    view = random_walk_view(graph, walks, restart_prob=settings["restart_prob"])
+    counts = f"{view.num_nodes} nodes, {view.num_sampled_edges} walked edges"
+    draw(view, time.perf_counter() - started, "walk", sentence, counts)
     if (walks.neighbours[0] >= 0).any():
         charts.plotly_chart(neighborhood_figures.top_t_importance(graph, walks), key="walk_top_t")
     started = time.perf_counter()
@@ -234,8 +261,10 @@ def walk_panel(graph: InteractionGraph, node: int, settings: dict, seed: int, ch
     charts.plotly_chart(neighborhood_figures.stability(budgets), key="walk_stability")
     charts.caption(f"Frequency and stability in {(time.perf_counter() - started) * 1000:.0f} ms.")
     stability_note(budgets, settings["num_walks"], settings["top_t"])
+    st.markdown("**Top-T neighbours of this draw**")
+    st.dataframe(neighbour_tables.top_t_table(graph, walks, result), hide_index=True, key="walk_table")
     if run is not None and run.config.get("model") == "pinsage":
-        stored_vs_fresh(graph, node, walks, settings, seed)
+        neighborhood_runs.stored_vs_fresh(run, spec, graph, node, walks, settings, seed)
 
 
 def stability_note(budgets: TopTStability, num_walks: int, top_t: int) -> None:
@@ -254,167 +283,6 @@ def stability_note(budgets: TopTStability, num_walks: int, top_t: int) -> None:
         f"their union on average (mean Jaccard over {budgets.resamples} draws). {reach}",
         icon=":material/warning:",
     )
-
-
-def stored_vs_fresh(graph: InteractionGraph, node: int, walks, settings: dict, seed: int) -> None:
-    """A PinSage run's stored inference neighborhood of the item beside this draw, with their overlap and why."""
-    st.markdown("**Stored for inference vs this draw**")
-    if node < graph.num_users:
-        st.caption(
-            "PinSage stores top-T neighborhoods for items only: a user's vector is pooled from its training items."
-        )
-        return
-    try:
-        loaded = loaders.loaded_run(run.path)
-    except (ValueError, FileNotFoundError, OSError) as error:
-        st.warning(plain(f"Run {run.run_id!r}: {error}"), icon=":material/info:")
-        return
-    weights = loaded.model.neighborhood.weights.cpu()
-    row = slice(
-        int(weights.crow_indices()[node - graph.num_users]), int(weights.crow_indices()[node - graph.num_users + 1])
-    )
-    stored = weights.col_indices()[row].numpy() + graph.num_users
-    stored_weight = dict(zip(stored.tolist(), weights.values()[row].numpy().tolist(), strict=True))
-    valid = walks.neighbours[0] >= 0
-    fresh_weight = dict(zip(walks.neighbours[0][valid].tolist(), walks.weights[0][valid].tolist(), strict=True))
-    overlap = top_t_overlap(stored, walks.neighbours[0])
-    model_seed = int(loaded.config.seed)
-    run_walks = (spec.num_walks, spec.walk_length, spec.restart_prob, spec.top_t)
-    settings_match = tuple(settings[key] for key in ("num_walks", "walk_length", "restart_prob", "top_t")) == run_walks
-    if settings_match and seed == model_seed:
-        why = "They are identical: this draw uses the run's settings and its seed, which is the draw the model stored."
-    else:
-        why = (
-            f"The model drew its neighborhood once, with the run's seed {model_seed}, when it was built; this "
-            f"draw uses seed {seed}{'' if settings_match else ' and other settings'}. Both keep the most visited of "
-            f"{settings['num_walks']} random walks, so they differ by walk randomness"
-            + (" alone." if settings_match else " and by the changed settings.")
-        )
-    st.caption(
-        plain(
-            f"{overlap.shared} of the stored {len(stored)} neighbours are in this draw's top-{settings['top_t']} "
-            f"(Jaccard {overlap.jaccard:.2f}). {why}"
-        )
-    )
-    both = sorted(
-        set(stored_weight) | set(fresh_weight), key=lambda n: -max(stored_weight.get(n, 0), fresh_weight.get(n, 0))
-    )
-    table = pd.DataFrame(
-        {
-            "neighbour": [node_picker.label(graph, int(n)) for n in both],
-            "stored weight": [round(stored_weight.get(n, 0.0), 4) for n in both],
-            "this draw's weight": [round(fresh_weight.get(n, 0.0), 4) for n in both],
-        }
-    )
-    st.dataframe(table, hide_index=True, key="stored_vs_fresh")
-
-
-def replay_label(batch, world_size: int) -> str:
-    """``batch 3: 2 × user`` (``rank 1 batch 3: ...`` for a run trained by several processes)."""
-    where = f"rank {batch.rank} batch {batch.index}" if world_size > 1 else f"batch {batch.index}"
-    return f"{where}: " + ", ".join(f"{count} × {role}" for role, count in batch.roles.items() if count)
-
-
-def replay_section(graph: InteractionGraph, node: int) -> None:
-    """What training sampled for the node: pick an epoch and one of its batches that held the node, and draw it."""
-    st.subheader("Replay training")
-    run_dir, stamp = run_key
-    reached = int(run.status.get("epoch") or 0)
-    if reached == 0:
-        st.info(plain(f"Run {run.run_id} has not finished an epoch yet: nothing to replay."), icon=":material/info:")
-        return
-    epoch = reached
-    if reached > 1:
-        epoch = int(st.slider("Epoch", 1, reached, reached, key=keys.NEIGHBORHOOD_REPLAY_EPOCH))
-    checkpoint = RunDir(run_dir).checkpoint_path
-    result = explore_cache.replayed(
-        run_dir, stamp, epoch, node, checkpoint.stat().st_mtime if checkpoint.is_file() else 0.0
-    )
-    command = f"python -m engine replay {run_dir} --epoch {epoch} --node {graph.node_name(node)}"
-    if not result.batches:
-        st.info(
-            plain(
-                f"{graph.node_name(node)} was no user, positive or negative of any of the {result.num_batches} "
-                f"batches of epoch {epoch}."
-            ),
-            icon=":material/info:",
-        )
-        return
-    by_index = {position: batch for position, batch in enumerate(result.batches)}
-    index = st.selectbox(
-        f"Batch ({len(result.batches)} of epoch {epoch}'s {result.num_batches} held this node)",
-        list(by_index),
-        format_func=lambda i: replay_label(by_index[i], run.config.get("world_size", 1)),
-        key=keys.NEIGHBORHOOD_REPLAY_BATCH,
-    )
-    batch = by_index[index]
-    left_out = ", ".join(graph.node_name(int(t)) for t in batch.targets[:5]) + (
-        f" and {batch.targets.size - 5} more" if batch.targets.size > 5 else ""
-    )
-    if isinstance(result.sampling, FanoutSpec):
-        view = replay_view(graph, batch)
-        st.iframe(view.html, height=600)
-        st.caption(
-            plain(
-                f"What GraphSAGE's blocks fed {graph.node_name(node)} in {replay_label(batch, 1).split(':')[0]} of "
-                f"epoch {epoch}: "
-                f"{view.num_nodes} nodes, {view.num_sampled_edges} sampled edges, exactly as training drew them"
-                + (f"; its positives in this batch ({left_out}) were left out of the blocks" if left_out else "")
-                + f". Same on the command line: {command}"
-            )
-        )
-    else:
-        st.plotly_chart(neighborhood_figures.replay_weights(graph, batch), key="replay_weights")
-        st.caption(
-            plain(
-                f"PinSage's top-T pooling weights of epoch {epoch}: every batch's item computation graph is cut from "
-                "this one table"
-                + (f"; this batch's rows left their positives ({left_out}) out of the user's pool" if left_out else "")
-                + f". Same on the command line: {command}"
-            )
-        )
-
-
-def model_weights(graph: InteractionGraph, node: int, seed: int) -> None:
-    """The aggregation weights a trained GraphSAGE or PinSage run uses for this node."""
-    runs_dir = sidebar.current_runs_dir()
-    runs = [] if runs_dir is None else loaders.run_store(str(runs_dir)).list()
-    usable = {
-        run.run_id: run
-        for run in runs
-        if run.config.get("dataset") == name and run.config.get("model") in MODELS_WITH_WEIGHTS
-    }
-    if not usable:
-        st.info(
-            plain(
-                f"No GraphSAGE or PinSage run on dataset {name!r} in the runs directory yet: train one on the Train "
-                "page to see the weights the model gives this node's neighbours."
-            ),
-            icon=":material/info:",
-        )
-        return
-    run = usable[st.selectbox("Trained run", list(usable), key=keys.NEIGHBORHOOD_WEIGHTS_RUN)]
-    try:
-        loaded = loaders.loaded_run(run.path)
-        result = aggregation_weights(loaded.model, loaded.split.train, node, seed)
-    except (ValueError, FileNotFoundError, OSError) as error:
-        st.warning(plain(f"Run {run.run_id!r}: {error}"), icon=":material/info:")
-        return
-    st.caption(
-        plain(f"{run.run_id} ({run.config['model']}, epoch {loaded.epoch}) on its training graph — {result.rule}.")
-    )
-    table = pd.DataFrame(
-        {
-            "neighbour": [node_picker.label(graph, int(n)) for n in result.neighbours],
-            "weight": np.round(result.weights, 4),
-        }
-    )
-    if result.training_weights is not None:
-        table["weight in this training draw"] = np.round(result.training_weights, 4)
-    table = table.sort_values(table.columns[-1], ascending=False, kind="stable")
-    st.dataframe(table.head(MAX_WEIGHT_ROWS), hide_index=True, key="model_weights")
-    if len(table) > MAX_WEIGHT_ROWS:
-        st.caption(f"{MAX_WEIGHT_ROWS} of {len(table)} neighbours shown.")
 
 
 def runs_of_dataset(dataset: str) -> list[RunInfo]:
@@ -531,7 +399,7 @@ else:
             walk_panel(graph, node, walk_settings, seed, charts)
 
 if run is not None and spec is not None:
-    replay_section(graph, node)
+    neighborhood_runs.replay_section(run, run_key, graph, node)
 
 with st.expander("Aggregation weights of a trained model", icon=":material/model_training:"):
-    model_weights(graph, node, seed)
+    neighborhood_runs.model_weights(name, graph, node, seed)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import stats
 
 from engine.sampling import FanoutSampler, RandomWalkSampler
 
@@ -27,6 +28,11 @@ class NeighbourFrequency:
             float64; ``nan`` where no closed form applies (random walks).
         resamples (int): Number of draws.
         never_drawn (int): Neighbours of the seed that no draw picked.
+        probability (float): Chance that one draw picks a given neighbour under the sampler's ideal (uniform for
+            fanout, the same for every neighbour); ``nan`` for random walks. (default: ``nan``)
+        uniformity_pvalue (float): p-value of the chi-square test that every neighbour is drawn equally often
+            (:func:`uniformity_pvalue`); ``nan`` where it does not apply: random walks, or a fanout that takes
+            every neighbour every time. (default: ``nan``)
     """
 
     nodes: np.ndarray
@@ -34,28 +40,62 @@ class NeighbourFrequency:
     expected: np.ndarray
     resamples: int
     never_drawn: int
+    probability: float = float("nan")
+    uniformity_pvalue: float = float("nan")
+
+    def all_draws(self) -> np.ndarray:
+        """Draws of every neighbour, the never-drawn ones as zeros, ``(K + never_drawn,)`` int64."""
+        return np.concatenate([self.draws, np.zeros(self.never_drawn, dtype=np.int64)])
+
+
+def uniformity_pvalue(picks: np.ndarray, fanout: int, replace: bool) -> float:
+    """Chi-square p-value that a fanout sampler picks each of a node's neighbours equally often.
+
+    ``picks`` counts, for every neighbour (never-picked ones as zeros), how many times the resamples picked it.
+    With replacement each resample makes ``fanout`` independent uniform picks, so ``picks`` is multinomial and
+    Pearson's statistic (:func:`scipy.stats.chisquare`) is chi-square with ``d - 1`` degrees of freedom. Without
+    replacement each resample picks a uniform ``fanout``-subset: a neighbour's count then varies less than under a
+    multinomial, by the factor ``(d - fanout) / (d - 1)``, so the statistic is divided by it before it is read
+    against the same distribution. ``nan`` when every neighbour is taken every time (nothing to test).
+
+    Args:
+        picks (np.ndarray): Picks per neighbour over all resamples, ``(d,)``.
+        fanout (int): Picks per resample (``-1``: every neighbour).
+        replace (bool): Whether the sampler draws with replacement.
+    """
+    degree = len(picks)
+    if degree < 2 or picks.sum() == 0 or (not replace and (fanout == -1 or fanout >= degree)):
+        return float("nan")
+    statistic = stats.chisquare(picks).statistic
+    if not replace:
+        statistic *= (degree - 1) / (degree - fanout)
+    return float(stats.chi2.sf(statistic, degree - 1))
 
 
 def fanout_frequency(sampler: FanoutSampler, node: int, resamples: int = 100, seed: int = 0) -> NeighbourFrequency:
-    """Resample the first hop of ``node`` and count how often each neighbour is drawn.
+    """Resample ``node`` and count how often each first-hop neighbour is drawn, with a uniformity test.
 
     Without replacement each of ``d`` neighbours is expected in ``min(1, fanout / d)`` of the draws;
     with replacement a neighbour appears (at least once) with probability ``1 - (1 - 1/d) ** fanout``.
+    The draws come from ``sampler.sample`` itself, so the test judges the very sampler it is given.
 
     Args:
-        sampler (FanoutSampler): The sampler (only its first-hop fanout matters here).
+        sampler (FanoutSampler): The sampler (only its first hop is counted).
         node (int): Global id of the seed.
         resamples (int): Number of independent draws. (default: ``100``)
         seed (int): First random seed; draw ``r`` uses ``seed + r``. (default: ``0``)
     """
     if resamples < 1:
         raise ValueError(f"'resamples' must be at least 1 (got {resamples})")
-    neighbours = sampler.graph.csr.neighbours(node)
+    neighbours = sampler.graph.csr.neighbours(node)  # sorted ids
     degree, fanout = len(neighbours), sampler.fanouts[0]
-    one_hop = FanoutSampler(sampler.graph, [fanout], replace=sampler.replace)
     counts: dict[int, int] = {}
+    picks = np.zeros(degree, dtype=np.int64)  # (d,) every pick, repeats included
     for draw in range(resamples):
-        for neighbour in np.unique(one_hop.sample(np.array([node]), seed=seed + draw).edge_src).tolist():
+        sample = sampler.sample(np.array([node]), seed=seed + draw)
+        first_hop = sample.edge_src[sample.edge_hop == 1]
+        np.add.at(picks, np.searchsorted(neighbours, first_hop), 1)
+        for neighbour in np.unique(first_hop).tolist():
             counts[neighbour] = counts.get(neighbour, 0) + 1
     nodes, draws = _sorted(counts)
     if degree == 0:
@@ -67,7 +107,8 @@ def fanout_frequency(sampler: FanoutSampler, node: int, resamples: int = 100, se
     else:
         probability = min(1.0, fanout / degree)
     expected = np.full(len(nodes), probability * resamples)
-    return NeighbourFrequency(nodes, draws, expected, resamples, degree - len(nodes))
+    pvalue = uniformity_pvalue(picks, fanout, sampler.replace)
+    return NeighbourFrequency(nodes, draws, expected, resamples, degree - len(nodes), probability, pvalue)
 
 
 def walk_frequency(sampler: RandomWalkSampler, node: int, resamples: int = 100, seed: int = 0) -> NeighbourFrequency:

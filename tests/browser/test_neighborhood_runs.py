@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_explore import drawn_nodes, fill_sidebar, graph_frame, no_exception
+from tests.browser.test_explore import assert_fits_frame, drawn_nodes, fill_sidebar, graph_frame, no_exception
 from tests.sample_runs import train_sample_run
 
 
@@ -33,6 +33,8 @@ def test_a_runs_training_graph_stored_neighborhood_and_replayed_batch(
     expect(page.get_by_role("heading", name="Replay training")).to_be_visible()
     replayed = graph_frame(page, 1)
     assert drawn_nodes(replayed) > 5
+    assert_fits_frame(page, 0)
+    assert_fits_frame(page, 1)  # the replayed batch's drawing was cut at the frame's bottom (issue 25, point 5)
     expect(page.get_by_text("python -m engine replay", exact=False)).to_be_visible()
     page.wait_for_timeout(2500)  # let both layouts settle for the picture
     screenshot(page, "neighborhood-run-graph-and-replay")

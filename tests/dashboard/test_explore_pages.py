@@ -76,6 +76,50 @@ def test_switching_to_random_walks_and_resampling(app_at, explore_runs, graph):
     assert at.get("iframe")[0].proto.srcdoc != before
 
 
+def test_neighbour_tables_score_every_row_and_the_export_says_what_it_shows(
+    app_at, explore_runs, graph, frame_with, monkeypatch
+):
+    """Issue 25, 13: neighbour tables carry their score; 2: the offline copy's header is the page's sentence."""
+    import engine.analysis
+
+    captions, real = [], engine.analysis.snapshot_document
+    monkeypatch.setattr(
+        engine.analysis,
+        "snapshot_document",
+        lambda document, title, caption="": captions.append(caption) or real(document, title, caption),
+    )
+    at = app_at(NEIGHBORHOOD, runs_dir=explore_runs, **WHOLE)
+    table = frame_with(at, "resamples (of 100)")
+    assert len(table) == FanoutSampler.Settings.fanouts[0] and "uniform expects" in table.columns
+    assert captions[-1].startswith(f"Fanout (GraphSAGE) neighborhood of {graph.node_name(hub(graph))} — ")
+    at.radio(key="neighborhood_mode").set_value("Random walk (PinSage)").run()
+    assert not at.exception, at.exception
+    settings = RandomWalkSampler.Settings()
+    walks = RandomWalkSampler(graph).sample(np.array([hub(graph)]), seed=0, return_traces=True)
+    table = frame_with(at, "visits")
+    assert table["visits"].tolist() == walks.visit_counts[0][walks.neighbours[0] >= 0].tolist()
+    assert table["rank"].tolist() == list(range(1, len(table) + 1)) and table["weight"].is_monotonic_decreasing
+    sentence = captions[-1]
+    assert "{" not in sentence and "num_walks" not in sentence  # no raw settings dict
+    assert f"top-{settings.top_t} of {settings.num_walks} walks of up to {settings.walk_length} steps" in sentence
+    assert "(the whole dataset, held-out edges included)" in sentence and "walked edges" in sentence
+
+
+def test_the_neighborhood_page_waits_for_the_warm_up_before_its_first_draw(app_at, explore_runs, monkeypatch):
+    """A draw asked for before the kernels are ready waits for them (behind a spinner saying why) instead of
+    compiling inside the draw and reporting it as the draw's time."""
+    from engine.sampling import warmup
+
+    waits = []
+    monkeypatch.setattr(warmup, "samplers_warm", lambda sampler=None: False)
+    monkeypatch.setattr(warmup, "wait_until_warm", lambda sampler=None, timeout=None: waits.append(sampler) or True)
+    at = app_at(NEIGHBORHOOD, runs_dir=explore_runs, **WHOLE)
+    assert not at.exception, at.exception
+    assert waits == ["fanout"], "the page drew without waiting for the fanout sampler's warm-up"
+    at.radio(key="neighborhood_mode").set_value("Random walk (PinSage)").run()
+    assert waits[-1] == "random walk"
+
+
 def test_side_by_side_shows_both_samplers(app_at, explore_runs):
     at = app_at(NEIGHBORHOOD, runs_dir=explore_runs, **WHOLE)
     at.radio(key="neighborhood_mode").set_value("Side by side").run()

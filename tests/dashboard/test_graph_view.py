@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 
@@ -12,6 +13,7 @@ import pytest
 from dashboard.plots.neighborhood_figures import stability
 from engine import InteractionGraph
 from engine.analysis import TopTStability, external_fetches
+from engine.plots.graph_page import NODE_FONT_PX
 from engine.plots.graph_view import LAYOUTS, MAX_GHOST_PER_NODE, RING_GAP, fanout_view, random_walk_view
 from engine.sampling import FanoutSampler, RandomWalkSampler
 
@@ -26,6 +28,13 @@ def hub_graph() -> InteractionGraph:
     titles[1:4] = HOSTILE
     items = pd.DataFrame({"item_id": range(7), "title": titles, "genres": ["Drama|<b>x</b>"] * 7})
     return InteractionGraph.from_frame(pd.DataFrame(rows, columns=["user", "item"]), items=items, name="hub")
+
+
+@pytest.fixture(scope="module")
+def synthetic() -> InteractionGraph:
+    from engine.datasets import load_dataset
+
+    return load_dataset("synthetic")
 
 
 def vis_nodes(html: str) -> list[dict]:
@@ -100,8 +109,9 @@ def test_drawing_is_fitted_to_the_canvas_once_the_layout_settles(hub_graph):
     walks = RandomWalkSampler(hub_graph, num_walks=50, top_t=5).sample(
         np.array([hub_graph.num_users + 1]), return_traces=True
     )
-    for layout in LAYOUTS:
-        html = random_walk_view(hub_graph, walks, layout=layout).html
+    sample = FanoutSampler(hub_graph, [4, 3]).sample(np.array([hub_graph.num_users + 1]), seed=0)
+    views = {layout: fanout_view(hub_graph, sample, layout=layout).html for layout in LAYOUTS}
+    for layout, html in [*views.items(), ("ranked", random_walk_view(hub_graph, walks).html)]:
         settle = html.split("function settle() {", 1)[1].split("\n  }\n", 1)[0]
         assert "network.fit(" in settle and 'addEventListener("resize"' in html
         options = json.loads(re.search(r"\{nodes: nodes, edges: edges\},\s*(\{.*?\})\);", html, re.S).group(1))
@@ -140,17 +150,40 @@ def test_stability_axis_ticks_at_the_walk_budgets():
     assert list(axis.ticktext) == ["25", "50", "100", "200", "400", "800"]
 
 
-def test_force_layout_pulls_walked_neighbours_together_and_is_the_same_every_time(hub_graph):
-    walks = RandomWalkSampler(hub_graph, num_walks=200, top_t=10).sample(
-        np.array([hub_graph.num_users]), return_traces=True
-    )
-    html = random_walk_view(hub_graph, walks).html  # the default layout of a random walk: "force"
-    assert random_walk_view(hub_graph, walks).html == html
-    nodes = json.loads(re.search(r"new vis.DataSet\((\[.*?\])\);", html, re.S).group(1))
-    edges = json.loads(re.search(r"var edges = new vis.DataSet\((\[.*?\])\);", html, re.S).group(1))
-    where = {node["id"]: np.array([node["x"], node["y"]]) for node in nodes}
-    points = np.array(list(where.values()))
-    assert np.isfinite(points).all() and len(np.unique(points.round(3), axis=0)) == len(points)  # no two on one spot
-    linked = np.mean([np.linalg.norm(where[edge["from"]] - where[edge["to"]]) for edge in edges])
-    everyone = np.mean(np.linalg.norm(points[:, None] - points[None], axis=2)[np.triu_indices(len(points), 1)])
-    assert linked < 0.8 * everyone
+def label_boxes(nodes: list[dict]) -> dict:
+    """Generous boxes of vis-network's labels (centred under the node, 0.6 em per character), in layout units."""
+    boxes = {}
+    for node in nodes:
+        if node["label"].strip():
+            half = 0.6 * NODE_FONT_PX * len(node["label"]) / 2
+            top = node["y"] + node["size"]
+            boxes[node["id"]] = (node["x"] - half, top, node["x"] + half, top + 1.2 * NODE_FONT_PX)
+    return boxes
+
+
+@pytest.mark.parametrize("top_t", [3, 10, 20, 31])
+def test_walk_view_ranks_the_top_t_around_the_centre_with_labels_that_do_not_overlap(synthetic, top_t):
+    """Issue 25, 3: the top-T are the drawing, placed by rank, labelled with rank and title, never piled up."""
+    graph = synthetic
+    seed = graph.num_users + int(np.argmax(graph.item_degree()))
+    walks = RandomWalkSampler(graph, top_t=top_t).sample(np.array([seed]), seed=0, return_traces=True)
+    view = random_walk_view(graph, walks, restart_prob=0.5)
+    nodes = {node["id"]: node for node in vis_nodes(view.html)}
+    top = [int(n) for n in walks.neighbours[0] if n >= 0]
+    assert (nodes[seed]["x"], nodes[seed]["y"]) == (0, 0) and nodes[seed]["shape"] == "star"
+    distance = [np.hypot(nodes[n]["x"], nodes[n]["y"]) for n in top]
+    for side in (0, 1):  # odd ranks right, even ranks left; further out as the rank grows
+        assert distance[side::2] == sorted(distance[side::2])
+        assert all((nodes[n]["x"] > 0) == (side == 0) for n in top[side::2])
+    for rank, node in enumerate(top, start=1):
+        assert nodes[node]["label"].startswith(f"{rank}. ")
+        assert graph.item_title(node - graph.num_users) in nodes[node]["title"]  # full title on hover
+    assert [nodes[n]["size"] for n in top] == sorted((nodes[n]["size"] for n in top), reverse=True)
+    boxes = label_boxes([nodes[n] for n in [seed, *top]])
+    for a, b in itertools.combinations(boxes.values(), 2):
+        assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
+    others = [node for node in nodes.values() if node["id"] not in {seed, *top}]
+    assert others and all(node["size"] < min(nodes[n]["size"] for n in top) for node in others)  # small and faded
+    assert all(graph.node_type(node["id"]) == "user" and not node["label"].strip() for node in others)
+    assert "restarts at the centre with probability 0.5" in view.notes[0]
+    assert "step 1" not in view.html and "step 5" not in view.html  # no unexplained per-step legend
