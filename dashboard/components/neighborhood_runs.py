@@ -130,7 +130,7 @@ def replay_section(run: RunInfo, run_key: tuple, graph: InteractionGraph, node: 
             )
         )
     else:
-        st.plotly_chart(neighborhood_figures.replay_weights(graph, batch), key="replay_weights")
+        st.plotly_chart(neighborhood_figures.replay_weights(graph, batch), key="replay_weights", theme=None)
         st.caption(
             plain(
                 f"PinSage's top-T pooling weights of epoch {epoch}: every batch's item computation graph is cut from "

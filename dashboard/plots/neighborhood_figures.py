@@ -14,6 +14,7 @@ from scipy import stats
 
 from engine import InteractionGraph
 from engine.analysis import NeighbourFrequency, TopTStability
+from engine.plots.theme import themed
 from engine.sampling import FanoutSample, RandomWalkNeighbours
 
 SAMPLED, TRUE = "#1f77b4", "#c7c7c7"
@@ -38,11 +39,10 @@ def hop_counts(sample: FanoutSample) -> go.Figure:
         title="Sampled edges vs true degree",
         barmode="overlay",
         height=280,
-        margin={"t": 40},
         xaxis={"automargin": True},
         yaxis={"title": "edges", "automargin": True},
     )
-    return figure
+    return themed(figure)
 
 
 def top_t_importance(
@@ -66,11 +66,10 @@ def top_t_importance(
     figure.update_layout(
         title=title,
         height=max(220, 28 * len(labels) + 80),
-        margin={"t": 40},
         xaxis={"title": "weight (share of visits)", "automargin": True},
         yaxis={"automargin": True},
     )
-    return figure
+    return themed(figure)
 
 
 def plural(count: int, noun: str, nouns: str | None = None) -> str:
@@ -127,10 +126,8 @@ def draw_histogram(result: NeighbourFrequency, title: str) -> go.Figure:
         xaxis={"title": f"resamples (of {result.resamples}) that drew the neighbour", "automargin": True},
         yaxis={"title": "neighbours", "automargin": True},
         bargap=0.1,
-        margin={"t": 70},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.3, "x": 0},
     )
-    return figure
+    return themed(figure)
 
 
 def frequency(graph: InteractionGraph, result: NeighbourFrequency, title: str, limit: int = 40) -> go.Figure:
@@ -153,9 +150,8 @@ def frequency(graph: InteractionGraph, result: NeighbourFrequency, title: str, l
         height=340,
         xaxis={"showticklabels": len(nodes) <= 20, "automargin": True},
         yaxis={"title": f"draws (of {result.resamples})", "automargin": True},
-        margin={"t": 70},
     )
-    return figure
+    return themed(figure)
 
 
 def stability(result: TopTStability) -> go.Figure:
@@ -174,9 +170,8 @@ def stability(result: TopTStability) -> go.Figure:
         },
         yaxis={"title": "mean Jaccard", "range": [0, 1.05], "automargin": True},
         height=300,
-        margin={"t": 40},
     )
-    return figure
+    return themed(figure)
 
 
 def replay_weights(graph: InteractionGraph, batch) -> go.Figure:
@@ -197,7 +192,6 @@ def replay_weights(graph: InteractionGraph, batch) -> go.Figure:
     figure.update_layout(
         title="Pooling weights training used (hop 1)",
         height=max(240, 22 * len(order) + 80),
-        margin={"t": 40},
         yaxis={"automargin": True},
     )
-    return figure
+    return themed(figure)

@@ -224,11 +224,13 @@ def fanout_panel(graph: InteractionGraph, node: int, fanouts: list[int], replace
         f"ghosted, {view.hidden_edges} hidden"
     )
     draw(view, time.perf_counter() - started, "fanout", sentence, counts)
-    charts.plotly_chart(neighborhood_figures.hop_counts(sample), key="fanout_hops")
+    charts.plotly_chart(neighborhood_figures.hop_counts(sample), key="fanout_hops", theme=None)
     started = time.perf_counter()
     result = fanout_statistics(source, node, tuple(fanouts), replace, seed)
     charts.plotly_chart(
-        neighborhood_figures.draw_histogram(result, f"Hop-1 draws over {RESAMPLES} resamples"), key="fanout_freq"
+        neighborhood_figures.draw_histogram(result, f"Hop-1 draws over {RESAMPLES} resamples"),
+        key="fanout_freq",
+        theme=None,
     )
     charts.caption(f"{RESAMPLES} resamples in {(time.perf_counter() - started) * 1000:.0f} ms.")
     st.markdown("**Hop-1 neighbours of this sample**")
@@ -251,14 +253,15 @@ def walk_panel(graph: InteractionGraph, node: int, settings: dict, seed: int, ch
     counts = f"{view.num_nodes} nodes, {view.num_sampled_edges} walked edges"
     draw(view, time.perf_counter() - started, "walk", sentence, counts)
     if (walks.neighbours[0] >= 0).any():
-        charts.plotly_chart(neighborhood_figures.top_t_importance(graph, walks), key="walk_top_t")
+        charts.plotly_chart(neighborhood_figures.top_t_importance(graph, walks), key="walk_top_t", theme=None)
     started = time.perf_counter()
     result, budgets = walk_statistics(source, node, tuple(settings.items()), seed)
     charts.plotly_chart(
         neighborhood_figures.frequency(graph, result, f"Top-T membership over {RESAMPLES} resamples"),
         key="walk_freq",
+        theme=None,
     )
-    charts.plotly_chart(neighborhood_figures.stability(budgets), key="walk_stability")
+    charts.plotly_chart(neighborhood_figures.stability(budgets), key="walk_stability", theme=None)
     charts.caption(f"Frequency and stability in {(time.perf_counter() - started) * 1000:.0f} ms.")
     stability_note(budgets, settings["num_walks"], settings["top_t"])
     st.markdown("**Top-T neighbours of this draw**")

@@ -223,8 +223,12 @@ def _neighbourhood_section(run: RunInfo, run_graph: RunGraph) -> Section:
         view, how = fanout_view(train, sample), f"fanouts {list(spec.fanouts)}"
     else:
         sampler = RandomWalkSampler(train, spec.num_walks, spec.walk_length, spec.restart_prob, spec.top_t)
-        view = random_walk_view(train, sampler.sample(seeds, seed=0, return_traces=True))
-        how = f"{spec.num_walks} random walks of length {spec.walk_length}, top-{spec.top_t}"
+        walks = sampler.sample(seeds, seed=0, return_traces=True)
+        view = random_walk_view(train, walks, restart_prob=spec.restart_prob)
+        how = (
+            f"{spec.num_walks} random walks of up to {spec.walk_length} steps (restart probability "
+            f"{spec.restart_prob:g}), top-{spec.top_t}"
+        )
     fetches = external_fetches(view.html)
     if fetches:
         raise ExportError(f"the neighbourhood drawing would fetch {len(fetches)} resource(s): {fetches[:3]}")
