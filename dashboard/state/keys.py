@@ -31,6 +31,7 @@ NEIGHBORHOOD_WEIGHTS_RUN = "neighborhood_weights_run"  # str: run whose aggregat
 EMBEDDINGS_RUN = "embeddings_run"  # str: run shown on the Embeddings page
 EMBEDDINGS_COMPARE_RUN = "embeddings_compare_run"  # str: second run drawn beside it ("" for none)
 EMBEDDINGS_EPOCH_PREFIX = "embeddings_epoch_"  # + run id: the epoch slider, one per run (each opens at its last)
+EMBEDDINGS_SESSION = "embeddings_session"  # str: this browser session's id in the UMAP queue (its requests)
 EMBEDDINGS_SELECTED = "embeddings_selected"  # int | None: global node id picked on the map
 RECOMMEND_RUN = "recommend_run"  # str: run used on the Recommend page
 RECOMMEND_COLD_ITEMS = "recommend_cold_items"  # list[str]: item names chosen for the cold-start user

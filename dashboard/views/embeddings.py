@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -20,17 +22,29 @@ UMAP, PCA = "UMAP (cosine)", "PCA"
 MAP_KEY, COMPARE_KEY = "embeddings_map", "embeddings_compare_map"
 
 
-def projection_for(store: ProjectionStore, epoch: int, method: str):
+def requester(slot: str) -> str:
+    """Who asks for a map in the UMAP queue: this browser session's ``slot`` (the main map or the compare map).
+
+    The queue lets each requester's newest request supersede its older ones, so the epochs the slider passed
+    on the way are dropped instead of computed one after another.
+    """
+    session = st.session_state.setdefault(keys.EMBEDDINGS_SESSION, uuid.uuid4().hex)
+    return f"{session}:{slot}"
+
+
+def projection_for(store: ProjectionStore, epoch: int, method: str, slot: str = "map"):
     """The requested map, or PCA with a note while UMAP is computed in the background."""
     if method == PCA:
+        store.start_background([], "umap", requester(slot))  # the UMAP this map asked for before is not wanted
         return explore_cache.ready_projection(store.run_dir, epoch, "pca"), None
+    failed = store.state(epoch, "umap") == "failed"  # shown as such, not retried on every rerun
+    store.start_background([] if failed else [epoch], "umap", requester(slot))  # withdraws its older requests too
     status = store.state(epoch, "umap")
     if status == "ready":
         return explore_cache.ready_projection(store.run_dir, epoch, "umap"), None
     if status == "failed":
         note = f"UMAP failed for epoch {epoch}: {store.error(epoch, 'umap')} — showing PCA."
     else:
-        store.start_background([epoch], "umap")
         note = f"UMAP of epoch {epoch} is being computed in the background: this map is its PCA until then."
     return explore_cache.ready_projection(store.run_dir, epoch, "pca"), note
 
@@ -187,7 +201,7 @@ if compare:
     compare_store = ProjectionStore(compare.path)
     compare_epoch = compare_store.epochs()[-1]
     try:
-        compare_projection, compare_note = projection_for(compare_store, compare_epoch, method)
+        compare_projection, compare_note = projection_for(compare_store, compare_epoch, method, "compare")
         compare_title = map_title(compare, compare_epoch, compare_projection)
         compare_figure = embedding_view.map_figure(
             compare_projection, labels, hover, title=compare_title, highlight=highlight, category_order=order
