@@ -16,6 +16,9 @@ TRAIN_PARAM_PREFIX = "train_param_"  # + "<model>_<field>": a model hyper-parame
 TRAIN_FIELD_PREFIX = "train_field_"  # + "<model>_<field>": a trainer setting input on the Train page
 TRAIN_SCROLL = "train_scroll"  # bool: scroll the live panel into view on the run after Start
 TRAIN_STOP = "train_stop"  # button: stop the followed run
+TRAIN_START = "train_start"  # form submit button: start a run (read before the panel is drawn, to clear it)
+TRAIN_RESUME = "train_resume"  # button: resume the followed run (stopped, interrupted or failed)
+TRAIN_NOTICE = "train_notice"  # (run id, text): what Start, Stop or Resume did, shown once in that run's panel
 RUNS_DELETE_PICK = "runs_delete_pick"  # str: run chosen in the Runs page's delete box
 RUNS_EXPERIMENT = "runs_experiment"  # str: experiment whose comparison the Runs page shows
 RUNS_EXPERIMENT_IN_URL = "runs_experiment_in_url"  # str: the ?experiment= the Runs page last wrote

@@ -219,8 +219,9 @@ if waiting:
 
 tools = st.columns(2)
 if tools[0].button("Compute UMAP for every epoch", key="embeddings_umap_all", icon=":material/animation:"):
-    queued = store.start_background(epochs, "umap")
-    st.toast(f"UMAP queued for epochs {queued}" if queued else "UMAP is already cached or running for every epoch")
+    queued = store.start_background(epochs, "umap")  # no requester: moving the slider does not withdraw these
+    # Beside the button, not a toast: a toast followed the user to other pages.
+    tools[0].caption(f"UMAP queued for epochs {queued}." if queued else "UMAP is cached or running for every epoch.")
 if tools[1].button("Prepare offline HTML of this map", key="embeddings_export", icon=":material/download:"):
     tools[1].download_button(
         "Download map",
