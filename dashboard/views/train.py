@@ -261,10 +261,10 @@ def live_panel(run_id: str, polling: bool) -> None:
 
 def resume_button(run) -> None:
     """Resume: continue the run from its last checkpoint, as the CLI's ``--resume`` does (on the warm worker)."""
-    command = " ".join(resume_command(run.path)[1:-1])  # python -m engine train --resume <absolute run dir>
+    command = " ".join(["python", *resume_command(run.path)[1:-1]])  # python -m engine train --resume <run dir>
     if starting(run.run_id):  # its process (this one resuming, or the stopped one) has not exited yet
         return
-    left, right = st.columns([1, 4], vertical_alignment="center")
+    left, right = st.columns([2, 5], vertical_alignment="center")
     right.caption(f"Resume continues from the last checkpoint, as {plain(command)} does in a shell.")
     if left.button("Resume", icon=":material/play_arrow:", key=keys.TRAIN_RESUME, type="primary"):
         try:
@@ -276,7 +276,9 @@ def resume_button(run) -> None:
         st.rerun()  # the whole page: the panel polls again
 
 
-form_column, panel_column = st.columns([1, 2], gap="large")
+# The form's column wide enough for two number inputs a row with their − / + steppers at 1280×720 (Streamlit hides
+# them on an input narrower than about 120 px, as each was with [1, 2] and a large gap).
+form_column, panel_column = st.columns([2, 3], gap="medium")
 panel_slot = panel_column.empty()  # first in the panel's column, so Start can clear it before the run starts
 if st.session_state.get(keys.TRAIN_START):
     # While Start is handled (half a second) the previous run's curves stayed on screen: show the new run's state.

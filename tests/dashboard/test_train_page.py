@@ -65,7 +65,8 @@ def test_form_is_built_from_the_model_params(app_at) -> None:
     labels = {widget.label for widget in at.number_input}
     assert "Layers" not in labels and "L2 weight" in labels
     layers = [w for w in at.number_input if w.label == "L2 weight"][0]
-    assert layers.help == "L2 penalty on the batch's embeddings (engine name `reg`)"
+    # The bounds are in the help: the input carries none, so that Start can name every out-of-range field.
+    assert layers.help == "L2 penalty on the batch's embeddings (engine name `reg`) — from 0 to 1"
 
 
 def test_finished_fixture_run_shows_full_progress_and_curves(app_at) -> None:
