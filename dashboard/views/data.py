@@ -14,7 +14,6 @@ from engine.plots import figures
 PREVIEW_ROWS = 500
 
 
-
 def keep_filter_with_dataset() -> None:
     """Clear the item filter when the dataset changed since it was typed, and keep the box showing what applies.
 

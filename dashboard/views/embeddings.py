@@ -155,9 +155,7 @@ num_clusters = int(
 # The slider and the compare picker share a row, so that the map starts above the fold at 1280×720.
 second = st.columns([3, 2], vertical_alignment="bottom")
 epoch = (  # keyed per run: another run opens at its own last epoch, not at the slider position of the last one
-    second[0].select_slider(
-        "Epoch snapshot", epochs, value=epochs[-1], key=keys.EMBEDDINGS_EPOCH_PREFIX + run.run_id
-    )
+    second[0].select_slider("Epoch snapshot", epochs, value=epochs[-1], key=keys.EMBEDDINGS_EPOCH_PREFIX + run.run_id)
     if len(epochs) > 1
     else epochs[0]
 )

@@ -13,8 +13,8 @@ supersedes its older ones in the worker's queue (:mod:`engine.training.projectio
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -22,8 +22,8 @@ import numpy as np
 from engine.analysis.projection import METHODS, Projection, ProjectionError, fit_projection
 from engine.training.process import log_tail, start_projection
 from engine.training.projection_queue import withdraw
-from engine.training.worker import submit_projection
 from engine.training.rundir import RunDir, process_alive
+from engine.training.worker import submit_projection
 
 ProjectionState = Literal["ready", "pending", "failed", "missing"]
 
@@ -113,9 +113,7 @@ class ProjectionStore:
         earlier = [e for e in self.epochs() if e < epoch and self.path(e, method).is_file()]
         return self.load(earlier[-1], method) if earlier else None
 
-    def compute(
-        self, epoch: int, method: str, seed: int = 0, stop_if: Callable[[], bool] | None = None
-    ) -> Projection:
+    def compute(self, epoch: int, method: str, seed: int = 0, stop_if: Callable[[], bool] | None = None) -> Projection:
         """Fit, align onto the previous cached epoch, and cache one map (in this process).
 
         ``stop_if`` is asked on every UMAP progress line (about once a second); when it answers true the fit

@@ -218,9 +218,7 @@ def test_start_clears_the_panel_before_the_run_starts(app_at, runs_dir: Path, mo
     assert any("Starting a new run" in info.value for info in at.info)
 
 
-def test_start_stop_and_resume_notices_stay_in_the_panel_and_resume_continues_the_run(
-    app_at, runs_dir: Path
-) -> None:
+def test_start_stop_and_resume_notices_stay_in_the_panel_and_resume_continues_the_run(app_at, runs_dir: Path) -> None:
     at = app_at(PAGE, runs_dir=runs_dir)
     at.selectbox(key=keys.TRAIN_MODEL).set_value("mf").run()
     at = submit(at, epochs=5000, dim=8)
