@@ -126,3 +126,25 @@ def test_figure_document_is_self_contained():
     document = figure_document(go.Figure(go.Scattergl(x=[1, 2], y=[3, 4])), "map", "epoch 3")
     assert external_fetches(document) == []
     assert "Scattergl".lower() in document.lower() and "<title>map</title>" in document
+
+
+def test_a_hub_history_item_is_not_named_on_every_row_and_rows_without_a_standout_say_so():
+    """A hub (large along the popularity direction every top item shares) once topped the evidence of most rows."""
+    rng = np.random.default_rng(0)
+    num_items, dim, hub = 400, 16, 0
+    items = rng.normal(scale=0.3, size=(num_items, dim))
+    items[np.arange(num_items), rng.integers(1, 6, size=num_items)] += 1.0  # five tastes
+    items[:, 0] += rng.lognormal(0, 0.6, size=num_items)  # popularity
+    items[hub, 0], items[hub, 1:] = 6.0, items[hub, 1:] * 0.1
+    history = np.concatenate([[hub], rng.choice(np.arange(1, num_items), 40, replace=False)])
+    user = items[history].mean(axis=0) + rng.normal(scale=0.05, size=dim)
+    scores = items @ user
+    scores[history] = -np.inf
+    recommended = np.argsort(-scores)[:10]
+    explanations = explain_recommendations(items, history, recommended, scores[recommended], user_embedding=user)
+    named = [item for explanation in explanations for item, _ in explanation.contributions]
+    assert named.count(hub) <= 2  # the list-centred shares alone named it on 3 of the 10 rows
+    assert max(named.count(item) for item in set(named)) <= 3  # no history item explains most of the list
+    assert any(not explanation.contributions for explanation in explanations)  # "no single history item stands out"
+    for explanation in explanations:
+        assert all(share >= 0.05 for _, share in explanation.contributions)

@@ -23,8 +23,8 @@ from engine.analysis import ProjectionStore
 from engine.analysis.projection import cosine_neighbours, fit_projection
 from engine.training import RunStore, TrainConfig, log_tail, resolve, start_training, stop_training
 from engine.training.process import is_training_process
+from engine.training.projection_queue import RUNNING_PROJECTION
 from engine.training.worker import (
-    RUNNING_PROJECTION,
     WORKER_ENV,
     WorkerJob,
     WorkerPaths,
@@ -125,6 +125,63 @@ def test_a_killed_projection_child_fails_its_job_by_name_and_is_replaced(worker_
     store = ProjectionStore(run)
     assert store.state(99, "umap") == "failed"
     assert "exit code -9" in store.error(99, "umap")
+
+
+def _computed_epochs(runs_dir: Path, run_id: str) -> list[int]:
+    """The epochs of ``run_id`` whose map the worker computed, in the order it computed them (from its log)."""
+    lines = WorkerPaths.of(runs_dir).log.read_text().splitlines()
+    return [int(line.split(" epoch ")[1].split(":")[0]) for line in lines if f" points, {run_id} epoch " in line]
+
+
+def _snapshots(runs_dir: Path, run_id: str, epochs: range) -> ProjectionStore:
+    run = RunStore(runs_dir).path(run_id)
+    rng = np.random.default_rng(0)
+    for epoch in epochs:
+        (run / "embeddings").mkdir(parents=True, exist_ok=True)
+        points = rng.normal(size=(1200, 16)).astype(np.float32)
+        np.savez(run / "embeddings" / f"epoch_{epoch:04d}.npz", user=points[:500], item=points[500:])
+    return ProjectionStore(run)
+
+
+def _idle(runs_dir: Path) -> None:
+    queue = WorkerPaths.of(runs_dir).queue("projection")
+    wait_for(lambda: not any(queue.glob("*.json")), 240, "the projection queue to empty")
+
+
+def test_a_pages_newest_umap_request_supersedes_its_older_ones(worker_runs_dir: Path) -> None:
+    store = _snapshots(worker_runs_dir, "slider-run", range(1, 4))
+    _idle(worker_runs_dir)
+    for epoch in (1, 2, 3):  # the slider moved quickly over three epochs
+        store.start_background([epoch], "umap", requester="page-a")
+    wait_for(lambda: store.state(3, "umap") == "ready", 240, "the map of epoch 3")
+    _idle(worker_runs_dir)
+    assert _computed_epochs(worker_runs_dir, "slider-run") == [3]
+    assert store.state(1, "umap") == store.state(2, "umap") == "missing"  # dropped, not pending forever
+
+
+def test_a_map_another_page_still_wants_is_not_dropped(worker_runs_dir: Path) -> None:
+    store = _snapshots(worker_runs_dir, "two-pages-run", range(1, 4))
+    _idle(worker_runs_dir)
+    store.start_background([1], "umap", requester="page-b")
+    for epoch in (1, 2, 3):
+        store.start_background([epoch], "umap", requester="page-a")
+    wait_for(lambda: store.state(3, "umap") == "ready", 240, "the map of epoch 3")
+    wait_for(lambda: store.state(1, "umap") == "ready", 240, "the map of epoch 1, which page-b still wants")
+    _idle(worker_runs_dir)
+    assert sorted(_computed_epochs(worker_runs_dir, "two-pages-run")) == [1, 3]
+    assert store.state(2, "umap") == "missing"
+
+
+def test_a_superseded_map_being_computed_is_stopped(worker_runs_dir: Path) -> None:
+    store = _snapshots(worker_runs_dir, "cancelled-run", range(1, 3))
+    _idle(worker_runs_dir)
+    store.start_background([1], "umap", requester="page-a")
+    wait_for(lambda: store.progress(1, "umap"), 120, "the map of epoch 1 to start")
+    store.start_background([2], "umap", requester="page-a")
+    wait_for(lambda: store.state(2, "umap") == "ready", 240, "the map of epoch 2")
+    assert _computed_epochs(worker_runs_dir, "cancelled-run") == [2]
+    assert store.state(1, "umap") == "missing"
+    assert "cancelled-run epoch 1: superseded" in WorkerPaths.of(worker_runs_dir).log.read_text()
 
 
 def test_one_worker_per_runs_directory(worker_runs_dir: Path) -> None:

@@ -160,6 +160,24 @@ def trainer_fields(model: str) -> list[FormField]:
     return fields
 
 
+def out_of_range(fields: list[FormField], values: Mapping[str, Any]) -> list[str]:
+    """Every number of ``values`` outside its field's bounds, as ``Epochs must be at least 1 (got 0)``, in order.
+
+    The form's number inputs carry no bounds of their own (a browser refuses an out-of-range value without telling
+    the server, so Start did nothing and said nothing); the bounds are checked here, all at once.
+    """
+    problems = []
+    for field in fields:
+        value = values.get(field.name)
+        if field.kind not in ("int", "float") or not isinstance(value, int | float) or isinstance(value, bool):
+            continue
+        if field.min is not None and value < field.min:
+            problems.append(f"{label(field.name)} must be at least {field.min:g} (got {value:g})")
+        elif field.max is not None and value > field.max:
+            problems.append(f"{label(field.name)} must be at most {field.max:g} (got {value:g})")
+    return problems
+
+
 def parse_int_list(text: str, name: str = "ks") -> list[int]:
     """``"10, 20"`` -> ``[10, 20]``; raises ``ValueError`` naming the field and the bad entry."""
     values = []

@@ -8,12 +8,28 @@ import streamlit as st
 from dashboard.components import sidebar
 from dashboard.components.markdown import plain
 from dashboard.plots.tables import flatten_stats, node_preview
-from dashboard.state import loaders
+from dashboard.state import keys, loaders
 from engine.plots import figures
 
 PREVIEW_ROWS = 500
 
+
+def keep_filter_with_dataset() -> None:
+    """Clear the item filter when the dataset changed since it was typed, and keep the box showing what applies.
+
+    Read before the dataset loads, so an error page in between counts as a change too. Re-assigning the value
+    makes Streamlit send it to the browser: a box re-created after another page or an error page was otherwise
+    drawn empty while the old filter still narrowed the list ("21 items match", only Falcon titles).
+    """
+    dataset = list(sidebar.current_dataset())
+    if st.session_state.get(keys.DATA_FILTER_DATASET) != dataset:
+        st.session_state[keys.DATA_FILTER_DATASET] = dataset
+        st.session_state[keys.DATA_ITEM_FILTER] = ""
+    st.session_state[keys.DATA_ITEM_FILTER] = st.session_state.get(keys.DATA_ITEM_FILTER, "")
+
+
 st.title("Data")
+keep_filter_with_dataset()
 name, data_dir, graph = sidebar.current_graph()
 stats = loaders.stats(name, data_dir)
 
@@ -31,7 +47,7 @@ right.plotly_chart(figures.popularity_long_tail(item_degree), key="popularity_lo
 
 items_tab, users_tab, stats_tab, report_tab = st.tabs(["Items", "Users", "Statistics", "Load report"])
 with items_tab:
-    query = st.text_input("Filter items by title or id", key="data_item_filter", placeholder="e.g. Star")
+    query = st.text_input("Filter items by title or id", key=keys.DATA_ITEM_FILTER, placeholder="e.g. Star")
     items = node_preview(graph.items, item_degree, "item_id", query)
     st.caption(f"{len(items):,} items match; the {min(len(items), PREVIEW_ROWS):,} most popular are shown.")
     st.dataframe(items.head(PREVIEW_ROWS), hide_index=True, key="data_items")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -18,19 +20,32 @@ from engine.training import RunInfo
 
 UMAP, PCA = "UMAP (cosine)", "PCA"
 MAP_KEY, COMPARE_KEY = "embeddings_map", "embeddings_compare_map"
+MAP_HEIGHT = 600  # pixels, legend rows included
 
 
-def projection_for(store: ProjectionStore, epoch: int, method: str):
+def requester(slot: str) -> str:
+    """Who asks for a map in the UMAP queue: this browser session's ``slot`` (the main map or the compare map).
+
+    The queue lets each requester's newest request supersede its older ones, so the epochs the slider passed
+    on the way are dropped instead of computed one after another.
+    """
+    session = st.session_state.setdefault(keys.EMBEDDINGS_SESSION, uuid.uuid4().hex)
+    return f"{session}:{slot}"
+
+
+def projection_for(store: ProjectionStore, epoch: int, method: str, slot: str = "map"):
     """The requested map, or PCA with a note while UMAP is computed in the background."""
     if method == PCA:
+        store.start_background([], "umap", requester(slot))  # the UMAP this map asked for before is not wanted
         return explore_cache.ready_projection(store.run_dir, epoch, "pca"), None
+    failed = store.state(epoch, "umap") == "failed"  # shown as such, not retried on every rerun
+    store.start_background([] if failed else [epoch], "umap", requester(slot))  # withdraws its older requests too
     status = store.state(epoch, "umap")
     if status == "ready":
         return explore_cache.ready_projection(store.run_dir, epoch, "umap"), None
     if status == "failed":
         note = f"UMAP failed for epoch {epoch}: {store.error(epoch, 'umap')} — showing PCA."
     else:
-        store.start_background([epoch], "umap")
         note = f"UMAP of epoch {epoch} is being computed in the background: this map is its PCA until then."
     return explore_cache.ready_projection(store.run_dir, epoch, "pca"), note
 
@@ -44,6 +59,14 @@ def wait_for_umap(waiting: list[tuple[ProjectionStore, int]]) -> None:
         progress = store.progress(epoch, "umap") or "waiting for its turn (one map at a time)"
         # The bundled icon font, not an emoji: the ⏳ glyph is missing from the fonts Chromium has on Debian.
         st.caption(":material/hourglass_top: " + plain(f"UMAP of {store.run_dir.name}, epoch {epoch}: {progress}."))
+
+
+def readable(figure):
+    """The map with its legend in rows under it: on the right, the legend took a quarter of the map's width."""
+    return figure.update_layout(
+        legend={"orientation": "h", "yanchor": "top", "y": -0.02, "xanchor": "left", "x": 0, "title": None},
+        height=MAP_HEIGHT,
+    )
 
 
 def map_title(run: RunInfo, epoch: int, projection) -> str:
@@ -129,13 +152,16 @@ colour_by = top[2].selectbox("Colour by", embedding_view.COLOURINGS, key="embedd
 num_clusters = int(
     top[3].number_input("k-means clusters", 2, 40, 8, key="embeddings_k", disabled=colour_by != "cluster")
 )
+# The slider and the compare picker share a row, so that the map starts above the fold at 1280×720.
+second = st.columns([3, 2], vertical_alignment="bottom")
 epoch = (  # keyed per run: another run opens at its own last epoch, not at the slider position of the last one
-    st.select_slider("Epoch snapshot", epochs, value=epochs[-1], key=keys.EMBEDDINGS_EPOCH_PREFIX + run.run_id)
+    second[0].select_slider("Epoch snapshot", epochs, value=epochs[-1], key=keys.EMBEDDINGS_EPOCH_PREFIX + run.run_id)
     if len(epochs) > 1
     else epochs[0]
 )
 same_dataset = [r for r in runs if r.run_id != run.run_id and r.config.get("dataset") == run.config.get("dataset")]
-compare = run_picker.pick_run("Compare with run (same dataset)", keys.EMBEDDINGS_COMPARE_RUN, same_dataset, True)
+with second[1]:
+    compare = run_picker.pick_run("Compare with run (same dataset)", keys.EMBEDDINGS_COMPARE_RUN, same_dataset, True)
 
 try:
     graph = loaders.graph(run.config["dataset"], run.config.get("data_dir"))
@@ -159,7 +185,9 @@ else:
 order = sorted(set(labels.tolist()))
 hover = explore_cache.hover_texts(*dataset)
 selected, clicked = selection_from_state(graph)
-with st.expander("Or pick a node to select"):
+# Beside one map the selection shows at once; beside two it goes below, and a click scrolls to it.
+columns = st.columns(2) if compare else st.columns([5, 3], gap="medium")
+with (st.container() if compare else columns[1]).expander("Or pick a node to select"):
     typed = st.text_input("Node id", key="embeddings_typed", placeholder="user:1 or item:1")
     if typed:
         try:
@@ -170,9 +198,9 @@ with st.expander("Or pick a node to select"):
 highlight = {"selected": np.array([selected])} if selected is not None else None
 
 title = map_title(run, epoch, projection)
-figure = embedding_view.map_figure(projection, labels, hover, title=title, highlight=highlight, category_order=order)
-# Beside one map the selection shows at once; beside two it goes below, and a click scrolls to it.
-columns = st.columns(2) if compare else st.columns([3, 2], gap="medium")
+figure = readable(
+    embedding_view.map_figure(projection, labels, hover, title=title, highlight=highlight, category_order=order)
+)
 columns[0].plotly_chart(figure, on_select="rerun", selection_mode="points", key=MAP_KEY, theme=None)
 columns[0].caption(
     plain(run.run_id)
@@ -187,10 +215,12 @@ if compare:
     compare_store = ProjectionStore(compare.path)
     compare_epoch = compare_store.epochs()[-1]
     try:
-        compare_projection, compare_note = projection_for(compare_store, compare_epoch, method)
+        compare_projection, compare_note = projection_for(compare_store, compare_epoch, method, "compare")
         compare_title = map_title(compare, compare_epoch, compare_projection)
-        compare_figure = embedding_view.map_figure(
-            compare_projection, labels, hover, title=compare_title, highlight=highlight, category_order=order
+        compare_figure = readable(
+            embedding_view.map_figure(
+                compare_projection, labels, hover, title=compare_title, highlight=highlight, category_order=order
+            )
         )
         columns[1].plotly_chart(compare_figure, on_select="rerun", selection_mode="points", key=COMPARE_KEY, theme=None)
         columns[1].caption(plain(compare.run_id))
@@ -205,8 +235,9 @@ if waiting:
 
 tools = st.columns(2)
 if tools[0].button("Compute UMAP for every epoch", key="embeddings_umap_all", icon=":material/animation:"):
-    queued = store.start_background(epochs, "umap")
-    st.toast(f"UMAP queued for epochs {queued}" if queued else "UMAP is already cached or running for every epoch")
+    queued = store.start_background(epochs, "umap")  # no requester: moving the slider does not withdraw these
+    # Beside the button, not a toast: a toast followed the user to other pages.
+    tools[0].caption(f"UMAP queued for epochs {queued}." if queued else "UMAP is cached or running for every epoch.")
 if tools[1].button("Prepare offline HTML of this map", key="embeddings_export", icon=":material/download:"):
     tools[1].download_button(
         "Download map",

@@ -20,6 +20,7 @@ from engine.sampling import RandomWalkSampler
 WHY_WALKS = 300  # walks from each recommended item when looking for the history items they reach
 WHY_WALK_LENGTH = 3  # shorter than the sampler's default: evidence should be near the recommended item
 WHY_TOP_T = 100
+NONE_STANDS_OUT = "no single history item stands out"
 
 
 def item_label(graph: InteractionGraph, item: int) -> str:
@@ -84,7 +85,7 @@ def recommendations_panel(
                 "item": [plain(item_label(graph, i)) for i in items],
                 "score": np.round(scores, 3),
                 "history items behind this score (share)": [
-                    plain(evidence(graph, e.contributions, "share") or "—") for e in explanations
+                    plain(evidence(graph, e.contributions, "share") or NONE_STANDS_OUT) for e in explanations
                 ],
                 "history items its walks reach": [
                     plain(evidence(graph, e.walk_support, "visits") or "—") for e in explanations
@@ -96,7 +97,9 @@ def recommendations_panel(
     st.caption(
         "Share: the part of what lifts the item's score above the list's mean score that each history item brings "
         "(the user's embedding written as a least-squares combination of their history items' embeddings). "
-        "✓ marks a held-out item."
+        "A history item is named only where it stands out: it lifts this item at least as much as it typically "
+        "lifts or lowers the items of this list, and brings at least 5% of the lift; a history item that lifts "
+        "every recommendation explains none of them. ✓ marks a held-out item."
     )
     with st.expander(f"History ({len(history)} training items)"):
         st.dataframe(pd.DataFrame({"item": [item_label(graph, i) for i in history]}), hide_index=True, key="history")

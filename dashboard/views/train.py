@@ -9,13 +9,31 @@ from streamlit.delta_generator import DeltaGenerator
 
 from dashboard.components import experiment_form, sidebar
 from dashboard.components.markdown import plain
-from dashboard.components.train_form import FormField, build_config, help_text, label, model_fields, trainer_fields
+from dashboard.components.train_form import (
+    FormField,
+    build_config,
+    help_text,
+    label,
+    model_fields,
+    out_of_range,
+    trainer_fields,
+)
 from dashboard.plots.progress import format_seconds, run_progress
 from dashboard.plots.run_table import metrics_by_cutoff
 from dashboard.state import keys, loaders
 from engine.models import MODELS
 from engine.plots import figures
-from engine.training import ACTIVE_STATES, RUN_STATES, RunNotFound, log_tail, start_training, stop_training
+from engine.training import (
+    ACTIVE_STATES,
+    RUN_STATES,
+    RunDirError,
+    RunNotFound,
+    log_tail,
+    resume_command,
+    resume_training,
+    start_training,
+    stop_training,
+)
 
 REFRESH_SECONDS = 1.0
 PANEL_KEY = "train_live_panel"  # Streamlit gives the panel's container the class st-key-<key>
@@ -25,6 +43,7 @@ SCROLL_TO_PANEL = (
     "?.scrollIntoView({behavior: 'smooth', block: 'start'});</script>"
 )
 BADGE_COLOURS = {"queued": "gray", "running": "blue", "finished": "green", "stopped": "orange"}
+RESUMABLE = ("stopped", "interrupted", "failed")  # what `python -m engine train --resume` continues
 
 st.title("Train")
 runs_dir = sidebar.current_runs_dir()
@@ -46,16 +65,23 @@ def field_widget(field: FormField, key: str, where: DeltaGenerator) -> object:
         return where.text_input(name, value=", ".join(map(str, field.default)), help=hint, key=key)
     if field.kind == "str":
         return where.text_input(name, value=str(field.default), help=hint, key=key)
+    # No min/max on the widget: the browser would refuse an out-of-range value without telling the server, and
+    # Start then did nothing and said nothing. out_of_range() names every such field when Start is pressed.
     if field.kind == "int":
-        low = None if field.min is None else int(field.min)
-        high = None if field.max is None else int(field.max)
         value = None if field.default is None else int(field.default)
-        return where.number_input(name, low, high, value, step=1, help=hint, key=key)
+        return where.number_input(name, value=value, step=1, help=hint + bounds(field), key=key)
     step = 10 ** math.floor(math.log10(abs(field.default))) if field.default else 0.5
-    low = None if field.min is None else float(field.min)
-    high = None if field.max is None else float(field.max)
     value = None if field.default is None else float(field.default)
-    return where.number_input(name, low, high, value, step=step, format="%g", help=hint, key=key)
+    return where.number_input(name, value=value, step=step, format="%g", help=hint + bounds(field), key=key)
+
+
+def bounds(field: FormField) -> str:
+    """`` — from 1 to 10000`` for a bounded number field, to end its help with."""
+    if field.min is not None and field.max is not None:
+        return f" — from {field.min:g} to {field.max:g}"
+    if field.min is not None:
+        return f" — at least {field.min:g}"
+    return f" — at most {field.max:g}" if field.max is not None else ""
 
 
 def field_grid(fields: list[FormField], key_prefix: str) -> dict[str, object]:
@@ -78,11 +104,18 @@ def start_form() -> None:
         settings = field_grid([f for f in trainer if not f.advanced], prefix)
         with st.expander("Advanced"):
             settings |= field_grid([f for f in trainer if f.advanced], prefix)
-        submitted = st.form_submit_button("Start training", type="primary", icon=":material/play_arrow:")
+        submitted = st.form_submit_button(
+            "Start training", type="primary", icon=":material/play_arrow:", key=keys.TRAIN_START
+        )
     if not submitted:
         return
     if dataset is None:
         st.error("Pick a dataset in the sidebar first (a CSV dataset needs its path).")
+        return
+    problems = out_of_range([*model_fields(model), *trainer_fields(model)], params | settings)
+    if problems:
+        fields = "1 field is" if len(problems) == 1 else f"{len(problems)} fields are"
+        st.error(plain(f"Not started: {fields} out of range. " + "; ".join(problems) + "."), icon=":material/block:")
         return
     try:
         config = build_config(dataset, data_dir, model, params, settings)
@@ -97,7 +130,8 @@ def start_form() -> None:
     launches[started.run_id] = started
     st.session_state[keys.TRAIN_RUN_ID] = started.run_id
     st.session_state[keys.TRAIN_SCROLL] = True
-    st.toast(plain(f"Started run {started.run_id}"), icon=":material/rocket_launch:")
+    # In the run's panel, not a toast: a toast covered the run's title and followed the user to other pages.
+    st.session_state[keys.TRAIN_NOTICE] = (started.run_id, f"Started run {started.run_id}.")
 
 
 def followed_run_id(run_ids: list[str]) -> str | None:
@@ -134,20 +168,33 @@ def show_pending(run_id: str) -> None:
     st.code(log_tail(started.log_path) or "(no output)", language="text")
 
 
+def show_notice(where: DeltaGenerator, run_id: str, ended: bool) -> None:
+    """This session's last Start, Stop or Resume of ``run_id``, in its panel (a toast covered the run's title and
+    followed the user to other pages); said for the last time once the run has ended."""
+    notice_run, notice = st.session_state.get(keys.TRAIN_NOTICE) or (None, "")
+    if notice_run != run_id:
+        return
+    where.info(plain(notice), icon=":material/info:")
+    if ended:
+        del st.session_state[keys.TRAIN_NOTICE]
+
+
 def live_panel(run_id: str, polling: bool) -> None:
     """Status, progress with ETA, Stop, and the loss and metric curves of one run, re-read every refresh."""
+    notice_slot = st.container()  # what Start, Stop or Resume did: at the top of the panel, never over its title
     try:
         run = store.get(run_id)
     except (RunNotFound, ValueError) as error:
         if polling and not starting(run_id):
             st.rerun()
+        show_notice(notice_slot, run_id, ended=False)
         if run_id in launches:
             show_pending(run_id)
         else:
             st.error(plain(error), icon=":material/search_off:")
         return
     active = run.state in ACTIVE_STATES
-    if polling and not active:
+    if polling and not active and not starting(run_id):  # a resumed run reads "stopped" until its process starts
         st.rerun()
     header, button = st.columns([4, 1], vertical_alignment="center")
     model_name, dataset_name = plain(run.config.get("model", "?")), plain(run.config.get("dataset", "?"))
@@ -156,7 +203,8 @@ def live_panel(run_id: str, polling: bool) -> None:
         # The badge label is Markdown that st.badge wraps itself, so only the run store's own states go in it.
         st.badge(run.state if run.state in RUN_STATES else "unknown", color=BADGE_COLOURS.get(run.state, "red"))
     if active and button.button("Stop", icon=":material/stop:", key=keys.TRAIN_STOP):
-        st.toast(plain(stop_training(run)), icon=":material/stop_circle:")
+        st.session_state[keys.TRAIN_NOTICE] = (run_id, stop_training(run))
+    show_notice(notice_slot, run_id, ended=not active and not starting(run_id))
     progress = run_progress(run)
     st.progress(progress.fraction, text=progress.label)
     if run.damaged:
@@ -172,10 +220,9 @@ def live_panel(run_id: str, polling: bool) -> None:
                 st.code(log, language="text")
     if run.state == "stopped":
         reason = run.status.get("reason") or "stopped before its last epoch; no test metrics"
-        st.warning(
-            plain(f"{reason[0].upper()}{reason[1:]}. Continue it with: python -m engine train --resume {run.path}"),
-            icon=":material/stop_circle:",
-        )
+        st.warning(plain(f"{reason[0].upper()}{reason[1:]}."), icon=":material/stop_circle:")
+    if run.state in RESUMABLE:
+        resume_button(run)
     if not run.metrics:
         if active:
             st.info("Waiting for the first epoch to finish…", icon=":material/hourglass_top:")
@@ -212,12 +259,35 @@ def live_panel(run_id: str, polling: bool) -> None:
             st.dataframe(table.style.format("{:.4f}", na_rep="–"), key="train_last_metrics")
 
 
-form_column, panel_column = st.columns([1, 2], gap="large")
+def resume_button(run) -> None:
+    """Resume: continue the run from its last checkpoint, as the CLI's ``--resume`` does (on the warm worker)."""
+    command = " ".join(["python", *resume_command(run.path)[1:-1]])  # python -m engine train --resume <run dir>
+    if starting(run.run_id):  # its process (this one resuming, or the stopped one) has not exited yet
+        return
+    left, right = st.columns([2, 5], vertical_alignment="center")
+    right.caption(f"Resume continues from the last checkpoint, as {plain(command)} does in a shell.")
+    if left.button("Resume", icon=":material/play_arrow:", key=keys.TRAIN_RESUME, type="primary"):
+        try:
+            launches[run.run_id] = resume_training(run)
+        except RunDirError as error:
+            st.error(plain(f"Not resumed: {error}"), icon=":material/block:")
+            return
+        st.session_state[keys.TRAIN_NOTICE] = (run.run_id, f"Resumed run {run.run_id} from its last checkpoint.")
+        st.rerun()  # the whole page: the panel polls again
+
+
+# The form's column wide enough for two number inputs a row with their − / + steppers at 1280×720 (Streamlit hides
+# them on an input narrower than about 120 px, as each was with [1, 2] and a large gap).
+form_column, panel_column = st.columns([2, 3], gap="medium")
+panel_slot = panel_column.empty()  # first in the panel's column, so Start can clear it before the run starts
+if st.session_state.get(keys.TRAIN_START):
+    # While Start is handled (half a second) the previous run's curves stayed on screen: show the new run's state.
+    panel_slot.info("Starting a new run…", icon=":material/hourglass_top:")
 with form_column:
     start_form()
     with st.expander("Experiment: several models × seeds", icon=":material/science:"):
         experiment_form.show(runs_dir, dataset, data_dir)
-with panel_column.container(key=PANEL_KEY):
+with panel_slot.container(key=PANEL_KEY):
     if st.session_state.pop(keys.TRAIN_SCROLL, False):
         st.html(SCROLL_TO_PANEL, unsafe_allow_javascript=True)  # a fixed script: no user text in it
     runs = store.list()

@@ -3,10 +3,13 @@
 Two views, because they answer different questions. *Contribution to the score*: every model here
 scores by a dot product ``u · i``; writing the user's embedding as a combination of their history
 items' embeddings, ``u ≈ Σ_h w_h e_h`` (least squares), splits what lifts a recommended item's score
-above the mean score of the list, ``u · (i − ī)``, into one term per history item,
-``w_h e_h · (i − ī)``. The history items with the largest terms are the ones behind *this*
-recommendation rather than behind the whole list: ranking by plain similarity, or by the raw terms
-``w_h e_h · i``, named the same few hub items on almost every row. *Random-walk support* (Ying et
+above the mean score of the list, ``u · (i − ī)``, into one term per history item, ``w_h e_h · (i − ī)``:
+that item's contribution minus its mean contribution over the list. That alone still named the same hub
+items on most rows ("Spider-Man 3 (2%)" beside Schindler's List and Vertigo): a hub's terms are large for
+every item of the list, one way or the other. So a history item is named only where it *stands out*: its
+term for this item reaches ``standout`` times its typical (root-mean-square) term over the list, and it
+brings at least ``min_share`` of this item's lift. When none does, the explanation is empty and the page
+says that no single history item stands out: the score comes from the history as a whole. *Random-walk support* (Ying et
 al., "Graph Convolutional Neural Networks for Web-Scale Recommender Systems", KDD 2018): the
 history items that short walks with restart from the recommended item visit most often — the
 importance neighborhood PinSage pools over — which needs no model at all.
@@ -26,8 +29,9 @@ class Explanation:
     Args:
         item (int): Recommended internal item id.
         score (float): The model's score for it.
-        contributions (list): ``(history item, share)`` pairs, largest first: each history item's share of the
-            positive terms lifting this item's score above the list's mean score.
+        contributions (list): ``(history item, share)`` pairs, largest first: each history item that stands out
+            for this item, with its share of the positive terms lifting the item's score above the list's mean
+            score; empty when none stands out.
         walk_support (list): ``(history item, visit count)`` pairs from walks started at ``item``, most
             visited first; empty when no walk reached the history.
     """
@@ -46,6 +50,8 @@ def explain_recommendations(
     *,
     user_embedding: np.ndarray | None = None,
     top: int = 3,
+    standout: float = 1.0,
+    min_share: float = 0.05,
     walk_neighbours: np.ndarray | None = None,
     walk_counts: np.ndarray | None = None,
 ) -> list[Explanation]:
@@ -59,6 +65,9 @@ def explain_recommendations(
         user_embedding (np.ndarray, optional): The user's embedding, shape ``(d,)``, decomposed over the history.
             (default: the mean of the history items' embeddings)
         top (int): Evidence items kept per recommendation. (default: ``3``)
+        standout (float): How many times its root-mean-square term over the list a history item's term
+            must reach to be named. (default: ``1.0``)
+        min_share (float): The smallest share of an item's lift a named history item brings. (default: ``0.05``)
         walk_neighbours (np.ndarray, optional): Internal item ids visited by walks from each recommended
             item, shape ``(R, T)``, ``-1`` padded (``RandomWalkNeighbours.neighbours`` minus ``num_users``).
             (default: ``None``)
@@ -79,15 +88,18 @@ def explain_recommendations(
         weights = np.full(len(history), 1.0 / len(history))  # (H,)
     else:
         weights = np.linalg.lstsq(past.T, np.asarray(user_embedding, dtype=np.float64), rcond=None)[0]  # (H,)
+    # Not a wider pool of candidates: the top items share what made them top (a hub's direction), so against
+    # the top 100 a hub lifted all ten rows; against the list itself it lifts only the rows it is behind.
     lift = embeddings[recommended] - embeddings[recommended].mean(axis=0)  # (R, d): i − ī
     terms = weights[None, :] * (lift @ past.T)  # (R, H): w_h e_h · (i − ī)
+    spread = np.sqrt(np.mean(terms**2, axis=0))  # (H,): each history item's typical term over the list
     in_history = set(history.tolist())
     for row, explanation in enumerate(explanations):
         positive = terms[row][terms[row] > 0].sum()
-        best = np.argsort(-terms[row], kind="stable")[:top]
-        explanation.contributions = [
-            (int(history[h]), float(terms[row, h] / positive)) for h in best if terms[row, h] > 0
-        ]
+        shares = terms[row] / positive if positive > 0 else np.zeros(len(history))  # (H,)
+        stands_out = (terms[row] > 0) & (terms[row] >= standout * spread * (1 - 1e-9)) & (shares >= min_share)
+        best = [h for h in np.argsort(-terms[row], kind="stable") if stands_out[h]][:top]
+        explanation.contributions = [(int(history[h]), float(shares[h])) for h in best]
         if walk_neighbours is None:
             continue
         visited = [

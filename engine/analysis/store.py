@@ -6,12 +6,14 @@ maps (``RunDir.projection_path``). Slow projections (UMAP) are computed in the b
 (:func:`~engine.training.start_projection`: the dashboard worker's queue, else a separate process) so the dashboard
 never waits: while one waits or runs, the epoch's pending mark (``RunDir.projection_pending_path``) holds the
 computing process's pid, its progress line is in ``RunDir.projection_progress_path``, and a failure leaves the
-message in ``RunDir.projection_error_path``.
+message in ``RunDir.projection_error_path``. A page asks with a *requester* (itself), so that its newest request
+supersedes its older ones in the worker's queue (:mod:`engine.training.projection_queue`).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
@@ -20,13 +22,19 @@ import numpy as np
 from engine.analysis.projection import METHODS, Projection, ProjectionError, fit_projection
 from engine.training.npzio import NpzError, load_npz
 from engine.training.process import log_tail, start_projection
+from engine.training.projection_queue import withdraw
 from engine.training.rundir import RunDir, process_alive
+from engine.training.worker import submit_projection
 
 ProjectionState = Literal["ready", "pending", "failed", "missing"]
 
 
 class EmbeddingsMissing(ProjectionError):
     """A run that has no embedding snapshot to show."""
+
+
+class ProjectionCancelled(Exception):
+    """A map nobody wants any more, stopped part-way (not a failure: nothing is recorded)."""
 
 
 class ProjectionStore:
@@ -106,14 +114,20 @@ class ProjectionStore:
         earlier = [e for e in self.epochs() if e < epoch and self.path(e, method).is_file()]
         return self.load(earlier[-1], method) if earlier else None
 
-    def compute(self, epoch: int, method: str, seed: int = 0) -> Projection:
-        """Fit, align onto the previous cached epoch, and cache one map (in this process)."""
+    def compute(self, epoch: int, method: str, seed: int = 0, stop_if: Callable[[], bool] | None = None) -> Projection:
+        """Fit, align onto the previous cached epoch, and cache one map (in this process).
+
+        ``stop_if`` is asked on every UMAP progress line (about once a second); when it answers true the fit
+        stops with :class:`ProjectionCancelled`.
+        """
         if method not in METHODS:
             raise ProjectionError(f"unknown projection method {method!r}; choose one of {', '.join(METHODS)}")
         stacked, num_users = self.stacked(epoch)
         progress_path = self.run.projection_progress_path(epoch, method)
 
         def report(line: str) -> None:
+            if stop_if is not None and stop_if():
+                raise ProjectionCancelled(f"map of epoch {epoch} no longer wanted")
             progress_path.parent.mkdir(parents=True, exist_ok=True)
             partial = progress_path.with_name(f".{progress_path.name}.{os.getpid()}.partial")
             partial.write_text(line)
@@ -152,18 +166,27 @@ class ProjectionStore:
                 self.compute(earlier, method)
         return self.compute(epoch, method)
 
-    def start_background(self, epochs: list[int], method: str) -> list[int]:
+    def start_background(self, epochs: list[int], method: str, requester: str | None = None) -> list[int]:
         """Start one process computing the given epochs' maps in ascending order; returns the epochs queued.
 
         Epochs already cached or already being computed are skipped, so calling this on every page
-        rerun is cheap and never starts duplicate work.
+        rerun is cheap and never starts duplicate work. With a ``requester`` (a page), this request supersedes
+        that requester's earlier ones on the dashboard's worker: the maps it asked for before and nobody else
+        wants are dropped, and a map another page is waiting for becomes wanted by this one too.
         """
-        todo = sorted(e for e in epochs if self.state(e, method) in ("missing", "failed"))
-        if not todo:
-            return []
+        run = str(self.run_dir.resolve())
+        wanted = {(run, epoch, method) for epoch in epochs}
+        held = withdraw(self.run_dir.parent, requester, wanted) if requester is not None else None
+        states = {epoch: self.state(epoch, method) for epoch in epochs}
+        todo = sorted(e for e in epochs if states[e] in ("missing", "failed"))
+        shared = [e for e in epochs if held is not None and states[e] == "pending" and (run, e, method) not in held]
         for epoch in todo:
             self.run.projection_error_path(epoch, method).unlink(missing_ok=True)
-        start_projection(self.run, todo, method)
+        if held is not None and (todo or shared):  # the worker serves maps: queue this page's own job
+            if submit_projection(self.run, sorted(todo + shared), method, requester) is not None:
+                return todo
+        if todo:
+            start_projection(self.run, todo, method)
         return todo
 
     def finish_pending(self, epoch: int, method: str) -> None:

@@ -184,7 +184,8 @@ def resolve(config: TrainConfig) -> TrainConfig:
         config (TrainConfig): The settings as given; left unchanged.
 
     Returns:
-        TrainConfig: The resolved config, already checked by :meth:`TrainConfig.validate`.
+        TrainConfig: The resolved config, already checked by :meth:`TrainConfig.validate`, with ``data_dir``
+        made absolute (relative to the current folder).
 
     Raises:
         ValueError: Naming the field, the value and what to do.
@@ -200,6 +201,10 @@ def resolve(config: TrainConfig) -> TrainConfig:
         if getattr(config, spec.name) is None
     }
     values["params"] = dataclasses.asdict(model_params(config.model, config.params))
+    if isinstance(config.data_dir, str) and config.data_dir.strip():
+        # Absolute, so that config.json and the `--resume` command it prints work from any folder (a relative
+        # "../shared/data/..." only worked from the folder the run was started in).
+        values["data_dir"] = str(Path(config.data_dir).expanduser().resolve())
     if isinstance(config.ks, list) and all(_is_int(k) for k in config.ks):
         values["ks"] = sorted(set(config.ks))
     resolved = dataclasses.replace(config, **values)

@@ -78,6 +78,32 @@ def start_training(config: TrainConfig, runs_dir: Path) -> Launch:
     return Launch(run_id, process, log)
 
 
+def resume_command(run_dir: str | Path, python: str = sys.executable) -> list[str]:
+    """The exact ``python -m engine train --resume RUN_DIR`` invocation that continues a run (what Resume runs)."""
+    return [python, "-m", "engine", "train", "--resume", str(Path(run_dir).resolve()), "--quiet"]
+
+
+def resume_training(run: RunInfo) -> Launch:
+    """Continue a stopped, interrupted or failed run from its last checkpoint, as ``--resume`` does on the CLI.
+
+    Like :func:`start_training`: on the runs directory's warm worker when one is running, else a fresh process; the
+    output is appended to the run's log.
+
+    Raises:
+        RunDirError: The run's log cannot be written.
+    """
+    log = RunDir(run.path).log_path
+    try:
+        stream = open(log, "ab")  # the earlier attempts' output stays above
+    except OSError as error:
+        raise RunDirError(f"the training log {log} cannot be written ({error.strerror})") from None
+    command = resume_command(run.path)
+    with stream:
+        job = submit_training(run.path.parent, command[3:], log)
+        process = job if job is not None else spawn(command, stream)
+    return Launch(run.run_id, process, log)
+
+
 @dataclass(frozen=True)
 class ExperimentLaunch:
     """An experiment process the dashboard started."""

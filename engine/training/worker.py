@@ -10,8 +10,8 @@ the dashboard starts, and then serves two queues under ``<runs-dir>/.worker/``:
   memory), the child starts its own process session, sends its output to the run's log and runs the training CLI
   exactly as ``python -m engine train`` would. Runs train side by side, as separate processes did before.
 - ``projection/``: each job is a run and the epochs to map. One long-lived projection child (forked once, umap
-  imported and compiled by a small fit at start) computes them one at a time, oldest job first, so two maps never
-  compete for the cores.
+  imported and compiled by a small fit at start) computes them one at a time, newest job first, so two maps never
+  compete for the cores; a page's newest request supersedes its older ones (:mod:`engine.training.projection_queue`).
 
 The worker is the only process that forks, and it runs no torch op and no numba parallel call, so no torch or
 OpenMP thread pool exists to be copied half-way; the threads its imports start (numpy's and scipy's OpenBLAS pools,
@@ -203,8 +203,11 @@ def submit_training(runs_dir: str | Path, argv: list[str], log_path: Path) -> Wo
     return WorkerJob(paths, job_id, int(info["pid"]))
 
 
-def submit_projection(run: RunDir, epochs: list[int], method: str) -> int | None:
+def submit_projection(run: RunDir, epochs: list[int], method: str, requester: str | None = None) -> int | None:
     """Queue maps of ``epochs`` on the worker's projection child, marking each epoch pending with the worker's pid.
+
+    ``requester`` (a page of one browser session) makes the job one that the requester's next request supersedes
+    (:func:`engine.training.projection_queue.withdraw`); without it the job is never withdrawn.
 
     Returns:
         The pid the epochs are pending on, or ``None`` when no worker has a live projection child.
@@ -222,7 +225,7 @@ def submit_projection(run: RunDir, epochs: list[int], method: str) -> int | None
     _write_job(
         WorkerPaths.of(run.path.parent).queue("projection"),
         job_id,
-        {"run": str(run.path.resolve()), "epochs": sorted(epochs), "method": method},
+        {"run": str(run.path.resolve()), "epochs": sorted(epochs), "method": method, "requester": requester},
     )
     return pid
 
@@ -234,10 +237,13 @@ def _write_job(queue: Path, job_id: str, job: dict[str, Any]) -> None:
     os.replace(partial, queue / f"{job_id}.json")  # the worker sees whole jobs only
 
 
-def _claim(queue: Path) -> tuple[str, dict[str, Any]] | None:
-    """The oldest job of ``queue``, removed from it (so exactly one reader gets it); ``None`` when empty."""
+def claim(queue: Path, newest: bool = False) -> tuple[str, dict[str, Any]] | None:
+    """The oldest (or newest) job of ``queue``, removed from it (so exactly one reader gets it); ``None`` when empty.
+
+    Jobs are ``<time ns>-<random>.json``; other files of the queue (the job being computed) are not jobs.
+    """
     try:
-        names = sorted(name for name in os.listdir(queue) if name.endswith(".json"))
+        names = sorted((n for n in os.listdir(queue) if n.endswith(".json") and n[0].isdigit()), reverse=newest)
     except FileNotFoundError:
         return None
     for name in names:
@@ -292,7 +298,7 @@ def serve(runs_dir: Path, parent_pid: int, idle_exit_s: float = IDLE_EXIT_S) -> 
     last_busy = time.monotonic()
     try:
         while True:
-            claimed = _claim(paths.queue("train"))
+            claimed = claim(paths.queue("train"))
             if claimed is not None:
                 last_busy = time.monotonic()
                 job_id, job = claimed
@@ -329,27 +335,30 @@ def serve(runs_dir: Path, parent_pid: int, idle_exit_s: float = IDLE_EXIT_S) -> 
 
 def _drop_leftovers(paths: WorkerPaths, why: str) -> None:
     """Fail what is queued or half done with ``why``: training jobs get exit code -1, maps an error to show."""
-    _fail_running_projection(paths, why)
-    while (claimed := _claim(paths.queue("train"))) is not None:
+    from engine.training.projection_queue import fail_projection_job, fail_running_projection
+
+    fail_running_projection(paths, why)
+    while (claimed := claim(paths.queue("train"))) is not None:
         paths.jobs.mkdir(parents=True, exist_ok=True)
         (paths.jobs / f"{claimed[0]}.exit").write_text("-1")
         log = claimed[1].get("log")
         if isinstance(log, str):
             with open(log, "a", encoding="utf-8") as stream:
                 stream.write(f"error: {why}; start the run again\n")
-    while (claimed := _claim(paths.queue("projection"))) is not None:
-        _fail_projection_job(claimed[1], why)
+    while (claimed := claim(paths.queue("projection"))) is not None:
+        fail_projection_job(claimed[1], why)
 
 
 def _projections_waiting(paths: WorkerPaths) -> bool:
-    queue = paths.queue("projection")
-    return (queue / RUNNING_PROJECTION).exists() or any(queue.glob("*.json"))
+    return any(paths.queue("projection").glob("*.json"))  # queued jobs and the one being computed
 
 
 def _reap(
     paths: WorkerPaths, children: dict[int, str], projection_pid: int | None, state: dict[str, Any]
 ) -> int | None:
     """Collect ended children: record a training job's exit code; restart a projection child that died."""
+    from engine.training.projection_queue import fail_projection_job, fail_running_projection
+
     while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
@@ -362,13 +371,13 @@ def _reap(
             job_id = children.pop(pid)
             (paths.jobs / f"{job_id}.exit").write_text(str(code))
         elif pid == projection_pid:
-            _fail_running_projection(paths, f"the projection process ended with exit code {code}")
+            fail_running_projection(paths, f"the projection process ended with exit code {code}")
             state["projection_restarts"] = state.get("projection_restarts", 0) + 1
             if state["projection_restarts"] > MAX_PROJECTION_RESTARTS:
                 print(f"worker: the projection process ended with {code} again; maps go to plain processes", flush=True)
                 projection_pid = None
-                while (claimed := _claim(paths.queue("projection"))) is not None:
-                    _fail_projection_job(claimed[1], f"the dashboard's projection process keeps failing ({code})")
+                while (claimed := claim(paths.queue("projection"))) is not None:
+                    fail_projection_job(claimed[1], f"the dashboard's projection process keeps failing ({code})")
             else:
                 print(f"worker: the projection process ended with {code}; starting a new one", flush=True)
                 projection_pid = _fork_projection_server(paths)
@@ -457,76 +466,18 @@ def _close_lock_copy() -> None:
 
 
 # ------------------------------------------------------------------------------------------ the projection child
-# A run starting while umap compiles, or while a map is computed, gets the cores first (the map is a few seconds late).
-PROJECTION_NICENESS = 5
 MAX_PROJECTION_RESTARTS = 3  # a projection child that keeps dying (umap broken, no memory) is not restarted again
-RUNNING_PROJECTION = "running.json"  # in the projection queue: the job being computed, for a crash report
 
 
 def _fork_projection_server(paths: WorkerPaths) -> int:
+    from engine.training.projection_queue import serve_projections
+
     def run_projections() -> None:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         _close_lock_copy()
-        _serve_projections(paths, os.getppid())
+        serve_projections(paths, os.getppid())
 
     return _fork(run_projections)
-
-
-def _serve_projections(paths: WorkerPaths, worker_pid: int) -> None:
-    from engine.analysis.projection import warm_up
-    from engine.analysis.store import ProjectionStore
-
-    os.nice(PROJECTION_NICENESS)
-    started = time.time()
-    warm_up()
-    print(f"worker: umap ready ({time.time() - started:.1f}s to import and compile)", flush=True)
-    queue = paths.queue("projection")
-    queue.mkdir(parents=True, exist_ok=True)
-    while os.getppid() == worker_pid:
-        claimed = _claim(queue)
-        if claimed is None:
-            time.sleep(POLL_S)
-            continue
-        _, job = claimed
-        write_json_atomic(queue / RUNNING_PROJECTION, job)
-        store = ProjectionStore(job.get("run", ""))
-        for epoch in job.get("epochs", []):
-            began = time.perf_counter()
-            try:
-                projection = store.compute(int(epoch), str(job.get("method")))
-                print(
-                    f"worker: {job.get('method')} of {len(projection.coords):,} points, {store.run_dir.name} epoch "
-                    f"{epoch}: {time.perf_counter() - began:.1f}s",
-                    flush=True,
-                )
-            except Exception as error:  # noqa: BLE001 - compute() wrote the reason where the page reads it
-                print(f"worker: {store.run_dir.name} epoch {epoch}: error: {error}", flush=True)
-            finally:
-                store.finish_pending(int(epoch), str(job.get("method")))
-        (queue / RUNNING_PROJECTION).unlink(missing_ok=True)
-
-
-def _fail_running_projection(paths: WorkerPaths, why: str) -> None:
-    """The projection child stopped mid-job (killed, out of memory, the worker exiting): say so on that job's maps."""
-    running = paths.queue("projection") / RUNNING_PROJECTION
-    try:
-        job = json.loads(running.read_text())
-    except (OSError, ValueError):
-        running.unlink(missing_ok=True)
-        return
-    _fail_projection_job(job, why)
-    running.unlink(missing_ok=True)
-
-
-def _fail_projection_job(job: dict[str, Any], why: str) -> None:
-    from engine.analysis.store import ProjectionStore
-
-    if not isinstance(job, dict) or not isinstance(job.get("run"), str):
-        return
-    store = ProjectionStore(job["run"])
-    for epoch in job.get("epochs", []):
-        if isinstance(epoch, int) and not store.path(epoch, str(job.get("method"))).is_file():
-            store.fail(epoch, str(job.get("method")), why)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -119,3 +119,25 @@ def test_figures_hold_counts_and_a_bounded_curve_not_one_point_per_node(app_at, 
     degree_chart, tail_chart = at.get("plotly_chart")
     assert lengths(degree_chart) == [7, 7]  # users: 7 distinct degrees; items: 1..7 interactions each
     assert lengths(tail_chart)[0] <= figures.MAX_CURVE_POINTS < items
+
+
+@pytest.mark.parametrize("away", ["error", "other dataset"])
+def test_item_filter_is_cleared_with_the_dataset_it_was_typed_for(app_at, tmp_path: Path, away: str) -> None:
+    at = app_at(PAGE)
+    total = len(load_dataset("synthetic").items)
+    first_title = at.dataframe[0].value["title"].iloc[0]
+    at.text_input(key=keys.DATA_ITEM_FILTER).set_value(first_title).run()
+    assert len(at.dataframe[0].value) < total
+    if away == "error":  # a dataset that fails to load: the page stops before the filter box
+        at.session_state[keys.DATASET_PICK] = "CSV file…"
+        at.session_state[keys.CSV_PATH] = str(tmp_path / "nope.csv")
+    else:
+        at.session_state[keys.DATASET_PICK] = "CSV file…"
+        at.session_state[keys.CSV_PATH] = str(write_csv(tmp_path))
+    at.run()
+    at.session_state[keys.DATASET_PICK] = "synthetic"
+    at.run()
+    assert not at.exception
+    # The box and the list agree: the filter typed for the earlier visit no longer narrows the list.
+    assert at.text_input(key=keys.DATA_ITEM_FILTER).value == ""
+    assert any(caption.value.startswith(f"{total:,} items match") for caption in at.caption)

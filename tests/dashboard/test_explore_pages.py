@@ -356,8 +356,14 @@ def test_recommendations_with_hits_and_evidence(app_at, explore_runs):
     why = "history items behind this score (share)"
     assert {"hit", "item", "score", why, "history items its walks reach"} <= set(table.columns)
     assert table["score"].is_monotonic_decreasing
-    assert table[why].map(shown).str.contains("%").all()  # st.table renders Markdown: cells go through plain()
-    assert table[why].nunique() >= 5, table[why]  # each row names the history behind it, not the same hubs
+    cells = table[why].map(shown)  # st.table renders Markdown: cells go through plain()
+    # A row names the history items that stand out for it, or says that none does (issue 25: a history item that
+    # lifts every row explains none; for this 300-item history few single items stand out).
+    assert (cells.str.contains("%") | (cells == "no single history item stands out")).all(), cells
+    at.selectbox(key="recommend_user").select_index(100).run()  # a user with a shorter history
+    cells = at.table[0].value[why].map(shown)
+    assert cells.str.contains("%").sum() >= 3, cells
+    assert cells.nunique() >= 5, cells  # each row names the history behind it, not the same hubs
     assert len(at.dataframe[0].value) > 0  # the history
     assert any("Pick at least one item" in info.value for info in at.info)
 

@@ -65,7 +65,8 @@ def test_form_is_built_from_the_model_params(app_at) -> None:
     labels = {widget.label for widget in at.number_input}
     assert "Layers" not in labels and "L2 weight" in labels
     layers = [w for w in at.number_input if w.label == "L2 weight"][0]
-    assert layers.help == "L2 penalty on the batch's embeddings (engine name `reg`)"
+    # The bounds are in the help: the input carries none, so that Start can name every out-of-range field.
+    assert layers.help == "L2 penalty on the batch's embeddings (engine name `reg`) — from 0 to 1"
 
 
 def test_finished_fixture_run_shows_full_progress_and_curves(app_at) -> None:
@@ -188,3 +189,60 @@ def test_start_when_the_log_folder_is_a_file_is_a_message(app_at, runs_dir: Path
         for error in at.error
     ), [error.value for error in at.error]
     assert RunStore(runs_dir).list() == [] and training_processes(runs_dir) == []
+
+
+def test_out_of_range_fields_are_all_named_when_start_is_pressed(app_at, runs_dir: Path) -> None:
+    at = app_at(PAGE, runs_dir=runs_dir)
+    at.selectbox(key=keys.TRAIN_MODEL).set_value("mf").run()
+    at = submit(at, epochs=0, lr=5.0, batch_size=-3)
+    assert not at.exception
+    (error,) = [shown(error.value) for error in at.error if "Not started" in shown(error.value)]
+    assert "3 fields are out of range" in error
+    for name in ("Epochs must be at least 1 (got 0)", "Learning rate must be at most", "Batch size must be at least"):
+        assert name in error, error
+    assert RunStore(runs_dir).list() == [] and training_processes(runs_dir) == []
+
+
+def test_start_clears_the_panel_before_the_run_starts(app_at, runs_dir: Path, monkeypatch) -> None:
+    """The panel showed the previous run's curves for the half second Start took; now it says a run is starting."""
+    import streamlit as st
+
+    import engine.training
+
+    at = app_at(PAGE)  # follows the finished fixture run: its curves are on the page
+    assert len(at.get("plotly_chart")) == 2
+    monkeypatch.setattr(engine.training, "start_training", lambda *_: st.stop())  # the page as Start is handled
+    at = next(button for button in at.button if button.label == "Start training").click().run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 0
+    assert any("Starting a new run" in info.value for info in at.info)
+
+
+def test_start_stop_and_resume_notices_stay_in_the_panel_and_resume_continues_the_run(app_at, runs_dir: Path) -> None:
+    at = app_at(PAGE, runs_dir=runs_dir)
+    at.selectbox(key=keys.TRAIN_MODEL).set_value("mf").run()
+    at = submit(at, epochs=5000, dim=8)
+    run_id = at.session_state[keys.TRAIN_RUN_ID]
+    assert not at.toast  # a toast covered the run's title and followed the user to other pages
+    assert any(f"Started run {run_id}" in shown(info.value) for info in at.info)
+    wait_for(runs_dir, run_id, lambda run: run.state == "running" and len(run.metrics) >= 1, "running")
+    at.run()
+    at.button(key=keys.TRAIN_STOP).click().run()
+    assert not at.toast
+    stopped = wait_for(runs_dir, run_id, lambda run: run.state == "stopped", "stopped")
+    at.run()
+    assert not at.exception
+    deadline = time.monotonic() + 30  # the stopped process ends a moment after writing its status
+    while not [b for b in at.button if b.key == keys.TRAIN_RESUME] and time.monotonic() < deadline:
+        time.sleep(0.5)
+        at.run()
+    assert any(f"train --resume {stopped.path}" in shown(caption.value) for caption in at.caption)
+    at.button(key=keys.TRAIN_RESUME).click().run()
+    assert not at.exception and not at.toast
+    resumed = wait_for(
+        runs_dir, run_id, lambda run: run.state == "running" and len(run.metrics) > len(stopped.metrics), "resumed"
+    )
+    assert resumed.metrics[len(stopped.metrics)]["epoch"] == stopped.metrics[-1]["epoch"] + 1  # from its checkpoint
+    at.run()
+    at.button(key=keys.TRAIN_STOP).click().run()
+    wait_for(runs_dir, run_id, lambda run: run.state == "stopped", "stopped again")
