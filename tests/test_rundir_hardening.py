@@ -530,3 +530,18 @@ def test_a_linked_run_is_listed_outside_and_never_written(tmp_path: Path, traine
         with pytest.raises(RunDirError, match="outside the runs directory"):
             write()
     assert _snapshot_of(elsewhere) == before
+
+
+def test_maps_of_a_linked_run_are_computed_in_memory_never_written(tmp_path: Path, trained: Path) -> None:
+    """The Embeddings page wrote PCA maps into a linked run's outside folder and started a UMAP there."""
+    elsewhere = copy_run(trained, tmp_path / "elsewhere", "real")
+    shutil.rmtree(elsewhere / "projections")
+    (tmp_path / "runs").mkdir()
+    (tmp_path / "runs" / "linked").symlink_to(elsewhere, target_is_directory=True)
+    before = _snapshot_of(elsewhere)
+    store = ProjectionStore(tmp_path / "runs" / "linked")
+    assert store.get_or_compute(1, "pca").coords.shape[1] == 2
+    assert store.start_background([], "umap") == []
+    with pytest.raises(RunDirError, match=r"outside the runs directory: it is read-only here \(computing the UMAP"):
+        store.start_background([1], "umap")
+    assert _snapshot_of(elsewhere) == before

@@ -35,6 +35,12 @@ def requester(slot: str) -> str:
 
 def projection_for(store: ProjectionStore, epoch: int, method: str, slot: str = "map"):
     """The requested map, or PCA with a note while UMAP is computed in the background."""
+    if store.run.outside and method != PCA:  # read-only: nothing, a UMAP least of all, is written into it
+        note = (
+            f"Run {store.run_dir.name} is a link to a run outside the runs directory, shown read-only: UMAP is not "
+            "computed for it (it would be written there) — showing PCA. Copy the run into the runs directory for UMAP."
+        )
+        return explore_cache.ready_projection(store.run_dir, epoch, "pca"), note
     if method == PCA:
         store.start_background([], "umap", requester(slot))  # the UMAP this map asked for before is not wanted
         return explore_cache.ready_projection(store.run_dir, epoch, "pca"), None
@@ -234,7 +240,9 @@ if waiting:
     wait_for_umap(waiting)
 
 tools = st.columns(2)
-if tools[0].button("Compute UMAP for every epoch", key="embeddings_umap_all", icon=":material/animation:"):
+if tools[0].button(
+    "Compute UMAP for every epoch", key="embeddings_umap_all", icon=":material/animation:", disabled=store.run.outside
+):
     queued = store.start_background(epochs, "umap")  # no requester: moving the slider does not withdraw these
     # Beside the button, not a toast: a toast followed the user to other pages.
     tools[0].caption(f"UMAP queued for epochs {queued}." if queued else "UMAP is cached or running for every epoch.")

@@ -128,6 +128,8 @@ class ProjectionStore:
         def report(line: str) -> None:
             if stop_if is not None and stop_if():
                 raise ProjectionCancelled(f"map of epoch {epoch} no longer wanted")
+            if self.run.outside:
+                return
             progress_path.parent.mkdir(parents=True, exist_ok=True)
             partial = progress_path.with_name(f".{progress_path.name}.{os.getpid()}.partial")
             partial.write_text(line)
@@ -144,12 +146,15 @@ class ProjectionStore:
                 progress=report if method == "umap" else None,
             )
         except ProjectionError as error:
-            self._write_error(epoch, method, str(error))
+            if not self.run.outside:
+                self._write_error(epoch, method, str(error))
             raise
         finally:
-            progress_path.unlink(missing_ok=True)
-        projection.save(self.path(epoch, method))
-        self.run.projection_error_path(epoch, method).unlink(missing_ok=True)
+            if not self.run.outside:
+                progress_path.unlink(missing_ok=True)
+        if not self.run.outside:  # a run linked from elsewhere is read-only: its map lives in this process only
+            projection.save(self.path(epoch, method))
+            self.run.projection_error_path(epoch, method).unlink(missing_ok=True)
         return projection
 
     def get_or_compute(self, epoch: int, method: str) -> Projection:
@@ -161,7 +166,7 @@ class ProjectionStore:
         cached = self.load(epoch, method)
         if cached is not None:
             return cached
-        for earlier in self.epochs():
+        for earlier in self.epochs() if not self.run.outside else []:  # nothing cached to align onto there
             if earlier < epoch and not self.path(earlier, method).is_file():
                 self.compute(earlier, method)
         return self.compute(epoch, method)
@@ -174,6 +179,10 @@ class ProjectionStore:
         that requester's earlier ones on the dashboard's worker: the maps it asked for before and nobody else
         wants are dropped, and a map another page is waiting for becomes wanted by this one too.
         """
+        if self.run.outside:
+            if epochs:
+                self.run.check_writable(f"computing the {method.upper()} maps of epochs {sorted(epochs)}")
+            return []
         run = str(self.run_dir.resolve())
         wanted = {(run, epoch, method) for epoch in epochs}
         held = withdraw(self.run_dir.parent, requester, wanted) if requester is not None else None
