@@ -50,9 +50,9 @@ SUMMARY_FIELDS: dict[str, Any] = {
     "train_seconds": Number | None,
     "selected_by": str | None,
     "stopped_early": bool | None,
-    "split": dict[str, Any],
-    "test": dict[str, Number | None],
-    "validation": dict[str, Number | None],
+    "split": dict[str, Any] | None,
+    "test": dict[str, Number | None] | None,
+    "validation": dict[str, Number | None] | None,  # null in a test-selected run (no validation slice)
 }
 # One line of metrics.jsonl: the declared fields, and every other field a metric value.
 METRIC_FIELDS: dict[str, Any] = {"epoch": int, "loss": Number | None, "seconds": Number | None, "split": str | None}

@@ -438,7 +438,10 @@ class RunDir:
         self.check_writable()
         records = self.read_metrics()
         kept = [record for record in records if record.get("epoch", 0) <= last_epoch]
-        if len(kept) == len(records) and self.metrics_path.is_file():
+        if len(kept) == len(records):
+            return
+        if not kept:  # nothing to lose: no log, as before the first epoch
+            self.metrics_path.unlink(missing_ok=True)
             return
         # Replaced in one rename: deleting the log and re-appending it line by line lost it to a kill -9 in between.
         lines = "".join(json.dumps(record, sort_keys=True, allow_nan=True) + "\n" for record in kept)
