@@ -61,9 +61,10 @@ def test_the_hop_1_charts_uniformity_test_passes_a_uniform_sampler_and_rejects_a
     for result, verdict in ((fair, "consistent with uniform sampling"), (biased, "this sampler is not uniform")):
         figure = draw_histogram(result, "Hop-1 draws over 100 resamples")
         assert sum(figure.data[0].y) == 40
-        assert "all 40 neighbours" in figure.layout.title.text and verdict in figure.layout.title.text
+        subtitle = figure.layout.title.subtitle.text
+        assert "all 40 neighbours" in subtitle and verdict in subtitle
     assert figure.data[1].name.startswith("uniform sampler: Binomial(100,")
-    assert "1 neighbours" not in " ".join(figure.data[0].customdata) + figure.layout.title.text
+    assert "1 neighbours" not in " ".join(figure.data[0].customdata) + figure.layout.title.subtitle.text
 
 
 def test_the_uniformity_test_holds_its_level_over_many_seeds(star_graph):
@@ -79,7 +80,7 @@ def test_the_uniformity_test_holds_its_level_over_many_seeds(star_graph):
 def test_a_fanout_that_takes_every_neighbour_has_nothing_to_test(star_graph):
     result = fanout_frequency(FanoutSampler(star_graph, [-1]), star_graph.num_users + 1, resamples=5)
     assert np.isnan(result.uniformity_pvalue) and result.probability == 1.0
-    assert "nothing to test" in draw_histogram(result, "Hop-1").layout.title.text
+    assert "nothing to test" in draw_histogram(result, "Hop-1").layout.title.subtitle.text
 
 
 def test_fanout_frequency_is_deterministic_and_counts_unseen(star_graph):

@@ -120,10 +120,16 @@ def draw_histogram(result: NeighbourFrequency, title: str) -> go.Figure:
             )
         )
     figure.update_layout(
-        title=f"{title}<br><sup>all {plural(len(draws), 'neighbour')} · {uniformity_verdict(result.uniformity_pvalue)}"
-        "</sup>",
+        # A subtitle of its own (not "<br><sup>" in the title, which grew past the chart's top): two short lines
+        # that fit the narrow charts column.
+        title={
+            "text": title,
+            "subtitle": {
+                "text": f"all {plural(len(draws), 'neighbour')}<br>{uniformity_verdict(result.uniformity_pvalue)}"
+            },
+        },
         height=340,
-        xaxis={"title": f"resamples (of {result.resamples}) that drew the neighbour", "automargin": True},
+        xaxis={"title": f"times drawn in {result.resamples} resamples", "automargin": True},
         yaxis={"title": "neighbours", "automargin": True},
         bargap=0.1,
     )
@@ -146,7 +152,7 @@ def frequency(graph: InteractionGraph, result: NeighbourFrequency, title: str, l
     drawn = len(result.nodes)
     note = f"all {plural(drawn, 'drawn node')}" if len(nodes) == drawn else f"the {len(nodes)} most drawn of {drawn}"
     figure.update_layout(
-        title=f"{title}<br><sup>{note}</sup>",
+        title={"text": title, "subtitle": {"text": note}},
         height=340,
         xaxis={"showticklabels": len(nodes) <= 20, "automargin": True},
         yaxis={"title": f"draws (of {result.resamples})", "automargin": True},

@@ -267,3 +267,44 @@ def test_offline_report_reads_clearly(browser, reports: dict, kind: str, builder
             page.screenshot(path=str(DOCS_SCREENSHOTS / f"{kind}-{_size(viewport)}.png"), full_page=True)
     finally:
         context.close()
+
+
+def test_neighborhood_page_reads_clearly_and_its_drawings_fit(
+    page, app_url, wait_for_app, screenshot, demo_runs_dir: Path, viewport
+) -> None:
+    from tests.browser.test_explore import drawing_overflow, graph_frame
+
+    page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
+    _open(page, f"{app_url}/neighborhood?runs_dir={demo_runs_dir}", wait_for_app)
+    for sampler, chart in (("GraphSAGE fanout", "Hop-1 draws"), ("Random walk (PinSage)", "Top-T stability")):
+        if sampler != "GraphSAGE fanout":
+            page.get_by_text(sampler, exact=True).click()
+        page.locator(".gtitle").filter(has_text=chart).wait_for(timeout=120_000)
+        wait_for_app(page)
+        _no_exception(page)
+        graph_frame(page)
+        assert drawing_overflow(page) == [], sampler
+        problems = readable(page)
+        assert not problems, "\n".join(problems)
+        page.wait_for_timeout(1500)  # the drawing settles for the picture
+        save_view(page, screenshot, f"neighborhood-{'fanout' if 'fanout' in sampler else 'walk'}-{_size(viewport)}")
+
+
+def test_embeddings_page_reads_clearly(page, app_url, wait_for_app, screenshot, demo_runs_dir: Path, viewport) -> None:
+    page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
+    _open(page, f"{app_url}/embeddings?runs_dir={demo_runs_dir}", wait_for_app)
+    page.locator(".gtitle").filter(has_text="epoch").first.wait_for(timeout=120_000)
+    _no_exception(page)
+    problems = readable(page)
+    assert not problems, "\n".join(problems)
+    save_view(page, screenshot, f"embeddings-{_size(viewport)}")
+
+
+def test_recommend_page_reads_clearly(page, app_url, wait_for_app, screenshot, demo_runs_dir: Path, viewport) -> None:
+    page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
+    _open(page, f"{app_url}/recommend?runs_dir={demo_runs_dir}", wait_for_app)
+    page.get_by_text("held-out items recovered").wait_for(timeout=120_000)
+    _no_exception(page)
+    problems = readable(page)
+    assert not problems, "\n".join(problems)
+    save_view(page, screenshot, f"recommend-{_size(viewport)}")
