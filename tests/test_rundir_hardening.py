@@ -195,20 +195,27 @@ def test_a_run_file_that_is_not_utf8_marks_only_that_run_damaged(tmp_path: Path,
 # ------------------------------------------------------------------------------- 6. one trainer per run
 
 
-def test_resume_refuses_a_run_another_process_holds(tmp_path: Path, trained: Path, capsys) -> None:
-    run = RunDir(copy_run(trained, tmp_path, "held"))
-    run.update_status(state="stopped")
+@contextlib.contextmanager
+def held_by_another_process(run_path: Path) -> Iterator[subprocess.Popen]:
+    """A second process holding the run's lock for the block (killed after it); yields that process."""
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys, time\nfrom engine.training import RunDir\n"
-         "with RunDir(sys.argv[1]).lock():\n    print('locked', flush=True)\n    time.sleep(120)", str(run.path)],
+         "with RunDir(sys.argv[1]).lock():\n    print('locked', flush=True)\n    time.sleep(120)", str(run_path)],
         cwd=ROOT, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
         assert holder.stdout.readline().strip() == "locked"
-        code, out, err = run_cli(["train", "--resume", str(run.path), "--epochs", "3", "--quiet"], capsys)
+        yield holder
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_resume_refuses_a_run_another_process_holds(tmp_path: Path, trained: Path, capsys) -> None:
+    run = RunDir(copy_run(trained, tmp_path, "held"))
+    run.update_status(state="stopped")
+    with held_by_another_process(run.path) as holder:
+        code, out, err = run_cli(["train", "--resume", str(run.path), "--epochs", "3", "--quiet"], capsys)
     assert code == 2 and out == ""
     assert err.startswith("error: ") and err.count("\n") == 1
     assert f"run 'held' is in use by pid {holder.pid}" in err
@@ -479,17 +486,8 @@ def test_a_member_folder_another_process_is_still_creating_is_never_deleted(tmp_
     """A member folder with no config yet is deleted and retrained, unless a process holds it (it is between
     creating the folder and writing its config): then the experiment is refused, naming that process."""
     run = RunStore(tmp_path).create("mf", "synthetic", "same-mf-g0-s0")
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time\nfrom engine.training import RunDir\n"
-         "with RunDir(sys.argv[1]).lock():\n    print('locked', flush=True)\n    time.sleep(120)", str(run.path)],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert holder.stdout.readline().strip() == "locked"
+    with held_by_another_process(run.path) as holder:
         code, out, err = run_cli(_experiment(tmp_path, "1")[3:], capsys)
-    finally:
-        holder.kill()
-        holder.wait()
     assert code == 2 and out == ""
     assert err.splitlines() == [
         f"error: run 'same-mf-g0-s0' is in use by pid {holder.pid}, which holds {run.lock_path}; wait for it to "
