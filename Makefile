@@ -24,6 +24,7 @@ test: install-dev chromium
 lint: install-dev
 	$(PY) -m ruff check engine dashboard tests benchmarks
 	$(PY) -m ruff format --check engine dashboard tests benchmarks
+	$(VENV)/bin/lint-imports
 
 install: $(APP_STAMP)
 

@@ -122,7 +122,7 @@ def main() -> None:
         np.savez(run / "embeddings" / "epoch_0001.npz", user=embeddings[:num_users], item=embeddings[num_users:])
         started = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "engine.analysis.cli", str(run), "--method", "umap", "--epochs", "1"],
+            [sys.executable, "-m", "engine.cli.project", str(run), "--method", "umap", "--epochs", "1"],
             cwd=ROOT,
             check=True,
             capture_output=True,

@@ -29,9 +29,10 @@ import numba  # noqa: E402
 import torch  # noqa: E402
 
 from engine.datasets import load_dataset  # noqa: E402
-from engine.training import TrainConfig, resolve  # noqa: E402
-from engine.training.rebuild import build_model, make_split, resolve_device  # noqa: E402
-from engine.training.trainer import run_loader, train_epoch  # noqa: E402
+from engine.loader.build import run_loader  # noqa: E402
+from engine.loader.reopen import build_model, make_split, resolve_device  # noqa: E402
+from engine.runs.config import TrainConfig, resolve  # noqa: E402
+from engine.training.trainer import train_epoch  # noqa: E402
 
 DEFAULT_DATA_DIR = ROOT.parent / "shared" / "data" / "ml-latest-small"
 MODES = {"prefetch": 2, "in step": 0}  # mode -> batches sampled ahead

@@ -35,10 +35,12 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import torch  # noqa: E402
 
+from engine.commands import train_command  # noqa: E402
 from engine.datasets import load_dataset  # noqa: E402
+from engine.loader.reopen import make_split  # noqa: E402
 from engine.models import MODELS  # noqa: E402
-from engine.training import TrainConfig, read_run, resolve, train_command  # noqa: E402
-from engine.training.rebuild import make_split  # noqa: E402
+from engine.runs.config import TrainConfig, resolve  # noqa: E402
+from engine.runs.rundir import read_run  # noqa: E402
 
 DEFAULT_DATA_DIR = ROOT.parent / "shared" / "data" / "ml-latest-small"
 

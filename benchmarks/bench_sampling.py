@@ -75,7 +75,7 @@ def random_walks(graph: InteractionGraph, starts: np.ndarray, walk_length: int, 
         seed (int): Random seed; walk ``w`` uses the stream keyed by ``(seed, w)``. (default: ``0``)
 
     Returns:
-        np.ndarray: ``(W, walk_length + 1)`` global ids; a walk that reaches a node without neighbours stays there.
+        np.ndarray: ``(W, walk_length + 1)`` global ids; a walk that reaches a node without neighbors stays there.
     """
     indptr, indices = compact_csr(graph, "random_walks")
     num_groups = -(-starts.size // _LANES)
@@ -129,7 +129,7 @@ def first_calls(graph: InteractionGraph) -> dict[str, float]:
     tiny = np.array([0, graph.num_users])
     calls = {
         "fanout": lambda: FanoutSampler(graph, [2, 2]).sample(tiny),
-        "random_walk_neighbours": lambda: RandomWalkSampler(graph, num_walks=2).sample(tiny, return_traces=True),
+        "random_walk_neighbors": lambda: RandomWalkSampler(graph, num_walks=2).sample(tiny, return_traces=True),
         "uniform_walks": lambda: random_walks(graph, tiny, 2),
         "uniform_negatives": lambda: uniform_negatives(graph, np.array([0]), 2),
         "hard_negatives": lambda: hard_negatives(graph, tiny, 2, tolerance=1e-2),

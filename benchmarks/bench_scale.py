@@ -270,7 +270,7 @@ def model_child(model_name: str, interactions: int, steps: int) -> dict:
     from engine.loader import LinkBatchLoader, build_recommender
     from engine.models import MODELS
     from engine.ranking import top_k
-    from engine.training import TrainConfig, resolve
+    from engine.runs.config import TrainConfig, resolve
 
     started = time.perf_counter()
     num_users = max(int(interactions * USERS_PER_INTERACTION), 10)

@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/bench_worker.py [--points 10000] [--starts 3] [--model lightgcn]
 
 Peer, measured in the same run: what the dashboard did before the worker (``GNN_EXPLORER_WORKER=off``), a fresh
-``python -m engine.analysis.cli`` process per map and a fresh ``python -m engine train`` process per run.
+``python -m engine.cli.project`` process per map and a fresh ``python -m engine train`` process per run.
 
 1. UMAP of a real run's snapshots with ``--points`` users + items (MF trained 2 epochs on generated data): the
    fresh process; then a worker started just before the request, as on a freshly started dashboard (its start,
@@ -31,8 +31,10 @@ sys.path.insert(0, str(ROOT))
 
 from engine.analysis import ProjectionStore  # noqa: E402
 from engine.datasets.synthetic import generate_synthetic_data  # noqa: E402
-from engine.training import RunStore, TrainConfig, resolve, start_training  # noqa: E402
-from engine.training.worker import WORKER_ENV, WorkerPaths, ensure_worker, worker_info  # noqa: E402
+from engine.jobs.client import WORKER_ENV, WorkerPaths, ensure_worker, worker_info  # noqa: E402
+from engine.jobs.process import start_maps, start_training  # noqa: E402
+from engine.runs.config import TrainConfig, resolve  # noqa: E402
+from engine.runs.runstore import RunStore  # noqa: E402
 
 UMAP_FIRST_TARGET_S, UMAP_LATER_TARGET_S, FIRST_POINT_TARGET_S = 30.0, 10.0, 8.0
 
@@ -82,7 +84,7 @@ def bench_umap(folder: Path, points: int) -> dict[str, float]:
     times: dict[str, float] = {}
     fresh = copy_run(run, folder / "fresh")
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "engine.analysis.cli", str(fresh.run_dir), "--method", "umap",
+    subprocess.run([sys.executable, "-m", "engine.cli.project", str(fresh.run_dir), "--method", "umap",
                     "--epochs", str(epochs[-1])], cwd=ROOT, check=True, capture_output=True)  # fmt: skip
     times["fresh process, one map"] = time.perf_counter() - start
     warm = copy_run(run, folder / "worker")
@@ -90,10 +92,10 @@ def bench_umap(folder: Path, points: int) -> dict[str, float]:
     ensure_worker(warm.run_dir.parent)  # the dashboard starts it when it starts; here just before the request
     while (worker_info(warm.run_dir.parent) or {}).get("projection_pid") is None:
         time.sleep(0.02)
-    warm.start_background([epochs[-1]], "umap")
+    start_maps(warm, [epochs[-1]], "umap")
     times["new worker, first map"] = wait_ready(warm, epochs[-1], start)
     start = time.perf_counter()
-    warm.start_background([epochs[0]], "umap")
+    start_maps(warm, [epochs[0]], "umap")
     times["warm worker, next map"] = wait_ready(warm, epochs[0], start)
     stop_worker(warm.run_dir.parent)
     return times

@@ -49,7 +49,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import bench_models  # noqa: E402
 
 from engine.models import MODELS  # noqa: E402
-from engine.training import TrainConfig  # noqa: E402
+from engine.runs.config import TrainConfig  # noqa: E402
 
 # Per model: trainer settings ("epochs", "lr") and Params fields, each with the values a draw picks from.
 SEARCH_SPACES: dict[str, dict[str, list]] = {

@@ -1,1 +1,1 @@
-"""Streamlit dashboard over the engine's public API."""
+"""Dashboard: the Streamlit app over the engine's public API (the top layer)."""

@@ -1,4 +1,4 @@
-"""GNN RecSys Explorer's training engine: data, samplers, models, training, metrics, run store.
+"""Training engine (never imports streamlit): data, samplers, models, the training loop, runs on disk, jobs, the CLI.
 
 The engine never imports streamlit; the dashboard uses only the names it exports.
 """

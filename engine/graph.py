@@ -25,7 +25,7 @@ class NodeError(ValueError):
 
 
 class CSR(NamedTuple):
-    """Compressed sparse rows: the neighbours of row ``r`` are ``indices[indptr[r]:indptr[r + 1]]``."""
+    """Compressed sparse rows: the neighbors of row ``r`` are ``indices[indptr[r]:indptr[r + 1]]``."""
 
     indptr: np.ndarray  # (num_rows + 1,) int64
     indices: np.ndarray  # (num_edges,) int64
@@ -33,7 +33,7 @@ class CSR(NamedTuple):
     def degree(self) -> np.ndarray:
         return np.diff(self.indptr)
 
-    def neighbours(self, row: int) -> np.ndarray:
+    def neighbors(self, row: int) -> np.ndarray:
         return self.indices[self.indptr[row] : self.indptr[row + 1]]
 
 

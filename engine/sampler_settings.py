@@ -14,8 +14,8 @@ class FanoutSettings:
     """Settings of a :class:`FanoutSampler` used without a model; these defaults are the only ones:
     ``python -m engine sample`` and the Neighborhood page read them."""
 
-    fanouts: tuple[int, ...] = (10, 5)  # neighbours per node at each hop, -1 = all
-    replace: bool = False  # draw neighbours with replacement
+    fanouts: tuple[int, ...] = (10, 5)  # neighbors per node at each hop, -1 = all
+    replace: bool = False  # draw neighbors with replacement
 
 
 @dataclass(frozen=True)
@@ -26,4 +26,4 @@ class RandomWalkSettings:
     num_walks: int = 200  # walks per seed
     walk_length: int = 4  # most two-hop steps per walk
     restart_prob: float = 0.5  # probability of restarting after each two-hop step, in [0, 1]
-    top_t: int = 10  # neighbours kept per seed
+    top_t: int = 10  # neighbors kept per seed

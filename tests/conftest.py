@@ -2,7 +2,7 @@
 
 import os
 
-from engine.training.worker import WORKER_ENV
+from engine.jobs.client import WORKER_ENV
 
 # AppTest pages run inside pytest: without this each test's runs directory would start a dashboard worker (a
 # process holding torch and umap). The worker's own tests, and the browser tests' server, turn it back on.

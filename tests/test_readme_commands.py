@@ -14,19 +14,16 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from dashboard.components.sidebar import launch_options
 from engine.cli import build_parser
-from tests.sample_runs import stopped_sample_run
+from tests.support.sample_runs import stopped_sample_run
+from tests.support.streamlit_server import free_port, streamlit_server
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -194,25 +191,8 @@ def test_the_streamlit_command_in_readme_starts_the_dashboard_with_its_options(t
     options = launch_options(script_args, environ={})
     assert (options.runs_dir, options.dataset) == ("runs", "movielens-latest-small")
     assert options.data_dir == "../shared/data/ml-latest-small"
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server_flags = ["--server.headless", "true", "--server.port", str(port)]
     started = [sys.executable, "-m", "streamlit", *words[1 : words.index("--")], *server_flags, "--", *script_args]
-    with open(tmp_path / "server.log", "wb") as log:
-        server = subprocess.Popen(started, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + START_SECONDS
-        while True:
-            assert server.poll() is None, (tmp_path / "server.log").read_text()
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, f"no answer on port {port} within {START_SECONDS}s"
-            time.sleep(0.5)
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=20)
+    with streamlit_server(started, port, tmp_path / "server.log", START_SECONDS):
+        pass  # it started with the README's options and answered

@@ -13,7 +13,7 @@ from dashboard.components.markdown import plain
 from dashboard.state import keys
 from engine.experiments import comparison, list_experiments, read_experiment, runs_of_experiment
 from engine.plots.comparison import activity_bars, activity_frame, forest_plot, paired_frame, seeds_frame
-from engine.training import RunStore
+from engine.runs.runstore import RunStore
 
 
 @st.cache_data(show_spinner="Comparing the experiment's runs…", max_entries=16)

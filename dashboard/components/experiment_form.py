@@ -3,7 +3,6 @@ experiment`` process, its progress read from the experiment's folder, and the wa
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import streamlit as st
@@ -12,9 +11,11 @@ from dashboard.components.markdown import plain
 from dashboard.plots.progress import run_progress
 from dashboard.state import keys, loaders
 from engine.experiments import member_states
-from engine.experiments.cli import spec_from_args
+from engine.experiments.spec import ExperimentSpec
+from engine.jobs.process import ExperimentLaunch, start_experiment
 from engine.models import MODELS
-from engine.training import ExperimentLaunch, RunStore, log_tail, start_experiment
+from engine.runs.logs import log_tail
+from engine.runs.runstore import RunStore
 
 REFRESH_SECONDS = 1.0
 DEFAULT_MODELS = ["mf", "lightgcn"]
@@ -36,22 +37,15 @@ def spec_of_form(
         raise ValueError("pick at least one model")
     if not seeds.strip():
         raise ValueError("give at least one seed, e.g. 0,1,2")
-    args = argparse.Namespace(
+    return ExperimentSpec.from_options(
         name=name.strip(),
         dataset=dataset,
-        data_dir=data_dir,
         models=",".join(models),
         seeds=seeds.replace(" ", ""),
         grid=[line.strip() for line in grid.splitlines() if line.strip()],
         epochs=epochs,
-        ks=None,
-        split=None,
-        test_ratio=None,
-        val_ratio=None,
-        patience=None,
-        device=None,
+        data_dir=data_dir,
     )
-    return spec_from_args(args)
 
 
 def show(runs_dir: Path, dataset: str | None, data_dir: str | None) -> None:

@@ -1,5 +1,5 @@
 """What trained runs say about a Neighborhood node: PinSage's stored neighborhood, replayed training batches, and
-the aggregation weights a trained model gives the node's neighbours."""
+the aggregation weights a trained model gives the node's neighbors."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from engine import InteractionGraph
 from engine.analysis import MODELS_WITH_WEIGHTS, aggregation_weights, top_t_overlap
 from engine.models import FanoutSpec, RandomWalkSpec
 from engine.plots.graph_view import replay_view
-from engine.training import RunDir, RunInfo
+from engine.runs.rundir import RunDir, RunInfo
 
 MAX_WEIGHT_ROWS = 200
 
@@ -41,9 +41,9 @@ def stored_vs_fresh(
     )
     stored = weights.col_indices()[row].numpy() + graph.num_users
     stored_weight = dict(zip(stored.tolist(), weights.values()[row].numpy().tolist(), strict=True))
-    valid = walks.neighbours[0] >= 0
-    fresh_weight = dict(zip(walks.neighbours[0][valid].tolist(), walks.weights[0][valid].tolist(), strict=True))
-    overlap = top_t_overlap(stored, walks.neighbours[0])
+    valid = walks.neighbors[0] >= 0
+    fresh_weight = dict(zip(walks.neighbors[0][valid].tolist(), walks.weights[0][valid].tolist(), strict=True))
+    overlap = top_t_overlap(stored, walks.neighbors[0])
     model_seed = int(loaded.config.seed)
     run_walks = (spec.num_walks, spec.walk_length, spec.restart_prob, spec.top_t)
     settings_match = tuple(settings[key] for key in ("num_walks", "walk_length", "restart_prob", "top_t")) == run_walks
@@ -58,7 +58,7 @@ def stored_vs_fresh(
         )
     st.caption(
         plain(
-            f"{overlap.shared} of the stored {len(stored)} neighbours are in this draw's top-{settings['top_t']} "
+            f"{overlap.shared} of the stored {len(stored)} neighbors are in this draw's top-{settings['top_t']} "
             f"(Jaccard {overlap.jaccard:.2f}). {why}"
         )
     )
@@ -67,7 +67,7 @@ def stored_vs_fresh(
     )
     table = pd.DataFrame(
         {
-            "neighbour": [node_picker.label(graph, int(n)) for n in both],
+            "neighbor": [node_picker.label(graph, int(n)) for n in both],
             "stored weight": [round(stored_weight.get(n, 0.0), 4) for n in both],
             "this draw's weight": [round(fresh_weight.get(n, 0.0), 4) for n in both],
         }
@@ -154,7 +154,7 @@ def model_weights(dataset: str, graph: InteractionGraph, node: int, seed: int) -
         st.info(
             plain(
                 f"No GraphSAGE or PinSage run on dataset {dataset!r} in the runs directory yet: train one on the Train "
-                "page to see the weights the model gives this node's neighbours."
+                "page to see the weights the model gives this node's neighbors."
             ),
             icon=":material/info:",
         )
@@ -171,7 +171,7 @@ def model_weights(dataset: str, graph: InteractionGraph, node: int, seed: int) -
     )
     table = pd.DataFrame(
         {
-            "neighbour": [node_picker.label(graph, int(n)) for n in result.neighbours],
+            "neighbor": [node_picker.label(graph, int(n)) for n in result.neighbors],
             "weight": np.round(result.weights, 4),
         }
     )
@@ -180,4 +180,4 @@ def model_weights(dataset: str, graph: InteractionGraph, node: int, seed: int) -
     table = table.sort_values(table.columns[-1], ascending=False, kind="stable")
     st.dataframe(table.head(MAX_WEIGHT_ROWS), hide_index=True, key="model_weights")
     if len(table) > MAX_WEIGHT_ROWS:
-        st.caption(f"{MAX_WEIGHT_ROWS} of {len(table)} neighbours shown.")
+        st.caption(f"{MAX_WEIGHT_ROWS} of {len(table)} neighbors shown.")

@@ -11,7 +11,7 @@ from dashboard.components.markdown import plain
 from dashboard.state import keys
 from engine.experiments import list_experiments
 from engine.report import experiment_report, run_report
-from engine.training import RunStore
+from engine.runs.runstore import RunStore
 
 RUN, EXPERIMENT = "run", "experiment"
 
@@ -28,7 +28,7 @@ def show(runs_dir: Path, selected: list[str]) -> None:
         format_func=lambda target: f"{target[0]} {target[1]}",
         key="runs_report_target",
         help="One HTML file that opens offline: summary, comparison (experiments), curves, embedding map, "
-        "neighbourhood (GraphSAGE, PinSage) and the commands that reproduce it.",
+        "neighborhood (GraphSAGE, PinSage) and the commands that reproduce it.",
     )
     kind, name = choice
     if not st.button("Prepare report", key="runs_report_prepare", icon=":material/description:"):

@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard.components import sidebar
 from dashboard.state import loaders
 from engine.analysis import ProjectionStore
-from engine.training import RunInfo
+from engine.runs.rundir import RunInfo
 
 
 def runs_with_embeddings() -> list[RunInfo]:

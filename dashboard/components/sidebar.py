@@ -20,7 +20,7 @@ import streamlit as st
 from dashboard.components.markdown import plain
 from dashboard.state import keys, loaders
 from engine import InteractionGraph
-from engine.training.worker import ensure_worker
+from engine.jobs.client import ensure_worker
 
 RUNS_DIR_ENV = "GNN_EXPLORER_RUNS_DIR"
 DEFAULT_RUNS_DIR = "runs"

@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.models import MODELS
+from engine.runs.config import DEVICES, METRIC_NAMES, TrainConfig, resolve
 from engine.splits import SPLIT_METHODS
-from engine.training import TrainConfig, resolve
-from engine.training.config import DEVICES, METRIC_NAMES
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ import plotly.graph_objects as go
 from scipy import stats
 
 from engine import InteractionGraph
-from engine.analysis import NeighbourFrequency, TopTStability
+from engine.analysis import NeighborFrequency, TopTStability
 from engine.plots.theme import themed
-from engine.sampling import FanoutSample, RandomWalkNeighbours
+from engine.sampling import FanoutSample, RandomWalkNeighbors
 
 SAMPLED, TRUE = "#1f77b4", "#c7c7c7"
 
@@ -45,12 +45,10 @@ def hop_counts(sample: FanoutSample) -> go.Figure:
     return themed(figure)
 
 
-def top_t_importance(
-    graph: InteractionGraph, walks: RandomWalkNeighbours, title: str = "Top-T importance"
-) -> go.Figure:
-    """Visit-count weights of one seed's top-T neighbours (the weights PinSage pools with)."""
-    valid = walks.neighbours[0] >= 0
-    nodes, weights = walks.neighbours[0][valid], walks.weights[0][valid]
+def top_t_importance(graph: InteractionGraph, walks: RandomWalkNeighbors, title: str = "Top-T importance") -> go.Figure:
+    """Visit-count weights of one seed's top-T neighbors (the weights PinSage pools with)."""
+    valid = walks.neighbors[0] >= 0
+    nodes, weights = walks.neighbors[0][valid], walks.weights[0][valid]
     counts = walks.visit_counts[0][valid]
     labels = [node_text(graph, int(n), 28) for n in nodes]
     figure = go.Figure(
@@ -73,14 +71,14 @@ def top_t_importance(
 
 
 def plural(count: int, noun: str, nouns: str | None = None) -> str:
-    """``1 neighbour``, ``2 neighbours`` (``nouns`` for an irregular plural)."""
+    """``1 neighbor``, ``2 neighbors`` (``nouns`` for an irregular plural)."""
     return f"{count} {noun if count == 1 else nouns or noun + 's'}"
 
 
 def uniformity_verdict(pvalue: float) -> str:
     """The chi-square test's p-value in words a reader can act on."""
     if not np.isfinite(pvalue):
-        return "every neighbour is drawn every time: nothing to test"
+        return "every neighbor is drawn every time: nothing to test"
     if pvalue < 0.001:
         return f"uniformity χ² p = {pvalue:.1g}: this sampler is not uniform"
     if pvalue < 0.05:
@@ -88,18 +86,18 @@ def uniformity_verdict(pvalue: float) -> str:
     return f"uniformity χ² p = {pvalue:.2f}: consistent with uniform sampling"
 
 
-def draw_histogram(result: NeighbourFrequency, title: str) -> go.Figure:
-    """How many neighbours were drawn in 0, 1, 2 … of the resamples — every neighbour, never-drawn ones included —
+def draw_histogram(result: NeighborFrequency, title: str) -> go.Figure:
+    """How many neighbors were drawn in 0, 1, 2 … of the resamples — every neighbor, never-drawn ones included —
     against the binomial counts a uniform sampler gives, with the chi-square uniformity test in the subtitle."""
     draws = result.all_draws()
-    times, neighbours = np.unique(draws, return_counts=True)
+    times, neighbors = np.unique(draws, return_counts=True)
     figure = go.Figure(
         go.Bar(
             x=times,
-            y=neighbours,
-            name="neighbours",
+            y=neighbors,
+            name="neighbors",
             marker_color=SAMPLED,
-            customdata=[plural(int(count), "neighbour") for count in neighbours],
+            customdata=[plural(int(count), "neighbor") for count in neighbors],
             hovertemplate="%{customdata} drawn in %{x} of " + str(result.resamples) + " resamples<extra></extra>",
         )
     )
@@ -125,18 +123,18 @@ def draw_histogram(result: NeighbourFrequency, title: str) -> go.Figure:
         title={
             "text": title,
             "subtitle": {
-                "text": f"all {plural(len(draws), 'neighbour')}<br>{uniformity_verdict(result.uniformity_pvalue)}"
+                "text": f"all {plural(len(draws), 'neighbor')}<br>{uniformity_verdict(result.uniformity_pvalue)}"
             },
         },
         height=340,
         xaxis={"title": f"times drawn in {result.resamples} resamples", "automargin": True},
-        yaxis={"title": "neighbours", "automargin": True},
+        yaxis={"title": "neighbors", "automargin": True},
         bargap=0.1,
     )
     return themed(figure)
 
 
-def frequency(graph: InteractionGraph, result: NeighbourFrequency, title: str, limit: int = 40) -> go.Figure:
+def frequency(graph: InteractionGraph, result: NeighborFrequency, title: str, limit: int = 40) -> go.Figure:
     """How many of the draws picked each node, most drawn first (top-T membership of random walks)."""
     nodes, draws = result.nodes[:limit], result.draws[:limit]
     labels = [node_text(graph, int(n), 28) for n in nodes]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.training import RunInfo
+from engine.runs.rundir import RunInfo
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import pandas as pd
 
 from engine.experiments import SPLIT_FIELDS
 from engine.plots.figures import metric_keys
-from engine.training import RunInfo
+from engine.runs.rundir import RunInfo
 
 # Metrics where more is better. Coverage is not one: a random ranker covers the most of the catalogue.
 HIGHER_IS_BETTER = ("recall", "ndcg", "precision", "hit", "mrr")

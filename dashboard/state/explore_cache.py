@@ -16,11 +16,11 @@ import torch
 from dashboard.state import loaders
 from engine import InteractionGraph
 from engine.analysis import Projection, ProjectionStore, kmeans_clusters
+from engine.analysis.replay import Replay, replay
+from engine.loader.reopen import RunGraph, open_run_graph
 from engine.plots import embedding_view
+from engine.runs.rundir import RunDir
 from engine.sampling import FanoutSampler, RandomWalkSampler
-from engine.training import RunDir
-from engine.training.replay import Replay, replay
-from engine.training.run_graph import RunGraph, open_run_graph
 
 # Which graph a sampler runs on: ("dataset", name, data_dir) for a whole dataset, ("run", run_dir, stamp) for the
 # training graph a run recorded; the stamp (split.npz's modification time) makes a replaced split a new key.
@@ -38,7 +38,7 @@ def run_source(run_dir: str | Path) -> GraphSource:
 
 @st.cache_resource(show_spinner="Loading the run's training graph…", max_entries=4)
 def run_graph(run_dir: str, stamp: str | None) -> RunGraph:
-    """What a run trained on (:func:`engine.training.run_graph.open_run_graph`); ``stamp`` is a cache key only."""
+    """What a run trained on (:func:`engine.loader.reopen.open_run_graph`); ``stamp`` is a cache key only."""
     return open_run_graph(run_dir)
 
 
@@ -64,7 +64,7 @@ def walk_sampler(
 
 @st.cache_data(show_spinner="Replaying the epoch…", max_entries=16)
 def replayed(run_dir: str, stamp: str | None, epoch: int, node: int, checkpoint_mtime: float) -> Replay:
-    """:func:`engine.training.replay.replay` of a run's epoch for a node; the run's files' times are keys only."""
+    """:func:`engine.analysis.replay.replay` of a run's epoch for a node; the run's files' times are keys only."""
     return replay(run_graph(run_dir, stamp), epoch, node)
 
 

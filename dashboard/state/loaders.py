@@ -12,7 +12,10 @@ import streamlit as st
 
 from engine import InteractionGraph
 from engine.datasets import DatasetInfo, dataset_stats, list_datasets, load_dataset
-from engine.training import ExperimentLaunch, Launch, LoadedRun, RunDir, RunStore, load_run
+from engine.jobs.process import ExperimentLaunch, Launch
+from engine.runs.rundir import RunDir
+from engine.runs.runstore import RunStore
+from engine.training import LoadedRun, load_run
 
 
 @st.cache_data(show_spinner=False)

@@ -13,10 +13,11 @@ from dashboard.components import node_picker, run_picker
 from dashboard.components.markdown import plain
 from dashboard.state import explore_cache, keys, loaders
 from engine import InteractionGraph, NodeError
-from engine.analysis import ProjectionError, ProjectionStore, figure_document, nearest_neighbours
+from engine.analysis import ProjectionError, ProjectionStore, figure_document, nearest_neighbors
+from engine.jobs.process import start_maps
 from engine.plots import embedding_view
 from engine.ranking import top_k
-from engine.training import RunInfo
+from engine.runs.rundir import RunInfo
 
 UMAP, PCA = "UMAP (cosine)", "PCA"
 MAP_KEY, COMPARE_KEY = "embeddings_map", "embeddings_compare_map"
@@ -42,10 +43,10 @@ def projection_for(store: ProjectionStore, epoch: int, method: str, slot: str = 
         )
         return explore_cache.ready_projection(store.run_dir, epoch, "pca"), note
     if method == PCA:
-        store.start_background([], "umap", requester(slot))  # the UMAP this map asked for before is not wanted
+        start_maps(store, [], "umap", requester(slot))  # the UMAP this map asked for before is not wanted
         return explore_cache.ready_projection(store.run_dir, epoch, "pca"), None
     failed = store.state(epoch, "umap") == "failed"  # shown as such, not retried on every rerun
-    store.start_background([] if failed else [epoch], "umap", requester(slot))  # withdraws its older requests too
+    start_maps(store, [] if failed else [epoch], "umap", requester(slot))  # withdraws its older requests too
     status = store.state(epoch, "umap")
     if status == "ready":
         return explore_cache.ready_projection(store.run_dir, epoch, "umap"), None
@@ -113,12 +114,12 @@ def recommendations(run: RunInfo, graph: InteractionGraph, stacked: np.ndarray, 
     return ids[0][listed].numpy(), scores[0][listed].numpy(), note
 
 
-def neighbour_panel(run: RunInfo, graph: InteractionGraph, stacked: np.ndarray, node: int, wide: bool) -> None:
-    """Nearest neighbours and, for a user, recommendations: side by side when ``wide``, else one above the other."""
+def neighbor_panel(run: RunInfo, graph: InteractionGraph, stacked: np.ndarray, node: int, wide: bool) -> None:
+    """Nearest neighbors and, for a user, recommendations: side by side when ``wide``, else one above the other."""
     st.subheader(f"Selected: {plain(node_picker.label(graph, node))}")
     is_user = node < graph.num_users
     lo, hi = (0, graph.num_users) if is_user else (graph.num_users, graph.num_nodes)
-    ids, scores = nearest_neighbours(stacked[lo:hi], stacked[node], k=10, exclude=np.array([node - lo]))
+    ids, scores = nearest_neighbors(stacked[lo:hi], stacked[node], k=10, exclude=np.array([node - lo]))
     left, right = st.columns(2) if wide else (st.container(), st.container())
     left.markdown(f"**Nearest {'users' if is_user else 'items'}** (cosine, original {stacked.shape[1]}-d space)")
     left.dataframe(
@@ -126,7 +127,7 @@ def neighbour_panel(run: RunInfo, graph: InteractionGraph, stacked: np.ndarray, 
             {"node": [node_picker.label(graph, int(i) + lo) for i in ids[0]], "cosine": np.round(scores[0], 3)}
         ),
         hide_index=True,
-        key="embeddings_neighbours",
+        key="embeddings_neighbors",
     )
     if is_user:
         items, item_scores, note = recommendations(run, graph, stacked, node)
@@ -243,7 +244,7 @@ tools = st.columns(2)
 if tools[0].button(
     "Compute UMAP for every epoch", key="embeddings_umap_all", icon=":material/animation:", disabled=store.run.outside
 ):
-    queued = store.start_background(epochs, "umap")  # no requester: moving the slider does not withdraw these
+    queued = start_maps(store, epochs, "umap")  # no requester: moving the slider does not withdraw these
     # Beside the button, not a toast: a toast followed the user to other pages.
     tools[0].caption(f"UMAP queued for epochs {queued}." if queued else "UMAP is cached or running for every epoch.")
 if tools[1].button("Prepare offline HTML of this map", key="embeddings_export", icon=":material/download:"):
@@ -256,8 +257,8 @@ if tools[1].button("Prepare offline HTML of this map", key="embeddings_export", 
     )
 if selected is not None:
     with st.container(key=SELECTION_KEY) if compare else columns[1].container(key=SELECTION_KEY):
-        neighbour_panel(run, graph, stacked, selected, wide=compare is not None)
+        neighbor_panel(run, graph, stacked, selected, wide=compare is not None)
     if compare and clicked:
         st.html(SCROLL_TO_SELECTION, unsafe_allow_javascript=True)  # a fixed script: no user text in it
 elif not compare:
-    columns[1].info("Click a point on the map, or pick a node above it, to see its nearest neighbours.")
+    columns[1].info("Click a point on the map, or pick a node above it, to see its nearest neighbors.")

@@ -12,14 +12,14 @@ import streamlit as st
 
 from dashboard.components import neighborhood_runs, node_picker, run_picker, sidebar
 from dashboard.components.markdown import plain
-from dashboard.plots import neighborhood_figures, neighbour_tables
+from dashboard.plots import neighbor_tables, neighborhood_figures
 from dashboard.state import explore_cache, keys, loaders
 from engine import InteractionGraph
 from engine.analysis import (
     NOISY_JACCARD,
     STABILITY_BUDGETS,
     STABLE_JACCARD,
-    NeighbourFrequency,
+    NeighborFrequency,
     TopTStability,
     fanout_frequency,
     snapshot_document,
@@ -29,8 +29,8 @@ from engine.analysis import (
 )
 from engine.models import FanoutSpec, RandomWalkSpec
 from engine.plots.graph_view import GraphView, fanout_view, random_walk_view
+from engine.runs.rundir import RunInfo
 from engine.sampling import FanoutSampler, RandomWalkSampler, parse_fanouts, warmup
-from engine.training import RunInfo
 
 FANOUT, WALK, BOTH = "Fanout (GraphSAGE)", "Random walk (PinSage)", "Side by side"
 RUN_GRAPH, WHOLE_DATASET = "A run's training graph", "The whole dataset"
@@ -150,7 +150,7 @@ def one_thread() -> Iterator[None]:
 @st.cache_data(show_spinner="Resampling…", max_entries=64)
 def fanout_statistics(
     graph_source: explore_cache.GraphSource, node: int, fanouts: tuple[int, ...], replace: bool, seed: int
-) -> NeighbourFrequency:
+) -> NeighborFrequency:
     """Hop-1 draw counts over :data:`RESAMPLES` fanout samples, computed once per graph, node and settings."""
     sampler = explore_cache.fanout_sampler(graph_source, fanouts, replace)
     with one_thread():
@@ -160,7 +160,7 @@ def fanout_statistics(
 @st.cache_data(show_spinner="Resampling…", max_entries=64)
 def walk_statistics(
     graph_source: explore_cache.GraphSource, node: int, settings: tuple[tuple[str, float], ...], seed: int
-) -> tuple[NeighbourFrequency, TopTStability]:
+) -> tuple[NeighborFrequency, TopTStability]:
     """Top-T membership over :data:`RESAMPLES` walk draws and top-T stability per walk budget (the studied budgets
     and the chosen one), computed once per graph, node and settings."""
     options = dict(settings)
@@ -207,8 +207,17 @@ def draw(view: GraphView, seconds: float, key: str, sentence: str, counts: str) 
     )
 
 
-def fanout_panel(graph: InteractionGraph, node: int, fanouts: list[int], replace: bool, seed: int, charts) -> None:
-    """Draw a fanout sample of ``node``; its charts go into ``charts`` (a column, or ``st`` for below the drawing)."""
+def fanout_panel(
+    source: explore_cache.GraphSource,
+    graph: InteractionGraph,
+    node: int,
+    fanouts: list[int],
+    replace: bool,
+    seed: int,
+    charts,
+) -> None:
+    """Draw a fanout sample of ``node`` in ``graph`` (read from ``source``); its charts go into ``charts`` (a column,
+    or ``st`` for below the drawing)."""
     sentence = (
         f"Fanout (GraphSAGE) neighborhood of {node_picker.label(graph, node)} in {graph_words(graph)}: fanouts "
         f"{', '.join(map(str, fanouts))} per hop, {'with' if replace else 'without'} replacement, seed {seed}."
@@ -233,12 +242,22 @@ def fanout_panel(graph: InteractionGraph, node: int, fanouts: list[int], replace
         theme=None,
     )
     charts.caption(f"{RESAMPLES} resamples in {(time.perf_counter() - started) * 1000:.0f} ms.")
-    st.markdown("**Hop-1 neighbours of this sample**")
-    st.dataframe(neighbour_tables.hop_1_table(graph, sample, result), hide_index=True, key="fanout_table")
+    st.markdown("**Hop-1 neighbors of this sample**")
+    st.dataframe(neighbor_tables.hop_1_table(graph, sample, result), hide_index=True, key="fanout_table")
 
 
-def walk_panel(graph: InteractionGraph, node: int, settings: dict, seed: int, charts) -> None:
-    """Draw the walks of ``node``; importance, frequency and stability charts go into ``charts`` (or ``st``)."""
+def walk_panel(
+    source: explore_cache.GraphSource,
+    graph: InteractionGraph,
+    node: int,
+    settings: dict,
+    seed: int,
+    charts,
+    run: RunInfo | None = None,
+    spec=None,
+) -> None:
+    """Draw the walks of ``node`` in ``graph`` (read from ``source``); importance, frequency and stability charts go
+    into ``charts`` (or ``st``); with a PinSage ``run`` (and its sampler ``spec``), the walks it stored beside them."""
     sentence = (
         f"Random-walk (PinSage) neighborhood of {node_picker.label(graph, node)} in {graph_words(graph)}: the "
         f"top-{settings['top_t']} of {settings['num_walks']} walks of up to {settings['walk_length']} steps, restart "
@@ -252,7 +271,7 @@ def walk_panel(graph: InteractionGraph, node: int, settings: dict, seed: int, ch
     view = random_walk_view(graph, walks, restart_prob=settings["restart_prob"])
     counts = f"{view.num_nodes} nodes, {view.num_sampled_edges} walked edges"
     draw(view, time.perf_counter() - started, "walk", sentence, counts)
-    if (walks.neighbours[0] >= 0).any():
+    if (walks.neighbors[0] >= 0).any():
         charts.plotly_chart(neighborhood_figures.top_t_importance(graph, walks), key="walk_top_t", theme=None)
     started = time.perf_counter()
     result, budgets = walk_statistics(source, node, tuple(settings.items()), seed)
@@ -264,8 +283,8 @@ def walk_panel(graph: InteractionGraph, node: int, settings: dict, seed: int, ch
     charts.plotly_chart(neighborhood_figures.stability(budgets), key="walk_stability", theme=None)
     charts.caption(f"Frequency and stability in {(time.perf_counter() - started) * 1000:.0f} ms.")
     stability_note(budgets, settings["num_walks"], settings["top_t"])
-    st.markdown("**Top-T neighbours of this draw**")
-    st.dataframe(neighbour_tables.top_t_table(graph, walks, result), hide_index=True, key="walk_table")
+    st.markdown("**Top-T neighbors of this draw**")
+    st.dataframe(neighbor_tables.top_t_table(graph, walks, result), hide_index=True, key="walk_table")
     if run is not None and run.config.get("model") == "pinsage":
         neighborhood_runs.stored_vs_fresh(run, spec, graph, node, walks, settings, seed)
 
@@ -389,17 +408,17 @@ if mode == BOTH:
     left, right = st.columns(2)
     with left:
         st.markdown("**Fanout neighborhood**")
-        fanout_panel(graph, node, fanouts, replace, seed, st)
+        fanout_panel(source, graph, node, fanouts, replace, seed, st)
     with right:
         st.markdown("**Random-walk neighborhood**")
-        walk_panel(graph, node, walk_settings, seed, st)
+        walk_panel(source, graph, node, walk_settings, seed, st, run, spec)
 else:
     drawing, charts = st.columns([3, 2])
     with drawing:
         if mode == FANOUT:
-            fanout_panel(graph, node, fanouts, replace, seed, charts)
+            fanout_panel(source, graph, node, fanouts, replace, seed, charts)
         else:
-            walk_panel(graph, node, walk_settings, seed, charts)
+            walk_panel(source, graph, node, walk_settings, seed, charts, run, spec)
 
 if run is not None and spec is not None:
     neighborhood_runs.replay_section(run, run_key, graph, node)

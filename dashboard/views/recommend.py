@@ -63,15 +63,15 @@ def recommendations_panel(
     loaded, graph: InteractionGraph, user_emb: np.ndarray, item_emb: np.ndarray, user: int, k: int
 ) -> None:
     train, split = loaded.split.train, loaded.split
-    history = train.user_csr.neighbours(user)
+    history = train.user_csr.neighbors(user)
     held_out = set(split.test_item[split.test_user == user].tolist())
     items, scores = loaded.model.recommend(np.array([user]), k)
     items, scores = np.asarray(items)[0], np.asarray(scores)[0]
     walker = RandomWalkSampler(train, num_walks=WHY_WALKS, walk_length=WHY_WALK_LENGTH, top_t=WHY_TOP_T)
     walks = walker.sample(items + graph.num_users, seed=0)
-    walked = np.where(walks.neighbours >= 0, walks.neighbours - graph.num_users, -1)
+    walked = np.where(walks.neighbors >= 0, walks.neighbors - graph.num_users, -1)
     explanations = explain_recommendations(
-        item_emb, history, items, scores, user_embedding=user_emb[user], walk_neighbours=walked,
+        item_emb, history, items, scores, user_embedding=user_emb[user], walk_neighbors=walked,
         walk_counts=walks.visit_counts,
     )  # fmt: skip
     hits = sum(int(i) in held_out for i in items)

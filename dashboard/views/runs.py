@@ -21,7 +21,8 @@ from dashboard.plots.run_table import (
 from dashboard.state import keys, loaders
 from engine.experiments import validation_test_note
 from engine.plots import figures
-from engine.training import RunInfo, RunNotFound
+from engine.runs.rundir import RunInfo
+from engine.runs.runstore import RunNotFound
 
 DEFAULT_SELECTION = 3
 

@@ -21,19 +21,13 @@ from dashboard.components.train_form import (
 from dashboard.plots.progress import format_seconds, run_progress
 from dashboard.plots.run_table import metrics_by_cutoff
 from dashboard.state import keys, loaders
+from engine.commands import resume_command
+from engine.jobs.process import resume_training, start_training, stop_training
 from engine.models import MODELS
 from engine.plots import figures
-from engine.training import (
-    ACTIVE_STATES,
-    RUN_STATES,
-    RunDirError,
-    RunNotFound,
-    log_tail,
-    resume_command,
-    resume_training,
-    start_training,
-    stop_training,
-)
+from engine.runs.logs import log_tail
+from engine.runs.names import ACTIVE_STATES, RUN_STATES, RunDirError
+from engine.runs.runstore import RunNotFound
 
 REFRESH_SECONDS = 1.0
 PANEL_KEY = "train_live_panel"  # Streamlit gives the panel's container the class st-key-<key>

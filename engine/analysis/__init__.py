@@ -1,4 +1,4 @@
-"""Analysis of trained runs: 2-D projections, nearest neighbours, clusters, aggregation weights, explanations, exports.
+"""Analysis of trained runs: projections and their cache, comparison statistics, replay, neighbors, aggregation, export.
 
 Everything here works on arrays and run directories; the dashboard draws what it returns.
 """
@@ -12,13 +12,13 @@ from engine.analysis.aggregation import (
 )
 from engine.analysis.explain import Explanation, explain_recommendations
 from engine.analysis.export import ExportError, external_fetches, figure_document, snapshot_document
-from engine.analysis.neighbours import kmeans_clusters, nearest_neighbours, unit_rows
+from engine.analysis.neighbors import kmeans_clusters, nearest_neighbors, unit_rows
 from engine.analysis.projection import METHODS, Projection, ProjectionError, fit_projection, procrustes_align
 from engine.analysis.sampling_stats import (
     NOISY_JACCARD,
     STABILITY_BUDGETS,
     STABLE_JACCARD,
-    NeighbourFrequency,
+    NeighborFrequency,
     TopTOverlap,
     TopTStability,
     fanout_frequency,
@@ -39,7 +39,7 @@ __all__ = [
     "NOISY_JACCARD",
     "STABILITY_BUDGETS",
     "STABLE_JACCARD",
-    "NeighbourFrequency",
+    "NeighborFrequency",
     "TopTOverlap",
     "TopTStability",
     "fanout_frequency",
@@ -58,7 +58,7 @@ __all__ = [
     "figure_document",
     "fit_projection",
     "kmeans_clusters",
-    "nearest_neighbours",
+    "nearest_neighbors",
     "procrustes_align",
     "snapshot_document",
     "unit_rows",

@@ -28,8 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-CONFIDENCE = 0.95
-BOOTSTRAP_RESAMPLES = 10_000
+from engine.analysis.statistics import BOOTSTRAP_RESAMPLES, CONFIDENCE, bootstrap_mean_ci, holm, wilcoxon_p_value
+
 HEAD_SHARE = 0.2  # the most popular 20% of items are the head; the rest is the long tail
 ACTIVITY_SEGMENTS = 5  # quintiles of training degree
 PAIRED_TEST = "Wilcoxon signed-rank (scipy.stats.wilcoxon), Holm-corrected across the models compared"
@@ -135,41 +135,6 @@ def seed_summary(
         notes.append(f"t interval [{low:.4f}, {high:.4f}] clipped to the range [{bounds[0]:g}, {bounds[1]:g}]")
         low, high = max(low, bounds[0]), min(high, bounds[1])
     return {"mean": mean, "std": std, "ci95": [low, high], "seeds": n, "note": "; ".join(notes) or None}
-
-
-def bootstrap_mean_ci(
-    values: np.ndarray, resamples: int = BOOTSTRAP_RESAMPLES, confidence: float = CONFIDENCE, seed: int = 0
-) -> list[float]:
-    """Percentile bootstrap interval of the mean of ``values`` ``(n,)``: ``resamples`` draws of n with replacement."""
-    values = np.asarray(values, dtype=np.float64)
-    if len(values) == 0:
-        raise ValueError("no values to bootstrap")
-    rng = np.random.default_rng(seed)
-    means = np.empty(resamples)
-    for start in range(0, resamples, 1000):  # bounds memory at 1000 * n draws
-        count = min(1000, resamples - start)
-        means[start : start + count] = values[rng.integers(0, len(values), (count, len(values)))].mean(axis=1)
-    tail = (1 - confidence) / 2 * 100
-    low, high = np.percentile(means, [tail, 100 - tail])
-    return [float(low), float(high)]
-
-
-def wilcoxon_p_value(differences: np.ndarray) -> float:
-    """Two-sided Wilcoxon signed-rank p-value of paired differences; 1.0 when every difference is zero."""
-    differences = np.asarray(differences, dtype=np.float64)
-    if not np.any(differences != 0):
-        return 1.0
-    return float(stats.wilcoxon(differences).pvalue)
-
-
-def holm(p_values: Mapping[str, float]) -> dict[str, float]:
-    """Holm's step-down adjustment of several p-values (family-wise error), each capped at 1 and kept monotone."""
-    order = sorted(p_values, key=lambda name: p_values[name])
-    m, running, adjusted = len(order), 0.0, {}
-    for rank, name in enumerate(order):
-        running = max(running, min(1.0, (m - rank) * p_values[name]))
-        adjusted[name] = running
-    return adjusted
 
 
 def activity_segments(train_degree: np.ndarray, segments: int = ACTIVITY_SEGMENTS) -> np.ndarray:

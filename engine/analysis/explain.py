@@ -52,7 +52,7 @@ def explain_recommendations(
     top: int = 3,
     standout: float = 1.0,
     min_share: float = 0.05,
-    walk_neighbours: np.ndarray | None = None,
+    walk_neighbors: np.ndarray | None = None,
     walk_counts: np.ndarray | None = None,
 ) -> list[Explanation]:
     """Explain each recommended item by the history items that support it most.
@@ -68,17 +68,17 @@ def explain_recommendations(
         standout (float): How many times its root-mean-square term over the list a history item's term
             must reach to be named. (default: ``1.0``)
         min_share (float): The smallest share of an item's lift a named history item brings. (default: ``0.05``)
-        walk_neighbours (np.ndarray, optional): Internal item ids visited by walks from each recommended
-            item, shape ``(R, T)``, ``-1`` padded (``RandomWalkNeighbours.neighbours`` minus ``num_users``).
+        walk_neighbors (np.ndarray, optional): Internal item ids visited by walks from each recommended
+            item, shape ``(R, T)``, ``-1`` padded (``RandomWalkNeighbors.neighbors`` minus ``num_users``).
             (default: ``None``)
-        walk_counts (np.ndarray, optional): Visit counts matching ``walk_neighbours``, ``(R, T)``. (default: ``None``)
+        walk_counts (np.ndarray, optional): Visit counts matching ``walk_neighbors``, ``(R, T)``. (default: ``None``)
     """
     history = np.asarray(history, dtype=np.int64)
     recommended = np.asarray(recommended, dtype=np.int64)
     if len(recommended) != len(scores):
         raise ValueError(f"{len(recommended)} recommended items but {len(scores)} scores")
-    if walk_neighbours is not None and (walk_counts is None or walk_neighbours.shape != walk_counts.shape):
-        raise ValueError("walk_neighbours and walk_counts must both be given with one shape")
+    if walk_neighbors is not None and (walk_counts is None or walk_neighbors.shape != walk_counts.shape):
+        raise ValueError("walk_neighbors and walk_counts must both be given with one shape")
     explanations = [Explanation(int(item), float(score)) for item, score in zip(recommended, scores, strict=True)]
     if len(history) == 0:
         return explanations
@@ -100,11 +100,11 @@ def explain_recommendations(
         stands_out = (terms[row] > 0) & (terms[row] >= standout * spread * (1 - 1e-9)) & (shares >= min_share)
         best = [h for h in np.argsort(-terms[row], kind="stable") if stands_out[h]][:top]
         explanation.contributions = [(int(history[h]), float(shares[h])) for h in best]
-        if walk_neighbours is None:
+        if walk_neighbors is None:
             continue
         visited = [
             (int(item), int(count))
-            for item, count in zip(walk_neighbours[row], walk_counts[row], strict=True)
+            for item, count in zip(walk_neighbors[row], walk_counts[row], strict=True)
             if item >= 0 and int(item) in in_history
         ]
         explanation.walk_support = sorted(visited, key=lambda pair: -pair[1])[:top]

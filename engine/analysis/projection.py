@@ -10,7 +10,7 @@ flipped or rotated.
 A projection is stored at its run's ``RunDir.projection_path(epoch, method)`` (plain arrays, loaded
 without pickle). New points (a cold-start user) are placed exactly for PCA and, for UMAP, the way
 ``umap.UMAP.transform`` initialises them: the similarity-weighted mean position of their nearest
-fitted neighbours in the original space.
+fitted neighbors in the original space.
 """
 
 from __future__ import annotations
@@ -25,16 +25,16 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.analysis.neighbours import unit_rows
-from engine.training.npzio import NpzError, load_npz
+from engine.analysis.neighbors import unit_rows
+from engine.runs.npzio import NpzError, load_npz
 
 METHODS = ("pca", "umap")
-TRANSFORM_NEIGHBOURS = 15  # fitted points that place a new point on a UMAP map (UMAP's own default)
-UMAP_NEIGHBOURS = 15  # UMAP's own default
-# Up to this many points the cosine neighbours UMAP starts from are found exactly here (chunked matrix products,
+TRANSFORM_NEIGHBORS = 15  # fitted points that place a new point on a UMAP map (UMAP's own default)
+UMAP_NEIGHBORS = 15  # UMAP's own default
+# Up to this many points the cosine neighbors UMAP starts from are found exactly here (chunked matrix products,
 # ~2 s for 10k points) instead of by NN-descent, whose numba kernels take ~35 s to compile in every new process.
-EXACT_NEIGHBOURS_MAX = 50_000
-NEIGHBOUR_CHUNK = 2048  # rows of the similarity matrix held at once: 2048 x 50k float32 = 400 MB at most
+EXACT_NEIGHBORS_MAX = 50_000
+NEIGHBOR_CHUNK = 2048  # rows of the similarity matrix held at once: 2048 x 50k float32 = 400 MB at most
 # UMAP's default is 500 layout epochs below 10k points and 200 above; 200 everywhere keeps maps of every size at
 # UMAP's large-data quality and makes a 10k-point map ~2x faster.
 UMAP_EPOCHS = 200
@@ -78,7 +78,7 @@ class Projection:
         Args:
             points (np.ndarray): New vectors, shape ``(B, d)``.
             fitted_embeddings (np.ndarray): The ``(U + I, d)`` vectors this map was fitted on (users first);
-                UMAP placement looks up the new points' neighbours among them.
+                UMAP placement looks up the new points' neighbors among them.
 
         Returns:
             np.ndarray: Positions on the aligned map, shape ``(B, 2)`` float32.
@@ -94,7 +94,7 @@ class Projection:
             return (raw @ self.rotation + self.shift).astype(np.float32)
         fitted = unit_rows(fitted_embeddings)  # (N, d)
         similarity = unit_rows(points) @ fitted.T  # (B, N)
-        k = min(TRANSFORM_NEIGHBOURS, len(fitted))
+        k = min(TRANSFORM_NEIGHBORS, len(fitted))
         nearest = np.argpartition(-similarity, k - 1, axis=1)[:, :k]  # (B, k)
         weights = np.clip(np.take_along_axis(similarity, nearest, axis=1), 1e-6, None)  # (B, k)
         weights /= weights.sum(axis=1, keepdims=True)
@@ -175,7 +175,7 @@ def fit_projection(
         epoch (int): Snapshot epoch recorded with the map. (default: ``0``)
         reference (Projection, optional): Earlier map of the same points to align onto. (default: ``None``)
         seed (int): Random state of UMAP. (default: ``0``)
-        progress (callable, optional): Called with a line on each stage of a UMAP fit (neighbours, then layout
+        progress (callable, optional): Called with a line on each stage of a UMAP fit (neighbors, then layout
             epochs). (default: ``None``)
     """
     if method not in METHODS:
@@ -219,20 +219,20 @@ def _umap(embeddings: np.ndarray, seed: int, progress: Progress) -> np.ndarray:
     # Imported here: importing umap compiles numba kernels for seconds, which pages that never ask for it skip.
     import umap
 
-    neighbours = min(UMAP_NEIGHBOURS, len(embeddings) - 1)
+    neighbors = min(UMAP_NEIGHBORS, len(embeddings) - 1)
     known = None
-    if len(embeddings) <= EXACT_NEIGHBOURS_MAX:
-        progress(f"nearest neighbours of {len(embeddings):,} points (exact)")
-        indices, distances = cosine_neighbours(embeddings, neighbours)
+    if len(embeddings) <= EXACT_NEIGHBORS_MAX:
+        progress(f"nearest neighbors of {len(embeddings):,} points (exact)")
+        indices, distances = cosine_neighbors(embeddings, neighbors)
         known = (indices, distances, None)
     else:
-        progress(f"nearest neighbours of {len(embeddings):,} points (NN-descent)")
+        progress(f"nearest neighbors of {len(embeddings):,} points (NN-descent)")
     # PCA initialisation: on 10k points the default spectral one takes ~100 s here against ~23 s, and starting
     # from the principal axes keeps successive epochs' maps close before Procrustes alignment.
     reducer = umap.UMAP(
         n_components=2,
         metric="cosine",
-        n_neighbors=neighbours,
+        n_neighbors=neighbors,
         init="pca",
         n_epochs=UMAP_EPOCHS,
         random_state=seed,
@@ -247,18 +247,18 @@ def _umap(embeddings: np.ndarray, seed: int, progress: Progress) -> np.ndarray:
         return reducer.fit_transform(embeddings).astype(np.float32)  # (N, 2)
 
 
-def cosine_neighbours(points: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def cosine_neighbors(points: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Each point's ``k`` nearest points by cosine distance, itself first: ``(N, k)`` int64 indices, float32 distances.
 
-    Exact, in chunks of :data:`NEIGHBOUR_CHUNK` rows, sorted by distance (the layout UMAP's own search returns).
+    Exact, in chunks of :data:`NEIGHBOR_CHUNK` rows, sorted by distance (the layout UMAP's own search returns).
     """
     unit = unit_rows(np.asarray(points, dtype=np.float32))  # (N, d)
     indices = np.empty((len(unit), k), dtype=np.int64)
     distances = np.empty((len(unit), k), dtype=np.float32)
-    for start in range(0, len(unit), NEIGHBOUR_CHUNK):
-        similarity = unit[start : start + NEIGHBOUR_CHUNK] @ unit.T  # (C, N)
+    for start in range(0, len(unit), NEIGHBOR_CHUNK):
+        similarity = unit[start : start + NEIGHBOR_CHUNK] @ unit.T  # (C, N)
         rows = np.arange(len(similarity))
-        similarity[rows, rows + start] = np.inf  # a point is its own nearest neighbour, even among duplicates
+        similarity[rows, rows + start] = np.inf  # a point is its own nearest neighbor, even among duplicates
         nearest = np.argpartition(-similarity, k - 1, axis=1)[:, :k]  # (C, k), unordered
         order = np.argsort(-np.take_along_axis(similarity, nearest, axis=1), axis=1, kind="stable")
         nearest = np.take_along_axis(nearest, order, axis=1)

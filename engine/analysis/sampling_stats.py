@@ -1,7 +1,7 @@
-"""How a sampler behaves for one node over many draws: frequency of each neighbour, stability of top-T sets.
+"""How a sampler behaves for one node over many draws: frequency of each neighbor, stability of top-T sets.
 
 A single sample shows what the model saw once; training sees a fresh sample every epoch. Resampling
-answers the questions an engineer actually has: does the fanout sampler draw every neighbour equally
+answers the questions an engineer actually has: does the fanout sampler draw every neighbor equally
 often (GraphSAGE, Hamilton et al., NeurIPS 2017, samples uniformly), and how many walks does PinSage's
 importance sampler (Ying et al., KDD 2018) need before its top-T neighborhood stops changing?
 """
@@ -18,7 +18,7 @@ from engine.sampling import FanoutSampler, RandomWalkSampler
 
 
 @dataclass
-class NeighbourFrequency:
+class NeighborFrequency:
     """How often each node was drawn for a seed over ``resamples`` draws.
 
     Args:
@@ -27,12 +27,12 @@ class NeighbourFrequency:
         expected (np.ndarray): Draws expected under the sampler's ideal (uniform for fanout), ``(K,)``
             float64; ``nan`` where no closed form applies (random walks).
         resamples (int): Number of draws.
-        never_drawn (int): Neighbours of the seed that no draw picked.
-        probability (float): Chance that one draw picks a given neighbour under the sampler's ideal (uniform for
-            fanout, the same for every neighbour); ``nan`` for random walks. (default: ``nan``)
-        uniformity_pvalue (float): p-value of the chi-square test that every neighbour is drawn equally often
+        never_drawn (int): Neighbors of the seed that no draw picked.
+        probability (float): Chance that one draw picks a given neighbor under the sampler's ideal (uniform for
+            fanout, the same for every neighbor); ``nan`` for random walks. (default: ``nan``)
+        uniformity_pvalue (float): p-value of the chi-square test that every neighbor is drawn equally often
             (:func:`uniformity_pvalue`); ``nan`` where it does not apply: random walks, or a fanout that takes
-            every neighbour every time. (default: ``nan``)
+            every neighbor every time. (default: ``nan``)
     """
 
     nodes: np.ndarray
@@ -44,23 +44,23 @@ class NeighbourFrequency:
     uniformity_pvalue: float = float("nan")
 
     def all_draws(self) -> np.ndarray:
-        """Draws of every neighbour, the never-drawn ones as zeros, ``(K + never_drawn,)`` int64."""
+        """Draws of every neighbor, the never-drawn ones as zeros, ``(K + never_drawn,)`` int64."""
         return np.concatenate([self.draws, np.zeros(self.never_drawn, dtype=np.int64)])
 
 
 def uniformity_pvalue(picks: np.ndarray, fanout: int, replace: bool) -> float:
-    """Chi-square p-value that a fanout sampler picks each of a node's neighbours equally often.
+    """Chi-square p-value that a fanout sampler picks each of a node's neighbors equally often.
 
-    ``picks`` counts, for every neighbour (never-picked ones as zeros), how many times the resamples picked it.
+    ``picks`` counts, for every neighbor (never-picked ones as zeros), how many times the resamples picked it.
     With replacement each resample makes ``fanout`` independent uniform picks, so ``picks`` is multinomial and
     Pearson's statistic (:func:`scipy.stats.chisquare`) is chi-square with ``d - 1`` degrees of freedom. Without
-    replacement each resample picks a uniform ``fanout``-subset: a neighbour's count then varies less than under a
+    replacement each resample picks a uniform ``fanout``-subset: a neighbor's count then varies less than under a
     multinomial, by the factor ``(d - fanout) / (d - 1)``, so the statistic is divided by it before it is read
-    against the same distribution. ``nan`` when every neighbour is taken every time (nothing to test).
+    against the same distribution. ``nan`` when every neighbor is taken every time (nothing to test).
 
     Args:
-        picks (np.ndarray): Picks per neighbour over all resamples, ``(d,)``.
-        fanout (int): Picks per resample (``-1``: every neighbour).
+        picks (np.ndarray): Picks per neighbor over all resamples, ``(d,)``.
+        fanout (int): Picks per resample (``-1``: every neighbor).
         replace (bool): Whether the sampler draws with replacement.
     """
     degree = len(picks)
@@ -72,11 +72,11 @@ def uniformity_pvalue(picks: np.ndarray, fanout: int, replace: bool) -> float:
     return float(stats.chi2.sf(statistic, degree - 1))
 
 
-def fanout_frequency(sampler: FanoutSampler, node: int, resamples: int = 100, seed: int = 0) -> NeighbourFrequency:
-    """Resample ``node`` and count how often each first-hop neighbour is drawn, with a uniformity test.
+def fanout_frequency(sampler: FanoutSampler, node: int, resamples: int = 100, seed: int = 0) -> NeighborFrequency:
+    """Resample ``node`` and count how often each first-hop neighbor is drawn, with a uniformity test.
 
-    Without replacement each of ``d`` neighbours is expected in ``min(1, fanout / d)`` of the draws;
-    with replacement a neighbour appears (at least once) with probability ``1 - (1 - 1/d) ** fanout``.
+    Without replacement each of ``d`` neighbors is expected in ``min(1, fanout / d)`` of the draws;
+    with replacement a neighbor appears (at least once) with probability ``1 - (1 - 1/d) ** fanout``.
     The draws come from ``sampler.sample`` itself, so the test judges the very sampler it is given.
 
     Args:
@@ -87,16 +87,16 @@ def fanout_frequency(sampler: FanoutSampler, node: int, resamples: int = 100, se
     """
     if resamples < 1:
         raise ValueError(f"'resamples' must be at least 1 (got {resamples})")
-    neighbours = sampler.graph.csr.neighbours(node)  # sorted ids
-    degree, fanout = len(neighbours), sampler.fanouts[0]
+    neighbors = sampler.graph.csr.neighbors(node)  # sorted ids
+    degree, fanout = len(neighbors), sampler.fanouts[0]
     counts: dict[int, int] = {}
     picks = np.zeros(degree, dtype=np.int64)  # (d,) every pick, repeats included
     for draw in range(resamples):
         sample = sampler.sample(np.array([node]), seed=seed + draw)
         first_hop = sample.edge_src[sample.edge_hop == 1]
-        np.add.at(picks, np.searchsorted(neighbours, first_hop), 1)
-        for neighbour in np.unique(first_hop).tolist():
-            counts[neighbour] = counts.get(neighbour, 0) + 1
+        np.add.at(picks, np.searchsorted(neighbors, first_hop), 1)
+        for neighbor in np.unique(first_hop).tolist():
+            counts[neighbor] = counts.get(neighbor, 0) + 1
     nodes, draws = _sorted(counts)
     if degree == 0:
         probability = 0.0
@@ -108,10 +108,10 @@ def fanout_frequency(sampler: FanoutSampler, node: int, resamples: int = 100, se
         probability = min(1.0, fanout / degree)
     expected = np.full(len(nodes), probability * resamples)
     pvalue = uniformity_pvalue(picks, fanout, sampler.replace)
-    return NeighbourFrequency(nodes, draws, expected, resamples, degree - len(nodes), probability, pvalue)
+    return NeighborFrequency(nodes, draws, expected, resamples, degree - len(nodes), probability, pvalue)
 
 
-def walk_frequency(sampler: RandomWalkSampler, node: int, resamples: int = 100, seed: int = 0) -> NeighbourFrequency:
+def walk_frequency(sampler: RandomWalkSampler, node: int, resamples: int = 100, seed: int = 0) -> NeighborFrequency:
     """Resample ``node``'s walks and count how often each node enters its top-T set.
 
     Args:
@@ -125,11 +125,11 @@ def walk_frequency(sampler: RandomWalkSampler, node: int, resamples: int = 100, 
     # Walks are keyed by (seed, node), so repeating the node in one batch would repeat the walks: loop over seeds.
     counts: dict[int, int] = {}
     for draw in range(resamples):
-        top = sampler.sample(np.array([node]), seed=seed + draw).neighbours[0]
-        for neighbour in top[top >= 0].tolist():
-            counts[neighbour] = counts.get(neighbour, 0) + 1
+        top = sampler.sample(np.array([node]), seed=seed + draw).neighbors[0]
+        for neighbor in top[top >= 0].tolist():
+            counts[neighbor] = counts.get(neighbor, 0) + 1
     nodes, draws = _sorted(counts)
-    return NeighbourFrequency(nodes, draws, np.full(len(nodes), np.nan), resamples, 0)
+    return NeighborFrequency(nodes, draws, np.full(len(nodes), np.nan), resamples, 0)
 
 
 @dataclass
@@ -172,7 +172,7 @@ def top_t_stability(
         budget = RandomWalkSampler(sampler.graph, walks, sampler.walk_length, sampler.restart_prob, sampler.top_t)
         sets = []
         for draw in range(resamples):
-            top = budget.sample(np.array([node]), seed=seed + draw).neighbours[0]
+            top = budget.sample(np.array([node]), seed=seed + draw).neighbors[0]
             sets.append(set(top[top >= 0].tolist()))
         pairs = [_jaccard(a, b) for i, a in enumerate(sets) for b in sets[i + 1 :]]
         means.append(float(np.mean(pairs)))

@@ -1,13 +1,13 @@
 """Embedding snapshots of a run and the projections cached beside them.
 
-The run directory is the contract (:class:`~engine.training.RunDir` names its files): training writes one snapshot
+The run directory is the contract (:class:`~engine.runs.RunDir` names its files): training writes one snapshot
 per evaluated epoch (``RunDir.epoch_snapshot_path``, ``user`` and ``item`` float32 arrays); this module writes the
 maps (``RunDir.projection_path``). Slow projections (UMAP) are computed in the background
-(:func:`~engine.training.start_projection`: the dashboard worker's queue, else a separate process) so the dashboard
+(:func:`engine.jobs.process.start_maps`: the dashboard worker's queue, else a separate process) so the dashboard
 never waits: while one waits or runs, the epoch's pending mark (``RunDir.projection_pending_path``) holds the
 computing process's pid, its progress line is in ``RunDir.projection_progress_path``, and a failure leaves the
 message in ``RunDir.projection_error_path``. A page asks with a *requester* (itself), so that its newest request
-supersedes its older ones in the worker's queue (:mod:`engine.training.projection_queue`).
+supersedes its older ones in the worker's queue (:mod:`engine.jobs.projection_queue`).
 """
 
 from __future__ import annotations
@@ -20,11 +20,10 @@ from typing import Literal
 import numpy as np
 
 from engine.analysis.projection import METHODS, Projection, ProjectionError, fit_projection
-from engine.training.npzio import NpzError, load_npz
-from engine.training.process import log_tail, start_projection
-from engine.training.projection_queue import withdraw
-from engine.training.rundir import RunDir, process_alive
-from engine.training.worker import submit_projection
+from engine.runs.logs import log_tail
+from engine.runs.names import process_alive
+from engine.runs.npzio import NpzError, load_npz
+from engine.runs.rundir import RunDir
 
 ProjectionState = Literal["ready", "pending", "failed", "missing"]
 
@@ -170,33 +169,6 @@ class ProjectionStore:
             if earlier < epoch and not self.path(earlier, method).is_file():
                 self.compute(earlier, method)
         return self.compute(epoch, method)
-
-    def start_background(self, epochs: list[int], method: str, requester: str | None = None) -> list[int]:
-        """Start one process computing the given epochs' maps in ascending order; returns the epochs queued.
-
-        Epochs already cached or already being computed are skipped, so calling this on every page
-        rerun is cheap and never starts duplicate work. With a ``requester`` (a page), this request supersedes
-        that requester's earlier ones on the dashboard's worker: the maps it asked for before and nobody else
-        wants are dropped, and a map another page is waiting for becomes wanted by this one too.
-        """
-        if self.run.outside:
-            if epochs:
-                self.run.check_writable(f"computing the {method.upper()} maps of epochs {sorted(epochs)}")
-            return []
-        run = str(self.run_dir.resolve())
-        wanted = {(run, epoch, method) for epoch in epochs}
-        held = withdraw(self.run_dir.parent, requester, wanted) if requester is not None else None
-        states = {epoch: self.state(epoch, method) for epoch in epochs}
-        todo = sorted(e for e in epochs if states[e] in ("missing", "failed"))
-        shared = [e for e in epochs if held is not None and states[e] == "pending" and (run, e, method) not in held]
-        for epoch in todo:
-            self.run.projection_error_path(epoch, method).unlink(missing_ok=True)
-        if held is not None and (todo or shared):  # the worker serves maps: queue this page's own job
-            if submit_projection(self.run, sorted(todo + shared), method, requester) is not None:
-                return todo
-        if todo:
-            start_projection(self.run, todo, method)
-        return todo
 
     def finish_pending(self, epoch: int, method: str) -> None:
         """Called by the projection process when it is done with an epoch, successful or not."""

@@ -1,4 +1,4 @@
-"""Datasets by name (``synthetic``, MovieLens 100K/1M/latest-small, ``csv:PATH``), their stats and generator."""
+"""Datasets: by name (``synthetic``, MovieLens 100K/1M/latest-small, ``csv:PATH``), their stats and generator."""
 
 from engine.datasets.csv_loader import load_csv
 from engine.datasets.download import cache_dir

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
-from engine.datasets.validation import DatasetError, require_file
+from engine.datasets.validation import DatasetError, require_file, undecodable
 
 SHOWN_CHARS = 60  # of an offending row, quoted in the message
 
@@ -95,11 +95,7 @@ def _check_utf8(path: Path, data: bytes) -> None:
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise DatasetError(
-            f"{path}: line {line}: byte {data[error.start : error.start + 1]!r} at offset {error.start} is not "
-            "UTF-8; save the file as UTF-8"
-        ) from None
+        raise undecodable(path, data, error, "save the file as UTF-8", f" at offset {error.start}") from None
 
 
 def _header(path: Path, data: bytes, what: str, hint: str) -> list[str]:

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from engine.datasets.validation import DatasetError, require_file
+from engine.datasets.validation import DatasetError, require_file, undecodable
 from engine.graph import InteractionGraph, LoadReport
 
 FILES = ("train.txt", "test.txt")
@@ -78,11 +78,7 @@ def _read_lists(path: Path) -> tuple[np.ndarray, np.ndarray]:
     try:
         text = data.decode("ascii")
     except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise DatasetError(
-            f"{path}: line {line}: byte {data[error.start : error.start + 1]!r} is not ASCII; LightGCN files hold "
-            "only integer ids separated by spaces"
-        ) from None
+        raise undecodable(path, data, error, "LightGCN files hold only integer ids separated by spaces") from None
     users: list[np.ndarray] = []
     items: list[np.ndarray] = []
     for number, line in enumerate(text.splitlines(), start=1):

@@ -162,3 +162,10 @@ def same_id_type(ids: pd.Series, reference: pd.Series) -> pd.Series:
     if reference.dtype != np.int64 and ids.dtype == np.int64:
         return ids.astype(str)
     return ids
+
+
+def undecodable(path: Path, data: bytes, error: UnicodeDecodeError, fix: str, where: str = "") -> DatasetError:
+    """The error for the first byte of ``data`` that does not decode: its line, the byte, and ``fix``."""
+    line = data.count(b"\n", 0, error.start) + 1
+    byte = data[error.start : error.start + 1]
+    return DatasetError(f"{path}: line {line}: byte {byte!r}{where} is not {error.encoding.upper()}; {fix}")

@@ -10,8 +10,8 @@ from typing import Any
 from engine.analysis.comparison import RunResult, compare, headline, training_progress
 from engine.experiments.runner import read_experiment, select_grid_points
 from engine.experiments.spec import ExperimentSpec
-from engine.training.rundir import RunDir, RunInfo
-from engine.training.runstore import RunStore
+from engine.runs.rundir import RunDir, RunInfo
+from engine.runs.runstore import RunStore
 
 # Config fields that define the split a run is tested on (the seed pairs runs within it)
 SPLIT_FIELDS = ("dataset", "data_dir", "split", "test_ratio", "val_ratio", "min_rating", "k_core")

@@ -14,16 +14,11 @@ from typing import Any
 from tqdm import tqdm
 
 from engine.experiments.spec import ExperimentSpec, Member
-from engine.training.jsonio import read_json, write_json_atomic
-from engine.training.rundir import (
-    ACTIVE_STATES,
-    MAX_JSON_BYTES,
-    RunDir,
-    RunDirError,
-    experiment_path,
-    hold_lock,
-)
-from engine.training.runstore import RunStore
+from engine.runs.jsonio import read_json, write_json_atomic
+from engine.runs.locks import hold_lock
+from engine.runs.names import ACTIVE_STATES, MAX_JSON_BYTES, RunDirError, experiment_path
+from engine.runs.rundir import RunDir
+from engine.runs.runstore import RunStore
 
 EXPERIMENT_FORMAT = "gnn-recsys-explorer/experiment"
 EXPERIMENT_LOCK = ".experiment.lock"  # beside experiment.json, held by the process that runs the experiment

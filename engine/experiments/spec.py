@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.training.config import TrainConfig, model_params, resolve
-from engine.training.rundir import check_run_id, experiment_path
+from engine.runs.config import TrainConfig, model_params, resolve
+from engine.runs.names import check_run_id, experiment_path
 
 # TrainConfig fields a grid may vary besides the model's own Params
 GRID_TRAIN_FIELDS = {"lr": float, "dim": int, "batch_size": int, "num_negatives": int, "epochs": int}
@@ -61,6 +61,42 @@ class ExperimentSpec:
     grid: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
     epochs: int | None = None
     base: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_options(
+        cls,
+        name: str,
+        dataset: str,
+        models: str,
+        seeds: str,
+        grid: list[str] | None = None,
+        epochs: int | None = None,
+        ks: list[int] | None = None,
+        **base: Any,
+    ) -> ExperimentSpec:
+        """The experiment ``python -m engine experiment`` describes with these flags' values (the Experiment form
+        builds it the same way): comma-separated ``models`` and ``seeds``, ``MODEL.PARAM=V1,V2`` grid lines, and the
+        shared settings in ``base`` (``data_dir``, ``split``, ...); only the settings given (not ``None``) enter
+        ``base``, so equal commands give equal specs.
+
+        Raises:
+            ValueError: No model, seeds that are not whole numbers, or a bad grid line.
+        """
+        model_list = [model.strip() for model in models.split(",") if model.strip()]
+        if not model_list:
+            raise ValueError(f"--models expects comma-separated model names such as mf,lightgcn (got {models!r})")
+        shared = {key: value for key, value in base.items() if value is not None}
+        if ks:
+            shared["ks"] = sorted(set(ks))
+        return cls(
+            name=name,
+            dataset=dataset,
+            models=model_list,
+            seeds=_integers(seeds, "--seeds"),
+            grid=parse_grid(list(grid or []), model_list),
+            epochs=epochs,
+            base=shared,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -158,3 +194,13 @@ def _train_value(entry: str, param: str, text: str) -> Any:
         return kind(text)
     except ValueError:
         raise ValueError(f"--grid {entry!r}: {param} must be {'an integer' if kind is int else 'a number'}") from None
+
+
+def _integers(text: str, flag: str) -> list[int]:
+    try:
+        values = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise ValueError(f"{flag} expects comma-separated whole numbers such as 0,1,2 (got {text!r})") from None
+    if any(value < 0 for value in values):
+        raise ValueError(f"{flag} must not be negative (got {text!r})")
+    return values

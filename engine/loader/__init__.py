@@ -1,4 +1,4 @@
-"""Between the samplers and the models, as PyG's loaders: typed batches of tensors from ``(seed, epoch, batch)``.
+"""Loader: between the samplers and the models, as PyG's loaders (batches from ``(seed, epoch, batch)``); reopen a run.
 
 :class:`LinkBatchLoader` shuffles the train graph's edges, draws every batch's negatives and what the model's
 :meth:`~engine.models.Recommender.sampling` asks for, and samples ahead in a background thread (:class:`Prefetcher`)

@@ -1,13 +1,18 @@
-"""Build a model together with the sampled inputs its inference needs, the same way every time."""
+"""Build a model together with the sampled inputs its inference needs, and the loader a run trains it with, the same
+way every time (training, resuming, replaying)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import torch
+
 from engine.graph import InteractionGraph
+from engine.loader.link import LinkBatchLoader
 from engine.loader.neighborhoods import item_neighborhood, make_sampler
 from engine.models import Recommender
 from engine.models.inputs import RandomWalkSpec
+from engine.runs.config import TrainConfig
 
 
 def build_recommender(
@@ -30,3 +35,24 @@ def build_recommender(
     if isinstance(spec, RandomWalkSpec):
         return model_cls(graph, dim, params, seed, neighborhood=item_neighborhood(make_sampler(spec, graph), seed))
     return model_cls(graph, dim, params, seed)
+
+
+def run_loader(
+    model, train_graph, config: TrainConfig, device: torch.device, prefetch: int = 2, rank: int = 0, world_size: int = 1
+) -> LinkBatchLoader:
+    """The loader a run of ``config`` trains ``model`` with: its batches, negatives, the model's hard-negative
+    curriculum and what the model asks to have sampled, ``prefetch`` batches ahead of the step; in a data-parallel
+    group, rank ``rank``'s shard of each epoch."""
+    return LinkBatchLoader(
+        train_graph,
+        config.batch_size,
+        config.num_negatives,
+        config.seed,
+        sampling=model.sampling(model.params),
+        num_hard_negatives=model.num_hard_negatives,
+        hard_band=model.hard_negative_band(),
+        prefetch=prefetch,
+        device=device,
+        rank=rank,
+        world_size=world_size,
+    )

@@ -68,7 +68,7 @@ def message_flow(
 
 
 def item_walks(sampler: RandomWalkSampler, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Every item's top-T random-walk neighbours: ``(I, T)`` internal item ids (``-1`` padding) and weights.
+    """Every item's top-T random-walk neighbors: ``(I, T)`` internal item ids (``-1`` padding) and weights.
 
     Args:
         sampler (RandomWalkSampler): The train graph's sampler.
@@ -76,23 +76,23 @@ def item_walks(sampler: RandomWalkSampler, seed: int) -> tuple[np.ndarray, np.nd
     """
     graph = sampler.graph
     walks = sampler.sample(np.arange(graph.num_items) + graph.num_users, seed=seed)
-    neighbours = np.where(walks.neighbours >= 0, walks.neighbours - graph.num_users, -1)  # (I, T)
-    return neighbours, walks.weights
+    neighbors = np.where(walks.neighbors >= 0, walks.neighbors - graph.num_users, -1)  # (I, T)
+    return neighbors, walks.weights
 
 
 def item_neighborhood(sampler: RandomWalkSampler, seed: int, device: torch.device | str = "cpu") -> ItemNeighborhood:
-    """Every item's top-T random-walk neighbours and normalised visit counts, as the ``(I, I)`` pooling matrix.
+    """Every item's top-T random-walk neighbors and normalised visit counts, as the ``(I, I)`` pooling matrix.
 
     Args:
         sampler (RandomWalkSampler): The train graph's sampler.
         seed (int): Seed of the walks.
         device (torch.device | str): Where the tensors go. (default: ``"cpu"``)
     """
-    neighbours, weights = item_walks(sampler, seed)
-    rows, slots = np.nonzero(neighbours >= 0)  # (nnz,) item row, (nnz,) rank among its neighbours
+    neighbors, weights = item_walks(sampler, seed)
+    rows, slots = np.nonzero(neighbors >= 0)  # (nnz,) item row, (nnz,) rank among its neighbors
     num_items = sampler.graph.num_items
     values = torch.from_numpy(weights[rows, slots])  # (nnz,)
-    adj, adj_t = csr_pair(torch.from_numpy(rows), torch.from_numpy(neighbours[rows, slots]), values, (num_items,) * 2)
+    adj, adj_t = csr_pair(torch.from_numpy(rows), torch.from_numpy(neighbors[rows, slots]), values, (num_items,) * 2)
     return ItemNeighborhood(adj, adj_t).to(device)
 
 
@@ -104,7 +104,7 @@ def item_computation_graph(
     layers: int,
     device: torch.device | str = "cpu",
 ) -> ItemComputationGraph:
-    """The items a PinSage batch needs and their neighbours, layer by layer (Ying et al., Algorithm 1).
+    """The items a PinSage batch needs and their neighbors, layer by layer (Ying et al., Algorithm 1).
 
     Args:
         walks (tuple[np.ndarray, np.ndarray]): The epoch's :func:`item_walks`.
@@ -115,7 +115,7 @@ def item_computation_graph(
         layers (int): Convolutions.
         device (torch.device | str): Where the tensors go. (default: ``"cpu"``)
     """
-    neighbours, weights = walks
+    neighbors, weights = walks
     in_pool = pools >= 0  # (B, P)
     targets, inverse = np.unique(
         np.concatenate([positives, negatives.reshape(-1), pools[in_pool]]), return_inverse=True
@@ -128,14 +128,14 @@ def item_computation_graph(
 
     nodes, sizes, blocks = targets, [len(targets)], []  # blocks: (rows, cols, weights), outermost layer first
     for _ in range(layers):
-        near, weight = neighbours[nodes], weights[nodes]  # (N, T)
+        near, weight = neighbors[nodes], weights[nodes]  # (N, T)
         rows, slots = np.nonzero(near >= 0)
-        candidates = near[rows, slots]  # (nnz,) neighbours of every output, in output order
+        candidates = near[rows, slots]  # (nnz,) neighbors of every output, in output order
         fresh = candidates[~np.isin(candidates, nodes)]
         unique, first = np.unique(fresh, return_index=True)
         nodes = np.concatenate([nodes, unique[np.argsort(first)]])  # outputs first, new inputs by first appearance
         order = np.argsort(nodes)
-        cols = order[np.searchsorted(nodes, candidates, sorter=order)]  # (nnz,) input position of each neighbour
+        cols = order[np.searchsorted(nodes, candidates, sorter=order)]  # (nnz,) input position of each neighbor
         blocks.append((rows, cols, weight[rows, slots], sizes[-1], len(nodes)))
         sizes.append(len(nodes))
     as_tensor = torch.from_numpy

@@ -1,4 +1,4 @@
-"""Recommenders behind one contract (:class:`Recommender`): MF, LightGCN, GraphSAGE, PinSage."""
+"""Models: recommenders behind one contract (:class:`Recommender`): MF, LightGCN, GraphSAGE, PinSage."""
 
 from engine.models.base import InductiveNotSupported, Recommender, params_help
 from engine.models.graphsage import GraphSAGE

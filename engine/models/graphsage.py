@@ -5,7 +5,7 @@ Layer-0 vectors are the metadata features of :mod:`engine.features` projected to
 per node type) plus optional free ID vectors; ``L`` PyG :class:`~torch_geometric.nn.conv.SAGEConv`
 layers (mean aggregation) run on the :class:`~engine.models.inputs.MessageFlow` blocks every batch brings
 (:class:`~engine.models.inputs.FanoutSpec`: the loader draws them with the fanout sampler the Neighborhood
-page draws). Inference is layer-wise over every neighbour, as in PyG's ``inference`` examples, so
+page draws). Inference is layer-wise over every neighbor, as in PyG's ``inference`` examples, so
 :meth:`GraphSAGE.embeddings` is deterministic.
 """
 
@@ -32,7 +32,7 @@ class GraphSAGEParams:
     """Hyper-parameters of :class:`GraphSAGE`."""
 
     num_layers: int = field(default=2, metadata={"help": "SAGEConv layers (= sampled hops)", "min": 1, "max": 4})
-    fanout: int = field(default=10, metadata={"help": "neighbours sampled per node and hop", "min": 1, "max": 100})
+    fanout: int = field(default=10, metadata={"help": "neighbors sampled per node and hop", "min": 1, "max": 100})
     id_embeddings: bool = field(
         default=True, metadata={"help": "add a free ID vector to every node's projected features", "min": 0, "max": 1}
     )
@@ -42,7 +42,7 @@ class GraphSAGEParams:
 class GraphSAGE(Recommender):
     """GraphSAGE (Hamilton et al., NeurIPS 2017) with mean aggregation and the BPR loss.
 
-    A new user (:meth:`embed_new_user`) is an extra node whose neighbours are the chosen items: its
+    A new user (:meth:`embed_new_user`) is an extra node whose neighbors are the chosen items: its
     layer-0 vector is the average trained user's (mean user features, mean ID vector, since its own
     metadata is unknown) and every layer aggregates the items' trained layer outputs with the same
     ``SAGEConv`` weights — hence ``inductive_is_approximate`` (its own input is an average).
@@ -98,7 +98,7 @@ class GraphSAGE(Recommender):
         return out[: self.num_users].clone(), out[self.num_users :].clone()
 
     def _full_layers(self) -> list[Tensor]:
-        """Every node's output at every layer ``[x_0, ..., x_L]``, each ``(U + I, d)``, over all neighbours."""
+        """Every node's output at every layer ``[x_0, ..., x_L]``, each ``(U + I, d)``, over all neighbors."""
         layers = [self._inputs(torch.arange(self.num_users + self.num_items, device=self.device))]
         for index in range(len(self.convs)):
             layers.append(self._layer(index, (layers[-1], layers[-1]), self.edge_index))

@@ -23,8 +23,8 @@ class FanoutSpec:
     :attr:`LinkBatch.blocks`.
     """
 
-    fanouts: tuple[int, ...]  # neighbours per node and hop, outermost hop last
-    replace: bool = False  # draw neighbours with replacement
+    fanouts: tuple[int, ...]  # neighbors per node and hop, outermost hop last
+    replace: bool = False  # draw neighbors with replacement
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class RandomWalkSpec:
     num_walks: int  # walks per item
     walk_length: int  # most two-hop steps per walk
     restart_prob: float  # probability of restarting after each two-hop step
-    top_t: int  # neighbours kept per item
+    top_t: int  # neighbors kept per item
     # convolutions of each batch's ItemComputationGraph; 0 = none, the batch carries the epoch's whole neighborhood
     layers: int = 0
     pool_size: int = 1  # most history items a row's user pools over in a computation graph
@@ -74,10 +74,10 @@ class MessageFlow:
 
 @dataclass(frozen=True)
 class ItemNeighborhood:
-    """Every item's top-T neighbours weighted by normalised visit counts, as sparse matrices for pooling.
+    """Every item's top-T neighbors weighted by normalised visit counts, as sparse matrices for pooling.
 
     Args:
-        weights (Tensor): ``(I, I)`` sparse CSR; row ``i`` holds item ``i``'s neighbours' weights, summing to 1
+        weights (Tensor): ``(I, I)`` sparse CSR; row ``i`` holds item ``i``'s neighbors' weights, summing to 1
             (an item no walk left has an empty row).
         weights_t (Tensor): Its transpose, also CSR, for the backward pass of the pooling.
     """
@@ -95,8 +95,8 @@ class ItemComputationGraph:
     """The items one PinSage step computes and their top-T neighborhoods per layer (Ying et al., Algorithm 1).
 
     The targets are every item the batch scores or pools: its positives, its negatives and its rows' sampled history
-    pools. Layer ``L`` (the last convolution) outputs the targets from the targets and their neighbours; layer
-    ``L - 1`` outputs those from them and their neighbours, and so on. Each layer's outputs are a prefix of its
+    pools. Layer ``L`` (the last convolution) outputs the targets from the targets and their neighbors; layer
+    ``L - 1`` outputs those from them and their neighbors, and so on. Each layer's outputs are a prefix of its
     inputs, and the first layer's inputs are :attr:`items`, so a step costs what the batch needs, not the catalogue.
 
     Args:
@@ -104,7 +104,7 @@ class ItemComputationGraph:
         num_dst (tuple[int, ...]): Outputs of each convolution, first convolution first, ending with the number of
             targets; convolution ``l``'s outputs are the first ``num_dst[l]`` of its inputs.
         weights (tuple[Tensor, ...]): Per convolution the ``(num_dst[l], inputs)`` sparse CSR importance weights,
-            row ``i`` the normalised visit counts of output ``i``'s neighbours.
+            row ``i`` the normalised visit counts of output ``i``'s neighbors.
         weights_t (tuple[Tensor, ...]): Their transposes, CSR, for the backward pass of the pooling.
         pool (Tensor): ``(B, num_targets)`` sparse CSR, 1 where a target is in row ``b``'s pool.
         pool_t (Tensor): Its transpose, CSR.

@@ -1,10 +1,10 @@
 """PinSage: importance pooling over random-walk neighborhoods, trained with a max-margin loss.
 
 Ying et al., *Graph Convolutional Neural Networks for Web-Scale Recommender Systems* (KDD 2018).
-An item's neighbours are its top-T items by visit count of random walks with restart
+An item's neighbors are its top-T items by visit count of random walks with restart
 (:class:`~engine.models.inputs.RandomWalkSpec`: the loader draws them with the random-walk sampler the
 Neighborhood page draws; one neighborhood with the model seed for inference, one per training epoch). Each
-convolution transforms the neighbours (dense + ReLU), pools them weighted by normalised visit counts,
+convolution transforms the neighbors (dense + ReLU), pools them weighted by normalised visit counts,
 concatenates the pooled vector with the item's own, applies dense + ReLU and L2-normalises (the
 paper's Algorithm 1); two final dense layers give the embedding (Algorithm 2). Layer-0 vectors are the
 item features of :mod:`engine.features` projected to ``d`` plus optional free ID vectors.
@@ -16,7 +16,7 @@ history. A new user is the pooled part alone — approximate when free user vect
 
 Training runs on mini-batches as in the paper's Algorithm 1 (``minibatch``, on by default): the loader hands over
 the batch's :class:`~engine.models.inputs.ItemComputationGraph` — its positives, negatives and a sample of at most
-``pool_size`` history items per row (the pool), with their top-T neighbours layer by layer — and a step computes
+``pool_size`` history items per row (the pool), with their top-T neighbors layer by layer — and a step computes
 those items only, so its cost follows the batch, not the catalogue. Inference stays full-graph and layer-wise: every
 item through every convolution, every user over its whole history. With pools that hold the whole history the
 mini-batch step equals the full-graph one (``tests/test_pinsage_minibatch.py``); NDCG@10 on synthetic after 16
@@ -56,7 +56,7 @@ class PinSageParams:
 
     num_layers: int = field(default=2, metadata={"help": "importance-pooling convolutions", "min": 1, "max": 4})
     # PinSage's own, tuned with its learning rate and epochs; the walk settings below are the sampler's defaults.
-    top_t: int = field(default=20, metadata={"help": "neighbours T kept per item", "min": 1, "max": 100})
+    top_t: int = field(default=20, metadata={"help": "neighbors T kept per item", "min": 1, "max": 100})
     num_walks: int = field(
         default=RandomWalkSettings.num_walks,
         metadata={"help": "random walks per item", "min": 1, "max": 10000},

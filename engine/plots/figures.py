@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from engine.plots.theme import PALETTE, themed
-from engine.training.config import METRIC_NAMES
+from engine.runs.config import METRIC_NAMES
 
 USER_COLOUR, ITEM_COLOUR, LOSS_COLOUR = PALETTE[0], PALETTE[1], PALETTE[3]
 # Margins, title and legend placement come from the theme (engine.plots.theme); only the height is the figure's.

@@ -10,10 +10,10 @@ import numpy as np
 from pyvis.network import Network
 
 from engine import InteractionGraph
+from engine.analysis.replay import ReplayedBatch
 from engine.plots.graph_page import GraphView, new_network, node_tooltip, render, short_label
 from engine.plots.walk_view import random_walk_view
 from engine.sampling import FanoutSample
-from engine.training.replay import ReplayedBatch
 
 __all__ = ["LAYOUTS", "GraphView", "fanout_view", "radial_positions", "random_walk_view", "replay_view"]
 
@@ -28,7 +28,7 @@ MAX_GHOST_PER_NODE = 12  # unsampled edges drawn per expanded node, so one hub c
 # its simulation settles (a blank frame of ~0.4 s meanwhile), kept as the peer the paint benchmark measures.
 LAYOUTS = ("radial", "physics")
 RING_GAP = 160.0  # least radius of the centre's ring, in vis.js units (fit() scales the drawing to the frame)
-NODE_SPACING = 30.0  # arc length between neighbouring nodes of one flower
+NODE_SPACING = 30.0  # arc length between neighboring nodes of one flower
 FLOWER_RADIUS = 70.0  # least distance from a node to the nodes it reached
 FLOWER_ARC = 1.4 * np.pi  # angle a flower spreads over, facing away from where its node was reached from
 
@@ -78,7 +78,7 @@ def fanout_view(graph: InteractionGraph, sample: FanoutSample, height: int = 560
 
 
 def replay_view(graph: InteractionGraph, batch: ReplayedBatch, height: int = 560) -> GraphView:
-    """Draw what a replayed GraphSAGE batch fed one node (:func:`engine.training.replay.replay`), as a fanout sample
+    """Draw what a replayed GraphSAGE batch fed one node (:func:`engine.analysis.replay.replay`), as a fanout sample
     of that node: the same drawing, hop colours and ghosted unsampled edges as a fresh draw."""
     num_hops = int(batch.edge_hop.max(initial=0))
     degree = graph.csr.degree()
@@ -100,7 +100,7 @@ def replay_view(graph: InteractionGraph, batch: ReplayedBatch, height: int = 560
 def radial_positions(net: Network) -> np.ndarray:
     """``(N, 2)`` positions of ``net.nodes`` (first node: the centre) from a breadth-first tree of the drawn edges.
 
-    The centre's neighbours sit on a ring around it; every other node sits on an arc around the node it was first
+    The centre's neighbors sit on a ring around it; every other node sits on an arc around the node it was first
     reached from, facing away from that node's own parent, with an arc radius that grows with the number of nodes
     on it so they do not overlap — the "flowers" a force layout settles into, computed in one pass. The ring is as
     large as the flowers around it need. Nodes the drawn edges do not connect to the centre go on an outer ring.
@@ -109,16 +109,16 @@ def radial_positions(net: Network) -> np.ndarray:
     if not ids:
         return np.zeros((0, 2))
     index = {node: position for position, node in enumerate(ids)}
-    neighbours: list[list[int]] = [[] for _ in ids]
+    neighbors: list[list[int]] = [[] for _ in ids]
     for edge in net.edges:
         a, b = index[edge["from"]], index[edge["to"]]
-        neighbours[a].append(b)
-        neighbours[b].append(a)
+        neighbors[a].append(b)
+        neighbors[b].append(a)
     parent = np.full(len(ids), -1)
     children: list[list[int]] = [[] for _ in ids]
     order, seen = [0], {0}
     for current in order:  # breadth-first: ``order`` grows while it is read
-        for other in neighbours[current]:
+        for other in neighbors[current]:
             if other not in seen:
                 seen.add(other)
                 parent[other] = current
@@ -187,10 +187,10 @@ def _ghost_edges(
     total = drawn_count = 0
     seen: set[tuple[int, int]] = set()
     for node in expanded.tolist():
-        neighbours = csr.neighbours(node)
-        in_drawing = np.isin(neighbours, list(drawn))
+        neighbors = csr.neighbors(node)
+        in_drawing = np.isin(neighbors, list(drawn))
         # Edges to nodes already drawn come first: they show structure without adding nodes.
-        ordered = np.concatenate([neighbours[in_drawing], neighbours[~in_drawing]])
+        ordered = np.concatenate([neighbors[in_drawing], neighbors[~in_drawing]])
         per_node = 0
         for other in ordered.astype(np.int64).tolist():
             pair = (min(node, other), max(node, other))

@@ -14,7 +14,7 @@ import numpy as np
 
 from engine import InteractionGraph
 from engine.plots.graph_page import GraphView, new_network, node_tooltip, render, short_label
-from engine.sampling import RandomWalkNeighbours
+from engine.sampling import RandomWalkNeighbors
 
 MAX_WALK_NODES = 60  # nodes drawn in all: the centre, the top-T, then the most walked-through other-type nodes
 ROW = 64.0  # vertical distance between two top-T rows, in vis.js units: a node of the largest size and a label
@@ -43,16 +43,16 @@ def ranked_positions(count: int) -> np.ndarray:
 
 def random_walk_view(
     graph: InteractionGraph,
-    walks: RandomWalkNeighbours,
+    walks: RandomWalkNeighbors,
     height: int = 560,
     max_nodes: int = MAX_WALK_NODES,
     restart_prob: float | None = None,
 ) -> GraphView:
-    """Draw the top-T neighbourhood of one seed and the walks behind it (``walks`` sampled with traces).
+    """Draw the top-T neighborhood of one seed and the walks behind it (``walks`` sampled with traces).
 
     Args:
         graph (InteractionGraph): The graph walked.
-        walks (RandomWalkNeighbours): Output of ``RandomWalkSampler.sample(..., return_traces=True)``.
+        walks (RandomWalkNeighbors): Output of ``RandomWalkSampler.sample(..., return_traces=True)``.
         height (int): Least canvas height, see :func:`engine.plots.graph_page.render`. (default: ``560``)
         max_nodes (int): Most nodes drawn; the top-T are always drawn, the least walked-through other nodes are
             left out with a note. (default: :data:`MAX_WALK_NODES`)
@@ -63,8 +63,8 @@ def random_walk_view(
     degree = graph.csr.degree()
     seed = int(walks.seeds[0])
     traces = walks.traces[0]  # (num_walks, 2 * walk_length + 1)
-    valid = walks.neighbours[0] >= 0
-    top = walks.neighbours[0][valid].tolist()
+    valid = walks.neighbors[0] >= 0
+    top = walks.neighbors[0][valid].tolist()
     counts, weights = walks.visit_counts[0][valid].tolist(), walks.weights[0][valid].tolist()
     passers, passes = np.unique(traces[:, 1::2][traces[:, 1::2] >= 0], return_counts=True)  # other-type nodes
     order = np.argsort(-passes, kind="stable")[: max(0, max_nodes - 1 - len(top))]

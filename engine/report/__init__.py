@@ -1,4 +1,4 @@
-"""Offline HTML reports of a run or an experiment (``python -m engine report``)."""
+"""Report: offline HTML reports of a run or an experiment (``python -m engine report``)."""
 
 from engine.report.builder import experiment_report, run_report
 

@@ -2,7 +2,7 @@
 
 The report shows what the dashboard shows, with the dashboard's own figure builders (:mod:`engine.plots`): a summary
 sentence, for an experiment the comparison against a baseline (what ``python -m engine compare`` prints, computed by
-the same code), learning curves, the final snapshot's embedding map coloured by genre, one neighbourhood drawn with
+the same code), learning curves, the final snapshot's embedding map coloured by genre, one neighborhood drawn with
 a GraphSAGE or PinSage run's own sampler, and the commands that reproduce it all. plotly.js and vis-network are
 in-line, so the file opens from disk with no network; every dataset string is HTML-escaped.
 """
@@ -23,18 +23,18 @@ from plotly.offline import get_plotlyjs
 
 from engine.analysis.export import ExportError, external_fetches
 from engine.analysis.store import ProjectionStore
-from engine.experiments.cli import compare_command, experiment_command
+from engine.commands import compare_command, experiment_command, train_command
 from engine.experiments.results import comparison, runs_of_experiment, validation_test_note
 from engine.experiments.runner import read_experiment
+from engine.loader.reopen import RunGraph, open_run_graph
 from engine.plots import comparison as comparison_plots
 from engine.plots import embedding_view, figures
 from engine.plots.graph_view import fanout_view, random_walk_view
-from engine.training.cli import train_command
-from engine.training.config import TrainConfig
-from engine.training.run_graph import RunGraph, open_run_graph
-from engine.training.rundir import RunDir, RunDirError, RunInfo
+from engine.runs.config import TrainConfig
+from engine.runs.names import RunDirError
+from engine.runs.rundir import RunDir, RunInfo
 
-SAMPLING_MODELS = ("graphsage", "pinsage")  # the models whose neighbourhood the report draws
+SAMPLING_MODELS = ("graphsage", "pinsage")  # the models whose neighborhood the report draws
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 24px auto; max-width: 1180px; color: #222; padding: 0 16px; }
 h1 { font-size: 26px; margin-bottom: 4px; } h2 { font-size: 20px; margin-top: 36px; border-bottom: 1px solid #ddd; }
@@ -57,7 +57,7 @@ class Section:
 
 
 def run_report(run_dir: str | Path) -> str:
-    """The report of one run: summary, curves, embedding map, neighbourhood (GraphSAGE and PinSage) and the
+    """The report of one run: summary, curves, embedding map, neighborhood (GraphSAGE and PinSage) and the
     command that trains it again.
 
     Raises:
@@ -70,7 +70,7 @@ def run_report(run_dir: str | Path) -> str:
         _map_section(run, run_graph),
     ]
     if run.config.get("model") in SAMPLING_MODELS:
-        sections.append(_neighbourhood_section(run, run_graph))
+        sections.append(_neighborhood_section(run, run_graph))
     command = shlex.join(train_command(TrainConfig.from_dict(run.config), run.path.parent, python="python"))
     sections.append(Section("reproduce", "Reproduce", _commands([command], "Train the run again (a new run id):")))
     scales = validation_test_note(run.config) if run.protocol == "validation-selected" else None
@@ -79,7 +79,7 @@ def run_report(run_dir: str | Path) -> str:
 
 def experiment_report(runs_dir: str | Path, name: str, baseline: str | None = None, k: int | None = None) -> str:
     """The report of an experiment: the comparison against ``baseline`` (sentences, test metrics with their CIs over
-    seeds, paired differences), every member's curves, the best model's map and neighbourhood, and the commands.
+    seeds, paired differences), every member's curves, the best model's map and neighborhood, and the commands.
 
     Args:
         runs_dir (str | Path): The runs directory holding ``experiments/<name>``.
@@ -123,7 +123,7 @@ def experiment_report(runs_dir: str | Path, name: str, baseline: str | None = No
     sections.append(_map_section(best, open_run_graph(best.path), which))
     drawn = [run for run in runs if run.config.get("model") in SAMPLING_MODELS]
     if drawn:
-        sections.append(_neighbourhood_section(drawn[0], open_run_graph(drawn[0].path)))
+        sections.append(_neighborhood_section(drawn[0], open_run_graph(drawn[0].path)))
     compare = compare_command(name, runs_dir, baseline, k)
     try:
         reproduce = shlex.join(experiment_command(spec, runs_dir, python="python", quiet=False))
@@ -211,7 +211,7 @@ def _map_section(run: RunInfo, run_graph: RunGraph, which: str | None = None) ->
     return Section("embeddings", "Embedding map", _note(note) + _figure(figure))
 
 
-def _neighbourhood_section(run: RunInfo, run_graph: RunGraph) -> Section:
+def _neighborhood_section(run: RunInfo, run_graph: RunGraph) -> Section:
     """The most interacted item of the run's training graph, sampled with the run's own sampler and settings."""
     from engine.sampling import FanoutSampler, RandomWalkSampler
 
@@ -231,7 +231,7 @@ def _neighbourhood_section(run: RunInfo, run_graph: RunGraph) -> Section:
         )
     fetches = external_fetches(view.html)
     if fetches:
-        raise ExportError(f"the neighbourhood drawing would fetch {len(fetches)} resource(s): {fetches[:3]}")
+        raise ExportError(f"the neighborhood drawing would fetch {len(fetches)} resource(s): {fetches[:3]}")
     command = shlex.join(["python", "-m", "engine", "sample", "--run", str(run.path), "--node", train.node_name(node)])
     title = train.item_title(node - train.num_users)
     note = (
@@ -239,8 +239,8 @@ def _neighbourhood_section(run: RunInfo, run_graph: RunGraph) -> Section:
         f"of run {run.run_id}'s training graph: {how}, seed 0. {view.num_nodes} nodes, "
         f"{view.num_sampled_edges} sampled edges. Hover a node for its title."
     )
-    frame = f'<iframe id="neighbourhood-frame" srcdoc="{html.escape(view.html, quote=True)}"></iframe>'
-    return Section("neighbourhood", "Neighbourhood", _note(note) + frame + _commands([command], "The same as JSON:"))
+    frame = f'<iframe id="neighborhood-frame" srcdoc="{html.escape(view.html, quote=True)}"></iframe>'
+    return Section("neighborhood", "Neighborhood", _note(note) + frame + _commands([command], "The same as JSON:"))
 
 
 def _comparison_section(result: dict[str, Any], metric: str) -> Section:

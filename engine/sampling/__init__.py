@@ -1,4 +1,4 @@
-"""Graph samplers in numba over the CSR of an :class:`~engine.graph.InteractionGraph`.
+"""Sampling: our graph samplers in numba over the CSR of an :class:`~engine.graph.InteractionGraph`.
 
 One implementation serves training and the dashboard, so what is drawn is what is trained on:
 fanout neighborhoods and message-flow blocks (GraphSAGE), random-walk importance neighborhoods
@@ -19,14 +19,14 @@ from engine.sampling.fanout import Block, FanoutSample, FanoutSampler, parse_fan
 from engine.sampling.negatives import hard_negatives, uniform_negatives
 from engine.sampling.pagerank import personalized_pagerank
 from engine.sampling.pools import history_pools
-from engine.sampling.random_walk import RandomWalkNeighbours, RandomWalkSampler
+from engine.sampling.random_walk import RandomWalkNeighbors, RandomWalkSampler
 from engine.sampling.rng import derive_seed
 
 __all__ = [
     "Block",
     "FanoutSample",
     "FanoutSampler",
-    "RandomWalkNeighbours",
+    "RandomWalkNeighbors",
     "RandomWalkSampler",
     "derive_seed",
     "hard_negatives",

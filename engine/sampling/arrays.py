@@ -6,7 +6,7 @@ import numpy as np
 
 from engine.graph import InteractionGraph, NodeError
 
-# Kernels map random bits to a neighbour slot with a 32-bit multiply-shift, and int32 node ids halve
+# Kernels map random bits to a neighbor slot with a 32-bit multiply-shift, and int32 node ids halve
 # the memory traffic of a walk; both need every id and degree below 2**31.
 MAX_NODES = 2**31 - 1
 # Kernels take the random seed as an int64.

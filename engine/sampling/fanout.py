@@ -1,7 +1,7 @@
-"""Per-hop fanout neighbour sampling with message-flow blocks.
+"""Per-hop fanout neighbor sampling with message-flow blocks.
 
 GraphSAGE (Hamilton et al., "Inductive Representation Learning on Large Graphs", NeurIPS 2017,
-arXiv 1706.02216) computes a node's representation from a fixed-size sample of its neighbours at
+arXiv 1706.02216) computes a node's representation from a fixed-size sample of its neighbors at
 each hop. :class:`FanoutSampler` draws those samples over the homogeneous user–item CSR and returns
 the sampled subgraph both as flat node/edge lists (for drawing) and as per-layer bipartite blocks
 (for a ``SAGEConv`` stack), so what the dashboard shows is exactly what a model trains on.
@@ -28,7 +28,7 @@ MAX_SAMPLED_EDGES = 50_000_000
 # Floyd's algorithm checks membership by a linear scan of the picks so far; above this fanout a
 # partial Fisher-Yates shuffle of the row (O(degree) scratch) is cheaper.
 _FLOYD_MAX_FANOUT = 64
-# Neighbours per node and hop; a larger fanout can only mean "all of them", which is -1.
+# Neighbors per node and hop; a larger fanout can only mean "all of them", which is -1.
 MAX_FANOUT = 1_000_000
 
 
@@ -40,7 +40,7 @@ def check_fanouts(fanouts: Sequence[int], owner: str) -> list[int]:
         for f in fanouts
     ):
         raise ValueError(
-            f"'fanouts' must be a non-empty list of integers in [1, {MAX_FANOUT}] or -1 (all neighbours) for "
+            f"'fanouts' must be a non-empty list of integers in [1, {MAX_FANOUT}] or -1 (all neighbors) for "
             f"'{owner}' (got {fanouts!r})"
         )
     return [int(f) for f in fanouts]
@@ -85,7 +85,7 @@ class FanoutSample:
         nodes (np.ndarray): Every sampled node, ``(N,)`` global ids; seeds first, then in order of discovery.
         node_hop (np.ndarray): Hop at which each node was first reached, ``(N,)`` int64 (0 for seeds).
         node_type (np.ndarray): ``(N,)`` int8, 0 for users and 1 for items.
-        edge_src (np.ndarray): Sampled neighbour of each edge, ``(M,)`` global ids.
+        edge_src (np.ndarray): Sampled neighbor of each edge, ``(M,)`` global ids.
         edge_dst (np.ndarray): Node that was expanded, ``(M,)`` global ids.
         edge_hop (np.ndarray): Hop of each edge in ``1..L``, ``(M,)`` int64; edges are grouped by hop.
         hop_counts (list[int]): Edges sampled at each hop.
@@ -106,19 +106,19 @@ class FanoutSample:
 
 
 class FanoutSampler:
-    """Samples a fixed number of neighbours per node and hop (GraphSAGE, arXiv 1706.02216).
+    """Samples a fixed number of neighbors per node and hop (GraphSAGE, arXiv 1706.02216).
 
     Hop ``h`` expands every node first reached at hop ``h - 1`` (the seeds at hop 1), so no node is expanded twice.
     Edges passed as ``exclude_edges`` are absent from every hop in both directions, as DGL's edge-prediction sampler
     removes a batch's supervision edges with ``exclude``. Without replacement a node contributes ``min(fanout,
-    degree)`` distinct neighbours (Floyd's algorithm, so a fanout at least the degree yields the whole
+    degree)`` distinct neighbors (Floyd's algorithm, so a fanout at least the degree yields the whole
     neighborhood); with replacement it contributes ``fanout`` independent uniform draws. Random streams are keyed by
     ``(seed, hop, node)``, so a node's draw does not depend on the rest of the batch or on the thread count.
 
     Args:
         graph (InteractionGraph): The graph to sample; nodes are its global ids (users, then items).
-        fanouts (Sequence[int]): Neighbours per node at each hop, outermost hop last, e.g. ``[25, 10]``;
-            ``-1`` takes every neighbour; each at most :data:`MAX_FANOUT`.
+        fanouts (Sequence[int]): Neighbors per node at each hop, outermost hop last, e.g. ``[25, 10]``;
+            ``-1`` takes every neighbor; each at most :data:`MAX_FANOUT`.
         replace (bool): Draw with replacement. (default: ``Settings.replace``)
     """
 
@@ -187,7 +187,7 @@ class FanoutSampler:
                 row_start, row_end = self._indptr[frontier], self._indptr[frontier + 1]  # (F,), (F,)
                 skip_lo = np.searchsorted(excluded, row_start)  # (F,) first excluded slot of each row
                 skip_count = np.searchsorted(excluded, row_end) - skip_lo  # (F,)
-                degree = row_end - row_start - skip_count  # (F,) neighbours left to draw from
+                degree = row_end - row_start - skip_count  # (F,) neighbors left to draw from
                 take = _draw_counts(degree, fanout, self.replace)  # (F,)
                 offsets = np.zeros(frontier.size + 1, dtype=np.int64)
                 np.cumsum(take, out=offsets[1:])
@@ -239,8 +239,8 @@ class FanoutSampler:
 
 
 def _draw_counts(degree: np.ndarray, fanout: int, replace: bool) -> np.ndarray:
-    """Neighbours each node contributes: all for ``-1``, else ``fanout`` draws (capped at the degree
-    without replacement); nodes without neighbours contribute none."""
+    """Neighbors each node contributes: all for ``-1``, else ``fanout`` draws (capped at the degree
+    without replacement); nodes without neighbors contribute none."""
     if fanout == -1:
         return degree
     if replace:
@@ -275,7 +275,7 @@ def _blocks(
 
 @njit(cache=True, nogil=True)
 def _kept_slot(start, rank, excluded, skip_lo, skip_count):  # pragma: no cover - numba
-    """CSR slot of the ``rank``-th neighbour of the row at ``start`` once its excluded slots are skipped."""
+    """CSR slot of the ``rank``-th neighbor of the row at ``start`` once its excluded slots are skipped."""
     slot = start + rank
     for q in range(skip_count):
         if excluded[skip_lo + q] <= slot:
@@ -289,7 +289,7 @@ def _kept_slot(start, rank, excluded, skip_lo, skip_count):  # pragma: no cover 
 def _sample_hop(
     indptr, indices, frontier, offsets, replace, seed, hop, excluded, skip_lo, skip_count
 ):  # pragma: no cover - numba
-    """Neighbours drawn for every frontier node, written at ``offsets`` (edge ``j`` belongs to the
+    """Neighbors drawn for every frontier node, written at ``offsets`` (edge ``j`` belongs to the
     frontier node ``f`` with ``offsets[f] <= j < offsets[f + 1]``); the sorted ``excluded`` slots
     ``excluded[skip_lo[f] : skip_lo[f] + skip_count[f]]`` of node ``f``'s row are never drawn."""
     out = np.empty(offsets[-1], dtype=np.int64)

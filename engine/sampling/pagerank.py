@@ -3,7 +3,7 @@
 Personalised PageRank (Page et al., 1999; Jeh & Widom, WWW 2003) of a query ``q`` is the stationary
 distribution of a walk that restarts at ``q`` with probability ``alpha`` at every step:
 ``pi = alpha * e_q + (1 - alpha) * pi @ P`` with ``P`` the row-normalised adjacency. The forward-push
-algorithm (Andersen, Chung & Lang, FOCS 2006) moves residual mass to neighbours until every residual
+algorithm (Andersen, Chung & Lang, FOCS 2006) moves residual mass to neighbors until every residual
 is below ``tolerance * degree``; its work is at most ``1 / (alpha * tolerance)`` edge visits per query,
 independent of the graph size, and every score is within ``tolerance * degree`` of the exact value.
 PinSage's hard negatives (arXiv 1806.01973) are items from a rank band of these scores.
@@ -113,13 +113,13 @@ def forward_push(indptr, indices, origin, alpha, tolerance, p, r, queue, in_queu
             continue
         share = (1.0 - alpha) * residual / degree
         for slot in range(start, start + degree):
-            neighbour = indices[slot]
-            if p[neighbour] == 0.0 and r[neighbour] == 0.0:
-                touched[num_touched] = neighbour
+            neighbor = indices[slot]
+            if p[neighbor] == 0.0 and r[neighbor] == 0.0:
+                touched[num_touched] = neighbor
                 num_touched += 1
-            r[neighbour] += share
-            if not in_queue[neighbour] and r[neighbour] >= tolerance * (indptr[neighbour + 1] - indptr[neighbour]):
-                queue[(head + size) % capacity] = neighbour
+            r[neighbor] += share
+            if not in_queue[neighbor] and r[neighbor] >= tolerance * (indptr[neighbor + 1] - indptr[neighbor]):
+                queue[(head + size) % capacity] = neighbor
                 size += 1
-                in_queue[neighbour] = True
+                in_queue[neighbor] = True
     return touched[:num_touched]

@@ -1,7 +1,7 @@
 """Random-walk importance neighborhoods with restart.
 
 PinSage (Ying et al., "Graph Convolutional Neural Networks for Web-Scale Recommender Systems",
-KDD 2018, arXiv 1806.01973) defines the neighbours of a node as the same-type nodes most often
+KDD 2018, arXiv 1806.01973) defines the neighbors of a node as the same-type nodes most often
 visited by short random walks with restart from it, weighted by their normalised visit counts.
 :class:`RandomWalkSampler` runs those walks over the bipartite user–item graph (item → user → item …,
 or user → item → user … from a user) and keeps the top-T visited nodes, plus the traces on request.
@@ -27,35 +27,35 @@ from engine.sampling.rng import below, next_u64, stream, unit
 MAX_TOTAL_STEPS = 2_000_000_000
 MAX_STEPS_PER_SEED = 10_000_000
 MAX_TRACE_ENTRIES = 50_000_000
-# Neighbours kept per seed: the (B, top_t) outputs are allocated before walking.
+# Neighbors kept per seed: the (B, top_t) outputs are allocated before walking.
 MAX_TOP_T = 10_000
 # Walks of one seed advanced together, enough independent reads in flight to hide memory latency.
 _LANES = 16
 
 
 @dataclass(frozen=True)
-class RandomWalkNeighbours:
+class RandomWalkNeighbors:
     """Importance neighborhoods of a batch of seeds.
 
     Args:
         seeds (np.ndarray): The seeds, ``(B,)`` global ids.
-        neighbours (np.ndarray): ``(B, T)`` global ids of the most visited same-type nodes, most visited
+        neighbors (np.ndarray): ``(B, T)`` global ids of the most visited same-type nodes, most visited
             first (ties by lower id), ``-1`` where fewer than ``T`` nodes were visited.
-        visit_counts (np.ndarray): ``(B, T)`` int64 visits of each neighbour, ``0`` on padding.
+        visit_counts (np.ndarray): ``(B, T)`` int64 visits of each neighbor, ``0`` on padding.
         weights (np.ndarray): ``(B, T)`` float32 visit counts L1-normalised over the valid entries, ``0`` on padding.
         traces (np.ndarray | None): ``(B, num_walks, 2 * walk_length + 1)`` global ids of every walk,
             starting at the seed, ``-1`` after the walk restarted; ``None`` unless requested.
     """
 
     seeds: np.ndarray
-    neighbours: np.ndarray
+    neighbors: np.ndarray
     visit_counts: np.ndarray
     weights: np.ndarray
     traces: np.ndarray | None = None
 
 
 class RandomWalkSampler:
-    """Top-T same-type neighbours by visit counts of random walks with restart (PinSage, arXiv 1806.01973).
+    """Top-T same-type neighbors by visit counts of random walks with restart (PinSage, arXiv 1806.01973).
 
     Each seed starts ``num_walks`` walks. A walk takes up to ``walk_length`` two-hop steps (to a node of
     the other type and back to the seed's type); after each step it lands on a same-type node, which
@@ -69,7 +69,7 @@ class RandomWalkSampler:
         walk_length (int): Most two-hop steps per walk. (default: ``Settings.walk_length``)
         restart_prob (float): Probability of restarting after each two-hop step, in ``[0, 1]``.
             (default: ``Settings.restart_prob``)
-        top_t (int): Neighbours kept per seed, at most :data:`MAX_TOP_T`. (default: ``Settings.top_t``)
+        top_t (int): Neighbors kept per seed, at most :data:`MAX_TOP_T`. (default: ``Settings.top_t``)
     """
 
     Settings: ClassVar[type[RandomWalkSettings]] = RandomWalkSettings  # the settings and their defaults
@@ -97,7 +97,7 @@ class RandomWalkSampler:
         self.graph = graph
         self._indptr, self._indices = compact_csr(graph, name)
 
-    def sample(self, seeds: np.ndarray, seed: int = 0, return_traces: bool = False) -> RandomWalkNeighbours:
+    def sample(self, seeds: np.ndarray, seed: int = 0, return_traces: bool = False) -> RandomWalkNeighbors:
         """Walk from every seed and rank the visited nodes.
 
         Args:
@@ -121,7 +121,7 @@ class RandomWalkSampler:
                 "request traces for fewer seeds or walks"
             )
         traces = np.full(trace_shape, -1, dtype=np.int64)
-        neighbours, visit_counts = _walk_and_rank(
+        neighbors, visit_counts = _walk_and_rank(
             self._indptr,
             self._indices,
             seeds,
@@ -136,9 +136,9 @@ class RandomWalkSampler:
         )
         totals = visit_counts.sum(axis=1, keepdims=True)  # (B, 1)
         weights = np.divide(visit_counts, totals, out=np.zeros(visit_counts.shape), where=totals > 0)
-        return RandomWalkNeighbours(
+        return RandomWalkNeighbors(
             seeds=seeds,
-            neighbours=neighbours,
+            neighbors=neighbors,
             visit_counts=visit_counts,
             weights=weights.astype(np.float32),
             traces=traces if return_traces else None,
@@ -157,7 +157,7 @@ def _walk_and_rank(
     the CPU overlaps the cache misses that a one-walk-at-a-time loop would wait on in turn.
     """
     num_seeds, num_nodes = seeds.size, indptr.size - 1
-    neighbours = np.full((num_seeds, top_t), -1, dtype=np.int64)
+    neighbors = np.full((num_seeds, top_t), -1, dtype=np.int64)
     visit_counts = np.zeros((num_seeds, top_t), dtype=np.int64)
     for chunk in prange(num_chunks):
         counts = np.zeros(num_nodes, dtype=np.int64)
@@ -212,8 +212,8 @@ def _walk_and_rank(
             keys = (num_walks * walk_length - counts[visited]) * num_nodes + visited
             order = np.argsort(keys)
             for t in range(min(top_t, num_touched)):
-                neighbours[b, t] = visited[order[t]]
+                neighbors[b, t] = visited[order[t]]
                 visit_counts[b, t] = counts[visited[order[t]]]
             for node in visited:
                 counts[node] = 0
-    return neighbours, visit_counts
+    return neighbors, visit_counts

@@ -2,7 +2,7 @@
 
 A checkpoint is a dict of tensors and plain data: the model's ``state_dict``, optionally the optimiser state, the
 epoch, the torch RNG state, the run's config and a fingerprint of the training graph. A model is rebuilt from the
-config by :func:`~engine.training.rebuild.build_model` (inputs its inference samples, such as PinSage's
+config by :func:`~engine.loader.reopen.build_model` (inputs its inference samples, such as PinSage's
 neighborhood, are redrawn with the model seed) and then loads the weights, so a checkpoint never has to hold
 code. Anything else — a truncated file, another program's ``.pt``, a checkpoint of a different model or data —
 is refused with a :class:`CheckpointError` that says what to do.
@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from engine.graph import InteractionGraph
-from engine.training.jsonio import write_atomic
+from engine.runs.jsonio import write_atomic
 
 FORMAT = "gnn-recsys-explorer/checkpoint"
 VERSION = 1

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from engine.graph import InteractionGraph
+from engine.loader.reopen import build_model, make_split, resolve_device
+from engine.runs.config import TrainConfig, resolve
+from engine.runs.rundir import RunDir, RunInfo
 from engine.training.checkpoint import CheckpointError, load_checkpoint, read_checkpoint, restore_model
-from engine.training.config import TrainConfig, resolve
-from engine.training.rebuild import build_model, make_split, resolve_device
-from engine.training.rundir import RunDir, RunInfo
 
 
 @dataclass

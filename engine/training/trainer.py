@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
-import socket
 import sys
 import time
 import traceback
@@ -25,17 +23,18 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from engine.loader.build import run_loader
+from engine.loader.reopen import build_model, load_split, resolve_device, split_arrays
+from engine.runs.config import TrainConfig, resolve
+from engine.runs.jsonio import is_disk_full
+from engine.runs.names import ACTIVE_STATES, PROTOCOLS, RunDirError
+from engine.runs.rundir import RunDir
+from engine.runs.runstore import RunStore
 from engine.training.checkpoint import fingerprint, load_checkpoint, read_checkpoint, restore_model, save_checkpoint
-from engine.training.config import TrainConfig, resolve
 from engine.training.distributed import SINGLE_PROCESS, Group, device_for, join, leave, loss_function
-from engine.training.evaluation import EvalData, evaluate_users, per_user_arrays
-from engine.training.jsonio import is_disk_full
-from engine.training.rebuild import build_model, load_split, resolve_device
-from engine.training.run_graph import split_arrays
-from engine.training.rundir import ACTIVE_STATES, PROTOCOLS, RunDir, RunDirError
-from engine.training.runstore import RunStore
+from engine.training.evaluation import EvalData, evaluate_users
+from engine.training.finish import finish_run, set_status
 from engine.training.stopping import StopFlag
-from engine.training.worker import submit_projection
 
 if TYPE_CHECKING:
     from engine.loader import LinkBatchLoader
@@ -47,7 +46,7 @@ def train(config: TrainConfig, runs_dir: str | Path = "runs", run_id: str | None
     """Train a new run and return its directory.
 
     Args:
-        config (TrainConfig): Resolved (:func:`~engine.training.config.resolve`) and checked, with the data it
+        config (TrainConfig): Resolved (:func:`~engine.runs.config.resolve`) and checked, with the data it
             names, before the run directory is created; left unchanged.
         runs_dir (str | Path): Parent of the run directory. (default: ``"runs"``)
         run_id (str, optional): Name of the new run; it must not exist. (default: generated, unique)
@@ -70,7 +69,7 @@ def train(config: TrainConfig, runs_dir: str | Path = "runs", run_id: str | None
         with run.lock():
             run.write_config(config.to_dict())
             run.write_split(split_arrays(split))
-            _set_status(run, config, "queued", epoch=0, started_at=time.time(), error=None, traceback=None)
+            set_status(run, config, "queued", epoch=0, started_at=time.time(), error=None, traceback=None)
             _execute(run, config, split, resume=False, progress=progress, group=group)
         return run.path
     finally:
@@ -153,7 +152,7 @@ def _resume_locked(
     group.share(("ok", config.to_dict()))
     announced.append(True)
     run.sweep_temporary()  # parts of files a killed or failed write left; the lock says no writer is alive
-    _set_status(run, config, "queued", error=None, traceback=None, resumed_at=time.time())
+    set_status(run, config, "queued", error=None, traceback=None, resumed_at=time.time())
     _execute(run, config, split, resume=True, progress=progress, group=group)
 
 
@@ -193,12 +192,6 @@ def snapshot_epochs(config: TrainConfig) -> set[int]:
     return {evaluated[p] for p in picks}
 
 
-def _set_status(run: RunDir, config: TrainConfig, state: str, **changes: Any) -> dict[str, Any]:
-    return run.update_status(
-        state=state, pid=os.getpid(), host=socket.gethostname(), total_epochs=config.epochs, **changes
-    )
-
-
 def _execute(
     run: RunDir, config: TrainConfig, split: Any, resume: bool, progress: bool, group: Group = SINGLE_PROCESS
 ) -> None:
@@ -213,7 +206,7 @@ def _execute(
         if group.is_main:
             failure = lost or (str(error) if is_disk_full(error) else f"{type(error).__name__}: {error}")
             try:
-                _set_status(run, config, "failed", error=failure, traceback=traceback.format_exc())
+                set_status(run, config, "failed", error=failure, traceback=traceback.format_exc())
             except OSError as unrecorded:
                 if not is_disk_full(unrecorded):
                     raise
@@ -250,7 +243,7 @@ def _loop(
     protocol = PROTOCOLS[0] if data.has_validation else PROTOCOLS[1]
     if main:
         run.truncate_metrics(state["epoch"])
-        _set_status(
+        set_status(
             run, config, "running", epoch=state["epoch"], device=str(device), protocol=protocol,
             world_size=group.world_size, reason=None,
         )  # fmt: skip
@@ -293,7 +286,7 @@ def _loop(
             if main:
                 run.append_metrics(record)
                 _save_state(run, model, optimizer, config, train_graph, state)
-                _set_status(run, config, "running", epoch=epoch, batch=None, total_batches=None)
+                set_status(run, config, "running", epoch=epoch, batch=None, total_batches=None)
             bar.update(1)
             if stopping or stopped_early:
                 break
@@ -302,33 +295,10 @@ def _loop(
             stop.signal_name, "a signal" if stop.requested else "a signal to another rank"
         )
         reason = f"stopped on request ({how}) after epoch {state['epoch']} of {config.epochs}; no test metrics"
-        _set_status(run, config, "stopped", epoch=state["epoch"], reason=reason)
+        set_status(run, config, "stopped", epoch=state["epoch"], reason=reason)
     elif main:
-        _finish(run, model, config, data, state, stopped_early, split.report, snapshots)
+        finish_run(run, model, config, data, state, stopped_early, split.report, snapshots)
     group.wait()  # the others leave once rank 0 has written the run's end
-
-
-def run_loader(
-    model, train_graph, config: TrainConfig, device: torch.device, prefetch: int = 2, rank: int = 0, world_size: int = 1
-) -> LinkBatchLoader:
-    """The loader a run of ``config`` trains ``model`` with: its batches, negatives, the model's hard-negative
-    curriculum and what the model asks to have sampled, ``prefetch`` batches ahead of the step; in a data-parallel
-    group, rank ``rank``'s shard of each epoch."""
-    from engine.loader import LinkBatchLoader
-
-    return LinkBatchLoader(
-        train_graph,
-        config.batch_size,
-        config.num_negatives,
-        config.seed,
-        sampling=model.sampling(model.params),
-        num_hard_negatives=model.num_hard_negatives,
-        hard_band=model.hard_negative_band(),
-        prefetch=prefetch,
-        device=device,
-        rank=rank,
-        world_size=world_size,
-    )
 
 
 def train_epoch(
@@ -390,7 +360,7 @@ def _status_reporter(run: RunDir, config: TrainConfig, epoch: int, total: int) -
     def report(done: int) -> None:
         nonlocal last
         if time.monotonic() - last > STATUS_INTERVAL_S:
-            _set_status(run, config, "running", epoch=epoch - 1, batch=done, total_batches=total)
+            set_status(run, config, "running", epoch=epoch - 1, batch=done, total_batches=total)
             last = time.monotonic()
 
     return report
@@ -434,77 +404,3 @@ def _save_state(run: RunDir, model, optimizer, config: TrainConfig, train_graph,
             **state,
         },
     )
-
-
-def _finish(
-    run: RunDir,
-    model,
-    config: TrainConfig,
-    data: EvalData,
-    state: dict[str, Any],
-    early: bool,
-    split_report: dict[str, Any],
-    snapshots: set[int],
-) -> None:
-    """Test metrics of the selected model (best validation epoch, else the last), then summary and status.
-
-    With a validation slice this is the only time the run reads its test split; the per-user results are kept
-    for paired comparisons.
-    """
-    selected_epoch = state["epoch"]
-    if data.has_validation and state["best_epoch"] is not None:
-        best = load_checkpoint(run.best_path, config.model, data.train, next(model.parameters()).device)
-        restore_model(model, best, run.best_path)
-        selected_epoch = state["best_epoch"]
-    model.eval()
-    user_emb, item_emb = model.embeddings()  # (U, d), (I, d)
-    test_users = evaluate_users(user_emb, item_emb, data, "test", config.ks, config.eval_batch_size)
-    run.save_per_user(per_user_arrays(test_users, data.train))
-    selected = next((r for r in run.read_metrics() if r.get("epoch") == selected_epoch), {})
-    validation = {key: value for key, value in selected.items() if key not in ("epoch", "loss", "seconds", "split")}
-    run.prune_snapshots(snapshots | {state["epoch"]})
-    run.write_summary(
-        {
-            "test": test_users.means(),
-            "validation": validation if data.has_validation else None,
-            "protocol": PROTOCOLS[0] if data.has_validation else PROTOCOLS[1],
-            "best_epoch": selected_epoch,
-            "selected_by": f"validation {config.monitor_key}" if data.has_validation else "last epoch",
-            "epochs_run": state["epoch"],
-            "stopped_early": early,
-            "train_seconds": state["train_seconds"],
-            "seconds_per_epoch": state["train_seconds"] / max(state["epoch"], 1),
-            "model": config.model,
-            "dataset": config.dataset,
-            "num_parameters": sum(p.numel() for p in model.parameters()),
-            "peak_rss_mib": _peak_rss_mib(),
-            "peak_gpu_mib": torch.cuda.max_memory_allocated() / 2**20 if torch.cuda.is_available() else None,
-            "split": split_report,
-        }
-    )
-    _queue_final_map(run)
-    _set_status(run, config, "finished", epoch=state["epoch"], finished_at=time.time())
-
-
-def _queue_final_map(run: RunDir) -> None:
-    """With the dashboard's worker running, queue the UMAP of the last snapshot, so the map is ready when the
-    Embeddings page opens (no worker, as on the command line: nothing starts)."""
-    epochs = run.snapshot_epochs()
-    if not epochs or run.projection_path(epochs[-1], "umap").is_file():
-        return
-    try:
-        submit_projection(run, [epochs[-1]], "umap")
-    except OSError as error:  # the map is a convenience: the run has finished either way
-        print(f"could not queue the final UMAP map: {error}", file=sys.stderr)
-
-
-def _peak_rss_mib() -> float | None:
-    """This process's peak resident memory (Linux ``VmHWM``, which starts afresh at ``exec``); None elsewhere."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024  # kB -> MiB
-    except OSError:
-        return None
-    return None

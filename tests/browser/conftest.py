@@ -18,19 +18,15 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from engine.training.worker import WORKER_ENV
-from tests.sample_runs import stopped_sample_run, train_sample_run
+from engine.jobs.client import WORKER_ENV
+from tests.support import streamlit_server as server
+from tests.support.sample_runs import stopped_sample_run, train_sample_run
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -71,12 +67,6 @@ def chromium_path() -> Path:
     return CHROMIUM
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def browser_runs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The runs directory the browser-test server reads and the Train page writes."""
@@ -96,7 +86,7 @@ def demo_runs_dir(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory)
 @contextlib.contextmanager
 def streamlit_server(runs_dir: Path, log_path: Path) -> Iterator[str]:
     """A fresh ``streamlit run dashboard/app.py`` on a free port, answering ``/_stcore/health``; yields its URL."""
-    port = _free_port()
+    port = server.free_port()
     # The dashboard as users run it: with its warm worker (the rest of the suite turns it off, see tests/conftest.py).
     env = {**os.environ, "GNN_EXPLORER_RUNS_DIR": str(runs_dir), "PYTHONUNBUFFERED": "1", WORKER_ENV: "on"}
     command = [
@@ -104,33 +94,8 @@ def streamlit_server(runs_dir: Path, log_path: Path) -> Iterator[str]:
         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none",
     ]  # fmt: skip
-    with open(log_path, "wb") as log:
-        server = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + SERVER_START_SECONDS
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"streamlit exited with {server.returncode}:\n{log_path.read_text()}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not answer /_stcore/health within {SERVER_START_SECONDS}s")
-            time.sleep(0.5)
+    with server.streamlit_server(command, port, log_path, SERVER_START_SECONDS, env) as url:
         yield url
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from tests.sample_runs import train_sample_run
+from tests.support.sample_runs import train_sample_run
 
 RUN_ID = "explore-lightgcn"
 UMAP_TIMEOUT_MS = 240_000

@@ -54,10 +54,10 @@ def test_labels_legend_button_and_frequency_chart_read_clearly(browser, app_url,
         assert not replacement.evaluate(cut_off), "the With replacement label is cut off"
         chart = page.locator("[data-testid='stPlotlyChart'] .js-plotly-plot").nth(1)
         assert chart.evaluate("(gd) => (gd.layout.annotations || []).length") == 0  # nothing hiding behind the bars
-        # Every neighbour's draw count against the binomial expectation, not the 40 most drawn (issue 25, point 4).
+        # Every neighbor's draw count against the binomial expectation, not the 40 most drawn (issue 25, point 4).
         assert "uniform sampler: Binomial(100," in chart.evaluate("(gd) => gd.data.map((t) => t.name).join(',')")
         subtitle = chart.evaluate("(gd) => gd.layout.title.subtitle.text")
-        assert "all " in subtitle and " neighbours" in subtitle and "uniformity χ² p =" in subtitle, subtitle
+        assert "all " in subtitle and " neighbors" in subtitle and "uniformity χ² p =" in subtitle, subtitle
         assert "most drawn of" not in subtitle
         page.wait_for_timeout(2000)
         screenshot(page, "neighborhood-readable-1280")

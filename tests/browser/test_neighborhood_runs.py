@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.test_explore import assert_fits_frame, drawn_nodes, fill_sidebar, graph_frame, no_exception
-from tests.sample_runs import train_sample_run
+from tests.support.sample_runs import train_sample_run
 
 
 @pytest.fixture(scope="module")

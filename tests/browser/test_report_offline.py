@@ -8,7 +8,7 @@ import pytest
 
 from engine.report import run_report
 from tests.browser.conftest import SCREENSHOTS
-from tests.sample_runs import train_sample_run
+from tests.support.sample_runs import train_sample_run
 
 LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")  # none of these reaches the network
 
@@ -37,9 +37,9 @@ def test_report_renders_offline_from_disk(browser, report_file: Path) -> None:
         plots.nth(index).locator(".main-svg").first.wait_for(state="attached")
     map_traces = page.locator("#embeddings .js-plotly-plot .legendtext")
     assert map_traces.count() >= 2  # one legend entry per genre
-    canvas = page.frame_locator("#neighbourhood-frame").locator("#network canvas")
+    canvas = page.frame_locator("#neighborhood-frame").locator("#network canvas")
     canvas.wait_for()
-    meta = page.frame_locator("#neighbourhood-frame").locator("#graph-meta[data-drawn='true']")
+    meta = page.frame_locator("#neighborhood-frame").locator("#graph-meta[data-drawn='true']")
     meta.wait_for(state="attached")
     assert page.locator("#reproduce code").first.inner_text().startswith("python -m engine train")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from engine.training.worker import WorkerPaths, worker_info
+from engine.jobs.client import WorkerPaths, worker_info
 from tests.browser.conftest import DEMO_STOPPED
 from tests.browser.test_train_runs import choose_model, set_number
 

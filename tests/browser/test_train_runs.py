@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from dashboard.plots.run_table import legend_labels
 from engine.models import MODELS
-from engine.training import RunStore
+from engine.runs.runstore import RunStore
 
 TRAINING_TIMEOUT_MS = 240_000
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.hostile_data import HostileDataset, payloads, train_on, write_hostile_dataset
+from tests.support.hostile_data import HostileDataset, payloads, train_on, write_hostile_dataset
 
 TEXT_TIMEOUT_MS = 30_000  # for a text to appear (a page may rerun once, e.g. when a background UMAP is ready)
 SETTLE_MS = 1500  # after each page is drawn, time for any image it would load to be requested

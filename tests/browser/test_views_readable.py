@@ -25,8 +25,8 @@ from pathlib import Path
 import pytest
 
 from tests.browser.conftest import DEMO_RUNS, ROOT
-from tests.chart_colours import clashes
-from tests.sample_runs import write_report
+from tests.support.chart_colours import clashes
+from tests.support.sample_runs import write_report
 
 VIEWPORTS = [(1280, 720), (1440, 900)]
 DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"

@@ -12,8 +12,8 @@ import pytest
 from dashboard.state import keys
 from engine.datasets import load_dataset
 from engine.plots import figures
-from tests.bad_csv import BAD_CSV, write_bad_dataset
 from tests.dashboard.shown import shown
+from tests.support.bad_csv import BAD_CSV, write_bad_dataset
 
 PAGE = "views/data.py"
 

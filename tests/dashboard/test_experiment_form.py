@@ -13,7 +13,7 @@ import pytest
 from dashboard.state import keys
 from engine.experiments import ExperimentSpec, list_experiments, member_states, run_experiment
 from tests.dashboard.shown import shown
-from tests.sample_runs import engine_processes
+from tests.support.sample_runs import engine_processes
 
 PAGE = "views/train.py"
 WAIT_SECONDS = 300

@@ -15,10 +15,10 @@ from engine.analysis import ProjectionStore, external_fetches
 from engine.datasets import load_dataset
 from engine.models import MODELS
 from engine.plots.graph_view import fanout_view, random_walk_view, replay_view
+from engine.runs.rundir import RunDir
 from engine.sampling import FanoutSampler, RandomWalkSampler
-from engine.training import RunDir
 from tests.dashboard.shown import shown
-from tests.sample_runs import train_sample_run
+from tests.support.sample_runs import train_sample_run
 
 NEIGHBORHOOD, EMBEDDINGS, RECOMMEND = "views/neighborhood.py", "views/embeddings.py", "views/recommend.py"
 
@@ -76,10 +76,10 @@ def test_switching_to_random_walks_and_resampling(app_at, explore_runs, graph):
     assert at.get("iframe")[0].proto.srcdoc != before
 
 
-def test_neighbour_tables_score_every_row_and_the_export_says_what_it_shows(
+def test_neighbor_tables_score_every_row_and_the_export_says_what_it_shows(
     app_at, explore_runs, graph, frame_with, monkeypatch
 ):
-    """Issue 25, 13: neighbour tables carry their score; 2: the offline copy's header is the page's sentence."""
+    """Issue 25, 13: neighbor tables carry their score; 2: the offline copy's header is the page's sentence."""
     import engine.analysis
 
     captions, real = [], engine.analysis.snapshot_document
@@ -97,7 +97,7 @@ def test_neighbour_tables_score_every_row_and_the_export_says_what_it_shows(
     settings = RandomWalkSampler.Settings()
     walks = RandomWalkSampler(graph).sample(np.array([hub(graph)]), seed=0, return_traces=True)
     table = frame_with(at, "visits")
-    assert table["visits"].tolist() == walks.visit_counts[0][walks.neighbours[0] >= 0].tolist()
+    assert table["visits"].tolist() == walks.visit_counts[0][walks.neighbors[0] >= 0].tolist()
     assert table["rank"].tolist() == list(range(1, len(table) + 1)) and table["weight"].is_monotonic_decreasing
     sentence = captions[-1]
     assert "{" not in sentence and "num_walks" not in sentence  # no raw settings dict
@@ -169,7 +169,7 @@ def test_bad_fanouts_are_a_message(app_at, explore_runs, fanouts):
     assert any("fanout" in error.value for error in at.error)
 
 
-def test_hub_with_ten_thousand_neighbours_is_capped_honestly(app_at, explore_runs, tmp_path):
+def test_hub_with_ten_thousand_neighbors_is_capped_honestly(app_at, explore_runs, tmp_path):
     path = tmp_path / "hub.csv"
     path.write_text("user,item\n" + "".join(f"u{u},hub\n" for u in range(10_500)) + "u1,other\nu2,other\n")
     at = app_at(
@@ -196,7 +196,7 @@ def test_model_aggregation_weights_of_a_pinsage_run(app_at, explore_runs, graph)
 
 
 def training_graph(explore_runs, run_id: str):
-    from engine.training.run_graph import open_run_graph
+    from engine.loader.reopen import open_run_graph
 
     return open_run_graph(explore_runs / run_id)
 
@@ -238,7 +238,7 @@ def test_a_pinsage_run_shows_its_stored_neighborhood_beside_a_fresh_draw(app_at,
 
 
 def test_replay_training_draws_what_a_batch_fed_the_node(app_at, explore_runs):
-    from engine.training.replay import replay
+    from engine.analysis.replay import replay
 
     at = app_at(NEIGHBORHOOD, runs_dir=explore_runs)
     assert not at.exception, at.exception
@@ -304,7 +304,7 @@ def test_a_map_being_computed_shows_its_progress_line(app_at, explore_runs):
         progress.unlink(missing_ok=True)
 
 
-def test_selecting_a_user_shows_neighbours_and_recommendations(app_at, explore_runs):
+def test_selecting_a_user_shows_neighbors_and_recommendations(app_at, explore_runs):
     at = app_at(EMBEDDINGS, runs_dir=explore_runs, **{keys.EMBEDDINGS_RUN: "lightgcn-2", "embeddings_method": "PCA"})
     at.text_input(key="embeddings_typed").set_value("user:1").run()
     assert not at.exception, at.exception

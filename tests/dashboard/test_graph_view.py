@@ -83,7 +83,7 @@ def test_walk_view_sizes_top_t_by_visits(hub_graph):
     seed = hub_graph.num_users + 1
     walks = RandomWalkSampler(hub_graph, num_walks=200, top_t=3).sample(np.array([seed]), return_traces=True)
     nodes = {n["id"]: n for n in vis_nodes(random_walk_view(hub_graph, walks).html)}
-    top = [int(n) for n in walks.neighbours[0] if n >= 0]
+    top = [int(n) for n in walks.neighbors[0] if n >= 0]
     assert all(t in nodes for t in top)
     sizes = [nodes[t]["size"] for t in top]
     assert sizes == sorted(sizes, reverse=True)
@@ -169,7 +169,7 @@ def test_walk_view_ranks_the_top_t_around_the_centre_with_labels_that_do_not_ove
     walks = RandomWalkSampler(graph, top_t=top_t).sample(np.array([seed]), seed=0, return_traces=True)
     view = random_walk_view(graph, walks, restart_prob=0.5)
     nodes = {node["id"]: node for node in vis_nodes(view.html)}
-    top = [int(n) for n in walks.neighbours[0] if n >= 0]
+    top = [int(n) for n in walks.neighbors[0] if n >= 0]
     assert (nodes[seed]["x"], nodes[seed]["y"]) == (0, 0) and nodes[seed]["shape"] == "star"
     distance = [np.hypot(nodes[n]["x"], nodes[n]["y"]) for n in top]
     for side in (0, 1):  # odd ranks right, even ranks left; further out as the rank grows

@@ -17,7 +17,7 @@ from dashboard.components.sidebar import CSV_CHOICE
 from dashboard.state import keys
 from engine.datasets import load_dataset
 from tests.dashboard.shown import shown
-from tests.hostile_data import HostileDataset, payloads, train_on, write_hostile_dataset
+from tests.support.hostile_data import HostileDataset, payloads, train_on, write_hostile_dataset
 
 HOST = "127.0.0.1:9"  # never contacted here: AppTest renders no page
 PAYLOADS = payloads(HOST)

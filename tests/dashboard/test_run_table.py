@@ -22,7 +22,7 @@ from dashboard.plots.run_table import (
     runs_frame,
     split_groups,
 )
-from engine.training import RunInfo
+from engine.runs.rundir import RunInfo
 
 
 def make_run(

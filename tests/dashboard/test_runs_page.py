@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from dashboard.state import keys
-from engine.training import RunStore
+from engine.runs.runstore import RunStore
 from tests.dashboard.shown import shown
-from tests.sample_runs import stopped_sample_run
+from tests.support.sample_runs import stopped_sample_run
 
 PAGE = "views/runs.py"
 FIXTURE_RUN = "fixture-mf-1epoch"

@@ -17,7 +17,7 @@ from dashboard.components.train_form import (
     trainer_fields,
 )
 from engine.models import MODELS
-from engine.training import TrainConfig, resolve
+from engine.runs.config import TrainConfig, resolve
 
 
 @pytest.mark.parametrize("model", sorted(MODELS))

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from dashboard.state import keys
-from engine.training import RunStore
+from engine.runs.runstore import RunStore
 from tests.dashboard.shown import shown
-from tests.sample_runs import engine_processes
+from tests.support.sample_runs import engine_processes
 
 PAGE = "views/train.py"
 WAIT_SECONDS = 240
