@@ -29,5 +29,5 @@ warmup.start_warming()
 # offline (the navigation's material icons come from the font Streamlit bundles, so they stay).
 st.set_page_config(page_title="GNN RecSys Explorer", page_icon="🕸️", layout="wide")
 page = st.navigation(navigation.pages())
-sidebar.render()
-page.run()
+if sidebar.render():  # False while a link's runs directory or CSV path awaits the user's word
+    page.run()

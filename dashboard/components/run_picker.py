@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.components import sidebar
+from dashboard.components.markdown import plain
 from dashboard.state import loaders
 from engine.analysis import ProjectionStore
 from engine.runs.rundir import RunInfo
@@ -19,9 +20,28 @@ def runs_with_embeddings() -> list[RunInfo]:
 
 
 def describe(run: RunInfo) -> str:
-    """``run-id · model on dataset · state`` for select boxes (plain text)."""
+    """``run-id · model on dataset · state`` for select boxes (plain text), ``· damaged`` added for a damaged run."""
     config = run.config
-    return f"{run.run_id} · {config.get('model', '?')} on {config.get('dataset', '?')} · {run.state}"
+    damaged = " · damaged" if run.damaged else ""
+    return f"{run.run_id} · {config.get('model', '?')} on {config.get('dataset', '?')} · {run.state}{damaged}"
+
+
+def warn_if_damaged(run: RunInfo) -> None:
+    """A warning naming the run and what in its directory could not be read, when anything could not."""
+    if run.damaged:
+        st.warning(
+            plain(f"Run {run.run_id} is damaged; shown with what could be read: {'; '.join(run.damaged)}"),
+            icon=":material/warning:",
+        )
+
+
+def dataset_of(run: RunInfo) -> str | None:
+    """The dataset the run's config names, or ``None`` (with an error naming the run) when it names none."""
+    dataset = run.config.get("dataset")
+    if isinstance(dataset, str):
+        return dataset
+    st.error(plain(f"Run {run.run_id} cannot be shown: its config.json names no dataset."), icon=":material/error:")
+    return None
 
 
 def pick_run(label: str, key: str, runs: list[RunInfo], optional: bool = False) -> RunInfo | None:

@@ -2,7 +2,8 @@
 
 The runs directory comes from, in order: what the user typed in the sidebar, ``--runs-dir`` after ``--`` on the
 ``streamlit run`` command line, the ``GNN_EXPLORER_RUNS_DIR`` environment variable, and finally ``runs/``. The
-dataset likewise starts from ``--dataset`` / ``--data-dir`` and then follows the sidebar's picker.
+dataset likewise starts from ``--dataset`` / ``--data-dir`` and then follows the sidebar's picker. A path the URL
+names instead is used only once the user confirms it (:mod:`dashboard.components.linked_paths`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from dashboard.components import linked_paths
 from dashboard.components.markdown import plain
 from dashboard.state import keys, loaders
 from engine import InteractionGraph
@@ -70,6 +72,8 @@ def prepare_runs_dir(path: str | Path) -> Path:
     Raises:
         RunsDirError: The folder is a file, cannot be created, or lacks read/write permission.
     """
+    if problem := linked_paths.nul_problem("runs directory", str(path)):
+        raise RunsDirError(f"{problem}: pick another path")
     runs_dir = Path(path).expanduser().resolve()
     if runs_dir.exists() and not runs_dir.is_dir():
         raise RunsDirError(f"runs directory {str(runs_dir)!r} is a file, not a folder: pick another path")
@@ -88,21 +92,34 @@ def prepare_runs_dir(path: str | Path) -> Path:
 
 
 def dataset_from_choice(choice: str, csv_path: str) -> str | None:
-    """The dataset name a sidebar choice stands for, or ``None`` while a CSV path is still empty."""
+    """The dataset name a sidebar choice stands for, or ``None`` while a CSV path is empty or refused."""
     if choice != CSV_CHOICE:
         return choice
     csv_path = csv_path.strip()
-    return f"csv:{csv_path}" if csv_path else None
+    return f"csv:{csv_path}" if csv_path and csv_refusal(csv_path) is None else None
+
+
+def csv_refusal(csv_path: str) -> str | None:
+    """Why the sidebar will not read ``csv_path`` (it holds a NUL, or is not named ``*.csv``), or ``None``.
+
+    A file that is not a CSV is never opened, so no message can quote a line of it (``/etc/passwd``).
+    """
+    if problem := linked_paths.nul_problem("interactions CSV", csv_path):
+        return problem
+    if Path(csv_path.strip()).suffix.lower() != ".csv":
+        return (
+            f"{csv_path.strip()!r} is not named .csv, so it was not read: the Interactions CSV field takes a "
+            f"comma-separated file named *.csv (columns user,item[,rating][,timestamp])"
+        )
+    return None
 
 
 def _initialise(options: LaunchOptions, names: list[str]) -> None:
-    """Start values from the launch options, except where the URL's query string names one (a reload, a link)."""
-    linked = set(st.query_params)
-    if keys.RUNS_DIR not in st.session_state and keys.RUNS_DIR not in linked:
-        st.session_state[keys.RUNS_DIR] = options.runs_dir
-    if keys.DATA_DIR not in st.session_state and keys.DATA_DIR not in linked:
-        st.session_state[keys.DATA_DIR] = options.data_dir or ""
-    if keys.DATASET_PICK not in st.session_state and keys.DATASET_PICK not in linked:
+    """Start values from the launch options; only the dataset pick may come from the URL (paths wait, see
+    :mod:`dashboard.components.linked_paths`)."""
+    st.session_state.setdefault(keys.RUNS_DIR, options.runs_dir)
+    st.session_state.setdefault(keys.DATA_DIR, options.data_dir or "")
+    if keys.DATASET_PICK not in st.session_state and keys.DATASET_PICK not in st.query_params:
         if options.dataset.startswith("csv:"):
             st.session_state[keys.DATASET_PICK] = CSV_CHOICE
             st.session_state[keys.CSV_PATH] = options.dataset.removeprefix("csv:")
@@ -111,12 +128,26 @@ def _initialise(options: LaunchOptions, names: list[str]) -> None:
     st.session_state.setdefault(keys.CSV_PATH, "")
 
 
-def render() -> None:
-    """Draw the sidebar and leave the resolved runs directory, dataset and data directory in session state."""
+def render() -> bool:
+    """Draw the sidebar and leave the resolved runs directory, dataset and data directory in session state.
+
+    Returns:
+        bool: Whether the page may run: ``False`` while the URL names a path the user has not confirmed (the main
+        area then says so, and nothing is read or created at that path).
+    """
     names = [info.name for info in loaders.dataset_infos()]
     descriptions = {info.name: info.description for info in loaders.dataset_infos()}
     _initialise(launch_options(), names)
+    in_use = {
+        keys.RUNS_DIR: st.session_state[keys.RUNS_DIR].strip() or launch_options().runs_dir,
+        keys.DATA_DIR: st.session_state[keys.DATA_DIR],
+    }
+    if st.session_state.get(keys.DATASET_PICK, st.query_params.get(keys.DATASET_PICK)) == CSV_CHOICE:
+        in_use[keys.CSV_PATH] = st.session_state[keys.CSV_PATH]
+    asked = linked_paths.requested(in_use)
     with st.sidebar:
+        if asked:
+            linked_paths.ask(asked)
         st.subheader("Dataset")
         st.selectbox(
             "Dataset",
@@ -130,16 +161,23 @@ def render() -> None:
             st.text_input(
                 "Interactions CSV",
                 key=keys.CSV_PATH,
-                bind="query-params",
+                on_change=linked_paths.follow_field,
+                args=(keys.CSV_PATH,),
                 placeholder="path/to/interactions.csv",
                 help="Columns user,item[,rating][,timestamp]; optional items.csv / users.csv beside it.",
             )
-        elif pick in descriptions:
-            st.caption(descriptions[pick])
+            typed_csv = st.session_state[keys.CSV_PATH].strip()
+            if typed_csv and (refusal := csv_refusal(typed_csv)):
+                st.error(plain(refusal), icon=":material/block:")
+        else:
+            st.query_params.pop(keys.CSV_PATH, None)  # the field is gone, and its value with it
+            if pick in descriptions:
+                st.caption(descriptions[pick])
         st.text_input(
             "MovieLens data folder",
             key=keys.DATA_DIR,
-            bind="query-params",
+            on_change=linked_paths.follow_field,
+            args=(keys.DATA_DIR,),
             placeholder="e.g. ../shared/data/ml-latest-small",
             help="Folder holding the MovieLens files; when empty they are read from the user cache or downloaded.",
         )
@@ -148,7 +186,8 @@ def render() -> None:
         st.text_input(
             "Runs directory",
             key=keys.RUNS_DIR,
-            bind="query-params",
+            on_change=linked_paths.follow_field,
+            args=(keys.RUNS_DIR,),
             help=f"Default {DEFAULT_RUNS_DIR}/ or ${RUNS_DIR_ENV}.",
         )
         typed = st.session_state[keys.RUNS_DIR].strip()
@@ -164,6 +203,9 @@ def render() -> None:
                 st.caption(f"Empty: using the default {plain(runs_dir)}")
             elif str(runs_dir) != typed:
                 st.caption(plain(runs_dir))
+    if asked:
+        linked_paths.explain_wait(asked)
+    return not asked
 
 
 def current_runs_dir() -> Path | None:
@@ -184,7 +226,11 @@ def current_graph() -> tuple[str, str | None, InteractionGraph]:
     """The sidebar's dataset name, data folder and loaded graph; stops the page with a message when there is none."""
     name, data_dir = current_dataset()
     if name is None:
-        st.info("Type the path of an interactions CSV in the sidebar.", icon=":material/upload_file:")
+        typed = str(st.session_state.get(keys.CSV_PATH) or "").strip()
+        if typed and (refusal := csv_refusal(typed)):
+            st.error(plain(f"{refusal}. Change it in the sidebar."), icon=":material/block:")
+        else:
+            st.info("Type the path of an interactions CSV in the sidebar.", icon=":material/upload_file:")
         st.stop()
     try:
         return name, data_dir, loaders.graph(name, data_dir)

@@ -152,6 +152,9 @@ if not runs:
 top = st.columns([3, 2, 2, 2])
 with top[0]:
     run = run_picker.pick_run("Run", keys.EMBEDDINGS_RUN, runs)
+run_picker.warn_if_damaged(run)
+if run_picker.dataset_of(run) is None:
+    st.stop()
 store = ProjectionStore(run.path)
 epochs = store.epochs()
 method = top[1].radio("Projection", [UMAP, PCA], key="embeddings_method", horizontal=True)

@@ -307,15 +307,16 @@ def stability_note(budgets: TopTStability, num_walks: int, top_t: int) -> None:
     )
 
 
-def runs_of_dataset(dataset: str) -> list[RunInfo]:
-    """Runs of ``dataset`` in the sidebar's runs directory that are readable and have trained an epoch, newest first."""
+def runs_of_dataset(dataset: str) -> tuple[list[RunInfo], list[RunInfo]]:
+    """Runs of ``dataset`` in the sidebar's runs directory that are readable and have trained an epoch, newest
+    first; and the damaged runs left out that may be of it (their config names it, or names no dataset)."""
     runs_dir = sidebar.current_runs_dir()
     runs = [] if runs_dir is None else loaders.run_store(str(runs_dir)).list()
-    return [
-        run
-        for run in runs
-        if run.config.get("dataset") == dataset and not run.damaged and int(run.status.get("epoch") or 0) > 0
+    ours = [run for run in runs if run.config.get("dataset") in (dataset, None)]
+    usable = [
+        run for run in ours if run.config.get("dataset") and not run.damaged and int(run.status.get("epoch") or 0) > 0
     ]
+    return usable, [run for run in ours if run.damaged]
 
 
 st.title("Neighborhood")
@@ -324,7 +325,9 @@ if dataset_graph.num_nodes == 0:
     st.warning(plain(f"Dataset {name!r} has no nodes to explore."))
     st.stop()
 
-runs = runs_of_dataset(name)
+runs, damaged = runs_of_dataset(name)
+for left_out in damaged:
+    st.caption(plain(f"Run {left_out.run_id} is damaged and not offered here: {'; '.join(left_out.damaged)}"))
 choice = st.radio(
     "Graph",
     [RUN_GRAPH, WHOLE_DATASET] if runs else [WHOLE_DATASET],

@@ -176,6 +176,9 @@ if not runs:
     run_picker.explain_no_runs()
     st.stop()
 run = run_picker.pick_run("Run", keys.RECOMMEND_RUN, runs)
+run_picker.warn_if_damaged(run)
+if run_picker.dataset_of(run) is None:
+    st.stop()
 try:
     loaded = loaders.loaded_run(run.path)
 except (ValueError, FileNotFoundError, OSError) as error:

@@ -7,7 +7,7 @@ import math
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from dashboard.components import experiment_form, sidebar
+from dashboard.components import experiment_form, run_picker, sidebar
 from dashboard.components.markdown import plain
 from dashboard.components.train_form import (
     FormField,
@@ -201,8 +201,7 @@ def live_panel(run_id: str, polling: bool) -> None:
     show_notice(notice_slot, run_id, ended=not active and not starting(run_id))
     progress = run_progress(run)
     st.progress(progress.fraction, text=progress.label)
-    if run.damaged:
-        st.warning(plain("Damaged run directory: " + "; ".join(run.damaged)), icon=":material/warning:")
+    run_picker.warn_if_damaged(run)
     if run.state in ("failed", "interrupted"):
         st.error(plain(run.status.get("error") or f"The training process died (pid {run.status.get('pid')})."))
         if run.status.get("traceback"):

@@ -13,6 +13,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from engine.experiments.experiment_schema import experiment_problem
 from engine.experiments.spec import ExperimentSpec, Member
 from engine.runs.jsonio import read_json, write_json_atomic
 from engine.runs.locks import hold_lock
@@ -56,6 +57,10 @@ def read_experiment(runs_dir: str | Path, name: str) -> dict[str, Any]:
                 )
             )
         raise ValueError(f"experiment file {path} is damaged ({problem or 'not an experiment'})")
+    if problem := experiment_problem(document):
+        raise ValueError(
+            f"experiment {name!r} in {Path(runs_dir)} has a damaged experiment.json ({problem}); fix or delete {path}"
+        )
     return document
 
 

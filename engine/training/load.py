@@ -10,6 +10,7 @@ from typing import Any
 from engine.graph import InteractionGraph
 from engine.loader.reopen import build_model, make_split, resolve_device
 from engine.runs.config import TrainConfig, resolve
+from engine.runs.names import CONFIG
 from engine.runs.rundir import RunDir, RunInfo
 from engine.training.checkpoint import CheckpointError, load_checkpoint, read_checkpoint, restore_model
 
@@ -51,8 +52,11 @@ def load_run(run_dir: str | Path, device: str = "cpu") -> LoadedRun:
 
     run = RunDir(run_dir)
     info = run.read()
-    if not info.config:
-        raise ValueError(f"cannot open run {info.path}: {'; '.join(info.damaged) or 'its config is empty'}")
+    # A config field of the wrong type is dropped by the reader; its default must not stand in for it.
+    config_damage = [problem for problem in info.damaged if problem.startswith(CONFIG)]
+    if not info.config or config_damage:
+        problems = config_damage or info.damaged
+        raise ValueError(f"cannot open run {info.path}: {'; '.join(problems) or 'its config is empty'}")
     config = resolve(dataclasses.replace(TrainConfig.from_dict(info.config), device=device))
     path = run.best_path if run.best_path.exists() else run.checkpoint_path
     if not path.exists():

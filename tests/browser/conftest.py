@@ -11,6 +11,8 @@ Tests here use:
     ``demo_runs_dir`` a runs directory of real runs on the sample data: LightGCN for 3 and 5 epochs, PinSage for 1,
                       and an MF run stopped by SIGTERM after its first epoch (:data:`DEMO_RUNS`)
     ``fill_sidebar``  ``fill_sidebar(page, label, value)`` types into a sidebar text field and waits for the rerun
+    ``open_link``     ``open_link(page, url)`` opens a link that names a runs directory, CSV or MovieLens folder and
+                      answers the sidebar's notice with *Use it*, as a user who trusts the link does
 The whole folder is skipped, with the reason, when Debian's chromium or Playwright is missing.
 """
 
@@ -174,6 +176,25 @@ def fill_sidebar() -> Callable:
         _wait_for_app(page)
 
     return fill
+
+
+def answer_link(page, button: str = "Use it") -> None:
+    """Click ``button`` in the sidebar's notice of a link's paths (which must be showing) and wait until it is gone
+    and the page has run."""
+    notice = page.locator("[data-testid='stSidebar'] .st-key-link_notice")
+    notice.get_by_role("button", name=button, exact=True).click()
+    notice.wait_for(state="detached")
+    _wait_for_app(page)
+
+
+@pytest.fixture
+def open_link() -> Callable:
+    def open_and_use(page, url: str) -> None:
+        page.goto(url)
+        _wait_for_app(page)
+        answer_link(page)
+
+    return open_and_use
 
 
 @pytest.fixture

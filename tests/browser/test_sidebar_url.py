@@ -1,10 +1,13 @@
-"""Issue 14, point 5: the sidebar's choices live in the URL's query string, so a reload or a shared link keeps them."""
+"""Issue 14, point 5: the sidebar's choices live in the URL's query string, so a reload or a shared link keeps them
+(its paths once the user says *Use it*, Hardening II point 6)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from playwright.sync_api import expect
+
+from tests.browser.conftest import answer_link
 
 
 def sidebar_value(page, label: str) -> str:
@@ -31,6 +34,7 @@ def test_a_reload_and_a_shared_link_keep_the_sidebar(
     assert "dataset_pick=movielens-latest-small" in page.url, page.url
     page.reload()
     wait_for_app(page)
+    answer_link(page)  # a reload is a new session: the link's paths wait for the user's word
     assert sidebar_value(page, "MovieLens data folder") == str(empty)
     assert sidebar_value(page, "Runs directory") == str(runs)
     expect(page.locator("[data-testid='stSidebar']")).to_contain_text("MovieLens latest-small: ")  # its caption
@@ -40,6 +44,7 @@ def test_a_reload_and_a_shared_link_keep_the_sidebar(
         other = shared.new_page()
         other.goto(page.url)
         wait_for_app(other)
+        answer_link(other)
         assert sidebar_value(other, "MovieLens data folder") == str(empty)
         assert sidebar_value(other, "Runs directory") == str(runs)
     finally:

@@ -197,11 +197,11 @@ def test_data_page_reads_clearly(page, app_url, wait_for_app, screenshot, viewpo
 
 
 def test_train_page_on_a_demo_run_reads_clearly(
-    page, app_url, wait_for_app, screenshot, demo_runs_dir: Path, viewport
+    page, app_url, open_link, screenshot, demo_runs_dir: Path, viewport
 ) -> None:
     page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
     run_id = next(iter(DEMO_RUNS))  # LightGCN, 3 epochs: a loss curve and the validation metric curves
-    _open(page, f"{app_url}/train?runs_dir={demo_runs_dir}&run={run_id}", wait_for_app)
+    open_link(page, f"{app_url}/train?runs_dir={demo_runs_dir}&run={run_id}")
     page.locator("[data-testid='stPlotlyChart']").nth(1).wait_for()
     _no_exception(page)
     titles = page.locator("[data-testid='stPlotlyChart'] .g-gtitle").all_text_contents()
@@ -211,9 +211,9 @@ def test_train_page_on_a_demo_run_reads_clearly(
     save_view(page, screenshot, f"train-{_size(viewport)}")
 
 
-def test_runs_page_reads_clearly(page, app_url, wait_for_app, screenshot, demo_runs_dir: Path, viewport) -> None:
+def test_runs_page_reads_clearly(page, app_url, open_link, screenshot, demo_runs_dir: Path, viewport) -> None:
     page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
-    _open(page, f"{app_url}/runs?runs_dir={demo_runs_dir}", wait_for_app)
+    open_link(page, f"{app_url}/runs?runs_dir={demo_runs_dir}")
     page.locator("[data-testid='stPlotlyChart']").first.wait_for()
     _no_exception(page)
     problems = readable(page)
@@ -222,10 +222,10 @@ def test_runs_page_reads_clearly(page, app_url, wait_for_app, screenshot, demo_r
 
 
 def test_runs_page_experiment_comparison_reads_clearly(
-    page, app_url, wait_for_app, screenshot, experiment_runs_dir: Path, viewport
+    page, app_url, open_link, screenshot, experiment_runs_dir: Path, viewport
 ) -> None:
     page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
-    _open(page, f"{app_url}/runs?runs_dir={experiment_runs_dir}&experiment={EXPERIMENT}", wait_for_app)
+    open_link(page, f"{app_url}/runs?runs_dir={experiment_runs_dir}&experiment={EXPERIMENT}")
     page.locator("[data-testid='stPlotlyChart'] .js-plotly-plot").filter(has_text="Paired difference").wait_for()
     _no_exception(page)
     problems = readable(page)
@@ -270,12 +270,12 @@ def test_offline_report_reads_clearly(browser, reports: dict, kind: str, builder
 
 
 def test_neighborhood_page_reads_clearly_and_its_drawings_fit(
-    page, app_url, wait_for_app, screenshot, demo_runs_dir: Path, viewport
+    page, app_url, open_link, wait_for_app, screenshot, demo_runs_dir: Path, viewport
 ) -> None:
     from tests.browser.test_explore import drawing_overflow, graph_frame
 
     page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
-    _open(page, f"{app_url}/neighborhood?runs_dir={demo_runs_dir}", wait_for_app)
+    open_link(page, f"{app_url}/neighborhood?runs_dir={demo_runs_dir}")
     for sampler, chart in (("GraphSAGE fanout", "Hop-1 draws"), ("Random walk (PinSage)", "Top-T stability")):
         if sampler != "GraphSAGE fanout":
             page.get_by_text(sampler, exact=True).click()
@@ -290,9 +290,9 @@ def test_neighborhood_page_reads_clearly_and_its_drawings_fit(
         save_view(page, screenshot, f"neighborhood-{'fanout' if 'fanout' in sampler else 'walk'}-{_size(viewport)}")
 
 
-def test_embeddings_page_reads_clearly(page, app_url, wait_for_app, screenshot, demo_runs_dir: Path, viewport) -> None:
+def test_embeddings_page_reads_clearly(page, app_url, open_link, screenshot, demo_runs_dir: Path, viewport) -> None:
     page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
-    _open(page, f"{app_url}/embeddings?runs_dir={demo_runs_dir}", wait_for_app)
+    open_link(page, f"{app_url}/embeddings?runs_dir={demo_runs_dir}")
     page.locator(".gtitle").filter(has_text="epoch").first.wait_for(timeout=120_000)
     _no_exception(page)
     problems = readable(page)
@@ -300,9 +300,9 @@ def test_embeddings_page_reads_clearly(page, app_url, wait_for_app, screenshot, 
     save_view(page, screenshot, f"embeddings-{_size(viewport)}")
 
 
-def test_recommend_page_reads_clearly(page, app_url, wait_for_app, screenshot, demo_runs_dir: Path, viewport) -> None:
+def test_recommend_page_reads_clearly(page, app_url, open_link, screenshot, demo_runs_dir: Path, viewport) -> None:
     page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
-    _open(page, f"{app_url}/recommend?runs_dir={demo_runs_dir}", wait_for_app)
+    open_link(page, f"{app_url}/recommend?runs_dir={demo_runs_dir}")
     page.get_by_text("held-out items recovered").wait_for(timeout=120_000)
     _no_exception(page)
     problems = readable(page)

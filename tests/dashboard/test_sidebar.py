@@ -63,6 +63,8 @@ def test_the_query_string_restores_the_sidebar_and_movielens_errors_point_at_its
     empty.mkdir()
     query = {keys.DATASET_PICK: "movielens-latest-small", keys.DATA_DIR: str(empty)}
     at = app_at("views/data.py", query=query)
+    assert not at.exception and not at.main.error  # a folder from a link waits for the user's word
+    at = at.button(key=keys.LINK_USE).click().run()
     assert not at.exception
     assert at.selectbox(key=keys.DATASET_PICK).value == "movielens-latest-small"
     assert at.text_input(key=keys.DATA_DIR).value == str(empty)
