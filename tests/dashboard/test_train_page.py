@@ -207,11 +207,11 @@ def test_start_clears_the_panel_before_the_run_starts(app_at, runs_dir: Path, mo
     """The panel showed the previous run's curves for the half second Start took; now it says a run is starting."""
     import streamlit as st
 
-    import engine.training
+    import engine.jobs.process
 
     at = app_at(PAGE)  # follows the finished fixture run: its curves are on the page
     assert len(at.get("plotly_chart")) == 2
-    monkeypatch.setattr(engine.training, "start_training", lambda *_: st.stop())  # the page as Start is handled
+    monkeypatch.setattr(engine.jobs.process, "start_training", lambda *_: st.stop())  # the page as Start is handled
     at = next(button for button in at.button if button.label == "Start training").click().run()
     assert not at.exception
     assert len(at.get("plotly_chart")) == 0
