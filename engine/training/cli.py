@@ -23,6 +23,15 @@ from engine.training.rundir import CONFIG
 
 RUNS_DIR = "runs"  # where run directories go unless --runs-dir says otherwise
 
+
+def true_or_false(text: str) -> bool:
+    """argparse type: ``true``/``false`` (also ``1``/``0``, ``yes``/``no``), as :func:`train_command` writes a bool."""
+    words = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+    if text.strip().lower() not in words:
+        raise argparse.ArgumentTypeError(f"expected true or false (got {text!r})")
+    return words[text.strip().lower()]
+
+
 # (flag, TrainConfig field, type, help without choices and default: both are appended from the engine's own)
 _CONFIG_FLAGS: tuple[tuple[str, str, type, str], ...] = (
     ("--dataset", "dataset", str, "dataset name, csv:PATH or lightgcn:DIR"),
@@ -48,11 +57,18 @@ _CONFIG_FLAGS: tuple[tuple[str, str, type, str], ...] = (
     ("--monitor", "monitor", str, "metric picking the best epoch"),
     ("--seed", "seed", whole_number, "seed of split, model, batches, negatives"),
     ("--device", "device", str, "where to train"),
+    ("--threads", "threads", whole_number, "torch CPU threads; a run repeats bit for bit with the same count"),
+    (
+        "--deterministic",
+        "deterministic",
+        true_or_false,
+        "kernels that add in a fixed order; false: faster, but two runs differ on several threads",
+    ),
     ("--max-snapshots", "max_snapshots", whole_number, "embedding snapshots kept"),
 )
 _RESUMABLE = {"epochs", "device"}
 # What a field left at None in TrainConfig means, for the help of its flag.
-_NONE_MEANS = {"data_dir": "the dataset's own place", "min_rating": "keep all"}
+_NONE_MEANS = {"data_dir": "the dataset's own place", "min_rating": "keep all", "threads": "this process's torch count"}
 
 
 def choices_text(name: str) -> str:
