@@ -15,6 +15,7 @@ Usage::
     python benchmarks/bench_models.py                       # ml-latest-small (../shared/data) and synthetic
     python benchmarks/bench_models.py --datasets synthetic --models mf lightgcn --epochs 5
     python benchmarks/bench_models.py --datasets --large 1000000   # memory check: 1M interactions, 2 epochs
+    python benchmarks/bench_models.py --deterministic both         # each model with fast, then fixed-order kernels
 """
 
 from __future__ import annotations
@@ -144,29 +145,41 @@ def main(argv: list[str] | None = None) -> int:
         "`python -m engine experiment` gives validation-selected figures over seeds)",
     )
     parser.add_argument("--runs-dir", help="keep the runs here (default: a temporary folder)")
+    parser.add_argument(
+        "--deterministic",
+        choices=("on", "off", "both"),
+        default="on",
+        help="kernels that add in a fixed order (TrainConfig.deterministic); both: each model off, then on, back to "
+        "back, and their seconds per epoch compared (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
 
     runs_dir = Path(args.runs_dir) if args.runs_dir else Path(tempfile.mkdtemp(prefix="bench-runs-"))
+    kernels = {"on": [True], "off": [False], "both": [False, True]}[args.deterministic]
     jobs = [(dataset, model, args.epochs) for dataset in args.datasets for model in args.models]
     if args.large:
         large = large_synthetic(runs_dir / "large-synthetic", args.large)
         jobs += [(large, model, args.large_epochs) for model in ("lightgcn", "graphsage")]
-    rows, ratios = [], []
+    jobs = [(*job, deterministic) for job in jobs for deterministic in kernels]
+    rows, ratios, kernel_seconds = [], [], {}
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {args.device}; runs in {runs_dir}")
     stamp = time.strftime("%H%M%S")
-    for dataset, model, epochs in jobs:
+    for dataset, model, epochs, deterministic in jobs:
         data_dir = args.data_dir if dataset.startswith("movielens") else None
         label = f"synthetic-{args.large}" if dataset.startswith("csv:") else dataset
         config = resolve(TrainConfig(dataset=dataset, data_dir=data_dir, model=model, epochs=epochs,
-                                     seed=args.seed, device=args.device, val_ratio=args.val_ratio))  # fmt: skip
-        result = train_one(config, runs_dir, f"bench-{model}-{label}-{stamp}")
+                                     seed=args.seed, device=args.device, val_ratio=args.val_ratio,
+                                     deterministic=deterministic))  # fmt: skip
+        name = model if len(kernels) == 1 else f"{model} ({'deterministic' if deterministic else 'fast'})"
+        result = train_one(config, runs_dir, f"bench-{model}-{label}-{'det' if deterministic else 'fast'}-{stamp}")
         test = result["summary"]["test"]
         seconds = result["epoch_seconds"]
-        rows.append((model, label, test["recall@10"], test["recall@20"], test["ndcg@10"], test["ndcg@20"],
+        kernel_seconds[model, label, deterministic] = statistics.median(seconds)
+        rows.append((name, label, test["recall@10"], test["recall@20"], test["ndcg@10"], test["ndcg@20"],
                      result["summary"]["train_seconds"], statistics.median(seconds), len(seconds),
                      result["wall"], result["peak_rss_mib"]))  # fmt: skip
-        print(f"  {model} on {label}: ndcg@10 {test['ndcg@10']:.4f}, {result['wall']:.1f} s", flush=True)
-        if model == "lightgcn" and not dataset.startswith("csv:"):
+        print(f"  {name} on {label}: ndcg@10 {test['ndcg@10']:.4f}, {result['wall']:.1f} s", flush=True)
+        if model == "lightgcn" and not dataset.startswith("csv:") and deterministic == kernels[-1]:
             peer = pyg_example_epoch_seconds(dataset, data_dir, result["config"])
             ratios.append((dataset, statistics.median(seconds), peer, result["config"]))
 
@@ -184,6 +197,12 @@ def main(argv: list[str] | None = None) -> int:
             f"{config['params']['num_layers']} layers): ours {ours:.3f} s/epoch (median), PyG example loop "
             f"{peer:.3f} s/epoch (median of 3) -> ours/PyG = {ours / peer:.2f}"
         )
+    if len(kernels) == 2:
+        print("\nSeconds per epoch (median), fastest kernels -> fixed-order kernels, same run:")
+        for (model, label, deterministic), fast in kernel_seconds.items():
+            if not deterministic:
+                fixed = kernel_seconds[model, label, True]
+                print(f"- {model} on {label}: {fast:.3f} -> {fixed:.3f} ({100 * (fixed / fast - 1):+.1f}%)")
     return 0
 
 
