@@ -62,7 +62,7 @@ _CONFIG_FLAGS: tuple[tuple[str, str, type, str], ...] = (
         "--deterministic",
         "deterministic",
         true_or_false,
-        "kernels that add in a fixed order; false: faster, but two runs differ on several threads",
+        "kernels that add in a fixed order; false: torch's defaults, with which two runs differ on several threads",
     ),
     ("--max-snapshots", "max_snapshots", whole_number, "embedding snapshots kept"),
 )

@@ -82,8 +82,8 @@ class TrainConfig:
     # torch CPU threads; a run repeats bit for bit with the same count; None = this process's count, which resolve
     # records (an old config.json without the field trains with it)
     threads: int | None = field(default=None, metadata=_bounds(1, 1024))
-    # kernels that add in a fixed order (torch.use_deterministic_algorithms); False = the fastest ones, which on
-    # several CPU threads make two runs of one config differ from the first step
+    # kernels that add in a fixed order (torch.use_deterministic_algorithms); False = torch's defaults, with which two
+    # runs of one config on several CPU threads differ from the first step
     deterministic: bool = True
     # embedding snapshots kept per run, evenly spaced over evaluated epochs
     max_snapshots: int = field(default=10, metadata=_bounds(1, 1000))

@@ -40,7 +40,7 @@ def reproducible(threads: int, deterministic: bool, device: torch.device) -> Ite
 
     Args:
         threads (int): ``torch.set_num_threads``; results are reproducible for a given count.
-        deterministic (bool): ``torch.use_deterministic_algorithms``; ``False`` keeps the fastest kernels.
+        deterministic (bool): ``torch.use_deterministic_algorithms``; ``False`` keeps torch's default kernels.
         device (torch.device): Where the run trains.
     """
     previous = (
