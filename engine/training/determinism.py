@@ -4,9 +4,10 @@ What made two runs differ: on several CPU threads, the backward of a row gather 
 ``accumulate=True``) adds the gradient rows of a repeated index in whatever order the threads reach them. Every model
 gathers rows with repeated ids — MF and LightGCN their users and items, GraphSAGE its input vectors and the seed rows
 of its message-flow blocks, PinSage its computation graph's items — so the weights differed in their last bits after
-the first step and the difference grew (GraphSAGE's NDCG@10 on MovieLens-100K: 0.3758 in one run, 0.3811 in the
-next). PyG's ``SAGEConv`` (``index_select``, then ``scatter_add_``), the sparse products of :mod:`engine.models.sparse`
-and the dense layers gave the same bits in every trial once that kernel was switched, on 1 and on 2 threads.
+the first step and the difference grew (issue 24: GraphSAGE's NDCG@10 on MovieLens-100K 0.3758 in one run, 0.3811 in
+the next). PyG's ``SAGEConv`` (``index_select``, then ``scatter_add_``), the sparse products of
+:mod:`engine.models.sparse` and the dense layers already add in a fixed order: once that kernel was switched, one
+batch's gradients came out the same bits in every repeat, for every model, and on 1 thread as on 2.
 
 ``torch.use_deterministic_algorithms(True)`` switches ``index_put_`` to a sorted accumulation with a fixed order, which
 is all the CPU needs (``tests/test_determinism.py``); README's Reproducibility section gives its cost per model.
@@ -20,8 +21,8 @@ from contextlib import contextmanager
 
 import torch
 
-# cuBLAS picks its reduction order per workspace unless it is told the workspace; without this variable
-# torch.use_deterministic_algorithms(True) refuses cuBLAS products on CUDA >= 10.2.
+# cuBLAS repeats its results only with a fixed workspace configuration (NVIDIA's "results reproducibility"); without
+# this variable torch.use_deterministic_algorithms(True) raises on cuBLAS products (CUDA >= 10.2).
 CUBLAS_WORKSPACE = ":4096:8"
 
 
