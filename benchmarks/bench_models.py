@@ -15,6 +15,7 @@ Usage::
     python benchmarks/bench_models.py                       # ml-latest-small (../shared/data) and synthetic
     python benchmarks/bench_models.py --datasets synthetic --models mf lightgcn --epochs 5
     python benchmarks/bench_models.py --datasets --large 1000000   # memory check: 1M interactions, 2 epochs
+    python benchmarks/bench_models.py --deterministic both         # each model with default, then fixed-order kernels
 """
 
 from __future__ import annotations
@@ -146,29 +147,50 @@ def main(argv: list[str] | None = None) -> int:
         "`python -m engine experiment` gives validation-selected figures over seeds)",
     )
     parser.add_argument("--runs-dir", help="keep the runs here (default: a temporary folder)")
+    parser.add_argument(
+        "--deterministic",
+        choices=("on", "off", "both"),
+        default="on",
+        help="kernels that add in a fixed order (TrainConfig.deterministic); both: each model off and on, back to "
+        "back, and their seconds per epoch compared (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=1,
+        help="with --deterministic both: pairs of runs per model, in alternating order (off-on, on-off, ...); the "
+        "comparison takes the median over them, which other work on the machine sways less (default: 1)",
+    )
     args = parser.parse_args(argv)
 
     runs_dir = Path(args.runs_dir) if args.runs_dir else Path(tempfile.mkdtemp(prefix="bench-runs-"))
+    kernels = {"on": [True], "off": [False], "both": [False, True]}[args.deterministic]
     jobs = [(dataset, model, args.epochs) for dataset in args.datasets for model in args.models]
     if args.large:
         large = large_synthetic(runs_dir / "large-synthetic", args.large)
         jobs += [(large, model, args.large_epochs) for model in ("lightgcn", "graphsage")]
-    rows, ratios = [], []
+    orders = [kernels[:: 1 if repeat % 2 == 0 else -1] for repeat in range(args.repeats if len(kernels) == 2 else 1)]
+    jobs = [(*job, deterministic) for job in jobs for order in orders for deterministic in order]
+    rows, ratios, kernel_seconds = [], [], {}
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {args.device}; runs in {runs_dir}")
     stamp = time.strftime("%H%M%S")
-    for dataset, model, epochs in jobs:
+    for index, (dataset, model, epochs, deterministic) in enumerate(jobs):
         data_dir = args.data_dir if dataset.startswith("movielens") else None
         label = f"synthetic-{args.large}" if dataset.startswith("csv:") else dataset
         config = resolve(TrainConfig(dataset=dataset, data_dir=data_dir, model=model, epochs=epochs,
-                                     seed=args.seed, device=args.device, val_ratio=args.val_ratio))  # fmt: skip
-        result = train_one(config, runs_dir, f"bench-{model}-{label}-{stamp}")
+                                     seed=args.seed, device=args.device, val_ratio=args.val_ratio,
+                                     deterministic=deterministic))  # fmt: skip
+        name = model if len(kernels) == 1 else f"{model} ({'deterministic' if deterministic else 'nondeterministic'})"
+        kernel = "det" if deterministic else "nondet"
+        result = train_one(config, runs_dir, f"bench-{model}-{label}-{kernel}-{stamp}-{index}")
         test = result["summary"]["test"]
         seconds = result["epoch_seconds"]
-        rows.append((model, label, test["recall@10"], test["recall@20"], test["ndcg@10"], test["ndcg@20"],
+        kernel_seconds.setdefault((model, label, deterministic), []).append(statistics.median(seconds))
+        rows.append((name, label, test["recall@10"], test["recall@20"], test["ndcg@10"], test["ndcg@20"],
                      result["summary"]["train_seconds"], statistics.median(seconds), len(seconds),
                      result["wall"], result["peak_rss_mib"]))  # fmt: skip
-        print(f"  {model} on {label}: ndcg@10 {test['ndcg@10']:.4f}, {result['wall']:.1f} s", flush=True)
-        if model == "lightgcn" and not dataset.startswith("csv:"):
+        print(f"  {name} on {label}: ndcg@10 {test['ndcg@10']:.4f}, {result['wall']:.1f} s", flush=True)
+        if model == "lightgcn" and not dataset.startswith("csv:") and dataset not in {r[0] for r in ratios}:
             peer = pyg_example_epoch_seconds(dataset, data_dir, result["config"])
             ratios.append((dataset, statistics.median(seconds), peer, result["config"]))
 
@@ -186,6 +208,16 @@ def main(argv: list[str] | None = None) -> int:
             f"{config['params']['num_layers']} layers): ours {ours:.3f} s/epoch (median), PyG example loop "
             f"{peer:.3f} s/epoch (median of 3) -> ours/PyG = {ours / peer:.2f}"
         )
+    if len(kernels) == 2:
+        print("\nSeconds per epoch (median of each run's, then over its runs), torch's default kernels -> fixed-order:")
+        for (model, label, deterministic), runs in kernel_seconds.items():
+            if deterministic:
+                continue
+            fixed_runs = kernel_seconds[model, label, True]
+            default, fixed = statistics.median(runs), statistics.median(fixed_runs)
+            each = ", ".join(f"{a:.3f}/{b:.3f}" for a, b in zip(runs, fixed_runs, strict=True))
+            change = 100 * (fixed / default - 1)
+            print(f"- {model} on {label}: {default:.3f} -> {fixed:.3f} ({change:+.1f}%; runs {each})")
     return 0
 
 

@@ -13,7 +13,7 @@ if TYPE_CHECKING:  # the spec's module imports the models' registry (torch); a c
     from engine.experiments.spec import ExperimentSpec
     from engine.runs.config import TrainConfig
 
-# (flag, TrainConfig field, kind: "int", "real" or "str", help without choices and default: both are appended
+# (flag, TrainConfig field, kind: "int", "real", "str" or "bool", help without choices and default: both are appended
 # from the engine's own by the train command's parser)
 CONFIG_FLAGS: tuple[tuple[str, str, str, str], ...] = (
     ("--dataset", "dataset", "str", "dataset name, csv:PATH or lightgcn:DIR"),
@@ -39,6 +39,13 @@ CONFIG_FLAGS: tuple[tuple[str, str, str, str], ...] = (
     ("--monitor", "monitor", "str", "metric picking the best epoch"),
     ("--seed", "seed", "int", "seed of split, model, batches, negatives"),
     ("--device", "device", "str", "where to train"),
+    ("--threads", "threads", "int", "torch CPU threads; a run repeats bit for bit with the same count"),
+    (
+        "--deterministic",
+        "deterministic",
+        "bool",
+        "kernels that add in a fixed order; false: torch's defaults, with which two runs differ on several threads",
+    ),
     ("--max-snapshots", "max_snapshots", "int", "embedding snapshots kept"),
 )
 RESUMABLE = {"epochs", "device"}

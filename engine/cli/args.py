@@ -45,3 +45,12 @@ def finite_number(text: str) -> float:
     if not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"expected a finite number (got {text!r})")
     return value
+
+
+def true_or_false(text: str) -> bool:
+    """argparse type: ``true``/``false`` (also ``1``/``0``, ``yes``/``no``), as :func:`engine.commands.train_command`
+    writes a bool."""
+    words = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+    if text.strip().lower() not in words:
+        raise argparse.ArgumentTypeError(f"expected true or false (got {text!r})")
+    return words[text.strip().lower()]

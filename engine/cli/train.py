@@ -16,16 +16,16 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from engine.cli.args import finite_number, whole_number
+from engine.cli.args import finite_number, true_or_false, whole_number
 from engine.commands import CONFIG_FLAGS, RESUMABLE
 from engine.runs.config import DEVICES, METRIC_NAMES, TrainConfig, resolve
 from engine.runs.names import CONFIG, DEFAULT_RUNS_DIR
 from engine.splits import SPLIT_METHODS
 
 # The argparse type of each kind of flag in engine.commands.CONFIG_FLAGS.
-_TYPES = {"int": whole_number, "real": finite_number, "str": str}
+_TYPES = {"int": whole_number, "real": finite_number, "str": str, "bool": true_or_false}
 # What a field left at None in TrainConfig means, for the help of its flag.
-_NONE_MEANS = {"data_dir": "the dataset's own place", "min_rating": "keep all"}
+_NONE_MEANS = {"data_dir": "the dataset's own place", "min_rating": "keep all", "threads": "this process's torch count"}
 
 
 def choices_text(name: str) -> str:

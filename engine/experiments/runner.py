@@ -7,6 +7,7 @@ starts over when it died before its first epoch). The member runs are ordinary r
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from tqdm import tqdm
 
 from engine.experiments.experiment_schema import experiment_problem
 from engine.experiments.spec import ExperimentSpec, Member
+from engine.runs.config import TrainConfig
 from engine.runs.jsonio import read_json, write_json_atomic
 from engine.runs.locks import hold_lock
 from engine.runs.names import ACTIVE_STATES, MAX_JSON_BYTES, RunDirError, experiment_path
@@ -194,7 +196,7 @@ def _train_member(member: Member, runs_dir: str | Path, run_dir: Path) -> None:
         if not info.config and not info.status.get("epoch"):
             with run.lock():  # a process that is still writing its config holds the lock: never delete under it
                 run.remove()  # died before it wrote its config: nothing to keep
-        elif info.config != _jsonable(member.config.to_dict()):
+        elif _comparable(info.config) != _comparable(_jsonable(member.config.to_dict())):
             raise RunDirError(
                 f"run {member.run_id} exists with settings other than this experiment's; delete it "
                 "(python -m engine runs lists it) or pick another --name"
@@ -208,6 +210,13 @@ def _train_member(member: Member, runs_dir: str | Path, run_dir: Path) -> None:
         raise ExperimentInterrupted(
             f"member {member.run_id} was {state}; run the same experiment command again to continue it"
         )
+
+
+def _comparable(config: dict[str, Any]) -> dict[str, Any]:
+    """A member's config as the experiment compares it: a field its file predates at :class:`TrainConfig`'s default,
+    and no thread count, which says how the member ran rather than what it is (resuming it keeps its own)."""
+    defaults = {spec.name: spec.default for spec in dataclasses.fields(TrainConfig) if spec.name not in config}
+    return {name: value for name, value in {**defaults, **config}.items() if name != "threads"}
 
 
 def _jsonable(values: dict[str, Any]) -> Any:

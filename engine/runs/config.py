@@ -78,6 +78,12 @@ class TrainConfig:
     # seeds the split, the model, batches and negatives
     seed: int = field(default=0, metadata=_bounds(0, 2**32 - 1))
     device: str = "auto"  # auto | cpu | cuda
+    # torch CPU threads; a run repeats bit for bit with the same count; None = this process's count, which resolve
+    # records (an old config.json without the field trains with it)
+    threads: int | None = field(default=None, metadata=_bounds(1, 1024))
+    # kernels that add in a fixed order (torch.use_deterministic_algorithms); False = torch's defaults, with which two
+    # runs of one config on several CPU threads differ from the first step
+    deterministic: bool = True
     # embedding snapshots kept per run, evenly spaced over evaluated epochs
     max_snapshots: int = field(default=10, metadata=_bounds(1, 1000))
     # users scored at once during evaluation
@@ -121,6 +127,8 @@ class TrainConfig:
         ):
             if not isinstance(getattr(self, name), str) or getattr(self, name) not in choices:
                 raise ValueError(f"unknown {what} {getattr(self, name)!r}: choose one of {', '.join(choices)}")
+        if not isinstance(self.deterministic, bool):
+            raise ValueError(f"'deterministic' must be true or false (got {self.deterministic!r})")
         if self.test_ratio + self.val_ratio >= 1:
             raise ValueError(
                 f"test_ratio + val_ratio must leave training data (got {self.test_ratio} + {self.val_ratio} >= 1)"
@@ -201,6 +209,8 @@ def resolve(config: TrainConfig) -> TrainConfig:
         if getattr(config, spec.name) is None
     }
     values["params"] = dataclasses.asdict(model_params(config.model, config.params))
+    if config.threads is None:
+        values["threads"] = default_threads()
     if isinstance(config.data_dir, str) and config.data_dir.strip():
         # Absolute, so that config.json and the `--resume` command it prints work from any folder (a relative
         # "../shared/data/..." only worked from the folder the run was started in).
@@ -276,4 +286,13 @@ def _check_number(config: TrainConfig, spec: dataclasses.Field, real: bool) -> N
 def _model_default(model: str, name: str) -> Any:
     from engine.models import MODELS
 
+    if name == "threads":
+        return default_threads()
     return getattr(MODELS[model].default_train, name)
+
+
+def default_threads() -> int:
+    """This process's torch CPU threads: what a run without a recorded ``threads`` trains with."""
+    import torch  # deferred: reading and checking a config must not import torch (seconds) for every page
+
+    return torch.get_num_threads()

@@ -36,6 +36,7 @@ STATUS_FIELDS: dict[str, Any] = {
     "protocol": str | None,
     "device": str | None,
     "world_size": int | None,
+    "threads": int | None,  # torch CPU threads the run trained with (absent in runs before it was recorded)
     "recorded_state": str | None,
 }
 SUMMARY_FIELDS: dict[str, Any] = {

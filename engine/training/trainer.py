@@ -31,6 +31,7 @@ from engine.runs.names import ACTIVE_STATES, PROTOCOLS, RunDirError
 from engine.runs.rundir import RunDir
 from engine.runs.runstore import RunStore
 from engine.training.checkpoint import fingerprint, load_checkpoint, read_checkpoint, restore_model, save_checkpoint
+from engine.training.determinism import reproducible
 from engine.training.distributed import SINGLE_PROCESS, Group, device_for, join, leave, loss_function
 from engine.training.evaluation import EvalData, evaluate_users
 from engine.training.finish import finish_run, set_status
@@ -197,7 +198,7 @@ def _execute(
 ) -> None:
     stop = StopFlag()
     try:
-        with stop.installed():
+        with stop.installed(), reproducible(config.threads, config.deterministic, resolve_device(config.device)):
             _loop(run, config, split, resume, progress, stop, group)
     except BaseException as error:
         lost = group.lost_rank(error)
@@ -245,7 +246,7 @@ def _loop(
         run.truncate_metrics(state["epoch"])
         set_status(
             run, config, "running", epoch=state["epoch"], device=str(device), protocol=protocol,
-            world_size=group.world_size, reason=None,
+            world_size=group.world_size, threads=torch.get_num_threads(), reason=None,
         )  # fmt: skip
     snapshots = snapshot_epochs(config)
     stopped_early = stopping = False
