@@ -1,0 +1,97 @@
+"""A run's tags and free-text note: ``tags.json`` in the run directory, apart from the config it never changes.
+
+``{"tags": ["baseline", ...], "note": "lr sweep, see ..."}``, written by ``python -m engine tag`` and the Runs page
+under the run's lock, read by :meth:`engine.runs.rundir.RunDir.read` with a schema check, so a damaged file lists the
+run as damaged (and its tags as none) instead of failing.
+"""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from engine.runs.jsonio import read_json, write_json_atomic
+from engine.runs.names import MAX_JSON_BYTES, MAX_RUN_NOTE_BYTES, MAX_TAG_CHARS, TAGS, RunDirError
+from engine.runs.schema import TAGS_FIELDS, checked
+
+if TYPE_CHECKING:
+    from engine.runs.rundir import RunDir
+
+
+def check_tag(tag: str) -> str:
+    """Return ``tag`` if it is 1-64 characters with no control character (newline, tab, NUL ...); raise otherwise.
+
+    Raises:
+        RunDirError: The tag is empty, too long or holds a control character; the message shows it.
+    """
+    if not isinstance(tag, str) or not tag.strip():
+        raise RunDirError(f"a tag must not be empty (got {tag!r})")
+    if len(tag) > MAX_TAG_CHARS:
+        raise RunDirError(f"tag {tag[:20]!r}... is {len(tag)} characters; a tag has at most {MAX_TAG_CHARS}")
+    if any(unicodedata.category(char).startswith("C") for char in tag):
+        raise RunDirError(f"tag {tag!r} holds a control character (newline, tab ...); a tag is one line of text")
+    return tag
+
+
+def check_note(note: str) -> str:
+    """Return ``note`` if it is text of at most ``MAX_RUN_NOTE_BYTES`` bytes in UTF-8; raise otherwise.
+
+    Raises:
+        RunDirError: The note is too long (the message says the limit) or cannot be stored as UTF-8.
+    """
+    try:
+        size = len(note.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise RunDirError("the note holds characters that cannot be stored as UTF-8 (lone surrogates)") from None
+    if size > MAX_RUN_NOTE_BYTES:
+        raise RunDirError(
+            f"the note is {size} bytes; a run's note holds at most {MAX_RUN_NOTE_BYTES} bytes (10 kB) of UTF-8"
+        )
+    return note
+
+
+def read_tags(path: Path, within: Path) -> tuple[list[str], str, list[str]]:
+    """The tags and note in ``path``, and what could not be read (a missing file is no tags, not a problem)."""
+    if not os.path.lexists(path):
+        return [], "", []
+    document, problem = read_json(path, MAX_JSON_BYTES, within)
+    if problem or not isinstance(document, dict):
+        return [], "", [problem or f"{TAGS} is not a JSON object"]
+    document, problems = checked(document, TAGS_FIELDS, TAGS)
+    return list(document.get("tags", [])), str(document.get("note", "")), problems
+
+
+def edit_tags(
+    run: RunDir, add: Sequence[str] = (), remove: Sequence[str] = (), note: str | None = None
+) -> dict[str, Any]:
+    """Add and remove tags and replace the note of ``run``, under its lock; every input is checked first.
+
+    Args:
+        run (RunDir): The run; it must be inside its runs directory (:meth:`RunDir.check_writable`).
+        add (sequence of str): Tags to add (kept in the order given, after the run's own).
+        remove (sequence of str): Tags to remove; one the run lacks is ignored.
+        note (str, optional): The new note; ``""`` clears it. (default: ``None``, unchanged)
+
+    Returns:
+        The document written: ``{"tags": [...], "note": "..."}``.
+
+    Raises:
+        RunDirError: A bad tag or note, a run outside the runs directory, or a lock another process holds; nothing
+            is written then.
+    """
+    for tag in [*add, *remove]:
+        check_tag(tag)
+    if note is not None:
+        check_note(note)
+    run.check_writable("tagging")
+    if not run.path.is_dir():
+        raise RunDirError(f"no run directory {run.path}")
+    with run.lock():
+        tags, old_note, _ = read_tags(run.tags_path, run.path)
+        tags = [tag for tag in dict.fromkeys([*tags, *add]) if tag not in set(remove)]
+        document = {"tags": tags, "note": old_note if note is None else note}
+        write_json_atomic(run.tags_path, document)
+    return document
