@@ -25,10 +25,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_tag(args: argparse.Namespace) -> int:
     from engine.runs.rundir import RunDir
-    from engine.runs.tags import edit_tags
 
     run = RunDir(run_path(args.run, args.runs_dir))
-    document = edit_tags(run, args.add, args.remove, args.note)
+    document = run.edit_tags(args.add, args.remove, args.note)
     print(f"run {run.path.name}: tags {', '.join(document['tags']) or '(none)'}")
     if document["note"]:
         print(f"note: {document['note']}")

@@ -48,7 +48,7 @@ import os
 import re
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,7 +93,7 @@ from engine.runs.names import (
     process_alive,
 )
 from engine.runs.schema import well_typed
-from engine.runs.tags import read_tags
+from engine.runs.tags import edited, read_tags
 
 _SNAPSHOT = re.compile(r"^epoch_(\d+)\.npz$")
 
@@ -375,6 +375,23 @@ class RunDir(RunArrays):
     def write_summary(self, summary: dict[str, Any]) -> None:
         self.check_writable()
         write_json_atomic(self.summary_path, summary)
+
+    def edit_tags(self, add: Sequence[str] = (), remove: Sequence[str] = (), note: str | None = None) -> dict[str, Any]:
+        """Add and remove tags and replace the note (:func:`engine.runs.tags.edited`) in ``tags.json``, under the
+        run's lock; returns what was written.
+
+        Raises:
+            RunDirError: A bad tag or note, a run :attr:`outside` the runs directory, no run folder, or a lock
+                another process holds; nothing is written then.
+        """
+        edited(self.tags_path, self.path, add, remove, note)  # checks the input before anything is touched
+        self.check_writable("tagging")
+        if not self.path.is_dir():
+            raise RunDirError(f"no run directory {self.path}")
+        with self.lock():
+            document = edited(self.tags_path, self.path, add, remove, note)
+            write_json_atomic(self.tags_path, document)
+        return document
 
     @contextmanager
     def lock(self) -> Iterator[None]:

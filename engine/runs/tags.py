@@ -11,14 +11,11 @@ import os
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from engine.runs.jsonio import read_json, write_json_atomic
+from engine.runs.jsonio import read_json
 from engine.runs.names import MAX_JSON_BYTES, MAX_RUN_NOTE_BYTES, MAX_TAG_CHARS, TAGS, RunDirError
 from engine.runs.schema import TAGS_FIELDS, checked
-
-if TYPE_CHECKING:
-    from engine.runs.rundir import RunDir
 
 
 def check_tag(tag: str) -> str:
@@ -64,34 +61,20 @@ def read_tags(path: Path, within: Path) -> tuple[list[str], str, list[str]]:
     return list(document.get("tags", [])), str(document.get("note", "")), problems
 
 
-def edit_tags(
-    run: RunDir, add: Sequence[str] = (), remove: Sequence[str] = (), note: str | None = None
+def edited(
+    path: Path, within: Path, add: Sequence[str] = (), remove: Sequence[str] = (), note: str | None = None
 ) -> dict[str, Any]:
-    """Add and remove tags and replace the note of ``run``, under its lock; every input is checked first.
-
-    Args:
-        run (RunDir): The run; it must be inside its runs directory (:meth:`RunDir.check_writable`).
-        add (sequence of str): Tags to add (kept in the order given, after the run's own).
-        remove (sequence of str): Tags to remove; one the run lacks is ignored.
-        note (str, optional): The new note; ``""`` clears it. (default: ``None``, unchanged)
-
-    Returns:
-        The document written: ``{"tags": [...], "note": "..."}``.
+    """The tags file ``path`` with ``add`` added (in the order given, after the run's own), ``remove`` removed (one
+    the run lacks is ignored) and the note replaced unless ``note`` is ``None`` (``""`` clears it); what
+    :meth:`engine.runs.rundir.RunDir.edit_tags` writes.
 
     Raises:
-        RunDirError: A bad tag or note, a run outside the runs directory, or a lock another process holds; nothing
-            is written then.
+        RunDirError: A bad tag or note (:func:`check_tag`, :func:`check_note`).
     """
     for tag in [*add, *remove]:
         check_tag(tag)
     if note is not None:
         check_note(note)
-    run.check_writable("tagging")
-    if not run.path.is_dir():
-        raise RunDirError(f"no run directory {run.path}")
-    with run.lock():
-        tags, old_note, _ = read_tags(run.tags_path, run.path)
-        tags = [tag for tag in dict.fromkeys([*tags, *add]) if tag not in set(remove)]
-        document = {"tags": tags, "note": old_note if note is None else note}
-        write_json_atomic(run.tags_path, document)
-    return document
+    tags, old_note, _ = read_tags(path, within)
+    tags = [tag for tag in dict.fromkeys([*tags, *add]) if tag not in set(remove)]
+    return {"tags": tags, "note": old_note if note is None else note}
