@@ -24,6 +24,7 @@ SPLIT_SETTINGS = (("test_ratio", "test", 0.2), ("val_ratio", "validation", 0.1),
 # The runs table's two views (run ids, then either the metrics or the time columns), to fit a laptop screen
 METRIC_COLUMNS = ("run", "model", "status", "chosen on", "best NDCG", "best Recall", "epochs")
 TIME_COLUMNS = ("run", "model", "status", "K", "epochs", "seconds", "started")
+LABEL_COLUMNS = ("run", "model", "status", "tags", "note")
 TABLE_WIDTH = 800  # px: the page's width beside the sidebar on a 1280x720 screen, less the table's border
 MIN_RUN_WIDTH = 160  # px: the run column never gets less; longer ids are cut and shown whole on hover
 CHAR_WIDTH, CELL_PADDING = 6.5, 18  # px: a character of the table's 14-px font (on average), and around a cell's text
@@ -64,7 +65,7 @@ def state_label(run: RunInfo) -> str:
 
 def runs_frame(runs: Sequence[RunInfo]) -> pd.DataFrame:
     """One row per run: run, model, dataset, status, the split that chose its weights, best NDCG@K and Recall@K
-    (on that split), epochs, duration, start time.
+    (on that split), epochs, duration, start time, and the user's tags and note.
 
     The metric columns hold each run's values at its own largest K (column ``K``), so runs sort on one column.
     """
@@ -86,6 +87,8 @@ def runs_frame(runs: Sequence[RunInfo]) -> pd.DataFrame:
                 "epochs": f"{max(epochs, default=0)}/{run.status.get('total_epochs') or run.config.get('epochs', '?')}",
                 "seconds": round(duration_seconds(run), 1),
                 "started": datetime.fromtimestamp(started) if isinstance(started, (int, float)) else pd.NaT,
+                "tags": ", ".join(run.tags),
+                "note": run.note,
             }
         )
     columns = [
@@ -100,6 +103,8 @@ def runs_frame(runs: Sequence[RunInfo]) -> pd.DataFrame:
         "epochs",
         "seconds",
         "started",
+        "tags",
+        "note",
     ]
     return pd.DataFrame(rows, columns=columns)
 

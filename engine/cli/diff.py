@@ -23,15 +23,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     diff.set_defaults(func=run_diff)
 
 
-def shown(value: object) -> str:
-    """A config value as JSON, or :data:`engine.runs.query.MISSING` for a field the run lacks."""
-    from engine.runs.query import MISSING
-
-    return MISSING if value == MISSING else json.dumps(value)
-
-
 def run_diff(args: argparse.Namespace) -> int:
-    from engine.runs.query import config_diff
+    from engine.runs.query import config_diff, shown_value
     from engine.runs.rundir import read_run
 
     runs = [read_run(run_path(name, args.runs_dir)) for name in (args.run_a, args.run_b)]
@@ -47,7 +40,7 @@ def run_diff(args: argparse.Namespace) -> int:
     if not rows:
         print(f"runs {a.run_id} and {b.run_id} have identical configs")
         return 0
-    table = [("FIELD", a.run_id, b.run_id)] + [(field, shown(x), shown(y)) for field, x, y in rows]
+    table = [("FIELD", a.run_id, b.run_id)] + [(field, shown_value(x), shown_value(y)) for field, x, y in rows]
     widths = [max(len(row[i]) for row in table) for i in range(3)]
     for row in table:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())

@@ -5,7 +5,8 @@ Shared by ``python -m engine runs | diff`` and the Runs page, so both filter and
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import json
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from engine.runs.rundir import RunInfo
@@ -57,6 +58,21 @@ def filter_runs(
     return kept
 
 
+def select_runs(runs: Iterable[RunInfo], chosen: Mapping[str, Collection[str]], search: str = "") -> list[RunInfo]:
+    """The runs with, for each field of ``chosen`` that names values, one of those values (none named: any), and
+    ``search`` (case-insensitive) in their id, tags or note; what the Runs page's filters keep."""
+    needle = search.strip().casefold()
+    kept = []
+    for run in runs:
+        values = run_values(run)
+        if not all(values[field] & set(wanted) for field, wanted in chosen.items() if wanted):
+            continue
+        if needle and needle not in "\n".join([run.run_id, *run.tags, run.note]).casefold():
+            continue
+        kept.append(run)
+    return kept
+
+
 def flat_config(config: Mapping[str, Any]) -> dict[str, Any]:
     """The config with its model ``params`` spread out as ``params.<name>``, keys sorted."""
     flat = {key: value for key, value in config.items() if key != "params"}
@@ -69,6 +85,11 @@ def flat_config(config: Mapping[str, Any]) -> dict[str, Any]:
 
 
 MISSING = "(not set)"  # a field one run's config lacks, as the diff shows it
+
+
+def shown_value(value: Any) -> str:
+    """A config value as one line of JSON, or :data:`MISSING` as it is."""
+    return MISSING if value is MISSING else json.dumps(value)
 
 
 def config_diff(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[tuple[str, Any, Any]]:
