@@ -31,6 +31,7 @@ RUNS_SEARCH = "runs_search"  # str: text the Runs page's runs must hold in their
 RUNS_LABEL_PICK = "runs_label_pick"  # str: run whose tags and note the Runs page's form edits
 RUNS_LABEL_TAGS = "runs_label_tags_"  # + "<run id>": that form's comma-separated tags
 RUNS_LABEL_NOTE = "runs_label_note_"  # + "<run id>": that form's note
+RUNS_COLUMNS = "runs_columns"  # list[str]: config fields and test metrics added to the runs table (URL ?columns=)
 RUNS_DIFF = "runs_diff"  # list[str]: the two runs whose configs the Runs page compares
 NEIGHBORHOOD_NODE = "neighborhood_node"  # widget-key prefix of the Neighborhood page's node picker
 NEIGHBORHOOD_SEED = "neighborhood_seed"  # int: sampler seed; the Resample button advances it

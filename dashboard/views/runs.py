@@ -12,13 +12,16 @@ from dashboard.plots.run_table import (
     LABEL_COLUMNS,
     METRIC_COLUMNS,
     MISSING,
+    TEST_PREFIX,
     TIME_COLUMNS,
     column_widths,
     comparison_frame,
+    extra_columns,
     highlight_best,
     legend_labels,
     runs_frame,
     split_groups,
+    with_extra_columns,
 )
 from dashboard.state import keys, loaders
 from engine.experiments import validation_test_note
@@ -75,7 +78,7 @@ HELP = {
     "tags": "the run's tags: python -m engine tag, or Tags and note below",
     "note": "the run's note (hover for all of it)",
 }
-LABEL_CHARS = 40  # tags and notes longer than this are cut in the table, so it fits 1280 px
+LABEL_CHARS = 28  # tags and notes are cut to this in the table, so the labels view fits 1280 px with the run ids
 
 
 def show_runs_table(table: pd.DataFrame, columns: tuple[str, ...], key: str) -> None:
@@ -83,6 +86,7 @@ def show_runs_table(table: pd.DataFrame, columns: tuple[str, ...], key: str) -> 
     shown = {  # each column's text as the table draws it
         "best NDCG": table["best NDCG"].map("{:.4f}".format),
         "best Recall": table["best Recall"].map("{:.4f}".format),
+        **{column: table[column].map("{:.4f}".format) for column in columns if column.startswith(TEST_PREFIX)},
         "started": table["started"].map(lambda time: MISSING if pd.isna(time) else f"{time:%b %d, %H:%M}"),
         "tags": table["tags"].map(lambda text: text[:LABEL_CHARS]),
         "note": table["note"].map(lambda text: (text.splitlines() or [""])[0][:LABEL_CHARS]),
@@ -93,7 +97,7 @@ def show_runs_table(table: pd.DataFrame, columns: tuple[str, ...], key: str) -> 
     config = {}
     for column in columns:
         common = {"label": HEADERS.get(column, column), "width": widths[column], "help": HELP.get(column)}
-        if column in ("best NDCG", "best Recall"):
+        if column in ("best NDCG", "best Recall") or column.startswith(TEST_PREFIX):
             config[column] = st.column_config.NumberColumn(format="%.4f", **common)
         elif column == "started":
             config[column] = st.column_config.DatetimeColumn(format="MMM D, HH:mm", **common)
@@ -104,13 +108,30 @@ def show_runs_table(table: pd.DataFrame, columns: tuple[str, ...], key: str) -> 
 
 table = runs_frame(runs)
 datasets = list(table["dataset"].dropna().unique())
-view = st.segmented_control(
+views, more = st.columns([1, 2], vertical_alignment="bottom")
+view = views.segmented_control(
     "Columns",
     ["metrics", "time", "labels"],
     default="metrics",
     help="the runs table shows one set at a time, to fit the screen",
 )
-columns = {"time": TIME_COLUMNS, "labels": LABEL_COLUMNS}.get(view, METRIC_COLUMNS)
+options = extra_columns(runs)
+if keys.RUNS_COLUMNS not in st.session_state:  # first visit: the columns a shared link names
+    st.session_state[keys.RUNS_COLUMNS] = str(st.query_params.get("columns", "")).split(",")
+st.session_state[keys.RUNS_COLUMNS] = [column for column in st.session_state[keys.RUNS_COLUMNS] if column in options]
+chosen = more.multiselect(
+    "More columns",
+    options,
+    key=keys.RUNS_COLUMNS,
+    placeholder="any config field or final test metric",
+    help="added after the set above and kept in the page's URL; model parameters read params.<name>",
+)
+if chosen:
+    st.query_params["columns"] = ",".join(chosen)
+else:
+    st.query_params.pop("columns", None)
+table = with_extra_columns(table, runs, chosen)
+columns = {"time": TIME_COLUMNS, "labels": LABEL_COLUMNS}.get(view, METRIC_COLUMNS) + tuple(chosen)
 shown_runs = f"{len(runs)} runs" + (f" of {listed} (filtered)" if len(runs) < listed else "")
 if len(datasets) == 1:
     show_runs_table(table, columns, "runs_table")
