@@ -11,6 +11,8 @@ import pandas as pd
 
 from engine.experiments import SPLIT_FIELDS
 from engine.plots.figures import metric_keys
+from engine.runs.query import MISSING as NOT_SET
+from engine.runs.query import flat_config, shown_value
 from engine.runs.rundir import RunInfo
 
 # Metrics where more is better. Coverage is not one: a random ranker covers the most of the catalogue.
@@ -24,6 +26,10 @@ SPLIT_SETTINGS = (("test_ratio", "test", 0.2), ("val_ratio", "validation", 0.1),
 # The runs table's two views (run ids, then either the metrics or the time columns), to fit a laptop screen
 METRIC_COLUMNS = ("run", "model", "status", "chosen on", "best NDCG", "best Recall", "epochs")
 TIME_COLUMNS = ("run", "model", "status", "K", "epochs", "seconds", "started")
+LABEL_COLUMNS = ("run", "model", "status", "tags", "note")
+RUN_FRAME_COLUMNS = ("run", "model", "dataset", "status", "chosen on", "best NDCG", "best Recall", "K", "epochs",
+                     "seconds", "started", "tags", "note")  # fmt: skip
+TEST_PREFIX = "test "  # a chosen column of a final test metric: "test ndcg@20"
 TABLE_WIDTH = 800  # px: the page's width beside the sidebar on a 1280x720 screen, less the table's border
 MIN_RUN_WIDTH = 160  # px: the run column never gets less; longer ids are cut and shown whole on hover
 CHAR_WIDTH, CELL_PADDING = 6.5, 18  # px: a character of the table's 14-px font (on average), and around a cell's text
@@ -64,7 +70,7 @@ def state_label(run: RunInfo) -> str:
 
 def runs_frame(runs: Sequence[RunInfo]) -> pd.DataFrame:
     """One row per run: run, model, dataset, status, the split that chose its weights, best NDCG@K and Recall@K
-    (on that split), epochs, duration, start time.
+    (on that split), epochs, duration, start time, and the user's tags and note.
 
     The metric columns hold each run's values at its own largest K (column ``K``), so runs sort on one column.
     """
@@ -86,22 +92,49 @@ def runs_frame(runs: Sequence[RunInfo]) -> pd.DataFrame:
                 "epochs": f"{max(epochs, default=0)}/{run.status.get('total_epochs') or run.config.get('epochs', '?')}",
                 "seconds": round(duration_seconds(run), 1),
                 "started": datetime.fromtimestamp(started) if isinstance(started, (int, float)) else pd.NaT,
+                "tags": ", ".join(run.tags),
+                "note": run.note,
             }
         )
-    columns = [
-        "run",
-        "model",
-        "dataset",
-        "status",
-        "chosen on",
-        "best NDCG",
-        "best Recall",
-        "K",
-        "epochs",
-        "seconds",
-        "started",
-    ]
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=RUN_FRAME_COLUMNS)
+
+
+def extra_columns(runs: Sequence[RunInfo]) -> list[str]:
+    """Columns a user can add to the runs table: every config field of the runs (``params.<name>`` for a model
+    parameter; ``config.<field>`` where the table already has a column of that name), then every final test metric
+    (``test ndcg@20``)."""
+    fields = sorted({field for run in runs for field in flat_config(run.config)})
+    metrics = metric_keys([(run.summary or {}).get("test") or {} for run in runs])
+    return [_config_column(field) for field in fields] + [TEST_PREFIX + key for key in metrics]
+
+
+def _config_column(field: str) -> str:
+    return f"config.{field}" if field in RUN_FRAME_COLUMNS else field
+
+
+def with_extra_columns(table: pd.DataFrame, runs: Sequence[RunInfo], columns: Sequence[str]) -> pd.DataFrame:
+    """``table`` (one row per run, as :func:`runs_frame` made it from ``runs``) with the chosen ``columns`` of
+    :func:`extra_columns`: metrics as numbers, config fields as numbers when every run's value is one (NaN where a
+    run lacks it), else as JSON text (``(not set)`` where a run lacks it)."""
+    table = table.copy()
+    by_id = {run.run_id: run for run in runs}
+    ordered = [by_id[run_id] for run_id in table["run"]]
+    configs = [{_config_column(field): value for field, value in flat_config(run.config).items()} for run in ordered]
+    for column in columns:
+        if column.startswith(TEST_PREFIX):
+            key = column.removeprefix(TEST_PREFIX)
+            table[column] = [_number(((run.summary or {}).get("test") or {}).get(key)) for run in ordered]
+            continue
+        values = [config.get(column, NOT_SET) for config in configs]
+        if all(value is NOT_SET or _is_number(value) for value in values):
+            table[column] = [_number(value) for value in values]
+        else:
+            table[column] = [shown_value(value) for value in values]
+    return table
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def split_group(run: RunInfo) -> str:

@@ -26,6 +26,13 @@ RUNS_DELETE_PICK = "runs_delete_pick"  # str: run chosen in the Runs page's dele
 RUNS_EXPERIMENT = "runs_experiment"  # str: experiment whose comparison the Runs page shows
 RUNS_EXPERIMENT_IN_URL = "runs_experiment_in_url"  # str: the ?experiment= the Runs page last wrote
 RUNS_BASELINE = "runs_baseline"  # str: baseline model of that comparison
+RUNS_FILTER_PREFIX = "runs_filter_"  # + "<field>": the Runs page's filter of dataset, model, state or tag (list[str])
+RUNS_SEARCH = "runs_search"  # str: text the Runs page's runs must hold in their id, tags or note
+RUNS_LABEL_PICK = "runs_label_pick"  # str: run whose tags and note the Runs page's form edits
+RUNS_LABEL_TAGS = "runs_label_tags_"  # + "<run id>": that form's comma-separated tags
+RUNS_LABEL_NOTE = "runs_label_note_"  # + "<run id>": that form's note
+RUNS_COLUMNS = "runs_columns"  # list[str]: config fields and test metrics added to the runs table (URL ?columns=)
+RUNS_DIFF = "runs_diff"  # list[str]: the two runs whose configs the Runs page compares
 NEIGHBORHOOD_NODE = "neighborhood_node"  # widget-key prefix of the Neighborhood page's node picker
 NEIGHBORHOOD_SEED = "neighborhood_seed"  # int: sampler seed; the Resample button advances it
 NEIGHBORHOOD_GRAPH = "neighborhood_graph"  # str: sample a run's training graph or the whole dataset

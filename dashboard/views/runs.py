@@ -1,22 +1,27 @@
-"""Runs page: every run in the runs directory, overlaid curves, final test metrics side by side, delete."""
+"""Runs page: the runs of the runs directory, filtered; overlaid curves, final test metrics side by side, tags and
+notes, config diff, delete."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from dashboard.components import experiment_compare, report_download, sidebar
+from dashboard.components import experiment_compare, report_download, run_diff, run_filters, run_labels, sidebar
 from dashboard.components.markdown import plain
 from dashboard.plots.run_table import (
+    LABEL_COLUMNS,
     METRIC_COLUMNS,
     MISSING,
+    TEST_PREFIX,
     TIME_COLUMNS,
     column_widths,
     comparison_frame,
+    extra_columns,
     highlight_best,
     legend_labels,
     runs_frame,
     split_groups,
+    with_extra_columns,
 )
 from dashboard.state import keys, loaders
 from engine.experiments import validation_test_note
@@ -47,6 +52,11 @@ if not runs:
         icon=":material/inbox:",
     )
     st.stop()
+listed = len(runs)
+runs = run_filters.filtered(runs)
+if not runs:
+    st.info(f"None of the {listed} runs matches the filters.", icon=":material/filter_alt_off:")
+    st.stop()
 by_id = {run.run_id: run for run in runs}
 
 damaged = [run for run in runs if run.damaged]
@@ -65,7 +75,10 @@ HELP = {
     "epochs": "evaluated epochs of the planned",
     "seconds": "training time",
     "started": "when the run started (local time)",
+    "tags": "the run's tags: python -m engine tag, or Tags and note below",
+    "note": "the run's note (hover for all of it)",
 }
+LABEL_CHARS = 28  # tags and notes are cut to this in the table, so the labels view fits 1280 px with the run ids
 
 
 def show_runs_table(table: pd.DataFrame, columns: tuple[str, ...], key: str) -> None:
@@ -73,7 +86,10 @@ def show_runs_table(table: pd.DataFrame, columns: tuple[str, ...], key: str) -> 
     shown = {  # each column's text as the table draws it
         "best NDCG": table["best NDCG"].map("{:.4f}".format),
         "best Recall": table["best Recall"].map("{:.4f}".format),
+        **{column: table[column].map("{:.4f}".format) for column in columns if column.startswith(TEST_PREFIX)},
         "started": table["started"].map(lambda time: MISSING if pd.isna(time) else f"{time:%b %d, %H:%M}"),
+        "tags": table["tags"].map(lambda text: text[:LABEL_CHARS]),
+        "note": table["note"].map(lambda text: (text.splitlines() or [""])[0][:LABEL_CHARS]),
     }
     widths = column_widths(
         {column: [HEADERS.get(column, column), *map(str, shown.get(column, table[column]))] for column in columns}
@@ -81,7 +97,7 @@ def show_runs_table(table: pd.DataFrame, columns: tuple[str, ...], key: str) -> 
     config = {}
     for column in columns:
         common = {"label": HEADERS.get(column, column), "width": widths[column], "help": HELP.get(column)}
-        if column in ("best NDCG", "best Recall"):
+        if column in ("best NDCG", "best Recall") or column.startswith(TEST_PREFIX):
             config[column] = st.column_config.NumberColumn(format="%.4f", **common)
         elif column == "started":
             config[column] = st.column_config.DatetimeColumn(format="MMM D, HH:mm", **common)
@@ -92,15 +108,36 @@ def show_runs_table(table: pd.DataFrame, columns: tuple[str, ...], key: str) -> 
 
 table = runs_frame(runs)
 datasets = list(table["dataset"].dropna().unique())
-view = st.segmented_control(
-    "Columns", ["metrics", "time"], default="metrics", help="the runs table shows one set at a time, to fit the screen"
+views, more = st.columns([1, 2], vertical_alignment="bottom")
+view = views.segmented_control(
+    "Columns",
+    ["metrics", "time", "labels"],
+    default="metrics",
+    help="the runs table shows one set at a time, to fit the screen",
 )
-columns = TIME_COLUMNS if view == "time" else METRIC_COLUMNS
+options = extra_columns(runs)
+if keys.RUNS_COLUMNS not in st.session_state:  # first visit: the columns a shared link names
+    st.session_state[keys.RUNS_COLUMNS] = str(st.query_params.get("columns", "")).split(",")
+st.session_state[keys.RUNS_COLUMNS] = [column for column in st.session_state[keys.RUNS_COLUMNS] if column in options]
+chosen = more.multiselect(
+    "More columns",
+    options,
+    key=keys.RUNS_COLUMNS,
+    placeholder="any config field or final test metric",
+    help="added after the set above and kept in the page's URL; model parameters read params.<name>",
+)
+if chosen:
+    st.query_params["columns"] = ",".join(chosen)
+else:
+    st.query_params.pop("columns", None)
+table = with_extra_columns(table, runs, chosen)
+columns = {"time": TIME_COLUMNS, "labels": LABEL_COLUMNS}.get(view, METRIC_COLUMNS) + tuple(chosen)
+shown_runs = f"{len(runs)} runs" + (f" of {listed} (filtered)" if len(runs) < listed else "")
 if len(datasets) == 1:
     show_runs_table(table, columns, "runs_table")
-    st.caption(f"{len(runs)} runs in {plain(runs_dir)}, all on {plain(datasets[0])}; click a column header to sort.")
+    st.caption(f"{shown_runs} in {plain(runs_dir)}, all on {plain(datasets[0])}; click a column header to sort.")
 else:  # metrics of different datasets are not comparable: one table per dataset
-    st.caption(f"{len(runs)} runs in {plain(runs_dir)} on {len(datasets)} datasets; click a column header to sort.")
+    st.caption(f"{shown_runs} in {plain(runs_dir)} on {len(datasets)} datasets; click a column header to sort.")
     for position, dataset in enumerate(datasets):
         st.markdown(plain(f"On {dataset}" if dataset != "?" else "On an unknown dataset (no config.json)"))
         show_runs_table(table[table["dataset"] == dataset], columns, f"runs_table_{position}")
@@ -171,6 +208,8 @@ if selected:
 else:
     st.info("Pick runs above to overlay their curves and compare their test metrics.", icon=":material/checklist:")
 
+run_diff.show(runs, selected)
+run_labels.show(runs)
 experiment_compare.show(runs_dir)
 report_download.show(runs_dir, selected)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 import re
+from pathlib import Path
 from typing import NoReturn
 
 
@@ -54,3 +55,26 @@ def true_or_false(text: str) -> bool:
     if text.strip().lower() not in words:
         raise argparse.ArgumentTypeError(f"expected true or false (got {text!r})")
     return words[text.strip().lower()]
+
+
+def run_path(run: str, runs_dir: str | Path) -> Path:
+    """The folder of ``run``: a run id in ``runs_dir``, or the path of a run directory.
+
+    Raises:
+        UserError: Neither names a run (a folder with a config or a status); the message says where it looked.
+    """
+    from engine.runs.names import RUN_ID_PATTERN
+    from engine.runs.rundir import RunDir
+
+    if RUN_ID_PATTERN.fullmatch(run) and (Path(runs_dir) / run).is_dir():
+        path = Path(runs_dir) / run
+    elif Path(run).is_dir():
+        path = Path(run)
+    else:
+        raise UserError(
+            f"no run {run!r}: not a run id in {runs_dir} nor a run directory; `python -m engine runs --runs-dir DIR` "
+            "lists the runs"
+        )
+    if not RunDir(path).looks_like_run():
+        raise UserError(f"{path} is not a run directory (it has no config.json or status.json)")
+    return path

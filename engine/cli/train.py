@@ -1,4 +1,4 @@
-"""``python -m engine train | evaluate | runs``: start or resume a run, score a run, list runs.
+"""``python -m engine train | evaluate``: start or resume a run, score a run.
 
 Flags override a ``--config`` file, which overrides :class:`TrainConfig`'s defaults; every value is checked before
 the run directory is created. The dashboard builds its subprocess with :func:`engine.commands.train_command`, from
@@ -12,7 +12,6 @@ import dataclasses
 import json
 import os
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -90,11 +89,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     evaluate.add_argument("--device", default="cpu", help="cpu, cuda or auto (default: %(default)s)")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
     evaluate.set_defaults(func=run_evaluate)
-
-    runs = subparsers.add_parser("runs", help="table of the runs in a runs directory")
-    runs.add_argument("--runs-dir", default=DEFAULT_RUNS_DIR, help="the runs directory (default: %(default)s)")
-    runs.add_argument("--json", action="store_true", help="print a JSON list")
-    runs.set_defaults(func=run_runs)
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
@@ -180,57 +174,4 @@ def run_evaluate(args: argparse.Namespace) -> int:
     for key, value in metrics.items():
         if key != "users":
             print(f"  {key:<14} {value:.4f}")
-    return 0
-
-
-def run_runs(args: argparse.Namespace) -> int:
-    from engine.runs.runstore import RunStore
-
-    runs = RunStore(args.runs_dir).list()
-    if args.json:
-        print(
-            json.dumps(
-                [
-                    {
-                        "run_id": r.run_id,
-                        "path": str(r.path),
-                        "state": r.state,
-                        "config": r.config,
-                        "status": r.status,
-                        "summary": r.summary,
-                        "protocol": r.protocol,
-                        "damaged": r.damaged,
-                        "outside": r.outside,
-                    }
-                    for r in runs
-                ]
-            )
-        )
-        return 0
-    if not runs:
-        print(f"no runs in {args.runs_dir}")
-        return 0
-    rows = [("RUN", "MODEL", "DATASET", "STATE", "EPOCH", "NDCG@K (test)", "SELECTED", "UPDATED")]
-    for run in runs:
-        test = (run.summary or {}).get("test", {})
-        ndcg_keys = sorted((key for key in test if key.startswith("ndcg@")), key=lambda key: int(key[5:]))
-        ndcg = f"{ndcg_keys[-1]}={test[ndcg_keys[-1]]:.4f}" if ndcg_keys else "-"
-        updated = run.status.get("updated_at")
-        rows.append(
-            (
-                run.run_id
-                + (" (damaged)" if run.damaged else "")
-                + (" (outside the runs directory)" if run.outside else ""),
-                str(run.config.get("model", "?")),
-                str(run.config.get("dataset", "?")),
-                run.state,
-                f"{run.status.get('epoch', 0)}/{run.status.get('total_epochs', '?')}",
-                ndcg,
-                run.protocol,
-                time.strftime("%Y-%m-%d %H:%M", time.localtime(updated)) if isinstance(updated, (int, float)) else "-",
-            )
-        )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
     return 0

@@ -19,10 +19,11 @@ from engine.runs.names import (
     SPLIT,
     STATUS,
     SUMMARY,
+    TAGS,
 )
 
 _ATOMIC_TEMPORARY = "|".join(
-    re.escape(name) for name in (MARKER, CONFIG, STATUS, METRICS, SUMMARY, CHECKPOINT, BEST, SPLIT, PER_USER)
+    re.escape(name) for name in (MARKER, CONFIG, STATUS, METRICS, SUMMARY, CHECKPOINT, BEST, SPLIT, PER_USER, TAGS)
 )
 # Temporary files of atomic writes (engine.runs.jsonio.write_atomic, and the <pid> names of older versions),
 # left behind only by a process killed mid-write: by folder, what resume sweeps.
@@ -33,7 +34,8 @@ _TEMPORARY = {
 # What a run consists of, by folder: the only names delete() removes (temporary files of interrupted writes included).
 _RUN_FILES = re.compile(
     "|".join(
-        re.escape(name) for name in (MARKER, LOCK, CONFIG, STATUS, METRICS, SUMMARY, CHECKPOINT, BEST, PER_USER, SPLIT)
+        re.escape(name)
+        for name in (MARKER, LOCK, CONFIG, STATUS, METRICS, SUMMARY, CHECKPOINT, BEST, PER_USER, SPLIT, TAGS)
     )
     + "|"
     + _TEMPORARY[""].pattern

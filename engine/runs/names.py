@@ -27,6 +27,9 @@ MAX_PER_USER_BYTES = 1024 * 2**20  # per-user test results: ~200 bytes a user at
 MARKER, LOCK = ".gnn-run", ".train.lock"
 CONFIG, STATUS, METRICS, SUMMARY = "config.json", "status.json", "metrics.jsonl", "summary.json"
 CHECKPOINT, BEST, PER_USER, SPLIT = "checkpoint.pt", "best.pt", "per_user.npz", "split.npz"
+TAGS = "tags.json"  # the user's tags and note of a run (python -m engine tag), never part of its config
+MAX_TAG_CHARS = 64
+MAX_RUN_NOTE_BYTES = 10_000  # a run's free-text note, UTF-8
 SPLIT_PARTS = ("train", "val", "test")
 MAX_SPLIT_BYTES = 2 * 2**30  # 32M interactions as int64 pairs, with room for the raw ids
 # How a run chose the weights it was tested with: on its validation slice, or (no validation slice) by looking at

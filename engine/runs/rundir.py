@@ -20,6 +20,7 @@ Layout of ``<runs-dir>/<run-id>/``, with the :class:`RunDir` attribute of each e
     projections/    [projections_dir] <epoch>_<method>.npz [projection_path]; while a process computes one, its pid in
                     <epoch>_<method>.pending [projection_pending_path]; why it failed in <epoch>_<method>.error
                     [projection_error_path]; the process's output in <method>.log [projection_log_path]
+    tags.json       [tags_path] {"tags": [...], "note": "..."}: the user's labels of the run (:mod:`engine.runs.tags`)
     .train.lock     [lock_path] ``flock``-ed by the training process for its whole life; holds its pid
 
 Beside the runs, ``<runs-dir>/.logs/<run-id>.log`` [log_path] keeps the output of a training process the dashboard
@@ -47,7 +48,7 @@ import os
 import re
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,13 +88,14 @@ from engine.runs.names import (
     SPLIT,
     STATUS,
     SUMMARY,
+    TAGS,
     RunDirError,
     process_alive,
 )
 from engine.runs.schema import well_typed
+from engine.runs.tags import edited, read_tags
 
 _SNAPSHOT = re.compile(r"^epoch_(\d+)\.npz$")
-
 
 
 @dataclass
@@ -108,6 +110,8 @@ class RunInfo:
     summary: dict[str, Any] | None
     damaged: list[str] = field(default_factory=list)
     outside: bool = False  # the run's folder is a link to a run elsewhere: listed and read, never written
+    tags: list[str] = field(default_factory=list)  # the user's labels, from tags.json
+    note: str = ""  # the user's free-text note, from tags.json
 
     @property
     def state(self) -> str:
@@ -184,6 +188,10 @@ class RunDir(RunArrays):
     @property
     def per_user_path(self) -> Path:
         return self.path / PER_USER
+
+    @property
+    def tags_path(self) -> Path:
+        return self.path / TAGS
 
     @property
     def lock_path(self) -> Path:
@@ -294,10 +302,12 @@ class RunDir(RunArrays):
         if not isinstance(summary, dict):
             summary = None
         config, status, metrics, summary = well_typed(config, status, metrics, summary, damaged)
+        tags, note, problems = read_tags(self.tags_path, self.path)
+        damaged.extend(problems)
         if status.get("state") in ACTIVE_STATES and status.get("host", socket.gethostname()) == socket.gethostname():
             if not process_alive(status.get("pid")):
                 status = {**status, "state": "interrupted", "recorded_state": status.get("state")}
-        return RunInfo(self.path.name, self.path, config, status, metrics, summary, damaged, self.outside)
+        return RunInfo(self.path.name, self.path, config, status, metrics, summary, damaged, self.outside, tags, note)
 
     @property
     def outside(self) -> bool:
@@ -365,6 +375,23 @@ class RunDir(RunArrays):
     def write_summary(self, summary: dict[str, Any]) -> None:
         self.check_writable()
         write_json_atomic(self.summary_path, summary)
+
+    def edit_tags(self, add: Sequence[str] = (), remove: Sequence[str] = (), note: str | None = None) -> dict[str, Any]:
+        """Add and remove tags and replace the note (:func:`engine.runs.tags.edited`) in ``tags.json``, under the
+        run's lock; returns what was written.
+
+        Raises:
+            RunDirError: A bad tag or note, a run :attr:`outside` the runs directory, no run folder, or a lock
+                another process holds; nothing is written then.
+        """
+        edited(self.tags_path, self.path, add, remove, note)  # checks the input before anything is touched
+        self.check_writable("tagging")
+        if not self.path.is_dir():
+            raise RunDirError(f"no run directory {self.path}")
+        with self.lock():
+            document = edited(self.tags_path, self.path, add, remove, note)
+            write_json_atomic(self.tags_path, document)
+        return document
 
     @contextmanager
     def lock(self) -> Iterator[None]:

@@ -60,6 +60,7 @@ SUMMARY_FIELDS: dict[str, Any] = {
 METRIC_FIELDS: dict[str, Any] = {"epoch": int, "loss": Number | None, "seconds": Number | None, "split": str | None}
 METRIC_VALUE = Number | None
 CONFIG_FIELDS: dict[str, Any] = typing.get_type_hints(TrainConfig)
+TAGS_FIELDS: dict[str, Any] = {"tags": list[str], "note": str}
 
 
 def checked(

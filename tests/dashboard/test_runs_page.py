@@ -141,7 +141,8 @@ def test_a_stopped_runs_missing_values_read_as_a_dash(app_at, frame_with, runs_d
     assert not at.exception
     comparison = frame_with(at, "stopped-mf")
     assert comparison["stopped-mf"].isna().all() and comparison[FIXTURE_RUN].notna().all()
-    assert [frame.proto.placeholder for frame in at.dataframe] == ["–", "–"]  # Streamlit shows "None" otherwise
+    # Streamlit shows "None" otherwise; the tables: runs, test metrics, config diff
+    assert [frame.proto.placeholder for frame in at.dataframe] == ["–", "–", "–"]
     assert any("– where a run has no final test metrics" in caption.value for caption in at.caption)
 
 

@@ -23,6 +23,7 @@ from engine.runs.names import MAX_METRICS_BYTES, RunDirError
 from engine.runs.rundir import RunDir, read_run
 from engine.runs.runstore import RunStore
 from engine.training import train
+from tests.support.run_files import held_by_another_process
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -197,22 +198,6 @@ def test_a_run_file_that_is_not_utf8_marks_only_that_run_damaged(tmp_path: Path,
 
 
 # ------------------------------------------------------------------------------- 6. one trainer per run
-
-
-@contextlib.contextmanager
-def held_by_another_process(run_path: Path) -> Iterator[subprocess.Popen]:
-    """A second process holding the run's lock for the block (killed after it); yields that process."""
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time\nfrom engine.runs import RunDir\n"
-         "with RunDir(sys.argv[1]).lock():\n    print('locked', flush=True)\n    time.sleep(120)", str(run_path)],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert holder.stdout.readline().strip() == "locked"
-        yield holder
-    finally:
-        holder.kill()
-        holder.wait()
 
 
 def test_resume_refuses_a_run_another_process_holds(tmp_path: Path, trained: Path, capsys) -> None:
