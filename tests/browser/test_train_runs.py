@@ -81,7 +81,8 @@ def test_train_a_run_watch_it_live_and_compare_it(page, open_page, wait_for_app,
     assert page.locator("[data-testid='stException']").count() == 0
     labels = legend_labels([RunStore(browser_runs_dir).get(listed) for listed in (run_id, second)])
     for listed in (run_id, second):
-        page.locator("[data-testid='stMultiSelect']").filter(has_text=listed).wait_for()
+        compare = page.locator("[data-testid='stMultiSelect']").filter(has_text="Compare runs")  # not the diff's
+        compare.filter(has_text=listed).wait_for()
         overlay = page.locator("[data-testid='stPlotlyChart']").first
         overlay.locator(".legendtext").filter(has_text=labels[listed]).wait_for()  # model and start time
     assert page.get_by_text("Final test metrics", exact=True).is_visible()
