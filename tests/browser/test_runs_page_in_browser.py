@@ -19,7 +19,8 @@ def test_runs_page_reads_at_a_glance(page, open_page, fill_sidebar, wait_for_app
     page.set_viewport_size({"width": 1280, "height": 800})  # a laptop screen
     fill_sidebar(page, "Runs directory", str(demo_runs_dir))
     open_page("Runs")  # the newest three runs are picked for comparison: the stopped MF, PinSage, LightGCN
-    page.locator("[data-testid='stMultiSelect']").filter(has_text=DEMO_STOPPED).wait_for()
+    compare = page.locator("[data-testid='stMultiSelect']").filter(has_text="Compare runs")  # not the diff's picker
+    compare.filter(has_text=DEMO_STOPPED).wait_for()
     assert page.locator("[data-testid='stException']").count() == 0
     screenshot(page, "runs-page")
     main = page.locator("[data-testid='stMain']")
@@ -86,7 +87,8 @@ def test_runs_tables_fit_without_scrolling_sideways(
     page.set_viewport_size({"width": width, "height": height})
     fill_sidebar(page, "Runs directory", str(runs_dir))
     open_page("Runs")
-    page.locator("[data-testid='stMultiSelect']").filter(has_text=GENERATED_IDS[DEMO_STOPPED][0]).wait_for()
+    compare = page.locator("[data-testid='stMultiSelect']").filter(has_text="Compare runs")  # not the diff's picker
+    compare.filter(has_text=GENERATED_IDS[DEMO_STOPPED][0]).wait_for()
     assert page.locator("[data-testid='stException']").count() == 0
     overflows = _horizontal_overflows(page)
     assert len(overflows) >= 3 and all(overflow <= 1 for overflow in overflows), overflows
