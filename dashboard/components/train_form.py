@@ -2,7 +2,7 @@
 
 Model fields come from the model's ``Params`` dataclass (default, and ``help``/``min``/``max`` metadata); trainer
 fields take their defaults from :func:`engine.training.resolve` for the chosen model (epochs, learning rate, batch
-size and negatives default per model), their bounds from :class:`engine.training.TrainConfig`'s field metadata and
+size and negatives default per model), their bounds from :class:`engine.runs.TrainConfig`'s field metadata and
 their help from :data:`TRAINER_FIELDS`. :func:`build_config` turns submitted values into a resolved ``TrainConfig``.
 """
 

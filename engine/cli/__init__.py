@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-from engine.cli.args import UserError
+from engine.cli.args import Parser, UserError
 
 # Each module exposes ``register(subparsers)``, adding its sub-commands with ``set_defaults(func=...)``;
 # ``func(args)`` returns the exit code. Imported by name so each command's imports stay its own.
@@ -23,9 +23,7 @@ COMMAND_MODULES = (
 )
 
 
-def build_parser():
-    from engine.cli.args import Parser
-
+def build_parser() -> Parser:
     parser = Parser(prog="python -m engine", description="GNN RecSys Explorer engine")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in COMMAND_MODULES:

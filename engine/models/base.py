@@ -29,7 +29,7 @@ class InductiveNotSupported(ValueError):
 
 @dataclass(frozen=True)
 class TrainDefaults:
-    """A model's defaults for the trainer settings that :class:`~engine.training.TrainConfig` leaves at ``None``."""
+    """A model's defaults for the trainer settings that :class:`~engine.runs.TrainConfig` leaves at ``None``."""
 
     epochs: int  # total training epochs
     lr: float  # Adam learning rate
