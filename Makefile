@@ -12,13 +12,13 @@ PORT ?= 8501
 ADDRESS ?=
 PYTEST_ARGS ?=
 
-.PHONY: app test install install-dev chromium lint
+.PHONY: app test install install-dev chromium postgresql lint
 
 # Served on 127.0.0.1 (.streamlit/config.toml); ADDRESS=0.0.0.0 shares it with the network, with no login.
 app: install
 	$(PY) -m streamlit run dashboard/app.py --server.port $(PORT)$(if $(ADDRESS), --server.address $(ADDRESS))
 
-test: install-dev chromium
+test: install-dev chromium postgresql
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install-dev
@@ -44,3 +44,8 @@ $(DEV_STAMP): requirements.txt requirements-dev.txt $(APP_STAMP)
 
 chromium:
 	@test -x $(CHROMIUM) || { apt-get update && apt-get install -y --no-install-recommends chromium fonts-liberation; }
+
+# Debian's PostgreSQL server binaries, for the test that runs two `tune` processes on one study in a real server
+# (the test starts a throwaway server in a temporary folder and stops it after).
+postgresql:
+	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { apt-get update && apt-get install -y --no-install-recommends postgresql; }
