@@ -16,6 +16,7 @@ import torch
 from dashboard.state import loaders
 from engine import InteractionGraph
 from engine.analysis import Projection, ProjectionStore, kmeans_clusters
+from engine.analysis.projection import base_method
 from engine.analysis.replay import Replay, replay
 from engine.loader.reopen import RunGraph, open_run_graph
 from engine.plots import embedding_view
@@ -88,7 +89,7 @@ def projection(run_dir: str, epoch: int, method: str, mtime: float) -> Projectio
 def ready_projection(run_dir: str | Path, epoch: int, method: str) -> Projection | None:
     """The map if it is on disk (PCA is computed on the spot when missing), else ``None``."""
     store = ProjectionStore(run_dir)
-    if method == "pca" and store.state(epoch, method) != "ready":
+    if base_method(method) == "pca" and store.state(epoch, method) != "ready":
         store.get_or_compute(epoch, method)
     path = store.path(epoch, method)
     return projection(str(run_dir), epoch, method, path.stat().st_mtime) if path.is_file() else None

@@ -28,7 +28,7 @@ import numpy as np
 from engine.analysis.neighbors import unit_rows
 from engine.runs.npzio import NpzError, load_npz
 
-METHODS = ("pca", "umap")
+METHODS = ("pca", "umap", "pca3d", "umap3d")  # a "3d" method is the same fit with three components (the 3-D view)
 TRANSFORM_NEIGHBORS = 15  # fitted points that place a new point on a UMAP map (UMAP's own default)
 UMAP_NEIGHBORS = 15  # UMAP's own default
 # Up to this many points the cosine neighbors UMAP starts from are found exactly here (chunked matrix products,
@@ -42,24 +42,35 @@ UMAP_EPOCHS = 200
 Progress = Callable[[str], None]  # receives a short line such as "layout epoch 40 of 200"
 
 
+def components(method: str) -> int:
+    """How many coordinates a map of ``method`` has: 3 for ``"pca3d"`` and ``"umap3d"``, else 2."""
+    return 3 if method.endswith("3d") else 2
+
+
+def base_method(method: str) -> str:
+    """``"pca"`` or ``"umap"``: how a map of ``method`` is fitted, whatever its number of components."""
+    return method.removesuffix("3d")
+
+
 class ProjectionError(ValueError):
     """A projection that cannot be made or read; the message says why and what to do."""
 
 
 @dataclass
 class Projection:
-    """A 2-D map of ``num_users`` users followed by the items, already aligned to its reference epoch.
+    """A 2-D (or, for a ``"3d"`` method, 3-D) map of ``num_users`` users followed by the items, already aligned to
+    its reference epoch.
 
     Args:
-        method (str): ``"pca"`` or ``"umap"``.
+        method (str): One of :data:`METHODS`.
         epoch (int): Embedding snapshot the map was fitted on.
-        coords (np.ndarray): Aligned positions, shape ``(U + I, 2)`` float32, users first.
+        coords (np.ndarray): Aligned positions, shape ``(U + I, c)`` float32 (``c`` = :func:`components`), users first.
         num_users (int): How many leading rows of ``coords`` are users.
-        rotation (np.ndarray): Orthogonal ``(2, 2)`` alignment applied after the raw projection.
-        shift (np.ndarray): ``(2,)`` translation applied after ``rotation``.
+        rotation (np.ndarray): Orthogonal ``(c, c)`` alignment applied after the raw projection.
+        shift (np.ndarray): ``(c,)`` translation applied after ``rotation``.
         aligned_to (int): Epoch of the map this one was aligned onto, ``-1`` when none.
         pca_mean (np.ndarray, optional): ``(d,)`` centre of the PCA fit. (default: ``None``)
-        pca_components (np.ndarray, optional): ``(2, d)`` principal axes of the PCA fit. (default: ``None``)
+        pca_components (np.ndarray, optional): ``(c, d)`` principal axes of the PCA fit. (default: ``None``)
     """
 
     method: str
@@ -81,7 +92,7 @@ class Projection:
                 UMAP placement looks up the new points' neighbors among them.
 
         Returns:
-            np.ndarray: Positions on the aligned map, shape ``(B, 2)`` float32.
+            np.ndarray: Positions on the aligned map, shape ``(B, c)`` float32.
         """
         points = np.atleast_2d(np.asarray(points, dtype=np.float32))  # (B, d)
         if len(fitted_embeddings) != len(self.coords):
@@ -89,8 +100,8 @@ class Projection:
                 f"this {self.method} map of epoch {self.epoch} has {len(self.coords)} points but "
                 f"{len(fitted_embeddings)} fitted embeddings were given; pass the same epoch's embeddings"
             )
-        if self.method == "pca":
-            raw = (points - self.pca_mean) @ self.pca_components.T  # (B, 2)
+        if base_method(self.method) == "pca":
+            raw = (points - self.pca_mean) @ self.pca_components.T  # (B, c)
             return (raw @ self.rotation + self.shift).astype(np.float32)
         fitted = unit_rows(fitted_embeddings)  # (N, d)
         similarity = unit_rows(points) @ fitted.T  # (B, N)
@@ -144,14 +155,14 @@ def procrustes_align(source: np.ndarray, target: np.ndarray) -> tuple[np.ndarray
     """Orthogonal map (rotation or reflection) and shift that bring ``source`` closest to ``target``.
 
     Args:
-        source (np.ndarray): Points to move, shape ``(N, 2)``.
-        target (np.ndarray): Where they should land, shape ``(N, 2)``.
+        source (np.ndarray): Points to move, shape ``(N, c)``.
+        target (np.ndarray): Where they should land, shape ``(N, c)``.
 
     Returns:
-        tuple: ``rotation (2, 2)`` and ``shift (2,)`` with ``source @ rotation + shift ≈ target``.
+        tuple: ``rotation (c, c)`` and ``shift (c,)`` with ``source @ rotation + shift ≈ target``.
     """
     source_mean, target_mean = source.mean(axis=0), target.mean(axis=0)
-    u, _, vt = np.linalg.svd((source - source_mean).T @ (target - target_mean))  # (2, 2) cross-covariance
+    u, _, vt = np.linalg.svd((source - source_mean).T @ (target - target_mean))  # (c, c) cross-covariance
     rotation = u @ vt
     return rotation.astype(np.float32), (target_mean - source_mean @ rotation).astype(np.float32)
 
@@ -166,12 +177,13 @@ def fit_projection(
     seed: int = 0,
     progress: Progress | None = None,
 ) -> Projection:
-    """Project ``(U + I, d)`` embeddings (users first) to 2-D and align the map onto ``reference``.
+    """Project ``(U + I, d)`` embeddings (users first) to 2-D (3-D for a ``"3d"`` method) and align the map onto
+    ``reference``.
 
     Args:
         embeddings (np.ndarray): User rows then item rows, shape ``(U + I, d)``.
         num_users (int): Number of leading user rows.
-        method (str): ``"pca"`` or ``"umap"``. (default: ``"pca"``)
+        method (str): One of :data:`METHODS`. (default: ``"pca"``)
         epoch (int): Snapshot epoch recorded with the map. (default: ``0``)
         reference (Projection, optional): Earlier map of the same points to align onto. (default: ``None``)
         seed (int): Random state of UMAP. (default: ``0``)
@@ -185,21 +197,22 @@ def fit_projection(
         raise ProjectionError(f"need at least 3 embedding rows of shape (N, d) to project (got {embeddings.shape})")
     if not np.isfinite(embeddings).all():
         raise ProjectionError(f"epoch {epoch} embeddings contain NaN or inf values; the run diverged at this epoch")
-    mean = components = None
-    if method == "pca":
+    dims = components(method)
+    mean = axes = None
+    if base_method(method) == "pca":
         mean = embeddings.mean(axis=0)  # (d,)
         centred = embeddings - mean  # (N, d)
         # Eigenvectors of the (d, d) covariance: the SVD of the (N, d) matrix costs far more for the same axes.
         _, vectors = np.linalg.eigh((centred.T @ centred).astype(np.float64))  # ascending eigenvalues
-        components = np.zeros((2, embeddings.shape[1]), dtype=np.float32)
-        top = vectors[:, ::-1][:, :2].T  # (min(2, d), d)
-        components[: len(top)] = top  # a 1-d embedding gets a flat second axis
-        raw = centred @ components.T  # (N, 2)
+        axes = np.zeros((dims, embeddings.shape[1]), dtype=np.float32)
+        top = vectors[:, ::-1][:, :dims].T  # (min(c, d), d)
+        axes[: len(top)] = top  # an embedding of fewer dimensions than the map gets flat last axes
+        raw = centred @ axes.T  # (N, c)
     else:
-        raw = _umap(embeddings, seed, progress or (lambda line: None))
-    rotation, shift = np.eye(2, dtype=np.float32), np.zeros(2, dtype=np.float32)
+        raw = _umap(embeddings, seed, progress or (lambda line: None), dims)
+    rotation, shift = np.eye(dims, dtype=np.float32), np.zeros(dims, dtype=np.float32)
     aligned_to = -1
-    if reference is not None and len(reference.coords) == len(raw):
+    if reference is not None and reference.coords.shape == raw.shape:
         rotation, shift = procrustes_align(raw, reference.coords)
         aligned_to = reference.epoch
     return Projection(
@@ -211,11 +224,11 @@ def fit_projection(
         shift=shift,
         aligned_to=aligned_to,
         pca_mean=mean,
-        pca_components=components,
+        pca_components=axes,
     )
 
 
-def _umap(embeddings: np.ndarray, seed: int, progress: Progress) -> np.ndarray:
+def _umap(embeddings: np.ndarray, seed: int, progress: Progress, dims: int = 2) -> np.ndarray:
     # Imported here: importing umap compiles numba kernels for seconds, which pages that never ask for it skip.
     import umap
 
@@ -230,7 +243,7 @@ def _umap(embeddings: np.ndarray, seed: int, progress: Progress) -> np.ndarray:
     # PCA initialisation: on 10k points the default spectral one takes ~100 s here against ~23 s, and starting
     # from the principal axes keeps successive epochs' maps close before Procrustes alignment.
     reducer = umap.UMAP(
-        n_components=2,
+        n_components=dims,
         metric="cosine",
         n_neighbors=neighbors,
         init="pca",
@@ -244,7 +257,7 @@ def _umap(embeddings: np.ndarray, seed: int, progress: Progress) -> np.ndarray:
         # Without an NN-descent index UMAP cannot transform() new data; Projection.transform places them instead.
         warnings.filterwarnings("ignore", message=".*knn_search_index.*", category=UserWarning)
         warnings.filterwarnings("ignore", message=".*n_jobs value 1 overridden.*", category=UserWarning)
-        return reducer.fit_transform(embeddings).astype(np.float32)  # (N, 2)
+        return reducer.fit_transform(embeddings).astype(np.float32)  # (N, c)
 
 
 def cosine_neighbors(points: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -19,7 +19,7 @@ from typing import Literal
 
 import numpy as np
 
-from engine.analysis.projection import METHODS, Projection, ProjectionError, fit_projection
+from engine.analysis.projection import METHODS, Projection, ProjectionError, base_method, fit_projection
 from engine.runs.logs import log_tail
 from engine.runs.names import process_alive
 from engine.runs.npzio import NpzError, load_npz
@@ -37,7 +37,7 @@ class ProjectionCancelled(Exception):
 
 
 class ProjectionStore:
-    """Embedding snapshots and cached 2-D maps of one run directory.
+    """Embedding snapshots and cached maps (2-D, and 3-D for the ``"3d"`` methods) of one run directory.
 
     Args:
         run_dir (str | Path): The run directory (``runs/<run-id>``).
@@ -142,7 +142,7 @@ class ProjectionStore:
                 epoch=epoch,
                 reference=self.reference(epoch, method),
                 seed=seed,
-                progress=report if method == "umap" else None,
+                progress=report if base_method(method) == "umap" else None,
             )
         except ProjectionError as error:
             if not self.run.outside:

@@ -168,3 +168,27 @@ def test_background_failure_is_recorded(tmp_path):
         time.sleep(0.2)
     assert store.state(1, "pca") == "failed"
     assert "NaN" in store.error(1, "pca")
+
+
+@pytest.mark.parametrize("method", ["pca3d", "umap3d"])
+def test_three_component_maps_keep_clusters_apart_and_place_new_points(method):
+    points, labels = planted()
+    projection = fit_projection(points, num_users=40, method=method)
+    assert projection.coords.shape == (120, 3)
+    assert separation(projection.coords, labels) > 2.0
+    placed = projection.transform(points[:1], points)
+    assert placed.shape == (1, 3)
+
+
+def test_a_3d_map_is_cached_apart_from_the_2d_one_and_aligned_to_its_own_kind(tmp_path):
+    rng = np.random.default_rng(0)
+    for epoch in (1, 2):
+        save_snapshot(tmp_path, epoch, rng.normal(size=(20, 8)), rng.normal(size=(30, 8)))
+    store = ProjectionStore(tmp_path)
+    flat = store.get_or_compute(2, "pca")
+    deep = store.get_or_compute(2, "pca3d")
+    assert store.path(2, "pca") != store.path(2, "pca3d")
+    assert store.path(2, "pca3d").is_file() and store.path(1, "pca3d").is_file()
+    assert flat.coords.shape == (50, 2) and deep.coords.shape == (50, 3)
+    assert deep.aligned_to == 1  # onto epoch 1's 3-D map, not onto a 2-D one
+    assert store.load(2, "pca3d").coords.shape == (50, 3)
