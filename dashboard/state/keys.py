@@ -55,3 +55,11 @@ EXPERIMENT_MODELS = "experiment_models"  # list[str]: ... models compared
 EXPERIMENT_SEEDS = "experiment_seeds"  # str: ... comma-separated seeds
 EXPERIMENT_EPOCHS = "experiment_epochs"  # int | None: ... every run's epochs (None: each model's own)
 EXPERIMENT_GRID = "experiment_grid"  # str: ... grid, one MODEL.PARAM=V1,V2 a line
+EMBEDDINGS_SEARCH = "embeddings_search"  # str: title or node id searched on the Embeddings page's map
+EMBEDDINGS_K = "embeddings_k_neighbors"  # int: nearest neighbors drawn for the selected node
+EMBEDDINGS_3D = "embeddings_3d"  # bool: the Embeddings page's map in 3-D
+EMBEDDINGS_REGION = "embeddings_region"  # list[int]: global ids of the box or lasso selection on the map
+EMBEDDINGS_REGION_EVENT = "embeddings_region_event"  # tuple[int, ...]: the map's last region event, read once
+RUNS_ACTION_PICK = "runs_action_pick"  # str: run the Runs page's Resume and Clone act on
+RUNS_RESUME_EPOCHS = "runs_resume_epochs"  # int: total epochs a resumed run trains to
+TRAIN_CLONED_FROM = "train_cloned_from"  # str: run whose settings the Train form was filled with by Clone
