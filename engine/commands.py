@@ -69,9 +69,11 @@ def train_command(
     return command
 
 
-def resume_command(run_dir: str | Path, python: str = sys.executable) -> list[str]:
-    """The exact ``python -m engine train --resume RUN_DIR`` invocation that continues a run (what Resume runs)."""
-    return [python, "-m", "engine", "train", "--resume", str(Path(run_dir).resolve()), "--quiet"]
+def resume_command(run_dir: str | Path, python: str = sys.executable, epochs: int | None = None) -> list[str]:
+    """The exact ``python -m engine train --resume RUN_DIR [--epochs N]`` invocation that continues a run (what
+    Resume runs); ``epochs`` is the new total, for a run resumed with more epochs than it planned."""
+    more = ["--epochs", str(int(epochs))] if epochs is not None else []
+    return [python, "-m", "engine", "train", "--resume", str(Path(run_dir).resolve()), *more, "--quiet"]
 
 
 # ExperimentSpec.base fields and the flags that set them, in the order --help lists them

@@ -1,12 +1,20 @@
 """Runs page: the runs of the runs directory, filtered; overlaid curves, final test metrics side by side, tags and
-notes, config diff, delete."""
+notes, config diff, resume and clone, delete."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from dashboard.components import experiment_compare, report_download, run_diff, run_filters, run_labels, sidebar
+from dashboard.components import (
+    experiment_compare,
+    report_download,
+    run_actions,
+    run_diff,
+    run_filters,
+    run_labels,
+    sidebar,
+)
 from dashboard.components.markdown import plain
 from dashboard.plots.run_table import (
     LABEL_COLUMNS,
@@ -210,6 +218,7 @@ else:
 
 run_diff.show(runs, selected)
 run_labels.show(runs)
+run_actions.show(runs, str(runs_dir))
 experiment_compare.show(runs_dir)
 report_download.show(runs_dir, selected)
 

@@ -91,6 +91,12 @@ def start_form() -> None:
     """Model choice, its hyper-parameters and the trainer settings; Start launches the run."""
     model = st.selectbox("Model", list(MODELS), index=list(MODELS).index("lightgcn"), key=keys.TRAIN_MODEL)
     st.caption(f"Dataset **{plain(dataset or '(none)')}**, chosen in the sidebar.")
+    cloned = st.session_state.get(keys.TRAIN_CLONED_FROM)
+    if cloned:
+        st.info(
+            plain(f"Settings of run {cloned}, cloned from the Runs page: change one and start."),
+            icon=":material/content_copy:",
+        )
     with st.form("train_form", border=True):
         params = field_grid(model_fields(model), f"{keys.TRAIN_PARAM_PREFIX}{model}_")
         trainer = trainer_fields(model)
@@ -122,6 +128,7 @@ def start_form() -> None:
         st.error(plain(f"Not started: {error}"), icon=":material/block:")
         return
     launches[started.run_id] = started
+    st.session_state.pop(keys.TRAIN_CLONED_FROM, None)  # the form's settings are this run's now
     st.session_state[keys.TRAIN_RUN_ID] = started.run_id
     st.session_state[keys.TRAIN_SCROLL] = True
     # In the run's panel, not a toast: a toast covered the run's title and followed the user to other pages.

@@ -78,8 +78,9 @@ def start_training(config: TrainConfig, runs_dir: Path) -> Launch:
     return Launch(run_id, process, log)
 
 
-def resume_training(run: RunInfo) -> Launch:
-    """Continue a stopped, interrupted or failed run from its last checkpoint, as ``--resume`` does on the CLI.
+def resume_training(run: RunInfo, epochs: int | None = None) -> Launch:
+    """Continue a stopped, interrupted or failed run from its last checkpoint, as ``--resume`` does on the CLI;
+    ``epochs``, when given, is its new total number of epochs (``--epochs``).
 
     Like :func:`start_training`: on the runs directory's warm worker when one is running, else a fresh process; the
     output is appended to the run's log.
@@ -92,7 +93,7 @@ def resume_training(run: RunInfo) -> Launch:
         stream = open(log, "ab")  # the earlier attempts' output stays above
     except OSError as error:
         raise RunDirError(f"the training log {log} cannot be written ({error.strerror})") from None
-    command = resume_command(run.path)
+    command = resume_command(run.path, epochs=epochs)
     with stream:
         job = submit_training(run.path.parent, command[3:], log, run.path)
         process = job if job is not None else spawn(command, stream)
