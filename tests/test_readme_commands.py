@@ -97,7 +97,7 @@ def too_long(words: list[str]) -> str | None:
     if command == "train" and "--resume" in words and "--epochs" in words:
         return "extends a run to 80 epochs"
     method = words[words.index("--method") + 1] if "--method" in words else "umap"  # project's default
-    if command == "project" and method != "pca":
+    if command == "project" and method.startswith("umap"):
         return "fits a UMAP (minutes of numba compilation)"
     if command == "experiment":
         return "trains every model x seed"

@@ -60,8 +60,9 @@ def clone_values(config: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
-def clone(run: RunInfo) -> None:
-    """Fill the Train form (and the sidebar's dataset) with ``run``'s settings and open the Train page."""
+def fill_form(run: RunInfo) -> None:
+    """Clone's ``on_click``: put ``run``'s settings in the Train form's and the sidebar's dataset inputs (a callback,
+    because the sidebar's inputs are drawn before the button and cannot change later in the same run)."""
     values = clone_values(run.config)
     dataset, data_dir = str(run.config.get("dataset", "")), run.config.get("data_dir") or ""
     names = [info.name for info in loaders.dataset_infos()]
@@ -78,7 +79,6 @@ def clone(run: RunInfo) -> None:
     if keys.DATASET_PICK in values:
         st.query_params[keys.DATASET_PICK] = values[keys.DATASET_PICK]
     st.session_state[keys.TRAIN_CLONED_FROM] = run.run_id
-    st.switch_page(TRAIN_PAGE)
 
 
 def resume(run: RunInfo, epochs: int, launches: dict) -> None:
@@ -121,8 +121,17 @@ def show(runs: list[RunInfo], runs_dir: str) -> None:
                 plain(f"Run {run.run_id} is {run.state}: only a stopped, interrupted or failed run can be resumed.")
             )
         clone_column = right if run.state not in RESUMABLE else st
-        if clone_column.button("Clone into the Train form", icon=":material/content_copy:", key="runs_clone"):
-            try:
-                clone(run)
-            except ValueError as error:
-                st.error(plain(f"Not cloned: {error}"), icon=":material/block:")
+        try:
+            clone_values(run.config)
+        except ValueError as error:
+            clone_column.caption(plain(f"Cannot be cloned: {error}."))
+            return
+        if clone_column.button(
+            "Clone into the Train form",
+            icon=":material/content_copy:",
+            key="runs_clone",
+            on_click=fill_form,
+            args=(run,),
+            help="opens the Train page with this run's model, settings and dataset filled in",
+        ):
+            st.switch_page(TRAIN_PAGE)

@@ -90,6 +90,7 @@ def resume_training(run: RunInfo, epochs: int | None = None) -> Launch:
     """
     log = RunDir(run.path).log_path
     try:
+        log.parent.mkdir(parents=True, exist_ok=True)  # a run the CLI trained has no log folder yet
         stream = open(log, "ab")  # the earlier attempts' output stays above
     except OSError as error:
         raise RunDirError(f"the training log {log} cannot be written ({error.strerror})") from None
