@@ -76,8 +76,6 @@ def fill_form(run: RunInfo) -> None:
     for key in (keys.CSV_PATH, keys.DATA_DIR):  # the URL names the paths in use, or the sidebar would ask about it
         if key in values:
             linked_paths.follow_field(key)
-    if keys.DATASET_PICK in values:
-        st.query_params[keys.DATASET_PICK] = values[keys.DATASET_PICK]
     st.session_state[keys.TRAIN_CLONED_FROM] = run.run_id
 
 

@@ -68,7 +68,8 @@ def test_clone_fills_the_train_form_with_the_runs_settings(app_at, action_runs: 
     assert at.session_state[keys.TRAIN_MODEL] == "lightgcn"
     assert any("Settings of run done-lightgcn, cloned" in shown(info.value) for info in at.info)
     assert at.number_input(key=f"{keys.TRAIN_FIELD_PREFIX}lightgcn_epochs").value == 1
-    assert at.number_input(key=f"{keys.TRAIN_PARAM_PREFIX}lightgcn_dim").value == 16  # not the default 64
+    assert at.number_input(key=f"{keys.TRAIN_FIELD_PREFIX}lightgcn_dim").value == 16  # not the default 64
+    at.switch_page("views/train.py")  # AppTest reruns the page it was last switched to, not the one the app opened
     next(button for button in at.button if button.label == "Start training").click().run()
     assert not at.exception, at.exception
     new_id = at.session_state[keys.TRAIN_RUN_ID]
