@@ -27,7 +27,7 @@ runs = run_picker.runs_with_embeddings()
 if not runs:
     run_picker.explain_no_runs()
     st.stop()
-top = st.columns([3, 2, 1, 2, 1], vertical_alignment="bottom")
+top = st.columns([3, 2, 1.2, 2, 1], vertical_alignment="bottom")
 with top[0]:
     run = run_picker.pick_run("Run", keys.EMBEDDINGS_RUN, runs)
 run_picker.warn_if_damaged(run)
@@ -36,11 +36,7 @@ if run_picker.dataset_of(run) is None:
 store = ProjectionStore(run.path)
 epochs = store.epochs()
 method = top[1].radio("Projection", [UMAP, PCA], key="embeddings_method", horizontal=True)
-three_d = top[2].toggle(
-    "3-D",
-    key=keys.EMBEDDINGS_3D,
-    help="three components: drag to turn the map (click to select and box/lasso work on the 2-D map only)",
-)
+three_d = top[2].toggle("3-D", key=keys.EMBEDDINGS_3D)  # the caption under the map says what works in 3-D
 try:
     graph = loaders.graph(run.config["dataset"], run.config.get("data_dir"))
 except (ValueError, FileNotFoundError, OSError, KeyError) as error:
@@ -61,7 +57,7 @@ epoch = (  # keyed per run: another run opens at its own last epoch, not at the 
 )
 same_dataset = [r for r in runs if r.run_id != run.run_id and r.config.get("dataset") == run.config.get("dataset")]
 with second[1]:
-    compare = run_picker.pick_run("Compare with run (same dataset)", keys.EMBEDDINGS_COMPARE_RUN, same_dataset, True)
+    compare = run_picker.pick_run("Compare with run", keys.EMBEDDINGS_COMPARE_RUN, same_dataset, True)
 search = (
     second[2]
     .text_input(
@@ -116,7 +112,7 @@ columns[0].caption(
     + f" · {embedding_view.points_caption(num_users, graph.num_items)}. "
     + (f"Aligned to epoch {projection.aligned_to} by orthogonal Procrustes. " if projection.aligned_to >= 0 else "")
     + (
-        "Drag to turn the map."
+        "A 3-component map: drag to turn it; clicking a point and box or lasso selection work on the 2-D map."
         if three_d
         else "Click a point to inspect it; the box or lasso (top right) selects a region."
     )

@@ -11,6 +11,7 @@ from tests.browser.test_embeddings_page import choose
 from tests.browser.test_views_readable import readable, save_view
 
 MAP = "[data-testid='stPlotlyChart'] .js-plotly-plot"
+WAIT_MS = 60_000  # the machine is shared: a rerun can take seconds
 SEARCH = "Secret"  # a word of generated synthetic titles ("Secret Mirror of Cairo")
 
 TRACES_JS = """(gd) => gd._fullData.map((t) => ({
@@ -37,7 +38,7 @@ def open_embeddings_pca(page, open_link, app_url: str, wait_for_app, runs_dir: P
     page.get_by_text("PCA", exact=True).click()
     wait_for_app(page)
     choose(page, wait_for_app, "Run", "demo-lightgcn-5")
-    page.locator(".gtitle").filter(has_text="PCA").wait_for()
+    page.locator(".gtitle").filter(has_text="lightgcn · epoch 5 · PCA").wait_for()
 
 
 def test_search_highlights_matches_and_a_clicked_point_draws_its_neighbors(
@@ -48,13 +49,12 @@ def test_search_highlights_matches_and_a_clicked_point_draws_its_neighbors(
     field.fill(SEARCH)
     field.press("Enter")
     wait_for_app(page)
-    expect(page.get_by_text(f"for “{SEARCH}”: highlighted")).to_be_visible()
+    page.get_by_text(f"for “{SEARCH}”: highlighted").wait_for(timeout=WAIT_MS)
     shown = traces(page)
     (found,) = [trace for trace in shown if str(trace["name"]).startswith("search")]
     assert found["points"] >= 1 and found["name"].endswith(f": {found['points']}")
     assert all(trace["opacity"] == 0.12 for trace in shown if trace is not found and trace["mode"] == "markers")
-    caption = page.get_by_text(f"{found['points']} match")
-    expect(caption.first).to_be_visible()
+    page.get_by_text(f"{found['points']} match").first.wait_for()
     zoomed = page.locator(MAP).first.evaluate("(gd) => gd.layout.xaxis.range")
     assert zoomed is not None and len(zoomed) == 2  # the view is zoomed to the matches
 
@@ -65,10 +65,10 @@ def test_search_highlights_matches_and_a_clicked_point_draws_its_neighbors(
     wait_for_app(page)
     page.get_by_text("Selected: item").wait_for()
     lines = page.locator(MAP).first
-    expect(lines.locator(".legendtext").filter(has_text="neighbors")).not_to_have_count(0)
+    expect(lines.locator(".legendtext").filter(has_text="neighbors")).not_to_have_count(0, timeout=WAIT_MS)
     drawn = [trace for trace in traces(page) if trace["mode"] == "lines"]
     assert sum(int(trace["name"].rsplit("(", 1)[1].rstrip(")")) for trace in drawn) == 10  # k = 10 lines
-    expect(page.get_by_text("10 nearest items")).to_be_visible()
+    expect(page.get_by_text("10 nearest items")).to_be_visible(timeout=WAIT_MS)
     assert page.locator("[data-testid='stException']").count() == 0
     problems = readable(page)
     assert not problems, "\n".join(problems)
@@ -93,11 +93,11 @@ def test_a_lasso_on_the_map_selects_a_region_and_offers_its_export(
     page.mouse.up()
     wait_for_app(page)
     header = page.get_by_text("Selected region:")
-    header.wait_for()
+    header.wait_for(timeout=WAIT_MS)
     count = int(header.text_content().split(":")[1].split()[0].replace(",", ""))
     assert count > 0
-    expect(page.get_by_text("users and").first).to_be_visible()
-    expect(page.get_by_role("button", name="Export selection")).to_be_visible()
+    expect(page.get_by_text("users and").first).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_role("button", name="Export selection")).to_be_visible(timeout=WAIT_MS)
     assert page.locator("[data-testid='stException']").count() == 0
     screenshot(page, "embeddings-lasso-region")
 
