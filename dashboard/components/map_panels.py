@@ -83,11 +83,7 @@ def neighbor_panel(
 def region_panel(graph: InteractionGraph, nodes: list[int], file_stem: str) -> None:
     """What a box or lasso selection holds against the whole dataset, and *Export selection* as CSV."""
     summary = summarize_selection(graph, np.asarray(nodes, dtype=np.int64))
-    header, clear = st.columns([4, 1], vertical_alignment="center")
-    header.subheader(f"Selected region: {summary.size:,} nodes")
-    if clear.button("Clear", key="embeddings_region_clear", icon=":material/deselect:"):
-        st.session_state[keys.EMBEDDINGS_REGION] = []
-        st.rerun()
+    st.subheader(f"Selected region: {summary.size:,} nodes")
     popularity = (
         f"; the items' mean popularity is {summary.mean_popularity:.1f} interactions "
         f"(all items: {summary.overall_popularity:.1f})"
@@ -112,7 +108,11 @@ def region_panel(graph: InteractionGraph, nodes: list[int], file_stem: str) -> N
                 "lift": st.column_config.NumberColumn(format="%.2f×"),
             },
         )
-    st.download_button(
+    export, clear = st.columns(2)
+    if clear.button("Clear selection", key="embeddings_region_clear", icon=":material/deselect:"):
+        st.session_state[keys.EMBEDDINGS_REGION] = []
+        st.rerun()
+    export.download_button(
         "Export selection",
         selection_frame(graph, np.asarray(nodes, dtype=np.int64)).to_csv(index=False),
         file_name=f"{file_stem}-selection.csv",
