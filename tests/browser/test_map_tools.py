@@ -68,7 +68,9 @@ def test_search_highlights_matches_and_a_clicked_point_draws_its_neighbors(
     expect(lines.locator(".legendtext").filter(has_text="neighbors")).not_to_have_count(0, timeout=WAIT_MS)
     drawn = [trace for trace in traces(page) if trace["mode"] == "lines"]
     assert sum(int(trace["name"].rsplit("(", 1)[1].rstrip(")")) for trace in drawn) == 10  # k = 10 lines
-    expect(page.get_by_text("10 nearest items")).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_text("10 nearest items", exact=True)).to_be_visible(timeout=WAIT_MS)
+    if any(trace["name"].startswith("neighbors far on the map") for trace in drawn):  # the map misplaces some
+        expect(page.get_by_text("land far away on the map")).to_be_visible()
     assert page.locator("[data-testid='stException']").count() == 0
     problems = readable(page)
     assert not problems, "\n".join(problems)
