@@ -46,10 +46,10 @@ def neighbor_panel(
     )
     left.dataframe(
         pd.DataFrame(
-            {
-                "node": [node_picker.label(graph, int(i)) for i in neighbors.ids],
+            {  # the long node names last: a narrow panel cuts them, never the scores
                 "cosine": np.round(neighbors.cosine, 3),
                 "on the map": np.where(neighbors.far, "far", "near"),
+                "node": [node_picker.label(graph, int(i)) for i in neighbors.ids],
             }
         ),
         hide_index=True,

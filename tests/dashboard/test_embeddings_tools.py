@@ -77,7 +77,7 @@ def test_a_selected_node_gets_its_k_nearest_neighbors_as_lines_with_their_cosine
     at.text_input(key="embeddings_typed").set_value("item:1").run()
     assert not at.exception, at.exception
     table = at.dataframe[0].value
-    assert list(table.columns) == ["node", "cosine", "on the map"] and len(table) == 5
+    assert list(table.columns) == ["cosine", "on the map", "node"] and len(table) == 5
     store = ProjectionStore(trained_runs_dir / TRAINED_RUN_ID)
     stacked, num_users = store.stacked(store.epochs()[-1])
     ids, scores = nearest_neighbors(stacked[num_users:], stacked[num_users], k=5, exclude=np.array([0]))
