@@ -42,7 +42,7 @@ def neighbor_panel(
     left, right = st.columns(2) if wide else (st.container(), st.container())
     left.markdown(
         f"**{len(neighbors.ids)} nearest {kind}** (cosine in the original {stacked.shape[1]}-d space; "
-        "blue lines on the map)"
+        "navy lines on the map)"
     )
     left.dataframe(
         pd.DataFrame(
@@ -58,7 +58,7 @@ def neighbor_panel(
             "on the map": st.column_config.TextColumn(
                 help="far: the map draws it farther from the selected node than half of all "
                 + kind
-                + " (a dashed red line)"
+                + " (a dashed orange-red line)"
             )
         },
     )

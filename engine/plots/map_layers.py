@@ -5,8 +5,8 @@
 - :func:`category_map_3d` is the categorical map in 3-D (``Scatter3d``, WebGL), for a ``"3d"`` projection.
 - :func:`highlight_matches` dims every point, draws a search's matches on top and zooms the view to them.
 - :func:`selected_ring` rings the selected node; :func:`neighbor_lines` draws a node's nearest neighbors as lines
-  to it; a neighbor the map puts far away (:attr:`engine.analysis.map_search.MapNeighbors.far`) gets a dashed red
-  line of its own legend entry.
+  to it; a neighbor the map puts far away (:attr:`engine.analysis.map_search.MapNeighbors.far`) gets a dashed
+  orange-red line of its own legend entry.
 
 Every point trace carries global node ids in ``customdata`` (a selection names nodes) and escaped hover text.
 """
@@ -24,9 +24,10 @@ from engine.plots.embedding_view import PALETTE, shown_points
 from engine.plots.theme import LEGEND_RIGHT, themed
 
 DIMMED = 0.12  # opacity of the points a search did not match
-MATCH_COLOUR = "#d62728"
-NEIGHBOR_COLOUR = "#1f77b4"
-FAR_COLOUR = "#d62728"
+# Outside every category palette (D3, Set2, Pastel1), so no layer shares a colour with a category of the map.
+MATCH_COLOUR = "#ff00ff"  # magenta
+NEIGHBOR_COLOUR = "#000080"  # navy
+FAR_COLOUR = "#ff4500"  # orange-red
 NO_VALUE = "#c7c7c7"
 COLOUR_SCALE = "Viridis"
 
@@ -199,7 +200,7 @@ def highlight_matches(figure: go.Figure, coords: np.ndarray, matches: np.ndarray
 def neighbor_lines(figure: go.Figure, coords: np.ndarray, neighbors: MapNeighbors, hover: np.ndarray) -> go.Figure:
     """Lines from the node to each of its nearest neighbors (cosine in the original space), the neighbors ringed.
 
-    Neighbors the map puts far away are drawn dashed red, under their own legend entry.
+    Neighbors the map puts far away are drawn dashed orange-red, under their own legend entry.
     """
     dims = coords.shape[1]
     centre = coords[neighbors.node]

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from engine.analysis import Projection
-from engine.analysis.map_search import map_neighbors
+from engine.analysis.map_search import MapNeighbors, map_neighbors
 from engine.plots import map_layers
 from engine.plots.embedding_view import map_figure
 
@@ -74,3 +74,21 @@ def test_3d_maps_draw_scatter3d_traces_for_every_layer():
     map_layers.selected_ring(figure, coords, 7, hover)
     assert {trace.type for trace in figure.data} == {"scatter3d"}
     assert figure.layout.scene.zaxis.visible is False
+
+
+def test_layer_colours_never_match_a_category_colour(flat):
+    from tests.support.chart_colours import clashes, legend_colours
+
+    proj, hover = flat
+    labels = np.array([f"genre {i % 20}" for i in range(20)], dtype=object)  # every palette colour in use
+    figure = map_figure(proj, labels, hover, title="t", max_points=None)
+    map_layers.highlight_matches(figure, proj.coords, np.array([1, 2]), hover, "search")
+    coords = proj.coords
+    ids = np.array([10, 11, 12, 13, 14])
+    found = MapNeighbors(9, ids, np.ones(5), np.ones(5), np.array([0.0, 0.0, 0.9, 0.9, 0.0]), 0.6)  # two far
+    map_layers.neighbor_lines(figure, coords, found, hover)
+    map_layers.selected_ring(figure, coords, 9, hover)
+    layers = {"search", "nearest neighbors (original space)", "neighbors far on the map", "selected"}
+    entries = legend_colours(figure)
+    assert layers <= {name for name, _ in entries}
+    assert not [clash for clash in clashes(entries) if any(layer in clash for layer in layers)]
