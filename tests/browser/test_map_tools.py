@@ -16,11 +16,13 @@ SEARCH = "Secret"  # a word of generated synthetic titles ("Secret Mirror of Cai
 
 TRACES_JS = """(gd) => gd._fullData.map((t) => ({
     name: t.name, mode: t.mode, points: (t.customdata || []).length, opacity: t.marker ? t.marker.opacity : null}))"""
-# Screen position of the first point of the first trace whose name starts with the given text.
+# Screen position of the topmost point (the one surely in the viewport) of the first trace whose name starts with the
+# given text.
 POINT_JS = """(gd, prefix) => {
     const trace = gd._fullData.find((t) => (t.name || '').startsWith(prefix) && t.x && t.x.length);
     const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, box = gd.getBoundingClientRect();
-    return [box.left + xa._offset + xa.l2p(trace.x[0]), box.top + ya._offset + ya.l2p(trace.y[0])];
+    const points = Array.from(trace.x, (x, i) => [box.left + xa._offset + xa.l2p(x), box.top + ya._offset + ya.l2p(trace.y[i])]);
+    return points.reduce((top, point) => (point[1] < top[1] ? point : top));
 }"""
 AREA_JS = """(gd) => {
     const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, box = gd.getBoundingClientRect();
