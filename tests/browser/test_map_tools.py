@@ -21,7 +21,8 @@ TRACES_JS = """(gd) => gd._fullData.map((t) => ({
 POINT_JS = """(gd, prefix) => {
     const trace = gd._fullData.find((t) => (t.name || '').startsWith(prefix) && t.x && t.x.length);
     const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, box = gd.getBoundingClientRect();
-    const points = Array.from(trace.x, (x, i) => [box.left + xa._offset + xa.l2p(x), box.top + ya._offset + ya.l2p(trace.y[i])]);
+    const points = Array.from(trace.x, (x, i) => [
+        box.left + xa._offset + xa.l2p(x), box.top + ya._offset + ya.l2p(trace.y[i])]);
     return points.reduce((top, point) => (point[1] < top[1] ? point : top));
 }"""
 AREA_JS = """(gd) => {
