@@ -1,7 +1,7 @@
 """The training loop: one run of one model on one split, recorded in a run directory as it goes.
 
-The trainer owns everything around the model (contract D' of the models): the Adam optimiser, the
-:class:`~engine.loader.LinkBatchLoader` that serves shuffled mini-batches of training edges with uniform negatives,
+The trainer owns everything around the model (contract D' of the models): the optimiser (Adam; row-sparse for tables),
+the :class:`~engine.loader.LinkBatchLoader` that serves shuffled mini-batches of training edges with uniform negatives,
 the model's curriculum of hard negatives and what the model asked to have sampled (sampling the next batch while the
 model steps on this one), evaluation every ``eval_every`` epochs, best-epoch selection and early stopping on the
 validation slice, checkpoints, embedding snapshots, and the run's status. Every epoch's randomness derives from
@@ -35,6 +35,7 @@ from engine.training.determinism import reproducible
 from engine.training.distributed import SINGLE_PROCESS, Group, device_for, join, leave, loss_function
 from engine.training.evaluation import EvalData, evaluate_users
 from engine.training.finish import finish_run, set_status
+from engine.training.optimizers import TableAdam, restore_optimizer
 from engine.training.stopping import StopFlag
 
 if TYPE_CHECKING:
@@ -227,14 +228,14 @@ def _loop(
     train_graph = split.train
     model = build_model(config, train_graph).to(device)
     loader = run_loader(model, train_graph, config, device, rank=group.rank, world_size=group.world_size)
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    optimizer = TableAdam(model, config.lr)  # Adam for dense layers, row-sparse Adam for sparse ID tables
     step_loss = loss_function(model, group)  # the model's loss; through DDP (gradients averaged) with several ranks
     data = EvalData.from_split(split)
     state = {"epoch": 0, "best_epoch": None, "best_value": None, "bad_evals": 0, "train_seconds": 0.0}
     if resume and run.checkpoint_path.exists():
         saved = load_checkpoint(run.checkpoint_path, config.model, train_graph, map_location=device)
         restore_model(model, saved, run.checkpoint_path)
-        optimizer.load_state_dict(saved["optimizer_state"])
+        restore_optimizer(optimizer, saved, run.checkpoint_path, announce=main)
         for group_settings in optimizer.param_groups:
             group_settings["lr"] = config.lr
         torch.set_rng_state(saved["torch_rng"].cpu())
@@ -304,7 +305,7 @@ def _loop(
 
 def train_epoch(
     model,
-    optimizer: torch.optim.Optimizer,
+    optimizer: TableAdam | torch.optim.Optimizer,
     loader: LinkBatchLoader,
     epoch: int,
     stop: StopFlag | None = None,
