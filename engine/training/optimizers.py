@@ -126,6 +126,14 @@ class RowSparseAdam(torch.optim.Optimizer):
                 state[key][: len(rows)] = saved[key].to(param.device, param.dtype)
 
 
+def use_dense_tables(model: torch.nn.Module) -> None:
+    """Give ``model``'s tables dense gradients (and so plain Adam): for ``nccl``, which DDP cannot all-reduce sparse
+    gradients with."""
+    for module in model.modules():
+        if isinstance(module, torch.nn.Embedding):
+            module.sparse = False
+
+
 class TableAdam:
     """Adam over a model's dense parameters and :class:`RowSparseAdam` over its sparse tables, stepped together.
 

@@ -35,7 +35,7 @@ from engine.training.determinism import reproducible
 from engine.training.distributed import SINGLE_PROCESS, Group, device_for, join, leave, loss_function
 from engine.training.evaluation import EvalData, evaluate_users
 from engine.training.finish import finish_run, set_status
-from engine.training.optimizers import TableAdam, restore_optimizer
+from engine.training.optimizers import TableAdam, restore_optimizer, use_dense_tables
 from engine.training.stopping import StopFlag
 
 if TYPE_CHECKING:
@@ -228,6 +228,8 @@ def _loop(
     train_graph = split.train
     model = build_model(config, train_graph).to(device)
     loader = run_loader(model, train_graph, config, device, rank=group.rank, world_size=group.world_size)
+    if group.parallel and device.type == "cuda":
+        use_dense_tables(model)  # nccl all-reduces dense gradients only
     optimizer = TableAdam(model, config.lr)  # Adam for dense layers, row-sparse Adam for sparse ID tables
     step_loss = loss_function(model, group)  # the model's loss; through DDP (gradients averaged) with several ranks
     data = EvalData.from_split(split)

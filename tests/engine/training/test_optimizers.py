@@ -15,7 +15,7 @@ from engine.models import MODELS
 from engine.models.inputs import LinkBatch
 from engine.runs.config import TrainConfig
 from engine.training import resume, train
-from engine.training.optimizers import RowSparseAdam, TableAdam
+from engine.training.optimizers import RowSparseAdam, TableAdam, use_dense_tables
 
 
 def _graph(num_users: int = 40, num_items: int = 500, seed: int = 0) -> InteractionGraph:
@@ -138,3 +138,14 @@ def test_resume_refuses_an_optimizer_state_of_another_layout(tmp_path):
     torch.save(saved, run_dir / "checkpoint.pt")
     with pytest.raises(ValueError, match=r"has an optimiser state this model cannot use \(.*holds 3 parameters"):
         resume(run_dir, epochs=2, progress=False)
+
+
+def test_dense_tables_for_nccl_step_with_plain_adam():
+    graph = _graph()
+    model = MODELS["mf"](graph, 8, MODELS["mf"].Params())
+    use_dense_tables(model)
+    optimizer = TableAdam(model, lr=0.01)
+    assert optimizer.table_names == [] and optimizer.dense_names == ["user_emb.weight", "item_emb.weight"]
+    model.loss(_batch([0], [1], [[2]])).backward()
+    assert not model.item_emb.weight.grad.is_sparse
+    optimizer.step()
