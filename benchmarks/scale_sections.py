@@ -85,6 +85,10 @@ def print_epoch(rows: list[dict]) -> None:
     )
 
 
+DENSE = " (dense Adam, before)"
+STEP_MODELS = ("mf", "mf" + DENSE, "lightgcn")
+
+
 def step_child(model_name: str, items: int, users: int, interactions: int, steps: int) -> dict:
     """Median seconds of ``model_name``'s training step at its default batch (run in a fresh process)."""
     from bench_scale import catalogue_graph
@@ -92,12 +96,15 @@ def step_child(model_name: str, items: int, users: int, interactions: int, steps
     from engine.loader import LinkBatchLoader, build_recommender
     from engine.models import MODELS
     from engine.runs.config import TrainConfig, resolve
-    from engine.training.optimizers import TableAdam
+    from engine.training.optimizers import TableAdam, use_dense_tables
 
     graph = catalogue_graph(items, interactions, users)
-    config = resolve(TrainConfig(dataset="synthetic", model=model_name))
-    cls = MODELS[model_name]
+    base = model_name.removesuffix(DENSE)
+    config = resolve(TrainConfig(dataset="synthetic", model=base))
+    cls = MODELS[base]
     model = build_recommender(cls, graph, config.dim, cls.Params(**config.params), seed=0)
+    if model_name.endswith(DENSE):
+        use_dense_tables(model)  # the step before sparse tables: dense gradients, Adam over every row
     optimizer = TableAdam(model, config.lr)
     loader = LinkBatchLoader(graph, config.batch_size, config.num_negatives, seed=0, prefetch=0)
     seconds = []
@@ -114,7 +121,7 @@ def step_child(model_name: str, items: int, users: int, interactions: int, steps
 
 def bench_steps(catalogues: list[int], users: int, interactions: int, steps: int) -> list[dict]:
     rows = []
-    for model_name in ("mf", "lightgcn"):
+    for model_name in STEP_MODELS:
         for items in catalogues:
             command = [sys.executable, __file__, "--child-step", model_name, str(items), str(users),
                        str(interactions), str(steps)]  # fmt: skip
@@ -128,7 +135,7 @@ def print_steps(rows: list[dict], steps: int) -> None:
     print("| model | items | edges | batch | s/step |\n|---|---|---|---|---|")
     for row in rows:
         print(f"| {row['model']} | {row['items']:,} | {row['edges']:,} | {row['batch']} | {row['step_s']:.4f} |")
-    for model_name in ("mf", "lightgcn"):
+    for model_name in STEP_MODELS:
         mine = [row for row in rows if row["model"] == model_name]
         small, large = mine[0], mine[-1]
         print(
