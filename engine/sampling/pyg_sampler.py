@@ -225,3 +225,10 @@ def _edge_lookup(src: np.ndarray, dst: np.ndarray, num_nodes: int):
         return order[np.searchsorted(sorted_keys, wanted)]
 
     return columns
+
+
+def interaction_data(graph: InteractionGraph) -> Data:
+    """``graph`` as the homogeneous PyG ``Data`` :class:`FanoutPygSampler` samples: nodes are its global ids (users,
+    then items) and ``edge_index`` ``(2, 2E)`` holds every user->item edge, then every item->user edge."""
+    user, item = torch.from_numpy(graph.user), torch.from_numpy(graph.item + graph.num_users)
+    return Data(edge_index=torch.stack([torch.cat([user, item]), torch.cat([item, user])]), num_nodes=graph.num_nodes)
