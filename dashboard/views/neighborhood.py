@@ -10,7 +10,7 @@ import numba
 import numpy as np
 import streamlit as st
 
-from dashboard.components import neighborhood_runs, node_picker, run_picker, sidebar
+from dashboard.components import neighborhood_runs, node_picker, pyg_batches, run_picker, sidebar
 from dashboard.components.markdown import plain
 from dashboard.plots import neighbor_tables, neighborhood_figures
 from dashboard.state import explore_cache, keys, loaders
@@ -425,6 +425,8 @@ else:
 
 if run is not None and spec is not None:
     neighborhood_runs.replay_section(run, run_key, graph, node)
+if run is not None and pyg_batches.has_pyg_batches(run):
+    pyg_batches.pyg_replay_section(run, graph, node)
 
 with st.expander("Aggregation weights of a trained model", icon=":material/model_training:"):
     neighborhood_runs.model_weights(name, graph, node, seed)
