@@ -6,9 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.components import node_picker
+from dashboard.components import node_picker, sidebar
 from dashboard.components.markdown import plain
-from dashboard.state import keys
+from dashboard.state import keys, loaders
 from engine import InteractionGraph
 from engine.analysis.pyg_batches import load_pyg_batches, pyg_batch_index
 from engine.analysis.pyg_leakage import global_nodes, hop_counts, leakage, seed_neighborhood, seeds
@@ -18,8 +18,12 @@ from engine.runs.rundir import RunInfo
 MAX_LEAK_ROWS = 200
 
 
-def has_pyg_batches(run: RunInfo) -> bool:
-    return bool(pyg_batch_index(run.path))
+def runs_with_batches(dataset: str) -> list[RunInfo]:
+    """Runs of ``dataset`` in the sidebar's runs directory that logged PyG batches (the engine's or not), newest
+    first."""
+    runs_dir = sidebar.current_runs_dir()
+    runs = [] if runs_dir is None else loaders.run_store(str(runs_dir)).list()
+    return [run for run in runs if run.config.get("dataset") == dataset and pyg_batch_index(run.path)]
 
 
 def hop_table(batch) -> pd.DataFrame:
@@ -39,9 +43,25 @@ def hop_table(batch) -> pd.DataFrame:
     )
 
 
-def pyg_replay_section(run: RunInfo, graph: InteractionGraph, node: int) -> None:
-    """Pick a logged PyG batch and one of its seeds; draw, count and check it for leakage."""
+def pyg_replay_section(
+    dataset: str, page_run: RunInfo | None, page_graph: InteractionGraph, dataset_graph: InteractionGraph, node: int
+) -> None:
+    """Pick a run's logged PyG batch and one of its seeds; draw, count and check it for leakage. A batch of the run
+    the page samples is drawn on that run's training graph, any other on the whole dataset."""
+    runs = runs_with_batches(dataset)
+    if not runs:
+        return
     st.subheader("Replay a logged PyG batch")
+    ids = [run.run_id for run in runs]
+    default = ids.index(page_run.run_id) if page_run is not None and page_run.run_id in ids else 0
+    if len(runs) > 1:
+        chosen = st.selectbox("Run with PyG batches", ids, index=default, key=keys.NEIGHBORHOOD_PYG_RUN)
+        run = runs[ids.index(chosen)]
+    else:
+        run = runs[0]
+    same = page_run is not None and run.run_id == page_run.run_id
+    graph = page_graph if same else dataset_graph
+    ghosts = f"run {run.run_id}'s training graph" if same else f"the whole dataset {dataset!r}"
     stored = pyg_batch_index(run.path)
     choice = st.selectbox(
         f"PyG batch ({len(stored)} logged by run {run.run_id})",
@@ -60,8 +80,8 @@ def pyg_replay_section(run: RunInfo, graph: InteractionGraph, node: int) -> None
     if nodes.size and (nodes.min() < 0 or nodes.max() >= graph.num_nodes):
         st.error(
             plain(
-                f"This batch's global ids reach {int(nodes.max())}, past the {graph.num_nodes} nodes of run "
-                f"{run.run_id}'s graph: it was sampled from another graph and cannot be drawn on this one."
+                f"This batch's global ids reach {int(nodes.max())}, past the {graph.num_nodes} nodes of "
+                f"{ghosts}: it was sampled from another graph and cannot be drawn on this one."
             ),
             icon=":material/error:",
         )
@@ -95,7 +115,7 @@ def pyg_replay_section(run: RunInfo, graph: InteractionGraph, node: int) -> None
         plain(
             f"What this batch's sampled edges fed {graph.node_name(int(seed))}: {view.num_nodes} nodes, "
             f"{view.num_sampled_edges} sampled edges, drawn as a replay of the engine's own batches; the ghosted "
-            f"unsampled edges are those of run {run.run_id}'s training graph. Global ids of the batch: "
+            f"unsampled edges are those of {ghosts}. Global ids of the batch: "
             + " ".join(map(str, nodes.tolist()[:40]))
             + (" …" if nodes.size > 40 else "")
         )

@@ -40,6 +40,7 @@ NEIGHBORHOOD_RUN = "neighborhood_run"  # str: run whose training graph the Neigh
 NEIGHBORHOOD_SETTINGS_OF = "neighborhood_settings_of"  # str | None: run whose settings the sampler inputs started at
 NEIGHBORHOOD_REPLAY_EPOCH = "neighborhood_replay_epoch"  # int: epoch replayed on the Neighborhood page
 NEIGHBORHOOD_REPLAY_BATCH = "neighborhood_replay_batch"  # int: batch of that epoch drawn
+NEIGHBORHOOD_PYG_RUN = "neighborhood_pyg_run"  # str: run whose logged PyG batches the Neighborhood page replays
 NEIGHBORHOOD_PYG_BATCH = "neighborhood_pyg_batch"  # (epoch, index): logged PyG batch replayed on the page
 NEIGHBORHOOD_PYG_SEED = "neighborhood_pyg_seed"  # int: seed of that batch whose neighborhood is drawn
 NEIGHBORHOOD_WEIGHTS_RUN = "neighborhood_weights_run"  # str: run whose aggregation weights the page shows

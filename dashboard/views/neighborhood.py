@@ -27,7 +27,7 @@ from engine.analysis import (
     walk_frequency,
     walks_to_reach,
 )
-from engine.models import FanoutSpec, RandomWalkSpec
+from engine.models import MODELS, FanoutSpec, RandomWalkSpec
 from engine.plots.graph_view import GraphView, fanout_view, random_walk_view
 from engine.runs.rundir import RunInfo
 from engine.sampling import FanoutSampler, RandomWalkSampler, parse_fanouts, warmup
@@ -313,8 +313,11 @@ def runs_of_dataset(dataset: str) -> tuple[list[RunInfo], list[RunInfo]]:
     runs_dir = sidebar.current_runs_dir()
     runs = [] if runs_dir is None else loaders.run_store(str(runs_dir)).list()
     ours = [run for run in runs if run.config.get("dataset") in (dataset, None)]
-    usable = [
-        run for run in ours if run.config.get("dataset") and not run.damaged and int(run.status.get("epoch") or 0) > 0
+    usable = [  # only the engine's own models recorded a training graph to sample
+        run
+        for run in ours
+        if run.config.get("dataset") and not run.damaged and int(run.status.get("epoch") or 0) > 0
+        if run.config.get("model") in MODELS
     ]
     return usable, [run for run in ours if run.damaged]
 
@@ -425,8 +428,7 @@ else:
 
 if run is not None and spec is not None:
     neighborhood_runs.replay_section(run, run_key, graph, node)
-if run is not None and pyg_batches.has_pyg_batches(run):
-    pyg_batches.pyg_replay_section(run, graph, node)
+pyg_batches.pyg_replay_section(name, run, graph, dataset_graph, node)
 
 with st.expander("Aggregation weights of a trained model", icon=":material/model_training:"):
     neighborhood_runs.model_weights(name, graph, node, seed)

@@ -13,6 +13,7 @@ from engine.datasets import load_dataset
 from engine.plots.graph_view import replay_view
 from tests.dashboard.shown import shown
 from tests.support.pyg_batches import log_loader_batches
+from tests.support.run_files import fake_run
 from tests.support.sample_runs import train_sample_run
 
 NEIGHBORHOOD = "views/neighborhood.py"
@@ -56,3 +57,22 @@ def test_a_clean_batch_and_a_node_batch(app_at, pyg_runs):
     assert any("Node batch" in i for i in texts(at, "info"))
     hops = [f.value for f in at.dataframe if "edges sampled" in f.value.columns][0]
     assert hops["asked (num_neighbors × expanded)"].tolist() == ["4", "8"]
+
+
+def test_batches_of_a_run_the_engine_did_not_train(app_at, pyg_runs, tmp_path):
+    """A run of another model (logged from the user's own loop, or imported) is no training graph to sample, yet its
+    PyG batches are offered, drawn on the whole dataset."""
+    import shutil
+
+    runs_dir = tmp_path / "runs"
+    shutil.copytree(pyg_runs, runs_dir)
+    external = fake_run(runs_dir, "zz-external", model="my-pyg-model")  # newest: listed first
+    log_loader_batches(external.path, load_dataset("synthetic"))
+    at = app_at(NEIGHBORHOOD, runs_dir=runs_dir)
+    assert not at.exception, at.exception
+    assert at.selectbox(key=keys.NEIGHBORHOOD_RUN).value == "graphsage-pyg"  # the external run has no training graph
+    assert at.selectbox(key=keys.NEIGHBORHOOD_PYG_RUN).value == "graphsage-pyg"  # the page's run first
+    at.selectbox(key=keys.NEIGHBORHOOD_PYG_RUN).set_value("zz-external").run()
+    assert not at.exception
+    assert any("the whole dataset 'synthetic'" in c for c in texts(at, "caption"))
+    assert any("Leakage: 6 of the batch's 6" in e for e in texts(at, "error"))
