@@ -27,7 +27,8 @@ from engine.analysis import (
     walk_frequency,
     walks_to_reach,
 )
-from engine.models import MODELS, FanoutSpec, RandomWalkSpec
+from engine.analysis.projector import IMPORTED_MODEL
+from engine.models import FanoutSpec, RandomWalkSpec
 from engine.plots.graph_view import GraphView, fanout_view, random_walk_view
 from engine.runs.rundir import RunInfo
 from engine.sampling import FanoutSampler, RandomWalkSampler, parse_fanouts, warmup
@@ -307,17 +308,24 @@ def stability_note(budgets: TopTStability, num_walks: int, top_t: int) -> None:
     )
 
 
+def trained_here(run: RunInfo) -> bool:
+    """Whether the engine's loop trained the run, so it recorded a training graph to sample: not a run logged from
+    another training loop (model ``track:<name>``) nor one imported from projector files."""
+    model = str(run.config.get("model") or "")
+    return model != IMPORTED_MODEL and not model.startswith("track:")
+
+
 def runs_of_dataset(dataset: str) -> tuple[list[RunInfo], list[RunInfo]]:
     """Runs of ``dataset`` in the sidebar's runs directory that are readable and have trained an epoch, newest
     first; and the damaged runs left out that may be of it (their config names it, or names no dataset)."""
     runs_dir = sidebar.current_runs_dir()
     runs = [] if runs_dir is None else loaders.run_store(str(runs_dir)).list()
     ours = [run for run in runs if run.config.get("dataset") in (dataset, None)]
-    usable = [  # only the engine's own models recorded a training graph to sample
+    usable = [
         run
         for run in ours
         if run.config.get("dataset") and not run.damaged and int(run.status.get("epoch") or 0) > 0
-        if run.config.get("model") in MODELS
+        if trained_here(run)
     ]
     return usable, [run for run in ours if run.damaged]
 

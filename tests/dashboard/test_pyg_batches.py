@@ -59,14 +59,15 @@ def test_a_clean_batch_and_a_node_batch(app_at, pyg_runs):
     assert hops["asked (num_neighbors × expanded)"].tolist() == ["4", "8"]
 
 
-def test_batches_of_a_run_the_engine_did_not_train(app_at, pyg_runs, tmp_path):
-    """A run of another model (logged from the user's own loop, or imported) is no training graph to sample, yet its
-    PyG batches are offered, drawn on the whole dataset."""
+@pytest.mark.parametrize("model", ["track:my-pyg-model", "imported"])
+def test_batches_of_a_run_the_engine_did_not_train(app_at, pyg_runs, tmp_path, model):
+    """A run logged from the user's own loop (model track:<name>) or imported from projector files is no training
+    graph to sample, yet its PyG batches are offered, drawn on the whole dataset."""
     import shutil
 
     runs_dir = tmp_path / "runs"
     shutil.copytree(pyg_runs, runs_dir)
-    external = fake_run(runs_dir, "zz-external", model="my-pyg-model")  # newest: listed first
+    external = fake_run(runs_dir, "zz-external", model=model)  # newest: listed first
     log_loader_batches(external.path, load_dataset("synthetic"))
     at = app_at(NEIGHBORHOOD, runs_dir=runs_dir)
     assert not at.exception, at.exception
