@@ -109,3 +109,15 @@ def test_bad_graphs_are_refused_with_a_reason():
         FanoutPygSampler(data, [0], num_users=2)
     with pytest.raises(TypeError, match="Data or HeteroData"):
         FanoutPygSampler(np.zeros(3), [2], num_users=2)
+
+
+@pytest.mark.parametrize(("exclude", "leaks"), [(False, 4), (True, 0)])
+def test_hetero_link_batches_leak_unless_target_edges_are_excluded(exclude, leaks):
+    data = HeteroData()
+    data["user"].num_nodes, data["item"].num_nodes = 2, 3
+    data["user", "rates", "item"].edge_index = torch.stack([USERS, ITEMS - 2])
+    data = T.ToUndirected()(data)
+    sampler = FanoutPygSampler(data, [-1, -1], exclude_target_edges=exclude)
+    edge = ("user", "rates", "item")
+    (batch,) = list(LinkLoader(data, sampler, edge_label_index=(edge, data[edge].edge_index), batch_size=4))
+    assert leakage(pyg_batch_from_data(1, 0, batch), num_users=2).num_leaking == leaks
