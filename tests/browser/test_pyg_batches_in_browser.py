@@ -37,7 +37,7 @@ def test_a_leaking_pyg_batch_is_flagged_and_a_clean_one_is_not(page, open_page, 
     page.wait_for_timeout(2500)
     screenshot(page, "neighborhood-pyg-leaking-batch")
 
-    page.get_by_label("PyG batch", exact=False).click()
+    page.get_by_role("combobox", name="PyG batch (3 logged by run browser-pyg)").click()
     page.get_by_role("option").filter(has_text="epoch 1, batch 1").click()
     wait_for_app(page)
     no_exception(page)
