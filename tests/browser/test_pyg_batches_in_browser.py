@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from engine.datasets import load_dataset
+from engine.loader.reopen import open_run_graph
 from tests.browser.test_explore import drawn_nodes, fill_sidebar, graph_frame, no_exception
 from tests.support.pyg_batches import log_loader_batches
 from tests.support.sample_runs import train_sample_run
@@ -18,7 +18,8 @@ from tests.support.sample_runs import train_sample_run
 def pyg_runs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A GraphSAGE run (1 epoch on the sample data) holding a leaking, a clean and a node batch of PyG's loaders."""
     runs_dir = tmp_path_factory.mktemp("pyg-browser-runs")
-    log_loader_batches(train_sample_run(runs_dir, "browser-pyg", "graphsage", 1), load_dataset("synthetic"))
+    run_dir = train_sample_run(runs_dir, "browser-pyg", "graphsage", 1)
+    log_loader_batches(run_dir, open_run_graph(run_dir).train)  # sampled from the graph the page draws on
     return runs_dir
 
 

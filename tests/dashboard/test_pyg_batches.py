@@ -10,6 +10,7 @@ from dashboard.state import keys
 from engine.analysis.pyg_batches import load_pyg_batches
 from engine.analysis.pyg_leakage import seed_neighborhood
 from engine.datasets import load_dataset
+from engine.loader.reopen import open_run_graph
 from engine.plots.graph_view import replay_view
 from tests.dashboard.shown import shown
 from tests.support.pyg_batches import log_loader_batches
@@ -23,7 +24,8 @@ NEIGHBORHOOD = "views/neighborhood.py"
 def pyg_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A GraphSAGE run (1 epoch on the sample data) into which three PyG loader batches were logged."""
     runs_dir = tmp_path_factory.mktemp("pyg-runs")
-    log_loader_batches(train_sample_run(runs_dir, "graphsage-pyg", "graphsage", 1), load_dataset("synthetic"))
+    run_dir = train_sample_run(runs_dir, "graphsage-pyg", "graphsage", 1)
+    log_loader_batches(run_dir, open_run_graph(run_dir).train)  # sampled from the graph the page draws on
     return runs_dir
 
 
@@ -43,7 +45,7 @@ def test_a_leaking_batch_is_flagged_with_its_fix_and_drawn(app_at, pyg_runs):
     assert any("python -m engine replay" in c and "--pyg-batch 0" in c for c in texts(at, "caption"))
     (batch,) = [b for b in load_pyg_batches(pyg_runs / "graphsage-pyg", 1) if b.index == 0]
     seed = at.selectbox(key=keys.NEIGHBORHOOD_PYG_SEED).value
-    graph = load_dataset("synthetic")
+    graph = open_run_graph(pyg_runs / "graphsage-pyg").train
     expected = replay_view(graph, seed_neighborhood(batch, seed, graph.num_users)).num_nodes
     assert f'data-nodes="{expected}"' in at.get("iframe")[-1].proto.srcdoc
 
