@@ -26,7 +26,7 @@ from engine.tuning.space import apply, parse_space, space_to_dict, suggest
 from engine.tuning.storage import check_study_name, open_storage, read_meta
 from engine.tuning.studies import META_KEYS, StudyInfo, describe
 
-COUNTED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING, TrialState.WAITING)  # the budget's trials
+COUNTED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING)  # the trials of the budget (queued: not yet)
 
 
 class TuneInterrupted(KeyboardInterrupt):
