@@ -127,4 +127,6 @@ def experiment_command(
         command += ["--epochs", str(spec.epochs)]
     if spec.base.get("ks"):
         command += ["--k", *map(str, spec.base["ks"])]
+    if spec.refit:
+        command += ["--refit"]
     return [*command, "--runs-dir", str(runs_dir), *(["--quiet"] if quiet else [])]
