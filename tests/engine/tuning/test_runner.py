@@ -37,6 +37,7 @@ def test_a_tiny_study_finds_the_better_of_two_learning_rates(tmp_path):
     shown = [(s.name, s.dataset, s.model, s.metric, s.trials) for s in listed]
     assert shown == [("lr", "synthetic", "mf", "ndcg@20", 3)]
     assert listed[0].best_run == info.best_run and listed[0].cpu_seconds > 0
+    assert listed[0].best_epoch == 2 and listed[0].storage == str(tmp_path / "studies" / "lr.journal")
     assert listed[0].space["lr"] == {"choices": [BAD_LR, GOOD_LR]}
     assert len(lines) == 3 and all(line.startswith(f"trial {n} finished") for n, line in enumerate(lines))
 
