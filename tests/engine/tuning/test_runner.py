@@ -87,3 +87,12 @@ def test_a_study_name_reused_with_other_settings_is_refused_naming_them(tmp_path
         open_study(other, tmp_path)
     with pytest.raises(ValueError, match=r"space .*lr"):
         open_study(settings("same", space=["lr=0.001:0.01"]), tmp_path)
+
+
+def test_the_same_seed_proposes_the_same_trials(tmp_path):
+    tune = settings("seeded", trials=2, space=[], base=TrainConfig(dataset="synthetic", model="mf", epochs=1, dim=8))
+    drawn = []
+    for folder in ("a", "b"):
+        run_study(tune, tmp_path / folder, report=lambda line: None)
+        drawn.append([t.params for t in load_study(tmp_path / folder, "seeded").trials])
+    assert drawn[0] == drawn[1] and drawn[0][0] != drawn[0][1]
