@@ -96,3 +96,15 @@ def test_the_same_seed_proposes_the_same_trials(tmp_path):
         run_study(tune, tmp_path / folder, report=lambda line: None)
         drawn.append([t.params for t in load_study(tmp_path / folder, "seeded").trials])
     assert drawn[0] == drawn[1] and drawn[0][0] != drawn[0][1]
+
+
+def test_trials_failing_in_a_row_stop_the_study_in_words(tmp_path):
+    (tmp_path / "wall-trial0000").mkdir()  # a folder where each trial's run would go makes every trial fail
+    (tmp_path / "wall-trial0001").mkdir()
+    (tmp_path / "wall-trial0002").mkdir()
+    lines: list[str] = []
+    with pytest.raises(ValueError, match="3 trials of study 'wall' failed in a row"):
+        run_study(settings("wall", trials=1), tmp_path, report=lines.append)
+    assert [line.split(":")[0] for line in lines] == [f"trial {n} failed" for n in range(3)]
+    study = load_study(tmp_path, "wall")
+    assert [t.state for t in study.trials] == [TrialState.FAIL] * 3 and "error" in study.trials[0].user_attrs
