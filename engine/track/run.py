@@ -330,7 +330,8 @@ def _matrix(values: Any, name: str, rows: int, kind: str) -> np.ndarray:
         )
     if not 1 <= array.shape[1] <= 4096:
         raise TrackError(f"snapshot: {name} are {array.shape[1]}-d; an embedding has 1 to 4096 dimensions")
-    array = array.astype(np.float32)
+    with np.errstate(over="ignore"):  # an overflow becomes infinity, refused below
+        array = array.astype(np.float32)
     bad = int(np.count_nonzero(~np.isfinite(array).all(axis=1)))
     if bad:
         raise TrackError(f"snapshot: {bad} row(s) of {name} hold NaN or infinity (or overflow float32); nothing saved")
