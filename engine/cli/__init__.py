@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "engine.cli.sample",
     "engine.cli.experiment",
     "engine.cli.report",
+    "engine.cli.check_model",
 )
 
 

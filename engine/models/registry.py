@@ -51,6 +51,21 @@ def model_class(name: str) -> type[Recommender]:
             f"unknown model {name!r}: choose one of {', '.join(sorted(MODELS))}, or name your own Recommender "
             "subclass as package.module:ClassName"
         )
+    cls = load_class(name)
+    problems = class_problems(cls)
+    if problems:
+        raise ValueError(f"model {name!r} cannot be trained by the engine: {'; '.join(problems)}")
+    return cls
+
+
+def load_class(name: str) -> object:
+    """What ``package.module:ClassName`` names, imported but not yet checked (:func:`class_problems` does that).
+
+    Raises:
+        ValueError: Not such a path, a module that cannot be imported, or no such name in it.
+    """
+    if not is_import_path(name):
+        raise ValueError(f"{name!r} is not package.module:ClassName (e.g. mypackage.models:TwoTower)")
     module_name, class_name = name.split(":")
     try:
         module = importlib.import_module(module_name)
@@ -59,13 +74,13 @@ def model_class(name: str) -> type[Recommender]:
             f"cannot import module {module_name!r} of model {name!r} ({error}); run from the folder that holds "
             "the package, or add it to PYTHONPATH"
         ) from None
-    cls = getattr(module, class_name, None)
-    if cls is None:
+    except Exception as error:  # the module itself fails: a SyntaxError, an error at import time
+        raise ValueError(
+            f"importing module {module_name!r} of model {name!r} raised {type(error).__name__}: {error}"
+        ) from None
+    if not hasattr(module, class_name):
         raise ValueError(f"module {module_name!r} has no class {class_name!r} (model {name!r})")
-    problems = class_problems(cls)
-    if problems:
-        raise ValueError(f"model {name!r} cannot be trained by the engine: {'; '.join(problems)}")
-    return cls
+    return getattr(module, class_name)
 
 
 def class_problems(cls: object) -> list[str]:
