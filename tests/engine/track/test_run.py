@@ -175,3 +175,17 @@ def test_log_batch_without_the_pyg_batch_module_says_what_is_missing(tmp_path, m
     with track.init("batches", runs_dir=tmp_path, dataset="synthetic") as run:
         with pytest.raises(track.TrackError, match="log_batch needs engine.analysis.pyg_batches.save_pyg_batch"):
             run.log_batch(1, 0, object())
+
+
+def test_compare_refuses_a_logged_run_tested_on_other_edges(engine_run, tmp_path):
+    """Same split settings and seed in config.json, other test edges: compare must not pair the users."""
+    whole = track.split_of(engine_run)
+    fewer = track.Split(
+        train=whole.train, test=(whole.test[0][:50], whole.test[1][:50]), val=whole.val, settings=whole.settings
+    )
+    _, user, item = best_snapshot(engine_run)
+    with track.init("subset", runs_dir=tmp_path, dataset="synthetic", split=fewer) as run:
+        run.snapshot(1, users=user, items=item)
+    assert read_run(run.dir).config["seed"] == 3
+    with pytest.raises(ValueError, match=f"runs {run.dir.name} and mf-engine are not tested on the same edges"):
+        comparison([read_run(engine_run), read_run(run.dir)], "mf", 10)
