@@ -15,6 +15,7 @@ RUNS_SELECTED = "runs_selected"  # list[str]: run ids picked on the Runs page fo
 RUNS_METRIC = "runs_metric"  # str: metric overlaid on the Runs page
 RUNS_DELETE = "runs_delete"  # str | None: run id awaiting delete confirmation on the Runs page
 TRAIN_MODEL = "train_model"  # str: model chosen on the Train page
+TRAIN_CUSTOM_MODEL = "train_custom_model"  # str: package.module:ClassName typed on the Train page (replaces the choice)
 TRAIN_PARAM_PREFIX = "train_param_"  # + "<model>_<field>": a model hyper-parameter input on the Train page
 TRAIN_FIELD_PREFIX = "train_field_"  # + "<model>_<field>": a trainer setting input on the Train page
 TRAIN_SCROLL = "train_scroll"  # bool: scroll the live panel into view on the run after Start

@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "engine.cli.tune",
     "engine.cli.report",
     "engine.cli.projector",
+    "engine.cli.check_model",
 )
 
 

@@ -32,7 +32,8 @@ def choices_text(name: str) -> str:
     from engine.models import MODELS
 
     choices = {"model": tuple(MODELS), "split": SPLIT_METHODS, "monitor": METRIC_NAMES, "device": DEVICES}
-    return ": " + ", ".join(choices[name]) if name in choices else ""
+    own = ", or your own Recommender subclass as package.module:ClassName" if name == "model" else ""
+    return ": " + ", ".join(choices[name]) + own if name in choices else ""
 
 
 def default_text(name: str) -> str:

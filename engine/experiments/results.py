@@ -7,6 +7,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from engine.analysis.comparison import RunResult, compare, headline, training_progress
 from engine.experiments.runner import read_experiment, select_grid_points
 from engine.experiments.spec import ExperimentSpec
@@ -83,6 +85,7 @@ def check_one_split(runs: Sequence[RunInfo]) -> None:
                 f"runs {first.run_id} and {run.run_id} are on different datasets or splits ({what}); compare runs "
                 "of one dataset and split"
             )
+    _check_logged_edges(runs)
     seen: dict[tuple[Any, Any], str] = {}
     for run in runs:
         key = (run.config.get("model"), run.config.get("seed"))
@@ -91,6 +94,31 @@ def check_one_split(runs: Sequence[RunInfo]) -> None:
                 f"runs {seen[key]} and {run.run_id} are both model {key[0]} with seed {key[1]}; pass one of them"
             )
         seen[key] = run.run_id
+
+
+def _check_logged_edges(runs: Sequence[RunInfo]) -> None:
+    """``ValueError`` when a run logged with engine.track (whose config alone does not define its split: it may be
+    edges the user chose) is tested on other edges than a run it would be paired with (same seed)."""
+    logged = [run for run in runs if RunDir(run.path).track_path.is_file()]
+    for run in logged:
+        ours = RunDir(run.path).read_split()
+        for other in runs:
+            if other is run or other.config.get("seed") != run.config.get("seed"):
+                continue
+            theirs = RunDir(other.path).read_split()
+            same = (
+                ours is not None
+                and theirs is not None
+                and all(
+                    np.array_equal(ours[name], theirs[name])
+                    for name in ("test_user", "test_item", "user_ids", "item_ids")
+                )
+            )
+            if not same:
+                raise ValueError(
+                    f"runs {run.run_id} and {other.run_id} are not tested on the same edges ({run.run_id} was logged "
+                    "with engine.track on a split of its own); compare runs logged on track.split_of(<that run>)"
+                )
 
 
 def validation_test_note(config: Mapping[str, Any]) -> str | None:

@@ -25,6 +25,7 @@ from tqdm import tqdm
 
 from engine.loader.build import run_loader
 from engine.loader.reopen import build_model, load_split, resolve_device, split_arrays
+from engine.models.registry import is_tracked
 from engine.runs.config import TrainConfig, resolve
 from engine.runs.jsonio import is_disk_full
 from engine.runs.names import ACTIVE_STATES, PROTOCOLS, RunDirError
@@ -68,6 +69,7 @@ def train(
             directory is created.
     """
     config = resolve(config)
+    _check_trainable(config)
     group = join(resolve_device(config.device))
     try:
         config = dataclasses.replace(config, world_size=group.world_size)
@@ -85,6 +87,15 @@ def train(
         return run.path
     finally:
         leave(group)
+
+
+def _check_trainable(config: TrainConfig) -> None:
+    """Refuse a run logged with :mod:`engine.track`: its model was trained by the user's own loop."""
+    if is_tracked(config.model):
+        raise ValueError(
+            f"model {config.model!r} is a run logged with engine.track from a training loop outside the engine; the "
+            "engine cannot train or resume it: log a new run from your own loop"
+        )
 
 
 def _on_main(group: Group, work: Callable[[], Any]) -> Any:
@@ -176,6 +187,7 @@ def _check_resume(run: RunDir, epochs: int | None, device: str | None, group: Gr
         raise ValueError(f"run {info.run_id} is still {info.state} (pid {info.status.get('pid')}); stop it first")
     changes = {name: value for name, value in (("epochs", epochs), ("device", device)) if value is not None}
     config = resolve(dataclasses.replace(TrainConfig.from_dict(info.config), **changes))
+    _check_trainable(config)
     done = int(info.status.get("epoch") or 0)
     if done and not run.checkpoint_path.exists():
         raise RunDirError(
