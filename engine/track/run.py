@@ -121,18 +121,14 @@ class Run:
             self._files.write_config(self._config.to_dict())
         return self._files.save_snapshot(epoch, user, item)
 
-    def log_batch(self, epoch: int, index: int, data: Any) -> Path:
+    def log_batch(self, epoch: int, index: int, data: Any, num_neighbors: Any = None) -> Path:
         """Save a PyG mini-batch (``Data`` / ``HeteroData`` as ``NeighborLoader`` / ``LinkNeighborLoader`` return
-        it) of ``epoch``, batch ``index``, for the Neighborhood page's replay and its leakage check."""
+        it) of ``epoch``, batch ``index``, for the Neighborhood page's replay and its leakage check;
+        ``num_neighbors`` (the loader's, optional) lets the page hold each hop's sampled count against it."""
+        from engine.analysis.pyg_batches import save_pyg_batch
+
         self._check_open("log_batch")
-        try:
-            from engine.analysis.pyg_batches import save_pyg_batch
-        except ImportError:
-            raise TrackError(
-                "log_batch needs engine.analysis.pyg_batches.save_pyg_batch, which this version of the engine lacks; "
-                "update the engine to log PyG batches"
-            ) from None
-        return save_pyg_batch(self.dir, self._epoch(epoch, "log_batch"), index, data)
+        return save_pyg_batch(self.dir, self._epoch(epoch, "log_batch"), index, data, num_neighbors=num_neighbors)
 
     # ------------------------------------------------------------------ ending
     def finish(self) -> None:

@@ -170,11 +170,19 @@ def test_a_killed_process_leaves_an_interrupted_run(tmp_path):
     assert info.state == "interrupted" and info.metrics[0]["loss"] == 1.0
 
 
-def test_log_batch_without_the_pyg_batch_module_says_what_is_missing(tmp_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "engine.analysis.pyg_batches", None)  # as in an engine without it
-    with track.init("batches", runs_dir=tmp_path, dataset="synthetic") as run:
-        with pytest.raises(track.TrackError, match="log_batch needs engine.analysis.pyg_batches.save_pyg_batch"):
-            run.log_batch(1, 0, object())
+def test_log_batch_stores_a_pyg_batch_with_its_fanouts_in_the_run(tmp_path):
+    from engine.analysis.pyg_batches import load_pyg_batches
+    from tests.support.pyg_batches import hand_built
+
+    with track.init("batches", runs_dir=tmp_path, dataset="synthetic", run_id="batches") as run:
+        run.log(1, loss=1.0)
+        run.log_batch(1, 0, hand_built(), num_neighbors=[-1, -1])
+        with pytest.raises(TypeError, match="torch_geometric.data.Data or HeteroData"):
+            run.log_batch(1, 1, object())  # not a PyG batch: refused, nothing stored
+    (batch,) = load_pyg_batches(tmp_path / "batches")
+    assert (batch.epoch, batch.index, batch.num_neighbors) == (1, 0, [-1, -1])
+    with pytest.raises(track.TrackError):
+        run.log_batch(1, 2, hand_built())  # after finish
 
 
 def test_compare_refuses_a_logged_run_tested_on_other_edges(engine_run, tmp_path):
