@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "engine.cli.run",
     "engine.cli.sample",
     "engine.cli.experiment",
+    "engine.cli.tune",
     "engine.cli.report",
 )
 

@@ -44,7 +44,7 @@ def make_split(config: TrainConfig, graph: InteractionGraph) -> Any:
     """The run's split of ``graph``: same config, same edges, every time (training, resuming, loading)."""
     from engine.splits import split_interactions
 
-    return split_interactions(
+    split = split_interactions(
         graph,
         method=config.split,
         test_ratio=config.test_ratio,
@@ -53,6 +53,22 @@ def make_split(config: TrainConfig, graph: InteractionGraph) -> Any:
         min_rating=config.min_rating,
         k_core=config.k_core,
     )
+    return _merge_validation(split, graph, config.refit_of) if config.refit_of else split
+
+
+def _merge_validation(split: Any, graph: InteractionGraph, refit_of: str) -> Any:
+    """A refit's split: the same test set, the validation slice given back to training (train ∪ val)."""
+    user = np.concatenate([split.train.user, split.val_user])
+    item = np.concatenate([split.train.item, split.val_item])
+    train = graph.with_edges(np.sort(_edge_ids(graph, user, item, refit_of)), name=split.train.name)
+    empty = np.zeros(0, dtype=np.int64)
+    report = {
+        **split.report,
+        "train_interactions": train.num_edges,
+        "val_interactions": 0,
+        "refit": f"the {len(split.val_user):,} validation interactions merged into training (refit of {refit_of})",
+    }
+    return dataclasses.replace(split, train=train, val_user=empty, val_item=empty, report=report)
 
 
 def load_split(config: TrainConfig) -> Any:

@@ -74,6 +74,7 @@ class Recommender(torch.nn.Module, abc.ABC):
     inductive_is_approximate: ClassVar[bool] = False
     loss_kind: ClassVar[str] = "BPR"  # what metrics.jsonl's "loss" measures; losses of different kinds differ in scale
     default_train: ClassVar[TrainDefaults]  # trainer defaults for this model: epochs, lr, batch_size, num_negatives
+    search_space: ClassVar[dict[str, Any]]  # what `python -m engine tune` searches: name -> search.Range | Choices
 
     def __init__(self, graph: InteractionGraph, dim: int, params: Any, seed: int = 0) -> None:
         super().__init__()

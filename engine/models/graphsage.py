@@ -25,6 +25,7 @@ from engine.graph import InteractionGraph
 from engine.models.base import Recommender, TrainDefaults
 from engine.models.inputs import FanoutSpec, LinkBatch
 from engine.models.losses import bpr_loss, l2_penalty
+from engine.models.search import Choices, Range
 
 
 @dataclass
@@ -59,6 +60,13 @@ class GraphSAGE(Recommender):
     supports_inductive = True
     inductive_is_approximate = True
     default_train = TrainDefaults(epochs=30, lr=0.002, batch_size=2048, num_negatives=1)
+    search_space = {
+        "lr": Range(1e-4, 1e-2, log=True),
+        "batch_size": Choices((512, 1024, 2048, 4096)),
+        "reg": Range(1e-6, 1e-1, log=True),
+        "num_layers": Range(1, 3),
+        "fanout": Range(5, 25),
+    }
 
     def __init__(self, graph: InteractionGraph, dim: int, params: GraphSAGEParams, seed: int = 0) -> None:
         super().__init__(graph, dim, params, seed)

@@ -16,6 +16,7 @@ from engine.graph import InteractionGraph
 from engine.models.base import Recommender, TrainDefaults
 from engine.models.inputs import LinkBatch
 from engine.models.losses import bpr_loss, l2_penalty
+from engine.models.search import Choices, Range
 
 
 @dataclass
@@ -43,6 +44,11 @@ class MatrixFactorization(Recommender):
     supports_inductive = False
     inductive_is_approximate = False
     default_train = TrainDefaults(epochs=20, lr=0.005, batch_size=2048, num_negatives=1)
+    search_space = {
+        "lr": Range(1e-4, 1e-1, log=True),
+        "batch_size": Choices((512, 1024, 2048, 4096)),
+        "reg": Range(1e-6, 1e-1, log=True),
+    }
 
     def __init__(self, graph: InteractionGraph, dim: int, params: MFParams, seed: int = 0) -> None:
         super().__init__(graph, dim, params, seed)

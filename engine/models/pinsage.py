@@ -46,6 +46,7 @@ from engine.graph import InteractionGraph
 from engine.models.base import Recommender, TrainDefaults
 from engine.models.inputs import ItemNeighborhood, LinkBatch, RandomWalkSpec
 from engine.models.losses import l2_penalty, max_margin_loss
+from engine.models.search import Choices, Range
 from engine.models.sparse import csr_pair, spmm
 from engine.sampler_settings import RandomWalkSettings
 
@@ -149,6 +150,14 @@ class PinSage(Recommender):
     inductive_is_approximate = True
     loss_kind = "max-margin"
     default_train = TrainDefaults(epochs=16, lr=0.003, batch_size=2048, num_negatives=16)
+    search_space = {
+        "lr": Range(1e-4, 1e-2, log=True),
+        "batch_size": Choices((512, 1024, 2048, 4096)),
+        "reg": Range(1e-6, 1e-1, log=True),
+        "num_layers": Range(1, 3),
+        "top_t": Range(5, 50),
+        "num_walks": Range(50, 400),
+    }
 
     def __init__(
         self,

@@ -90,6 +90,12 @@ class TrainConfig:
     eval_batch_size: int = field(default=1024, metadata=_bounds(1, 65_536))
     # processes that trained the run together (torchrun --nproc-per-node x --nnodes); recorded, not a flag
     world_size: int = field(default=1, metadata=_bounds(1, 65_536))
+    # the Optuna study (python -m engine tune) this run is a trial of, and its trial number; recorded, not a flag
+    study: str | None = None
+    trial: int | None = None
+    # run id of the validation-selected run whose settings and best epoch this run repeats on train + validation,
+    # testing once at the end (--refit); None = an ordinary run
+    refit_of: str | None = None
 
     # ------------------------------------------------------------------ validation
     def validate(self) -> None:
@@ -129,6 +135,11 @@ class TrainConfig:
                 raise ValueError(f"unknown {what} {getattr(self, name)!r}: choose one of {', '.join(choices)}")
         if not isinstance(self.deterministic, bool):
             raise ValueError(f"'deterministic' must be true or false (got {self.deterministic!r})")
+        if self.refit_of is not None and (not isinstance(self.refit_of, str) or self.val_ratio <= 0):
+            raise ValueError(
+                f"'refit_of' ({self.refit_of!r}) names the validation-selected run a refit repeats on train + "
+                f"validation, so it needs a run id and a validation slice (val_ratio > 0, got {self.val_ratio})"
+            )
         if self.test_ratio + self.val_ratio >= 1:
             raise ValueError(
                 f"test_ratio + val_ratio must leave training data (got {self.test_ratio} + {self.val_ratio} >= 1)"

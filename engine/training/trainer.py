@@ -43,7 +43,13 @@ if TYPE_CHECKING:
 STATUS_INTERVAL_S = 1.0  # least time between two intra-epoch status writes
 
 
-def train(config: TrainConfig, runs_dir: str | Path = "runs", run_id: str | None = None, progress: bool = True) -> Path:
+def train(
+    config: TrainConfig,
+    runs_dir: str | Path = "runs",
+    run_id: str | None = None,
+    progress: bool = True,
+    on_evaluation: Callable[[int, dict[str, Any]], str | None] | None = None,
+) -> Path:
     """Train a new run and return its directory.
 
     Args:
@@ -52,6 +58,9 @@ def train(config: TrainConfig, runs_dir: str | Path = "runs", run_id: str | None
         runs_dir (str | Path): Parent of the run directory. (default: ``"runs"``)
         run_id (str, optional): Name of the new run; it must not exist. (default: generated, unique)
         progress (bool): Show a tqdm progress bar on stderr. (default: ``True``)
+        on_evaluation (Callable, optional): Called with ``(epoch, metrics)`` after each evaluated epoch of a single
+            process (a study's pruner); a string it returns stops the run there, as ``stopped`` with that reason
+            and no test metrics. (default: ``None``)
 
     Raises:
         ValueError: An invalid config, or a dataset that cannot be loaded (``DatasetError``), before the run
@@ -71,7 +80,7 @@ def train(config: TrainConfig, runs_dir: str | Path = "runs", run_id: str | None
             run.write_config(config.to_dict())
             run.write_split(split_arrays(split))
             set_status(run, config, "queued", epoch=0, started_at=time.time(), error=None, traceback=None)
-            _execute(run, config, split, resume=False, progress=progress, group=group)
+            _execute(run, config, split, resume=False, progress=progress, group=group, on_evaluation=on_evaluation)
         return run.path
     finally:
         leave(group)
@@ -194,12 +203,18 @@ def snapshot_epochs(config: TrainConfig) -> set[int]:
 
 
 def _execute(
-    run: RunDir, config: TrainConfig, split: Any, resume: bool, progress: bool, group: Group = SINGLE_PROCESS
+    run: RunDir,
+    config: TrainConfig,
+    split: Any,
+    resume: bool,
+    progress: bool,
+    group: Group = SINGLE_PROCESS,
+    on_evaluation: Callable[[int, dict[str, Any]], str | None] | None = None,
 ) -> None:
     stop = StopFlag()
     try:
         with stop.installed(), reproducible(config.threads, config.deterministic, resolve_device(config.device)):
-            _loop(run, config, split, resume, progress, stop, group)
+            _loop(run, config, split, resume, progress, stop, group, on_evaluation)
     except BaseException as error:
         lost = group.lost_rank(error)
         if lost is not None:
@@ -219,7 +234,14 @@ def _execute(
 
 
 def _loop(
-    run: RunDir, config: TrainConfig, split: Any, resume: bool, progress: bool, stop: StopFlag, group: Group
+    run: RunDir,
+    config: TrainConfig,
+    split: Any,
+    resume: bool,
+    progress: bool,
+    stop: StopFlag,
+    group: Group,
+    on_evaluation: Callable[[int, dict[str, Any]], str | None] | None = None,
 ) -> None:
     device = device_for(resolve_device(config.device), group)
     main = group.is_main
@@ -241,7 +263,7 @@ def _loop(
         if device.type == "cuda" and saved.get("cuda_rng") is not None:
             torch.cuda.set_rng_state(saved["cuda_rng"].cpu(), device)
         state = {key: saved[key] for key in state}
-    protocol = PROTOCOLS[0] if data.has_validation else PROTOCOLS[1]
+    protocol = PROTOCOLS[0] if data.has_validation or config.refit_of else PROTOCOLS[1]
     if main:
         run.truncate_metrics(state["epoch"])
         set_status(
@@ -250,6 +272,7 @@ def _loop(
         )  # fmt: skip
     snapshots = snapshot_epochs(config)
     stopped_early = stopping = False
+    pruned: str | None = None  # why on_evaluation stopped the run
     with tqdm(
         total=config.epochs,
         initial=state["epoch"],
@@ -269,7 +292,8 @@ def _loop(
             state["train_seconds"] += seconds
             record: dict[str, Any] = {"epoch": epoch, "loss": loss, "seconds": seconds}
             stopping = group.any(stop.requested)
-            if epoch % config.eval_every == 0 or epoch == config.epochs:
+            # a refit trains the epochs its selected run chose on validation and reads the test split once, at the end
+            if (epoch % config.eval_every == 0 or epoch == config.epochs) and not config.refit_of:
                 if main:  # rank 0 alone evaluates, keeps the best weights and snapshots; the others wait for its call
                     metrics, user_emb, item_emb = _evaluate_epoch(model, config, data, run, epoch, state)
                     record.update(metrics)
@@ -280,6 +304,7 @@ def _loop(
                         run.save_snapshot(epoch, user_emb, item_emb)
                     bar.set_postfix({"loss": f"{loss:.4f}", config.monitor_key: f"{metrics[config.monitor_key]:.4f}"})
                     stopped_early = patience_over
+                    pruned = on_evaluation(epoch, metrics) if on_evaluation is not None else None
                 stopped_early = group.share(stopped_early)
             else:
                 bar.set_postfix({"loss": f"{loss:.4f}"})
@@ -289,9 +314,11 @@ def _loop(
                 _save_state(run, model, optimizer, config, train_graph, state)
                 set_status(run, config, "running", epoch=epoch, batch=None, total_batches=None)
             bar.update(1)
-            if stopping or stopped_early:
+            if stopping or stopped_early or pruned:
                 break
-    if main and stopping:
+    if main and pruned:
+        set_status(run, config, "stopped", epoch=state["epoch"], reason=f"{pruned}; no test metrics")
+    elif main and stopping:
         how = {"SIGTERM": "SIGTERM: the Stop button or kill", "SIGINT": "SIGINT: Ctrl-C"}.get(
             stop.signal_name, "a signal" if stop.requested else "a signal to another rank"
         )
