@@ -108,6 +108,8 @@ def experiment_command(
         from engine.experiments.spec import ExperimentSpec
 
         spec = ExperimentSpec(**spec)
+    if spec.tuned:
+        return tuned_experiment_command(spec, runs_dir, python, quiet)
     extra = sorted(set(spec.base) - {name for name, _ in BASE_FLAGS} - {"ks"})
     if extra:
         raise ValueError(
@@ -128,3 +130,40 @@ def experiment_command(
     if spec.base.get("ks"):
         command += ["--k", *map(str, spec.base["ks"])]
     return [*command, "--runs-dir", str(runs_dir), *(["--quiet"] if quiet else [])]
+
+
+def tuned_experiment_command(spec: ExperimentSpec, runs_dir: str | Path, python: str, quiet: bool) -> list[str]:
+    """``python -m engine experiment --tuned STUDY1,STUDY2 …`` for a tuned comparison's ``spec``: the studies in the
+    spec's model order, its seeds, ``--allow-unequal-budgets`` when its budgets differ (else it would be refused)."""
+    from engine.experiments.budgets import budget_problem
+
+    studies = ",".join(str(spec.tuned[model]["study"]) for model in spec.models)
+    command = [python, "-m", "engine", "experiment", "--name", spec.name, "--tuned", studies]
+    command += ["--seeds", ",".join(map(str, spec.seeds))]
+    if budget_problem(spec.tuned):
+        command.append("--allow-unequal-budgets")
+    if spec.base.get("device") is not None:
+        command += ["--device", str(spec.base["device"])]
+    return [*command, "--runs-dir", str(runs_dir), *(["--quiet"] if quiet else [])]
+
+
+def tune_command(
+    name: str,
+    dataset: str,
+    model: str,
+    runs_dir: str | Path,
+    data_dir: str | None = None,
+    trials: int | None = None,
+    timeout: float | None = None,
+    python: str = sys.executable,
+) -> list[str]:
+    """The ``python -m engine tune …`` invocation of a study the dashboard starts (running it again continues the
+    study): ``trials`` to reach, or ``timeout`` seconds after which no trial starts, or both."""
+    command = [python, "-m", "engine", "tune", "--name", name, "--dataset", dataset, "--model", model]
+    if data_dir is not None:
+        command += ["--data-dir", str(data_dir)]
+    if trials is not None:
+        command += ["--trials", str(trials)]
+    if timeout is not None:
+        command += ["--timeout", f"{timeout:g}"]
+    return [*command, "--runs-dir", str(runs_dir), "--quiet"]

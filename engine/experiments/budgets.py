@@ -2,9 +2,11 @@
 
 A comparison of tuned models is fair only when every model was searched with the same budget (Rendle et al. 2020;
 Dacrema et al. 2019): a model given three times the trials of its baseline wins by search, not by design. A budget is
-measured two ways, the trials a study ran (finished, pruned and failed: each took a share of the search) and the
-CPU-minutes they took (wall time x torch threads), and two budgets are unequal when the larger exceeds the smaller by
-more than :data:`BUDGET_TOLERANCE` on either measure.
+measured two ways, the trials a study ran (finished and pruned) and the CPU-minutes they took, and a study is given
+one of the two: ``tune --trials N`` fixes the trials (an MF trial then costs a fraction of a LightGCN trial's CPU),
+``tune --timeout S`` the time (MF then runs many more trials). So budgets are equal when the models agree within
+:data:`BUDGET_TOLERANCE` on either measure, and unequal when they differ by more than that on both; a comparison always
+states both.
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ MEASURES = (("trials", "trials"), ("cpu_minutes", "CPU-minutes"))  # (budget fie
 
 
 def budget_problem(budgets: Mapping[str, Mapping[str, Any]], tolerance: float = BUDGET_TOLERANCE) -> str | None:
-    """Why the budgets of ``budgets`` (model -> ``{"trials": n, "cpu_minutes": m, ...}``) are unequal, or ``None``.
+    """Why the budgets of ``budgets`` (model -> ``{"trials": n, "cpu_minutes": m, ...}``) are unequal, or ``None``
+    when the models agree within ``tolerance`` on trials or on CPU-minutes (a measure is compared only when every
+    model has it).
 
-    Example: ``"lightgcn got 30 trials and mf 10 (3.0x; more than 20% apart)"``; both measures are named when both
-    differ. A measure is compared only when every model has it.
+    Example: ``"lightgcn got 30 trials and mf 10 (3.0x); lightgcn got 9 CPU-minutes and mf 1 (9.0x); more than 20%
+    apart on both"``.
 
     Raises:
         ValueError: ``tolerance`` negative, or a budget figure that is negative or not a number.
@@ -38,13 +42,13 @@ def budget_problem(budgets: Mapping[str, Mapping[str, Any]], tolerance: float = 
         largest = max(values, key=lambda model: values[model])
         smallest = min(values, key=lambda model: values[model])
         high, low = values[largest], values[smallest]
-        if high > low * (1 + tolerance):
-            ratio = f"{high / low:.1f}x" if low > 0 else "the other none"
-            problems.append(
-                f"{largest} got {_figure(high)} {name} and {smallest} {_figure(low)} ({ratio}; more than "
-                f"{tolerance:.0%} apart)"
-            )
-    return "; ".join(problems) or None
+        if high <= low * (1 + tolerance):
+            return None  # equal on this measure: the budget the studies were given
+        ratio = f"{high / low:.1f}x" if low > 0 else "the other none"
+        problems.append(f"{largest} got {_figure(high)} {name} and {smallest} {_figure(low)} ({ratio})")
+    if not problems:
+        return None
+    return "; ".join(problems) + f"; more than {tolerance:.0%} apart" + (" on both" if len(problems) > 1 else "")
 
 
 def budget_lines(budgets: Mapping[str, Mapping[str, Any]]) -> list[str]:

@@ -52,6 +52,8 @@ class ExperimentSpec:
         grid (dict): ``{model: {param: [values]}}``; a model without an entry runs at its defaults.
         epochs (int, optional): Every member's epochs. (default: each model's own)
         base (dict): Other :class:`TrainConfig` fields every member shares (e.g. ``data_dir``, ``ks``).
+        tuned (dict): ``{model: budget}`` when each model runs its Optuna study's best configuration (its one grid
+            point): the study and what it spent (:func:`engine.experiments.tuned.tuned_spec`). (default: ``{}``)
     """
 
     name: str
@@ -61,6 +63,7 @@ class ExperimentSpec:
     grid: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
     epochs: int | None = None
     base: dict[str, Any] = field(default_factory=dict)
+    tuned: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def from_options(
@@ -99,7 +102,10 @@ class ExperimentSpec:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        values = dataclasses.asdict(self)
+        if not values["tuned"]:
+            del values["tuned"]  # an experiment saved before tuned comparisons existed keeps resuming
+        return values
 
     def path(self, runs_dir: str | Path) -> Path:
         return experiment_path(runs_dir, self.name)

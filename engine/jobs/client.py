@@ -34,7 +34,7 @@ from typing import Any
 
 from engine.jobs.queue import MAX_JOB_BYTES, new_job_id, write_job
 from engine.jobs.spawn import spawn
-from engine.runs.names import LOG_FOLDER, command_line, process_alive
+from engine.runs.names import LOG_FOLDER, check_run_id, command_line, process_alive
 from engine.runs.rundir import RunDir
 
 WORKER_ENV = "GNN_EXPLORER_WORKER"  # "off": the dashboard starts no worker
@@ -191,6 +191,28 @@ def submit_training(runs_dir: str | Path, argv: list[str], log_path: Path, run: 
         job_id,
         {"argv": argv, "log": str(Path(log_path).resolve()), "run": str(Path(run).absolute())},
     )
+    return WorkerJob(paths, job_id, int(info["pid"]))
+
+
+def study_log_path(runs_dir: str | Path, name: str) -> Path:
+    """``<runs-dir>/.logs/studies/<name>.log``: output of a ``tune`` process the dashboard started.
+
+    Raises:
+        ValueError: ``name`` is not a safe file name (the run id rules).
+    """
+    return Path(runs_dir) / LOG_FOLDER / "studies" / f"{check_run_id(name)}.log"
+
+
+def submit_tuning(runs_dir: str | Path, argv: list[str], name: str) -> WorkerJob | None:
+    """Queue ``python -m engine <argv>`` (a ``tune`` command of study ``name`` in ``runs_dir``) on the live worker,
+    its output appended to :func:`study_log_path` (which must exist); ``None`` when no worker accepts jobs."""
+    info = worker_info(runs_dir)
+    if info is None or not info.get("ready"):
+        return None
+    paths = WorkerPaths.of(runs_dir)
+    job_id = new_job_id()
+    log = str(study_log_path(runs_dir, name).resolve())
+    write_job(paths.queue("train"), job_id, {"argv": argv, "log": log, "study": name})
     return WorkerJob(paths, job_id, int(info["pid"]))
 
 
