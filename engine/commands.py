@@ -155,10 +155,12 @@ def tune_command(
     data_dir: str | None = None,
     trials: int | None = None,
     timeout: float | None = None,
+    epochs: int | None = None,
     python: str = sys.executable,
 ) -> list[str]:
     """The ``python -m engine tune …`` invocation of a study the dashboard starts (running it again continues the
-    study): ``trials`` to reach, or ``timeout`` seconds after which no trial starts, or both."""
+    study): ``trials`` to reach, or ``timeout`` seconds after which no trial starts, or both; ``epochs`` per trial
+    at most (``None``: the model's)."""
     command = [python, "-m", "engine", "tune", "--name", name, "--dataset", dataset, "--model", model]
     if data_dir is not None:
         command += ["--data-dir", str(data_dir)]
@@ -166,4 +168,6 @@ def tune_command(
         command += ["--trials", str(trials)]
     if timeout is not None:
         command += ["--timeout", f"{timeout:g}"]
+    if epochs is not None:
+        command += ["--epochs", str(epochs)]
     return [*command, "--runs-dir", str(runs_dir), "--quiet"]

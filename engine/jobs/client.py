@@ -34,7 +34,7 @@ from typing import Any
 
 from engine.jobs.queue import MAX_JOB_BYTES, new_job_id, write_job
 from engine.jobs.spawn import spawn
-from engine.runs.names import LOG_FOLDER, check_run_id, command_line, process_alive
+from engine.runs.names import LOG_FOLDER, command_line, process_alive
 from engine.runs.rundir import RunDir
 
 WORKER_ENV = "GNN_EXPLORER_WORKER"  # "off": the dashboard starts no worker
@@ -198,9 +198,11 @@ def study_log_path(runs_dir: str | Path, name: str) -> Path:
     """``<runs-dir>/.logs/studies/<name>.log``: output of a ``tune`` process the dashboard started.
 
     Raises:
-        ValueError: ``name`` is not a safe file name (the run id rules).
+        ValueError: ``name`` is not a study name (:func:`engine.tuning.storage.check_study_name`).
     """
-    return Path(runs_dir) / LOG_FOLDER / "studies" / f"{check_run_id(name)}.log"
+    from engine.tuning.storage import check_study_name  # optuna's import, only when a study is started
+
+    return Path(runs_dir) / LOG_FOLDER / "studies" / f"{check_study_name(name)}.log"
 
 
 def submit_tuning(runs_dir: str | Path, argv: list[str], name: str) -> WorkerJob | None:

@@ -162,24 +162,41 @@ def start_tuning(
     data_dir: str | None = None,
     trials: int | None = None,
     timeout: float | None = None,
+    epochs: int | None = None,
 ) -> TuneLaunch:
-    """Start (or continue) study ``name`` of ``model`` on ``dataset``: ``trials`` trials, or until ``timeout``
-    seconds have passed, on the runs directory's warm worker when one is running, else in a fresh process.
+    """Start (or continue) study ``name`` of ``model`` on ``dataset``: until it holds ``trials`` trials or
+    ``timeout`` seconds have passed, each trial at most ``epochs`` epochs; on the runs directory's warm worker when
+    one is running, else in a fresh ``python -m engine tune`` process.
 
     The settings are checked first, as the process will check them, so a bad model, an empty budget or a name
     that exists with another dataset or model is an error now rather than a process that exits.
 
     Raises:
-        ValueError: Bad settings, or a study of that name with other settings.
+        ValueError: Bad settings, or a study of that name with other settings (naming what differs).
         RunDirError: The process's log cannot be written in ``runs_dir``.
     """
     from engine.cli import build_parser
     from engine.cli.tune import settings_from_args
+    from engine.tuning import load_study, study_names
     from engine.tuning.runner import prepare
+    from engine.tuning.storage import check_study_name, read_meta
 
     runs_dir = Path(runs_dir).resolve()
-    command = tune_command(name, dataset, model, runs_dir, data_dir, trials, timeout)
-    prepare(settings_from_args(build_parser().parse_args(command[3:])))
+    check_study_name(name)
+    command = tune_command(name, dataset, model, runs_dir, data_dir, trials, timeout, epochs)
+    try:
+        args = build_parser().parse_args(command[3:])
+    except SystemExit:  # argparse's own refusal (a data folder named like a flag): said on stderr, one line here
+        raise ValueError(f"the tune command cannot take these settings: {' '.join(command[3:])}") from None
+    _, _, meta = prepare(settings_from_args(args))
+    if name in study_names(runs_dir):
+        saved = read_meta(load_study(runs_dir, name))
+        differ = [f"{key} {saved.get(key)!r} there, {meta[key]!r} now" for key in meta if saved.get(key) != meta[key]]
+        if differ:
+            raise ValueError(
+                f"study {name!r} exists with other settings ({'; '.join(differ)}); give the same settings to "
+                "continue it, or another name"
+            )
     log = study_log_path(runs_dir, name)
     try:
         log.parent.mkdir(parents=True, exist_ok=True)
