@@ -23,19 +23,19 @@ TRIALS_UNDER_TIME = 10_000  # the trials asked when only minutes are given: the 
 
 
 def budget(trials: int | None, minutes: float | None) -> tuple[int, float | None]:
-    """``(trials, timeout seconds)`` the form's fields ask for: trials alone, minutes alone (trials then no limit),
-    or both (whichever comes first).
+    """``(trials, timeout seconds)`` the form's fields ask for: trials alone, minutes alone (the trials then have no
+    limit), both (whichever comes first), or neither (:data:`DEFAULT_TRIALS` trials).
 
     Raises:
-        ValueError: Neither given, or one that is not positive.
+        ValueError: A number that is not positive.
     """
-    if trials is None and minutes is None:
-        raise ValueError("give the study a budget: a number of trials, minutes, or both")
     if trials is not None and trials < 1:
         raise ValueError(f"trials must be at least 1 (got {trials})")
     if minutes is not None and not minutes > 0:
         raise ValueError(f"minutes must be more than 0 (got {minutes:g})")
-    return (TRIALS_UNDER_TIME if trials is None else int(trials)), (None if minutes is None else minutes * 60)
+    if trials is None:
+        trials = DEFAULT_TRIALS if minutes is None else TRIALS_UNDER_TIME
+    return int(trials), (None if minutes is None else minutes * 60)
 
 
 def show(runs_dir: Path, dataset: str | None, data_dir: str | None, model: str) -> None:
@@ -59,9 +59,22 @@ def _form(runs_dir: Path, dataset: str | None, data_dir: str | None, model: str,
     with st.form("tune_form", border=False):
         name = st.text_input("Study name", key=keys.TUNE_NAME, placeholder=f"e.g. {model}-{dataset or 'data'}")
         trials_column, minutes_column, epochs_column = st.columns(3)
-        trials = trials_column.number_input("Trials", value=DEFAULT_TRIALS, step=1, key=keys.TUNE_TRIALS)
+        trials = trials_column.number_input(
+            "Trials",
+            value=None,
+            step=1,
+            key=keys.TUNE_TRIALS,
+            placeholder=str(DEFAULT_TRIALS),
+            help=f"finished or pruned trials the study must hold; {DEFAULT_TRIALS} when neither trials nor minutes "
+            "are given, no limit when only minutes are",
+        )
         minutes = minutes_column.number_input(
-            "Minutes", value=None, step=1.0, key=keys.TUNE_MINUTES, placeholder="no limit"
+            "Minutes",
+            value=None,
+            step=1.0,
+            key=keys.TUNE_MINUTES,
+            placeholder="no limit",
+            help="no trial starts after this many minutes",
         )
         epochs = epochs_column.number_input(
             "Epochs per trial", value=None, step=1, key=keys.TUNE_EPOCHS, placeholder=f"{model}'s own",
@@ -90,7 +103,7 @@ def _form(runs_dir: Path, dataset: str | None, data_dir: str | None, model: str,
         return
     launches[launched.name] = launched
     st.session_state[keys.TRAIN_STUDY] = launched.name
-    st.session_state[f"{keys.TRAIN_STUDY}_target"] = None if trials is None else int(trials)
+    st.session_state[keys.TRAIN_STUDY_TRIALS] = None if count == TRIALS_UNDER_TIME else count
     st.toast(plain(f"Started study {launched.name}"), icon=":material/tune:")
 
 
@@ -108,7 +121,7 @@ def _progress(runs_dir: Path, launch: TuneLaunch, polling: bool) -> None:
             _failed(launch)
         return
     info = describe(launch.name, study)
-    target = st.session_state.get(f"{keys.TRAIN_STUDY}_target")
+    target = st.session_state.get(keys.TRAIN_STUDY_TRIALS)
     st.markdown(f"**Study {plain(launch.name)}**")
     fraction = min(info.trials / target, 1.0) if target else 0.0
     st.progress(fraction, text=plain(progress_text(info, target)))

@@ -60,6 +60,7 @@ TUNE_TRIALS = "tune_trials"  # int | None: ... trials the study must hold
 TUNE_MINUTES = "tune_minutes"  # float | None: ... minutes after which no trial starts
 TUNE_EPOCHS = "tune_epochs"  # int | None: ... most epochs per trial (None: the model's)
 TRAIN_STUDY = "train_study"  # str | None: study this session started whose progress the Train page shows
+TRAIN_STUDY_TRIALS = "train_study_trials"  # int | None: the trials that study was asked to hold (None: minutes only)
 TUNE_STUDY = "tune_study"  # str: study shown on the Tune page
 TUNE_STUDY_IN_URL = "tune_study_in_url"  # str: the ?study= the Tune page last wrote
 TUNE_FIGURE = "tune_figure"  # str: which of the study's figures the Tune page draws
