@@ -26,7 +26,7 @@ def studies_frame(studies: Sequence[StudyInfo]) -> pd.DataFrame:
             "pruned": info.pruned,
             "running": info.running,
             "failed": info.failed,
-            "CPU-min": round(info.cpu_seconds / 60, 1),
+            "CPU-min": round(info.cpu_seconds / 60, 2),
             "best": info.best_value,
         }
         for info in studies
@@ -35,13 +35,19 @@ def studies_frame(studies: Sequence[StudyInfo]) -> pd.DataFrame:
 
 
 def progress_text(info: StudyInfo, target: int | None = None) -> str:
-    """``"3/20 trials: 2 finished, 1 pruned, 1 running, 0 failed · 0.4 CPU-minutes"`` (``target``: the trials the
+    """``"3/20 trials: 2 finished, 1 pruned, 1 running, 0 failed · 0.42 CPU-minutes"`` (``target``: the trials the
     study was asked to hold, when known)."""
     counted = f"{info.trials}/{target}" if target else str(info.trials)
     return (
         f"{counted} trials: {info.done} finished, {info.pruned} pruned, {info.running} running, {info.failed} failed"
-        f" · {info.cpu_seconds / 60:.1f} CPU-minutes"
+        f" · {cpu_minutes(info.cpu_seconds)} CPU-minutes"
     )
+
+
+def cpu_minutes(seconds: float) -> str:
+    """``"12.3"``, or two decimals under a minute (``"0.04"``), where one would read as nothing spent."""
+    minutes = seconds / 60
+    return f"{minutes:.2f}" if minutes < 1 else f"{minutes:.1f}"
 
 
 def searched_range(dimension: dict[str, Any] | None) -> str:

@@ -32,7 +32,9 @@ st.dataframe(
     key="tune_studies",
     column_config={
         "best": st.column_config.NumberColumn("best", format="%.4f", help="the best trial's validation metric"),
-        "CPU-min": st.column_config.NumberColumn("CPU-min", help="CPU time of the finished and pruned trials"),
+        "CPU-min": st.column_config.NumberColumn(
+            "CPU-min", format="%.2f", help="CPU time of the finished and pruned trials, in minutes"
+        ),
     },
 )
 st.caption(

@@ -62,7 +62,8 @@ def budget_lines(budgets: Mapping[str, Mapping[str, Any]]) -> list[str]:
         line = f"{model}: study {budget.get('study', '?')}, {budget.get('trials', '?')} trials"
         line += f" ({counts})" if counts else ""
         if isinstance(budget.get("cpu_minutes"), int | float):
-            line += f", {budget['cpu_minutes']:.1f} CPU-minutes"
+            minutes = budget["cpu_minutes"]
+            line += f", {minutes:.2f} CPU-minutes" if minutes < 1 else f", {minutes:.1f} CPU-minutes"
         if isinstance(budget.get("best_value"), int | float):
             line += f", best {budget.get('metric', 'value')} {budget['best_value']:.4f}"
             line += f" (trial {budget['best_trial']})" if budget.get("best_trial") is not None else ""

@@ -2,12 +2,15 @@
 
 Optuna draws the optimisation history, the parameter importances (fANOVA), parallel coordinates, slice plots and the
 trials' validation curves; we only restyle them: our template (:func:`engine.plots.theme.themed`), our palette for the
-traces Optuna leaves to plotly's, titles that say what is plotted and the metric's name where Optuna writes
-"Objective Value". A figure a study cannot have yet (no finished trial; importances before two) is a ``ValueError``
-saying why, never an empty chart.
+traces Optuna leaves to plotly's, short titles that say what is plotted (a narrow column shows them whole), the
+metric's name where Optuna writes "Objective Value" (the value axis, a colour bar), whole trial numbers. A figure a
+study cannot have yet (no finished trial; importances before two) is a ``ValueError`` saying why, never an empty
+chart.
 """
 
 from __future__ import annotations
+
+import math
 
 import optuna
 import plotly.graph_objects as go
@@ -18,14 +21,15 @@ from optuna.trial import TrialState
 from engine.plots.figures import LAYOUT
 from engine.plots.theme import PALETTE, themed
 
-# kind -> (title, completed trials it needs)
+# kind -> (title, completed trials it needs); short enough for a narrow column (the metric names the value axis)
 FIGURES: dict[str, tuple[str, int]] = {
-    "history": ("Optimisation history: each trial's {metric} and the best so far", 1),
-    "importances": ("Parameter importances for {metric} (fANOVA)", 2),
-    "parallel": ("Parallel coordinates: each trial's parameters and its {metric}", 1),
-    "slice": ("Slice plots: {metric} against each parameter", 1),
-    "curves": ("Validation curves of every trial ({metric} per evaluated epoch; pruned trials stop early)", 1),
+    "history": ("Optimisation history: each trial and the best so far", 1),
+    "importances": ("Parameter importances (fANOVA)", 2),
+    "parallel": ("Parallel coordinates: each trial's parameters", 1),
+    "slice": ("Slice plots: the metric against each parameter", 1),
+    "curves": ("Validation curves of every trial (pruned ones stop early)", 1),
 }
+MAX_TRIAL_TICKS = 10  # trial numbers on the history's x axis: whole numbers, at most about this many
 IMPORTANCE_SEED = 0  # fANOVA fits a random forest: seeded, the same study gives the same bars
 
 
@@ -55,7 +59,8 @@ def study_figure(study: optuna.Study, kind: str, metric: str = "objective") -> g
                 trace.update(line={"color": PALETTE[1], "width": 2})
             elif trace.name == "Objective Value":
                 trace.update(name=metric, marker={"color": PALETTE[0], "size": 8})
-        figure.update_xaxes(title_text="trial")
+        trials = len(study.get_trials(deepcopy=False))
+        figure.update_xaxes(title_text="trial", tick0=0, dtick=max(1, math.ceil(trials / MAX_TRIAL_TICKS)))
     elif kind == "importances":
         finished = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
         params = {name for trial in finished for name in trial.params}
@@ -80,5 +85,5 @@ def study_figure(study: optuna.Study, kind: str, metric: str = "objective") -> g
         figure.update_xaxes(title_text="epoch")
         figure.update_yaxes(title_text=f"validation {metric}")
         figure.update_layout(showlegend=False)  # one entry per trial: the hover names each
-    figure.update_layout(title_text=title.format(metric=metric), height=LAYOUT["height"] + 60)
+    figure.update_layout(title_text=title, height=LAYOUT["height"] + 60)
     return themed(figure)

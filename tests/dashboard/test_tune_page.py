@@ -75,7 +75,7 @@ def test_each_of_optunas_figures_is_drawn_in_our_theme(app_at, runs_dir: Path, l
     at.segmented_control(key=keys.TUNE_FIGURE).set_value(label).run()
     assert not at.exception
     spec = chart(at)
-    assert spec["layout"]["title"]["text"].startswith(title) and "validation ndcg@20" in spec["layout"]["title"]["text"]
+    assert spec["layout"]["title"]["text"].startswith(title) and "validation ndcg@20" in json.dumps(spec)
     assert spec["layout"]["template"]["layout"]["colorway"] == list(theme.PALETTE)
 
 

@@ -36,10 +36,10 @@ def study() -> optuna.Study:
 def test_every_figure_is_optunas_in_our_theme_and_names_the_metric(study: optuna.Study, kind: str) -> None:
     figure = study_figure(study, kind, METRIC)
     assert figure.layout.template == theme.TEMPLATE  # ours, not plotly's nor Streamlit's placeholder colours
-    assert METRIC in figure.layout.title.text
+    assert figure.layout.title.text == FIGURES[kind][0] and len(figure.layout.title.text) <= 60  # fits a column
     assert figure.data, kind
-    pio.to_json(figure, validate=True)  # a figure plotly.js can draw
-    assert "Objective Value" not in pio.to_json(figure) or kind == "parallel"  # Optuna's word, except its colour bar
+    text = pio.to_json(figure, validate=True)  # a figure plotly.js can draw
+    assert METRIC in text and "Objective Value" not in text  # the metric named where Optuna writes its own word
 
 
 def test_history_draws_each_trial_and_the_best_so_far_in_distinct_palette_colours(study: optuna.Study) -> None:
@@ -48,6 +48,7 @@ def test_history_draws_each_trial_and_the_best_so_far_in_distinct_palette_colour
     assert len(by_name[METRIC].y) == 16
     best = list(by_name["Best Value"].y)
     assert best == sorted(best) and best[-1] == pytest.approx(study.best_value)
+    assert (figure.layout.xaxis.tick0, figure.layout.xaxis.dtick) == (0, 2)  # whole trial numbers, 8 of 16
     colours = legend_colours(figure)
     assert not clashes(colours), colours
     assert {colour for _, colour in colours} <= set(theme.PALETTE)
