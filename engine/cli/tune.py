@@ -41,6 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="narrow the model's search space (repeatable), e.g. --space lr=1e-4:1e-2 --space num_layers=1,2",
     )
     tune.add_argument("--epochs", type=whole_number, help="most epochs per trial (default: the model's)")
+    tune.add_argument("--dim", type=whole_number, default=64, help="embedding dimension (default: %(default)s)")
     tune.add_argument("--seed", type=whole_number, default=0, help="seed of the split, trials and TPE (default: 0)")
     tune.add_argument("--split", default="random", help="random, leave-one-out, temporal or fixed (default: random)")
     tune.add_argument("--test-ratio", type=finite_number, default=0.2, help="held-out test share (default: 0.2)")
@@ -67,6 +68,7 @@ def settings_from_args(args: argparse.Namespace):
         data_dir=args.data_dir,
         model=args.model,
         epochs=args.epochs,
+        dim=args.dim,
         split=args.split,
         test_ratio=args.test_ratio,
         val_ratio=args.val_ratio,

@@ -26,7 +26,7 @@ from engine.tuning.space import apply, parse_space, space_to_dict, suggest
 from engine.tuning.storage import check_study_name, open_storage, read_meta
 from engine.tuning.studies import META_KEYS, StudyInfo, describe
 
-COUNTED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING, TrialState.WAITING)  # the budget's trials
+COUNTED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING)  # the trials of the budget (queued: not yet)
 
 
 class TuneInterrupted(KeyboardInterrupt):
@@ -80,6 +80,11 @@ def prepare(settings: TuneSettings) -> tuple[TrainConfig, dict[str, Any], dict[s
     if settings.ks_given and k and max(settings.base.ks) != k:
         raise ValueError(f"--metric {settings.metric} needs {k} to be the largest --k (got {settings.base.ks})")
     base = resolve(dataclasses.replace(settings.base, monitor=monitor, ks=ks, study=settings.name, trial=None))
+    if base.val_ratio <= 0:
+        raise ValueError(
+            f"tune chooses on the validation slice, so --val-ratio must be above 0 (got {base.val_ratio}); "
+            "the test split is never read by the search"
+        )
     space = parse_space(base.model, settings.space)
     meta = {key: getattr(base, key) for key in META_KEYS if key not in ("metric", "space")}
     meta.update(metric=base.monitor_key, space=space_to_dict(space))
