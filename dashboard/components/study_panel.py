@@ -3,6 +3,7 @@ configuration and the runs that carry it (the best trial's, the refit's, tuned e
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -25,7 +26,7 @@ FIGURES = {  # segmented-control label -> engine.plots.study_figures kind
     "Slices": "slice",
     "Trial curves": "curves",
 }
-TRAIN_PAGE = "views/train.py"
+QUIET_SECONDS = 10.0
 
 
 @st.cache_data(show_spinner="Drawing the study…", max_entries=32)
@@ -47,10 +48,14 @@ def _stamp(runs_dir: Path, info: StudyInfo) -> tuple:
     return (*counts, stat.st_mtime_ns if stat else 0, stat.st_size if stat else 0)
 
 
-def is_alive(runs_dir: Path, name: str) -> bool:
-    """Whether this server started study ``name``'s process and it is still running."""
-    launch = loaders.launched_studies(str(runs_dir)).get(name)
-    return launch is not None and launch.process.poll() is None
+def is_active(runs_dir: Path, info: StudyInfo) -> bool:
+    """Whether study ``info`` is being worked on: a trial running, the process this server started alive, or its
+    journal written in the last :data:`QUIET_SECONDS` (a ``tune`` process between two trials)."""
+    launch = loaders.launched_studies(str(runs_dir)).get(info.name)
+    if info.running or (launch is not None and launch.process.poll() is None):
+        return True
+    journal = journal_path(runs_dir, info.name)
+    return journal.is_file() and time.time() - journal.stat().st_mtime < QUIET_SECONDS
 
 
 def show(runs_dir: Path, name: str, polling: bool) -> None:
@@ -60,7 +65,7 @@ def show(runs_dir: Path, name: str, polling: bool) -> None:
     except ValueError as error:
         st.error(plain(error), icon=":material/error:")
         return
-    if polling and not info.running and not is_alive(runs_dir, name):
+    if polling and not is_active(runs_dir, info):
         st.rerun()  # the whole page, so that this panel stops refreshing
     st.markdown(
         plain(f"{info.name}: {info.model} on {info.dataset}, maximising validation {info.metric}")

@@ -56,6 +56,6 @@ if st.session_state.get(keys.TUNE_STUDY) not in names:
 name = st.selectbox("Study", names, key=keys.TUNE_STUDY)
 st.query_params["study"] = st.session_state[keys.TUNE_STUDY_IN_URL] = name
 info = next(info for info in studies if info.name == name)
-polling = bool(info.running) or study_panel.is_alive(runs_dir, name)
+polling = study_panel.is_active(runs_dir, info)
 st.fragment(study_panel.show, run_every=REFRESH_SECONDS if polling else None)(runs_dir, name, polling)
 tuned_experiment.show(runs_dir, studies, name)

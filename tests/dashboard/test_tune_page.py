@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from dashboard.state import keys
-from engine.experiments import list_experiments, member_states, read_experiment
+from engine.experiments import list_experiments, member_states, read_experiment, run_experiment
+from engine.experiments.tuned import tuned_spec
 from engine.plots import theme
 from engine.tuning import study_info
 from tests.dashboard.shown import shown
@@ -117,7 +118,7 @@ def test_unequal_budgets_are_shown_and_refused_unless_allowed(app_at, runs_dir: 
     ]:
         at = start(at, name, studies, seeds="0,x" if "seeds" in message else "0", unequal=True)
         assert any(message in shown(box.value) for box in at.error), [box.value for box in at.error]
-    assert list_experiments(runs_dir) == [] and engine_processes(runs_dir, "experiment") == []
+    assert {"unequal", "x"}.isdisjoint(list_experiments(runs_dir)) and engine_processes(runs_dir, "experiment") == []
 
 
 def test_the_button_starts_a_tuned_experiment_and_shows_its_progress(app_at, runs_dir: Path) -> None:
@@ -138,3 +139,16 @@ def test_the_button_starts_a_tuned_experiment_and_shows_its_progress(app_at, run
     assert any(link.proto.query_string == "experiment=tuned-app" for link in at.get("page_link"))
     runs = [frame.value for frame in at.dataframe if "role" in frame.value.columns][0]
     assert "experiment tuned-app, seed 0" in runs["role"].tolist()  # the best configuration's runs include it
+
+
+def test_the_runs_pages_comparison_states_the_budgets_and_warns_when_they_differ(app_at, runs_dir: Path) -> None:
+    spec = tuned_spec(runs_dir, "runs-unequal", "mf-s,lightgcn-big", seeds="0", allow_unequal_budgets=True)
+    run_experiment(spec, runs_dir, progress=False)
+    at = app_at("views/runs.py", runs_dir=runs_dir, query={"experiment": "runs-unequal"})
+    assert not at.exception
+    assert at.selectbox(key=keys.RUNS_EXPERIMENT).value == "runs-unequal"
+    warnings = [shown(box.value) for box in at.warning]
+    assert any(text.startswith("WARNING: unequal tuning budgets: lightgcn got 8 trials and mf 3") for text in warnings)
+    captions = [shown(caption.value) for caption in at.caption]
+    assert any(text.startswith("Tuning budget of mf: study mf-s, 3 trials") for text in captions), captions
+    assert any(text.startswith("Tuning budget of lightgcn: study lightgcn-big, 8 trials") for text in captions)

@@ -4,6 +4,7 @@ comparable, their budgets recorded and stated by the comparison (with a warning 
 from __future__ import annotations
 
 import dataclasses
+import html
 from pathlib import Path
 
 import optuna
@@ -14,6 +15,7 @@ from engine.cli.experiment import spec_from_args
 from engine.commands import experiment_command
 from engine.experiments import ExperimentSpec, experiment_comparison, render, run_experiment
 from engine.experiments.tuned import tuned_spec
+from engine.report.builder import experiment_report
 from engine.tuning import best_config, load_study
 from engine.tuning.storage import open_storage
 from tests.support.studies import tune_sample_study
@@ -94,6 +96,10 @@ def test_the_comparison_states_the_budgets_and_opens_with_a_warning_when_they_di
     assert unfair["headline"][0] == unfair["budget_warning"]
     assert unfair["budget_warning"].startswith("WARNING: unequal tuning budgets: lightgcn got 6 trials and mf 2")
     assert render(unfair).splitlines()[0] == unfair["budget_warning"]
+
+    report = experiment_report(runs_dir, "unfair", "mf")  # the report opens with the same warning, states budgets
+    assert html.escape(unfair["budget_warning"]) in report and "Tuning budget of mf: study mf-a, 2 trials" in report
+    assert "--allow-unequal-budgets" in report  # its Reproduce command would be refused without it
 
 
 def test_an_experiment_without_studies_saves_the_spec_it_always_did() -> None:
