@@ -129,6 +129,8 @@ def experiment_command(
         command += ["--epochs", str(spec.epochs)]
     if spec.base.get("ks"):
         command += ["--k", *map(str, spec.base["ks"])]
+    if spec.refit:
+        command += ["--refit"]
     return [*command, "--runs-dir", str(runs_dir), *(["--quiet"] if quiet else [])]
 
 
@@ -144,6 +146,8 @@ def tuned_experiment_command(spec: ExperimentSpec, runs_dir: str | Path, python:
         command.append("--allow-unequal-budgets")
     if spec.base.get("device") is not None:
         command += ["--device", str(spec.base["device"])]
+    if spec.refit:
+        command.append("--refit")
     return [*command, "--runs-dir", str(runs_dir), *(["--quiet"] if quiet else [])]
 
 

@@ -118,9 +118,12 @@ def _runs(runs_dir: Path, info: StudyInfo) -> list[dict]:
             continue  # a damaged experiment is reported on the Runs page
         budget = (document["spec"].get("tuned") or {}).get(info.model) or {}
         if budget.get("study") == info.name and budget.get("best_trial") == info.best_trial:
+            refits = document.get("refits") or {}
             for member in document["members"]:
                 if member["model"] == info.model:
                     found.append((member["run_id"], f"experiment {experiment}, seed {member['seed']}"))
+                    if member["run_id"] in refits:
+                        found.append((refits[member["run_id"]], "its refit on train + validation"))
     rows = []
     for run_id, role in found:
         if run_id is None:

@@ -58,12 +58,18 @@ def show(runs_dir: Path, studies: Sequence[StudyInfo], current: str) -> None:
         unequal = st.checkbox(
             f"Run even if the budgets differ by more than {BUDGET_TOLERANCE:.0%}", key=keys.TUNED_UNEQUAL
         )
+        refit = st.checkbox(
+            "Refit on train + validation",
+            key=keys.TUNED_REFIT,
+            help="retrain each member on train + validation for its best epoch and compare those refits (test read "
+            "once); what a paper that trained on its whole training split is held against",
+        )
         submitted = st.form_submit_button(
             "Start an experiment with the best configurations", icon=":material/science:", type="primary"
         )
     _budgets([info for info in ready if info.name in chosen])
     if submitted:
-        _start(runs_dir, name, chosen, seeds, unequal)
+        _start(runs_dir, name, chosen, seeds, unequal, refit)
     experiment_form.show_progress(runs_dir)
 
 
@@ -86,7 +92,7 @@ def _budgets(chosen: Sequence[StudyInfo]) -> None:
         st.warning(plain(f"Unequal tuning budgets: {problem}."), icon=":material/balance:")
 
 
-def _start(runs_dir: Path, name: str, chosen: list[str], seeds: str, unequal: bool) -> None:
+def _start(runs_dir: Path, name: str, chosen: list[str], seeds: str, unequal: bool, refit: bool) -> None:
     launches = loaders.launched_experiments(str(runs_dir))
     try:
         if not name.strip():
@@ -95,7 +101,7 @@ def _start(runs_dir: Path, name: str, chosen: list[str], seeds: str, unequal: bo
             raise ValueError("pick the studies whose best configurations to compare, one per model")
         if name.strip() in launches and launches[name.strip()].process.poll() is None:
             raise ValueError(f"experiment {name.strip()!r} is already running from this page")
-        spec = tuned_spec(runs_dir, name.strip(), chosen, seeds.replace(" ", ""), unequal)
+        spec = tuned_spec(runs_dir, name.strip(), chosen, seeds.replace(" ", ""), unequal, refit=refit)
         launched = start_experiment(spec, runs_dir)
     except ValueError as error:
         st.error(plain(f"Not started: {error}"), icon=":material/block:")

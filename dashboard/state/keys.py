@@ -68,3 +68,4 @@ TUNED_NAME = "tuned_name"  # str: the Tune page's tuned-experiment form: name
 TUNED_STUDIES = "tuned_studies"  # list[str]: ... studies whose best configurations run
 TUNED_SEEDS = "tuned_seeds"  # str: ... comma-separated seeds
 TUNED_UNEQUAL = "tuned_unequal"  # bool: ... run even when the budgets differ by more than 20%
+TUNED_REFIT = "tuned_refit"  # bool: ... refit each member on train + validation and compare the refits

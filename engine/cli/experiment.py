@@ -54,6 +54,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     experiment.add_argument("--device", help="auto, cpu or cuda (default: auto)")
     experiment.add_argument("--runs-dir", default=DEFAULT_RUNS_DIR, help="the runs directory (default: %(default)s)")
     experiment.add_argument("--quiet", action="store_true", help="no progress bar")
+    experiment.add_argument(
+        "--refit",
+        action="store_true",
+        help="refit each model's chosen settings on train + validation per seed (test read once); compare those",
+    )
     experiment.set_defaults(func=run_experiment_command)
 
     compare = subparsers.add_parser(
@@ -86,7 +91,9 @@ def spec_from_args(args: argparse.Namespace) -> ExperimentSpec:
                 f"--tuned takes the dataset, models, split and training settings from its studies; leave out "
                 f"{', '.join(given).replace('--ks', '--k')}"
             )
-        return tuned_spec(args.runs_dir, args.name, args.tuned, args.seeds, args.allow_unequal_budgets, args.device)
+        return tuned_spec(
+            args.runs_dir, args.name, args.tuned, args.seeds, args.allow_unequal_budgets, args.device, args.refit
+        )
     if args.allow_unequal_budgets:
         raise ValueError("--allow-unequal-budgets goes with --tuned STUDY1,STUDY2 (budgets are those of studies)")
     if not args.models:
@@ -105,6 +112,7 @@ def spec_from_args(args: argparse.Namespace) -> ExperimentSpec:
         test_ratio=args.test_ratio,
         val_ratio=args.val_ratio,
         patience=args.patience,
+        refit=args.refit,
     )
 
 

@@ -37,10 +37,11 @@ def runs_of_experiment(runs_dir: str | Path, name: str) -> tuple[list[RunInfo], 
         chosen = selected.get(member.model, {}).get("grid_point", 0)
         if member.grid_point != chosen:
             continue
-        info = RunDir(store.path(member.run_id)).read() if store.path(member.run_id).is_dir() else None
+        run_id = f"{member.run_id}-refit" if spec.refit else member.run_id  # runner.refit_id
+        info = RunDir(store.path(run_id)).read() if store.path(run_id).is_dir() else None
         if info is None or info.state != "finished":
             state = info.state if info is not None else "not started"
-            notes.append(f"member {member.run_id} is missing ({state}); rerun the experiment command to finish it")
+            notes.append(f"member {run_id} is missing ({state}); rerun the experiment command to finish it")
             continue
         runs.append(info)
     if len(spec.grid_points(spec.models[0])) > 1:

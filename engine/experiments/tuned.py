@@ -100,9 +100,11 @@ def tuned_spec(
     seeds: str = "0,1,2",
     allow_unequal_budgets: bool = False,
     device: str | None = None,
+    refit: bool = False,
 ) -> ExperimentSpec:
     """The experiment running each study's best configuration over ``seeds``: its model's one grid point is the
-    study's best sampled values and epochs, ``base`` the settings the studies share, ``tuned`` their budgets.
+    study's best sampled values and epochs, ``base`` the settings the studies share, ``tuned`` their budgets; with
+    ``refit``, each member is refit on train + validation for its best epoch and the refits are compared.
 
     Raises:
         ValueError: Bad study names or seeds (:func:`tuned_studies`), or budgets more than 20% apart without
@@ -135,5 +137,6 @@ def tuned_spec(
         seeds=seed_list,
         grid=grid,
         base=base,
+        refit=refit,
         tuned=budgets,
     )

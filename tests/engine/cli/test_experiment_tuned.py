@@ -51,6 +51,18 @@ def test_tuned_runs_each_best_configuration_and_compare_states_the_budgets(runs_
     assert summary["budgets"]["mf"]["trials"] == 2 and summary["budget_warning"] is None
 
 
+def test_tuned_with_refit_compares_each_members_refit_on_train_and_validation(runs_dir: Path, capsys) -> None:
+    assert main(experiment(runs_dir, "refit", "--tuned", "mf-s,lightgcn-s", "--seeds", "0", "--refit")) == 0
+    capsys.readouterr()
+    assert main(["compare", "--experiment", "refit", "--baseline", "mf", "--runs-dir", str(runs_dir), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert sorted(member["run_id"] for member in summary["members"]) == ["refit-lightgcn-g0-s0-refit",
+                                                                        "refit-mf-g0-s0-refit"]  # fmt: skip
+    assert summary["budgets"]["lightgcn"]["study"] == "lightgcn-s"
+    refit = json.loads((runs_dir / "refit-mf-g0-s0-refit" / "config.json").read_text())
+    assert refit["refit_of"] == "refit-mf-g0-s0" and refit["lr"] == best_config(runs_dir, "mf-s").lr
+
+
 def test_unequal_budgets_are_refused_and_nothing_is_written(runs_dir: Path, capsys) -> None:
     assert main(experiment(runs_dir, "unequal", "--tuned", "mf-s,lightgcn-big", "--seeds", "0")) == 2
     err = capsys.readouterr().err.strip().splitlines()

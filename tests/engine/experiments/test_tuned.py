@@ -61,6 +61,9 @@ def test_the_experiment_command_of_a_tuned_spec_rebuilds_it(runs_dir: Path) -> N
     words = experiment_command(unequal, runs_dir, python="python")
     assert "--allow-unequal-budgets" in words
     assert spec_from_args(build_parser().parse_args(words[3:])) == unequal
+    refit = tuned_spec(runs_dir, "cmp3", "mf-a,lightgcn-a", seeds="0", refit=True)
+    words = experiment_command(refit, runs_dir, python="python")
+    assert refit.refit and "--refit" in words and spec_from_args(build_parser().parse_args(words[3:])) == refit
 
 
 @pytest.mark.parametrize(
