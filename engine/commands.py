@@ -74,6 +74,29 @@ def resume_command(run_dir: str | Path, python: str = sys.executable) -> list[st
     return [python, "-m", "engine", "train", "--resume", str(Path(run_dir).resolve()), "--quiet"]
 
 
+def tune_command(
+    name: str,
+    dataset: str,
+    model: str,
+    runs_dir: str | Path,
+    options: dict[str, Any] | None = None,
+    space: tuple[str, ...] | list[str] = (),
+    refit: bool = False,
+    python: str = sys.executable,
+) -> list[str]:
+    """The ``python -m engine tune ...`` invocation of a study (what the dashboard starts; the same command resumes
+    it). ``options`` maps other ``tune`` flags without their dashes to values (``{"trials": 20, "data_dir": …}``:
+    ``trials``, ``timeout``, ``epochs``, ``data_dir``, ``metric``, ``seed``, ``storage``, ``split``, ``test_ratio``,
+    ``val_ratio``, ``dim``, ``device``); ``None`` values are left out."""
+    command = [python, "-m", "engine", "tune", "--name", name, "--dataset", dataset, "--model", model]
+    for key, value in (options or {}).items():
+        if value is not None:
+            command += ["--" + key.replace("_", "-"), str(value)]
+    for text in space:
+        command += ["--space", text]
+    return [*command, *(["--refit"] if refit else []), "--runs-dir", str(runs_dir), "--quiet"]
+
+
 # ExperimentSpec.base fields and the flags that set them, in the order --help lists them
 BASE_FLAGS = (
     ("data_dir", "--data-dir"),

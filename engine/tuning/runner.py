@@ -26,6 +26,7 @@ from engine.tuning.space import apply, parse_space, space_to_dict, suggest
 from engine.tuning.storage import check_study_name, open_storage, read_meta
 from engine.tuning.studies import META_KEYS, StudyInfo, describe
 
+MAX_FAILURES_IN_A_ROW = 3  # trials failing one after another: the settings, not the draw, are wrong
 COUNTED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING)  # the trials of the budget (queued: not yet)
 
 
@@ -157,13 +158,20 @@ def run_study(
     base, space, _ = prepare(settings)
     study = open_study(settings, runs_dir)
     clock = _Clock(settings.timeout)
+    failures: list[str] = []  # errors of the trials that failed in a row
     while not clock.over() and _counted(study) < settings.trials:
+        if len(failures) >= MAX_FAILURES_IN_A_ROW:
+            raise ValueError(
+                f"{len(failures)} trials of study {settings.name!r} failed in a row (the last: {failures[-1]}); "
+                "fix the settings or narrow --space, then run the same command again"
+            )
         trial = study.ask()
         if _counted(study, before=trial.number) >= settings.trials:  # another process took the last trial first
             trial.set_user_attr("surplus", True)
             study.tell(trial, state=TrialState.FAIL)
             break
-        _run_trial(study, trial, base, space, settings, runs_dir, report, progress)
+        failure = _run_trial(study, trial, base, space, settings, runs_dir, report, progress)
+        failures = [*failures, failure] if failure else []
     info = describe(settings.name, study)
     if settings.refit:
         info.refit_run = _refit(study, info, runs_dir, report, progress).name
@@ -201,8 +209,8 @@ def _run_trial(
     runs_dir: str | Path,
     report: Callable[[str], None],
     progress: bool,
-) -> None:
-    """Train trial ``trial`` and tell the study how it ended."""
+) -> str | None:
+    """Train trial ``trial`` and tell the study how it ended; the error of a failed trial, else ``None``."""
     from engine.training.trainer import train
 
     started = _cpu_seconds()
@@ -231,14 +239,14 @@ def _run_trial(
     except (FloatingPointError, ValueError, RuntimeError, OSError) as error:
         _tell_failed(study, trial, started, " ".join(str(error).split())[:500])
         report(f"trial {trial.number} failed: {' '.join(str(error).split())}")
-        return
+        return " ".join(str(error).split())
     info = RunDir(path).read()
     trial.set_user_attr("cpu_seconds", _cpu_seconds() - started)
     shown = ", ".join(f"{name}={_short(value)}" for name, value in sorted(values.items()))
     if pruned:
         study.tell(trial, state=TrialState.PRUNED)
         report(f"trial {trial.number} pruned after epoch {info.status.get('epoch')}: {shown}  ({path.name})")
-        return
+        return None
     if info.state != "finished":
         _tell_failed(study, trial, started, info.status.get("reason") or info.state)
         raise TuneInterrupted(f"trial {trial.number} was {info.state}: {info.status.get('reason') or ''}")
@@ -250,6 +258,7 @@ def _run_trial(
         f"trial {trial.number} finished: validation {base.monitor_key} {value:.4f} at epoch "
         f"{summary.get('best_epoch')}: {shown}  ({path.name})"
     )
+    return None
 
 
 def _tell_failed(study: optuna.Study, trial: optuna.Trial, started: float, why: str) -> None:

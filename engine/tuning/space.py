@@ -84,7 +84,7 @@ def parse_space(model: str, texts: Sequence[str]) -> dict[str, Dimension]:
             if not numbers[0] < numbers[1]:
                 raise ValueError(
                     f"--space {text!r}: the range is {'empty' if numbers[0] == numbers[1] else 'inverted'}; "
-                    f"give LOW < HIGH (to fix a value, narrow to two choices or leave the name out)"
+                    f"give LOW < HIGH, or one value to fix it ({name}={ends[0].strip()})"
                 )
             previous = space.get(name)
             log = previous.log if isinstance(previous, Range) else False

@@ -159,6 +159,15 @@ def study_names(runs_dir: str | Path) -> list[str]:
     return sorted(names)
 
 
+def storage_label(runs_dir: str | Path, name: str) -> str:
+    """Where study ``name`` of ``runs_dir`` lives, for listings: its database URL (password hidden) or journal file."""
+    pointer = Path(runs_dir) / STUDIES / f"{name}{POINTER_SUFFIX}"
+    try:
+        return shown_url(database_url(json.loads(pointer.read_text(encoding="utf-8"))["storage"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return str(journal_path(runs_dir, name))
+
+
 def read_meta(study: optuna.Study) -> dict[str, Any]:
     """The settings a study was started with (dataset, model, split, metric, space, …), from its user attrs."""
     return dict(study.user_attrs.get("meta") or {})

@@ -20,7 +20,7 @@ from optuna.trial import TrialState
 
 from engine.runs.config import TrainConfig, resolve
 from engine.tuning.space import apply
-from engine.tuning.storage import load_study, read_meta, study_names
+from engine.tuning.storage import load_study, read_meta, storage_label, study_names
 
 META_KEYS = ("dataset", "data_dir", "model", "metric", "space", "split", "test_ratio", "val_ratio", "ks", "epochs")
 META_KEYS += ("seed", "min_rating", "k_core", "dim", "patience", "eval_every")
@@ -38,8 +38,10 @@ class StudyInfo:
         best_value (float, optional): The best trial's validation ``metric``.
         best_params (dict): The best trial's sampled values.
         best_trial (int, optional): Its number.
-        best_run (str, optional): Its run directory's name in the runs directory.
+        best_run (str, optional): Its run directory's name in the runs directory (of the machine that ran it).
+        best_epoch (int, optional): The epoch its validation metric peaked at (what a refit trains for).
         refit_run (str, optional): The refit run's name, once ``tune --refit`` made it.
+        storage (str): Where it lives: its journal file, or its database URL with the password hidden.
         error (str, optional): Why the study could not be read (then the counts are zero).
     """
 
@@ -54,7 +56,9 @@ class StudyInfo:
     best_params: dict[str, Any] = field(default_factory=dict)
     best_trial: int | None = None
     best_run: str | None = None
+    best_epoch: int | None = None
     refit_run: str | None = None
+    storage: str = ""
     error: str | None = None
 
     @property
@@ -100,7 +104,7 @@ def describe(name: str, study: optuna.Study) -> StudyInfo:
     if info.done:
         best = study.best_trial
         info.best_value, info.best_params, info.best_trial = best.value, dict(best.params), best.number
-        info.best_run = best.user_attrs.get("run_id")
+        info.best_run, info.best_epoch = best.user_attrs.get("run_id"), best.user_attrs.get("best_epoch")
     return info
 
 
@@ -110,7 +114,9 @@ def study_info(runs_dir: str | Path, name: str) -> StudyInfo:
     Raises:
         ValueError: No such study, or its storage cannot be read.
     """
-    return describe(name, load_study(runs_dir, name))
+    info = describe(name, load_study(runs_dir, name))
+    info.storage = storage_label(runs_dir, name)
+    return info
 
 
 def list_studies(runs_dir: str | Path) -> list[StudyInfo]:
@@ -121,7 +127,8 @@ def list_studies(runs_dir: str | Path) -> list[StudyInfo]:
         try:
             infos.append(study_info(runs_dir, name))
         except (ValueError, OSError, RuntimeError) as error:
-            infos.append(StudyInfo(name=name, error=" ".join(str(error).split())))
+            reason = " ".join(str(error).split())
+            infos.append(StudyInfo(name=name, storage=storage_label(runs_dir, name), error=reason))
     return infos
 
 

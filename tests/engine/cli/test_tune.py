@@ -108,3 +108,16 @@ def test_ctrl_c_keeps_finished_trials_and_marks_the_running_one_failed(tmp_path)
     assert [t.state for t in trials] == [TrialState.COMPLETE, TrialState.FAIL]
     assert second.read().state == "stopped" and "SIGINT" in second.read().status["reason"]
     assert out.startswith("trial 0 finished")
+
+
+def test_the_dashboards_tune_command_parses_to_the_study_it_describes(tmp_path):
+    from engine.cli import build_parser
+    from engine.cli.tune import settings_from_args
+    from engine.commands import tune_command
+
+    options = {"trials": 5, "timeout": 60, "epochs": 3, "metric": "recall@10", "val_ratio": 0.2}
+    command = tune_command("ui", "synthetic", "lightgcn", tmp_path, options, space=["num_layers=1:2"], refit=True)
+    settings = settings_from_args(build_parser().parse_args(command[3:]))
+    assert (settings.name, settings.base.model, settings.trials, settings.timeout) == ("ui", "lightgcn", 5, 60.0)
+    assert (settings.base.epochs, settings.metric, settings.base.val_ratio) == (3, "recall@10", 0.2)
+    assert list(settings.space) == ["num_layers=1:2"] and settings.refit

@@ -37,6 +37,7 @@ def test_a_tiny_study_finds_the_better_of_two_learning_rates(tmp_path):
     shown = [(s.name, s.dataset, s.model, s.metric, s.trials) for s in listed]
     assert shown == [("lr", "synthetic", "mf", "ndcg@20", 3)]
     assert listed[0].best_run == info.best_run and listed[0].cpu_seconds > 0
+    assert listed[0].best_epoch == 2 and listed[0].storage == str(tmp_path / "studies" / "lr.journal")
     assert listed[0].space["lr"] == {"choices": [BAD_LR, GOOD_LR]}
     assert len(lines) == 3 and all(line.startswith(f"trial {n} finished") for n, line in enumerate(lines))
 
@@ -86,3 +87,24 @@ def test_a_study_name_reused_with_other_settings_is_refused_naming_them(tmp_path
         open_study(other, tmp_path)
     with pytest.raises(ValueError, match=r"space .*lr"):
         open_study(settings("same", space=["lr=0.001:0.01"]), tmp_path)
+
+
+def test_the_same_seed_proposes_the_same_trials(tmp_path):
+    tune = settings("seeded", trials=2, space=[], base=TrainConfig(dataset="synthetic", model="mf", epochs=1, dim=8))
+    drawn = []
+    for folder in ("a", "b"):
+        run_study(tune, tmp_path / folder, report=lambda line: None)
+        drawn.append([t.params for t in load_study(tmp_path / folder, "seeded").trials])
+    assert drawn[0] == drawn[1] and drawn[0][0] != drawn[0][1]
+
+
+def test_trials_failing_in_a_row_stop_the_study_in_words(tmp_path):
+    (tmp_path / "wall-trial0000").mkdir()  # a folder where each trial's run would go makes every trial fail
+    (tmp_path / "wall-trial0001").mkdir()
+    (tmp_path / "wall-trial0002").mkdir()
+    lines: list[str] = []
+    with pytest.raises(ValueError, match="3 trials of study 'wall' failed in a row"):
+        run_study(settings("wall", trials=1), tmp_path, report=lines.append)
+    assert [line.split(":")[0] for line in lines] == [f"trial {n} failed" for n in range(3)]
+    study = load_study(tmp_path, "wall")
+    assert [t.state for t in study.trials] == [TrialState.FAIL] * 3 and "error" in study.trials[0].user_attrs
