@@ -172,29 +172,3 @@ def tuned_experiment_command(spec: ExperimentSpec, runs_dir: str | Path, python:
     if spec.refit:
         command.append("--refit")
     return [*command, "--runs-dir", str(runs_dir), *(["--quiet"] if quiet else [])]
-
-
-def tune_command(
-    name: str,
-    dataset: str,
-    model: str,
-    runs_dir: str | Path,
-    data_dir: str | None = None,
-    trials: int | None = None,
-    timeout: float | None = None,
-    epochs: int | None = None,
-    python: str = sys.executable,
-) -> list[str]:
-    """The ``python -m engine tune …`` invocation of a study the dashboard starts (running it again continues the
-    study): ``trials`` to reach, or ``timeout`` seconds after which no trial starts, or both; ``epochs`` per trial
-    at most (``None``: the model's)."""
-    command = [python, "-m", "engine", "tune", "--name", name, "--dataset", dataset, "--model", model]
-    if data_dir is not None:
-        command += ["--data-dir", str(data_dir)]
-    if trials is not None:
-        command += ["--trials", str(trials)]
-    if timeout is not None:
-        command += ["--timeout", f"{timeout:g}"]
-    if epochs is not None:
-        command += ["--epochs", str(epochs)]
-    return [*command, "--runs-dir", str(runs_dir), "--quiet"]

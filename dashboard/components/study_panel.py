@@ -71,7 +71,7 @@ def show(runs_dir: Path, name: str, polling: bool) -> None:
         plain(f"{info.name}: {info.model} on {info.dataset}, maximising validation {info.metric}")
         + (" · **running**" if info.running else "")
     )
-    st.caption(plain(progress_text(info)))
+    st.caption(plain(progress_text(info) + (f" · stored in {info.storage}" if info.storage else "")))
     choice = st.segmented_control("Figure", list(FIGURES), default="History", key=keys.TUNE_FIGURE)
     figure = _figure(str(runs_dir), name, FIGURES[choice or "History"], _stamp(runs_dir, info))
     if isinstance(figure, str):
@@ -86,7 +86,8 @@ def _best(runs_dir: Path, info: StudyInfo) -> None:
     if info.best_trial is None:
         st.info("No trial has finished yet: the best configuration appears with the first.", icon=":material/info:")
         return
-    st.markdown(plain(f"Trial {info.best_trial}: validation {info.metric} {info.best_value:.4f}, with"))
+    epoch = f" at epoch {info.best_epoch}" if info.best_epoch is not None else ""
+    st.markdown(plain(f"Trial {info.best_trial}: validation {info.metric} {info.best_value:.4f}{epoch}, with"))
     st.dataframe(best_config_frame(info), hide_index=True, key="tune_best_config")
     runs = _runs(runs_dir, info)
     st.dataframe(

@@ -183,7 +183,8 @@ def start_tuning(
 
     runs_dir = Path(runs_dir).resolve()
     check_study_name(name)
-    command = tune_command(name, dataset, model, runs_dir, data_dir, trials, timeout, epochs)
+    options = {"data_dir": data_dir, "trials": trials, "timeout": timeout, "epochs": epochs}
+    command = tune_command(name, dataset, model, runs_dir, options)
     try:
         args = build_parser().parse_args(command[3:])
     except SystemExit:  # argparse's own refusal (a data folder named like a flag): said on stderr, one line here

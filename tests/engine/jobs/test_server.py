@@ -92,7 +92,7 @@ def tune_job(runs_dir: Path, name: str = "study-a") -> dict:
     from engine.commands import tune_command
     from engine.jobs.client import study_log_path
 
-    command = tune_command(name, "synthetic", "mf", runs_dir.resolve(), trials=3)
+    command = tune_command(name, "synthetic", "mf", runs_dir.resolve(), {"trials": 3})
     return {"argv": command[3:], "log": str(study_log_path(runs_dir, name).resolve()), "study": name}
 
 
