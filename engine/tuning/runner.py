@@ -279,6 +279,11 @@ def _refit(
 
     if info.best_run is None:
         raise ValueError(f"study {info.name!r} has no finished trial to refit; run more trials")
+    if not (Path(runs_dir) / info.best_run).is_dir():
+        raise ValueError(
+            f"the best trial's run {info.best_run} is not in {runs_dir} (another machine trained it); run tune "
+            "--refit there, or copy that run directory here"
+        )
     run_id = f"{info.best_run}-refit"
     path = Path(runs_dir) / run_id
     existing = RunDir(path).read() if path.is_dir() else None

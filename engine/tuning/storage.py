@@ -9,6 +9,7 @@ to start), or a database URL that several ``tune`` processes on several machines
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -111,11 +112,17 @@ def _database(url: str) -> RDBStorage:
     from sqlalchemy.exc import SQLAlchemyError
 
     connect = {"connect_timeout": CONNECT_TIMEOUT_S} if url.startswith("postgresql") else {}
-    try:
-        return RDBStorage(url, engine_kwargs={"connect_args": connect}, skip_compatibility_check=False)
-    except (SQLAlchemyError, ImportError, OSError) as error:
-        reason = " ".join(str(getattr(error, "orig", None) or error).split()).split(" (Background")[0]
-        raise ValueError(f"cannot reach storage {shown_url(url)}: {reason[:300]}") from None
+    for attempt in range(1, 4):
+        try:
+            return RDBStorage(url, engine_kwargs={"connect_args": connect}, skip_compatibility_check=False)
+        except (SQLAlchemyError, ImportError, OSError) as error:
+            reason = " ".join(str(getattr(error, "orig", None) or error).split()).split(" (Background")[0]
+            # Two processes meeting a new database both create Optuna's tables; the slower one finds them made.
+            if ("already exists" in reason or "duplicate key" in reason) and attempt < 3:
+                time.sleep(attempt)
+                continue
+            raise ValueError(f"cannot reach storage {shown_url(url)}: {reason[:300]}") from None
+    raise AssertionError("the loop above returns or raises")
 
 
 def _without_password(url: str) -> str:
