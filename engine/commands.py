@@ -131,6 +131,8 @@ def experiment_command(
         from engine.experiments.spec import ExperimentSpec
 
         spec = ExperimentSpec(**spec)
+    if spec.tuned:
+        return tuned_experiment_command(spec, runs_dir, python, quiet)
     extra = sorted(set(spec.base) - {name for name, _ in BASE_FLAGS} - {"ks"})
     if extra:
         raise ValueError(
@@ -152,4 +154,21 @@ def experiment_command(
         command += ["--k", *map(str, spec.base["ks"])]
     if spec.refit:
         command += ["--refit"]
+    return [*command, "--runs-dir", str(runs_dir), *(["--quiet"] if quiet else [])]
+
+
+def tuned_experiment_command(spec: ExperimentSpec, runs_dir: str | Path, python: str, quiet: bool) -> list[str]:
+    """``python -m engine experiment --tuned STUDY1,STUDY2 …`` for a tuned comparison's ``spec``: the studies in the
+    spec's model order, its seeds, ``--allow-unequal-budgets`` when its budgets differ (else it would be refused)."""
+    from engine.experiments.budgets import budget_problem
+
+    studies = ",".join(str(spec.tuned[model]["study"]) for model in spec.models)
+    command = [python, "-m", "engine", "experiment", "--name", spec.name, "--tuned", studies]
+    command += ["--seeds", ",".join(map(str, spec.seeds))]
+    if budget_problem(spec.tuned):
+        command.append("--allow-unequal-budgets")
+    if spec.base.get("device") is not None:
+        command += ["--device", str(spec.base["device"])]
+    if spec.refit:
+        command.append("--refit")
     return [*command, "--runs-dir", str(runs_dir), *(["--quiet"] if quiet else [])]

@@ -59,3 +59,17 @@ EXPERIMENT_MODELS = "experiment_models"  # list[str]: ... models compared
 EXPERIMENT_SEEDS = "experiment_seeds"  # str: ... comma-separated seeds
 EXPERIMENT_EPOCHS = "experiment_epochs"  # int | None: ... every run's epochs (None: each model's own)
 EXPERIMENT_GRID = "experiment_grid"  # str: ... grid, one MODEL.PARAM=V1,V2 a line
+TUNE_NAME = "tune_name"  # str: the Train page's study form: study name
+TUNE_TRIALS = "tune_trials"  # int | None: ... trials the study must hold
+TUNE_MINUTES = "tune_minutes"  # float | None: ... minutes after which no trial starts
+TUNE_EPOCHS = "tune_epochs"  # int | None: ... most epochs per trial (None: the model's)
+TRAIN_STUDY = "train_study"  # str | None: study this session started whose progress the Train page shows
+TRAIN_STUDY_TRIALS = "train_study_trials"  # int | None: the trials that study was asked to hold (None: minutes only)
+TUNE_STUDY = "tune_study"  # str: study shown on the Tune page
+TUNE_STUDY_IN_URL = "tune_study_in_url"  # str: the ?study= the Tune page last wrote
+TUNE_FIGURE = "tune_figure"  # str: which of the study's figures the Tune page draws
+TUNED_NAME = "tuned_name"  # str: the Tune page's tuned-experiment form: name
+TUNED_STUDIES = "tuned_studies"  # list[str]: ... studies whose best configurations run
+TUNED_SEEDS = "tuned_seeds"  # str: ... comma-separated seeds
+TUNED_UNEQUAL = "tuned_unequal"  # bool: ... run even when the budgets differ by more than 20%
+TUNED_REFIT = "tuned_refit"  # bool: ... refit each member on train + validation and compare the refits

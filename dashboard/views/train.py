@@ -7,7 +7,7 @@ import math
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from dashboard.components import experiment_form, run_picker, sidebar
+from dashboard.components import experiment_form, run_picker, sidebar, tune_form
 from dashboard.components.markdown import plain
 from dashboard.components.train_form import (
     FormField,
@@ -296,6 +296,8 @@ with form_column:
     start_form()
     with st.expander("Experiment: several models × seeds", icon=":material/science:"):
         experiment_form.show(runs_dir, dataset, data_dir)
+    with st.expander("Tune: search this model's hyper-parameters", icon=":material/tune:"):
+        tune_form.show(runs_dir, dataset, data_dir, st.session_state[keys.TRAIN_MODEL])
 with panel_slot.container(key=PANEL_KEY):
     if st.session_state.pop(keys.TRAIN_SCROLL, False):
         st.html(SCROLL_TO_PANEL, unsafe_allow_javascript=True)  # a fixed script: no user text in it

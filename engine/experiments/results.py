@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from engine.analysis.comparison import RunResult, compare, headline, training_progress
+from engine.experiments.budgets import budget_lines, budget_problem, unequal_warning
 from engine.experiments.runner import read_experiment, select_grid_points
 from engine.experiments.spec import ExperimentSpec
 from engine.runs.rundir import RunDir, RunInfo
@@ -172,9 +173,29 @@ def run_training(run: RunInfo) -> dict[str, Any]:
     return training_progress(epochs, values, f"{split} {key}", bool(summary.get("stopped_early")))
 
 
-def comparison(runs: Sequence[RunInfo], baseline: str, k: int, notes: Sequence[str] = ()) -> dict[str, Any]:
+def experiment_comparison(runs_dir: str | Path, name: str, baseline: str, k: int) -> dict[str, Any]:
+    """What ``compare --experiment NAME`` prints: :func:`comparison` of the experiment's runs, with its notes and,
+    for a tuned comparison, each model's tuning budget.
+
+    Raises:
+        ValueError: No such experiment, none of its members finished, or no run of ``baseline``.
+    """
+    runs, notes = runs_of_experiment(runs_dir, name)
+    budgets = read_experiment(runs_dir, name)["spec"].get("tuned") or None
+    return comparison(runs, baseline, k, notes, budgets)
+
+
+def comparison(
+    runs: Sequence[RunInfo],
+    baseline: str,
+    k: int,
+    notes: Sequence[str] = (),
+    budgets: Mapping[str, Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
     """:func:`engine.analysis.comparison.compare` of ``runs`` (checked to share a split), with the runs' dataset,
-    split, protocol and whether each was still improving (:func:`run_training`) added."""
+    split, protocol and whether each was still improving (:func:`run_training`) added; with ``budgets`` (model ->
+    what its study spent, a tuned comparison's) those too, and, when they differ by more than 20%
+    (:func:`engine.experiments.budgets.budget_problem`), a warning that opens the headline."""
     check_one_split(runs)
     results = [
         RunResult(
@@ -198,6 +219,12 @@ def comparison(runs: Sequence[RunInfo], baseline: str, k: int, notes: Sequence[s
         )
     summary["notes"] = [*notes, *summary["notes"]]
     summary["headline"] = headline(summary, f"ndcg@{k}")
+    if budgets:
+        problem = budget_problem(budgets)
+        summary["budgets"] = {model: dict(budget) for model, budget in budgets.items()}
+        summary["budget_warning"] = unequal_warning(problem) if problem else None
+        if problem:
+            summary["headline"] = [summary["budget_warning"], *summary["headline"]]
     return summary
 
 
@@ -211,6 +238,14 @@ def render(summary: dict[str, Any]) -> str:
         "",
         "test metrics over seeds: mean ± std [95% CI, Student's t] (intervals clipped to [0, 1], the metrics' range)",
     ]
+    if summary.get("budgets"):
+        lines[1:1] = [
+            "",
+            "tuning budget per model (each at its Optuna study's best configuration; trials = finished + pruned):",
+            *(f"  {line}" for line in budget_lines(summary["budgets"])),
+        ]
+        if summary.get("budget_warning"):
+            lines[0:0] = [summary["budget_warning"], ""]  # first, where nobody reads past it
     models = summary["models"]
     rows = [
         [

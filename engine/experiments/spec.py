@@ -54,6 +54,8 @@ class ExperimentSpec:
         base (dict): Other :class:`TrainConfig` fields every member shares (e.g. ``data_dir``, ``ks``).
         refit (bool): Refit each model's chosen grid point on train + validation, per seed, and compare those.
             (default: ``False``)
+        tuned (dict): ``{model: budget}`` when each model runs its Optuna study's best configuration (its one grid
+            point): the study and what it spent (:func:`engine.experiments.tuned.tuned_spec`). (default: ``{}``)
     """
 
     name: str
@@ -64,6 +66,7 @@ class ExperimentSpec:
     epochs: int | None = None
     base: dict[str, Any] = field(default_factory=dict)
     refit: bool = False
+    tuned: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def from_options(
@@ -107,6 +110,8 @@ class ExperimentSpec:
         values = dataclasses.asdict(self)
         if not self.refit:  # an experiment saved before --refit existed stays the same experiment
             del values["refit"]
+        if not values["tuned"]:
+            del values["tuned"]  # an experiment saved before tuned comparisons existed keeps resuming
         return values
 
     def path(self, runs_dir: str | Path) -> Path:

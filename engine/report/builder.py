@@ -24,6 +24,7 @@ from plotly.offline import get_plotlyjs
 from engine.analysis.export import ExportError, external_fetches
 from engine.analysis.store import ProjectionStore
 from engine.commands import compare_command, experiment_command, train_command
+from engine.experiments.budgets import budget_lines
 from engine.experiments.results import comparison, runs_of_experiment, validation_test_note
 from engine.experiments.runner import read_experiment
 from engine.loader.reopen import RunGraph, open_run_graph
@@ -100,7 +101,7 @@ def experiment_report(runs_dir: str | Path, name: str, baseline: str | None = No
     baseline = baseline or spec["models"][0]
     k = k or min((spec.get("base") or {}).get("ks") or [10])
     runs, notes = runs_of_experiment(runs_dir, name)
-    result = comparison(runs, baseline, k, notes)
+    result = comparison(runs, baseline, k, notes, spec.get("tuned") or None)  # a tuned comparison states budgets
     metric = f"ndcg@{k}"
     split = result["split"]
     opening = (
@@ -263,6 +264,7 @@ def _comparison_section(result: dict[str, Any], metric: str) -> Section:
         paired = comparison_plots.paired_frame(result)
         body += paired.to_html(index=False, escape=True, border=0, float_format="{:.4f}".format, formatters=p_text)
     body += "".join(_note(note) for note in result["notes"])
+    body += "".join(_note(f"Tuning budget of {line}") for line in budget_lines(result.get("budgets") or {}))
     return Section("comparison", "Comparison", body)
 
 
