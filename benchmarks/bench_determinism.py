@@ -31,6 +31,7 @@ from engine.loader.build import run_loader  # noqa: E402
 from engine.loader.reopen import build_model, load_split  # noqa: E402
 from engine.models import MODELS  # noqa: E402
 from engine.runs.config import TrainConfig, resolve  # noqa: E402
+from engine.training.optimizers import TableAdam  # noqa: E402
 from engine.training.trainer import train_epoch  # noqa: E402
 
 DEFAULT_DATA_DIR = ROOT.parent / "shared" / "data" / "ml-latest-small"
@@ -42,7 +43,7 @@ def paired_seconds(config: TrainConfig, pairs: int) -> list[tuple[float, float]]
     torch.manual_seed(config.seed)
     model = build_model(config, split.train)
     loader = run_loader(model, split.train, config, torch.device("cpu"))
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    optimizer = TableAdam(model, config.lr)
     epoch = 4  # PinSage's curriculum has all its hard negatives from epoch 4 on
     previous = torch.are_deterministic_algorithms_enabled()
     train_epoch(model, optimizer, loader, epoch)

@@ -32,6 +32,7 @@ from engine.datasets import load_dataset  # noqa: E402
 from engine.loader.build import run_loader  # noqa: E402
 from engine.loader.reopen import build_model, make_split, resolve_device  # noqa: E402
 from engine.runs.config import TrainConfig, resolve  # noqa: E402
+from engine.training.optimizers import TableAdam  # noqa: E402
 from engine.training.trainer import train_epoch  # noqa: E402
 
 DEFAULT_DATA_DIR = ROOT.parent / "shared" / "data" / "ml-latest-small"
@@ -44,7 +45,7 @@ def epoch_seconds(config: TrainConfig, warmup: int, epochs: int) -> dict[str, fl
     device = resolve_device(config.device)
     train_graph = make_split(config, load_dataset(config.dataset, config.data_dir)).train
     model = build_model(config, train_graph).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    optimizer = TableAdam(model, config.lr)
     loaders = {mode: run_loader(model, train_graph, config, device, prefetch) for mode, prefetch in MODES.items()}
     for epoch in range(1, warmup + 1):
         train_epoch(model, optimizer, loaders["prefetch"], epoch)

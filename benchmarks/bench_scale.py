@@ -10,15 +10,17 @@ at two catalogue sizes (``--items``) that grow as a real catalogue does: edges a
 items (``--edges-per-item 20``, ``--users-per-item 1``), popularity long-tailed. It runs with the mini-batch
 computation graph (``minibatch=1``, the default) and with the full-graph step that recomputed every item and every
 user's pool (``minibatch=0``), and mini-batch without the free ID tables (``id_embeddings=0``, the paper's
-features-only model), whose dense Adam update over all ``(I + U, d)`` rows is the one part of a step that still grows
-with the catalogue. The loader's sampling is not part of the step (it runs ahead in a thread in training); the
-epoch's random walks from every item use ``--walks`` walks per item (50; the default 200 only costs the walks time).
+features-only model); the ID tables now take row-sparse Adam updates, so with them the step no longer pays an
+update over all ``(I + U, d)`` rows. The loader's sampling is not part of the step (it runs ahead in a thread in
+training); the epoch's random walks (from the items the batches need) use ``--walks`` walks per item (50; the
+default 200 only costs the walks time).
 
     python benchmarks/bench_scale.py                                   # load at 1M and 10M, pinsage at 50k/200k
     python benchmarks/bench_scale.py --sections load --interactions 1000000 10000000 [--json]
     python benchmarks/bench_scale.py --sections pinsage --items 50000 200000
     python benchmarks/bench_scale.py --sections ddp [--ddp-epochs 3] [--ddp-model lightgcn]   # torchrun 2 vs 1
     python benchmarks/bench_scale.py --sections models --interactions 1000000 10000000 [--model-steps 20]
+    python benchmarks/bench_scale.py --sections epoch steps inference   # scale_sections.py: what grows with items
 
 **models** — every model with its shipped defaults on a generated graph of each ``--interactions`` size, shaped like
 MovieLens 10M (a user per 140 interactions, an item per 930, long-tailed popularity), each in a fresh process so its
@@ -44,6 +46,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numpy as np  # noqa: E402
@@ -165,15 +168,14 @@ def catalogue_graph(num_items: int, interactions: int, num_users: int, seed: int
 
 def step_seconds(graph, minibatch: bool, ids: bool, batch_size: int, steps: int, num_walks: int) -> dict:
     """Median seconds of one PinSage training step (loss, backward, Adam) over ``steps`` pre-sampled batches."""
-    import torch
-
     from engine.loader import LinkBatchLoader, build_recommender
     from engine.models import MODELS
+    from engine.training.optimizers import TableAdam
 
     cls = MODELS["pinsage"]
     params = cls.Params(minibatch=minibatch, num_walks=num_walks, id_embeddings=ids)
     model = build_recommender(cls, graph, 64, params, seed=0)
-    optimizer = torch.optim.Adam(model.parameters(), lr=cls.default_train.lr)
+    optimizer = TableAdam(model, cls.default_train.lr)
     loader = LinkBatchLoader(graph, batch_size, cls.default_train.num_negatives, seed=0, sampling=cls.sampling(params))
     started = time.perf_counter()
     with loader.epoch(1) as stream:  # the epoch's walks, then the first batches, as training samples them
@@ -271,6 +273,7 @@ def model_child(model_name: str, interactions: int, steps: int) -> dict:
     from engine.models import MODELS
     from engine.ranking import top_k
     from engine.runs.config import TrainConfig, resolve
+    from engine.training.optimizers import TableAdam
 
     started = time.perf_counter()
     num_users = max(int(interactions * USERS_PER_INTERACTION), 10)
@@ -280,7 +283,7 @@ def model_child(model_name: str, interactions: int, steps: int) -> dict:
     cls = MODELS[model_name]
     params = cls.Params(**config.params)
     model = build_recommender(cls, graph, config.dim, params, seed=0)
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    optimizer = TableAdam(model, config.lr)
     loader = LinkBatchLoader(graph, config.batch_size, config.num_negatives, seed=0, sampling=cls.sampling(params))
     seconds: list[float] = []
     started = time.perf_counter()
@@ -355,8 +358,15 @@ def main() -> None:
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--sections", nargs="+", default=["load", "pinsage", "ddp"], choices=["load", "pinsage", "ddp", "models"]
+        "--sections",
+        nargs="+",
+        default=["load", "pinsage", "ddp"],
+        choices=["load", "pinsage", "ddp", "models", "epoch", "steps", "inference"],
     )
+    parser.add_argument("--epoch-items", nargs="+", type=int, default=[25_000, 100_000], help="epoch, steps: items")
+    parser.add_argument("--epoch-users", type=int, default=10_000, help="epoch, steps: users")
+    parser.add_argument("--epoch-interactions", type=int, default=500_000, help="epoch, steps: interactions")
+    parser.add_argument("--inference-interactions", type=int, default=10_000_000, help="GraphSAGE inference graph")
     parser.add_argument("--model-steps", type=int, default=20, help="timed training steps per model (models)")
     parser.add_argument("--ddp-epochs", type=int, default=3, help="epochs of the 1- and 2-process runs")
     parser.add_argument("--ddp-model", default="lightgcn", help="model of the 1- and 2-process runs")
@@ -386,6 +396,19 @@ def main() -> None:
     if "models" in args.sections:
         figures["models"] = bench_models(args.interactions, args.model_steps)
         print_models(figures["models"], args.model_steps)
+    if {"epoch", "steps", "inference"} & set(args.sections):
+        import scale_sections as more
+
+        if "epoch" in args.sections:
+            figures["epoch"] = more.bench_epoch(args.epoch_items, args.epoch_users, args.epoch_interactions)
+            more.print_epoch(figures["epoch"])
+        if "steps" in args.sections:
+            users, edges = args.epoch_users, args.epoch_interactions
+            figures["steps"] = more.bench_steps(args.epoch_items, users, edges, args.model_steps)
+            more.print_steps(figures["steps"], args.model_steps)
+        if "inference" in args.sections:
+            figures["inference"] = more.bench_inference(args.inference_interactions)
+            more.print_inference(figures["inference"])
     if args.json:
         print(json.dumps(figures))
 

@@ -14,11 +14,12 @@ PAGES_DIR = Path(__file__).resolve().parent / "views"
 
 
 def pages() -> list[st.Page]:
-    """The six pages; Data is the default."""
+    """The seven pages; Data is the default."""
     return [
         st.Page(PAGES_DIR / "data.py", title="Data", icon=":material/table_chart:", default=True),
         st.Page(PAGES_DIR / "train.py", title="Train", icon=":material/model_training:"),
         st.Page(PAGES_DIR / "runs.py", title="Runs", icon=":material/stacked_line_chart:"),
+        st.Page(PAGES_DIR / "tune.py", title="Tune", icon=":material/tune:"),
         st.Page(PAGES_DIR / "neighborhood.py", title="Neighborhood", icon=":material/hub:"),
         st.Page(PAGES_DIR / "embeddings.py", title="Embeddings", icon=":material/scatter_plot:"),
         st.Page(PAGES_DIR / "recommend.py", title="Recommend", icon=":material/recommend:"),

@@ -76,6 +76,29 @@ def resume_command(run_dir: str | Path, python: str = sys.executable, epochs: in
     return [python, "-m", "engine", "train", "--resume", str(Path(run_dir).resolve()), *more, "--quiet"]
 
 
+def tune_command(
+    name: str,
+    dataset: str,
+    model: str,
+    runs_dir: str | Path,
+    options: dict[str, Any] | None = None,
+    space: tuple[str, ...] | list[str] = (),
+    refit: bool = False,
+    python: str = sys.executable,
+) -> list[str]:
+    """The ``python -m engine tune ...`` invocation of a study (what the dashboard starts; the same command resumes
+    it). ``options`` maps other ``tune`` flags without their dashes to values (``{"trials": 20, "data_dir": …}``:
+    ``trials``, ``timeout``, ``epochs``, ``data_dir``, ``metric``, ``seed``, ``storage``, ``split``, ``test_ratio``,
+    ``val_ratio``, ``dim``, ``device``); ``None`` values are left out."""
+    command = [python, "-m", "engine", "tune", "--name", name, "--dataset", dataset, "--model", model]
+    for key, value in (options or {}).items():
+        if value is not None:
+            command += ["--" + key.replace("_", "-"), str(value)]
+    for text in space:
+        command += ["--space", text]
+    return [*command, *(["--refit"] if refit else []), "--runs-dir", str(runs_dir), "--quiet"]
+
+
 # ExperimentSpec.base fields and the flags that set them, in the order --help lists them
 BASE_FLAGS = (
     ("data_dir", "--data-dir"),
@@ -110,6 +133,8 @@ def experiment_command(
         from engine.experiments.spec import ExperimentSpec
 
         spec = ExperimentSpec(**spec)
+    if spec.tuned:
+        return tuned_experiment_command(spec, runs_dir, python, quiet)
     extra = sorted(set(spec.base) - {name for name, _ in BASE_FLAGS} - {"ks"})
     if extra:
         raise ValueError(
@@ -129,4 +154,23 @@ def experiment_command(
         command += ["--epochs", str(spec.epochs)]
     if spec.base.get("ks"):
         command += ["--k", *map(str, spec.base["ks"])]
+    if spec.refit:
+        command += ["--refit"]
+    return [*command, "--runs-dir", str(runs_dir), *(["--quiet"] if quiet else [])]
+
+
+def tuned_experiment_command(spec: ExperimentSpec, runs_dir: str | Path, python: str, quiet: bool) -> list[str]:
+    """``python -m engine experiment --tuned STUDY1,STUDY2 …`` for a tuned comparison's ``spec``: the studies in the
+    spec's model order, its seeds, ``--allow-unequal-budgets`` when its budgets differ (else it would be refused)."""
+    from engine.experiments.budgets import budget_problem
+
+    studies = ",".join(str(spec.tuned[model]["study"]) for model in spec.models)
+    command = [python, "-m", "engine", "experiment", "--name", spec.name, "--tuned", studies]
+    command += ["--seeds", ",".join(map(str, spec.seeds))]
+    if budget_problem(spec.tuned):
+        command.append("--allow-unequal-budgets")
+    if spec.base.get("device") is not None:
+        command += ["--device", str(spec.base["device"])]
+    if spec.refit:
+        command.append("--refit")
     return [*command, "--runs-dir", str(runs_dir), *(["--quiet"] if quiet else [])]

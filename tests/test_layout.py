@@ -8,7 +8,7 @@ from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
-CROSS_CUTTING = {"contract", "properties", "dashboard", "browser", "benchmarks", "support"}
+CROSS_CUTTING = {"contract", "properties", "dashboard", "browser", "benchmarks", "support", "examples"}
 
 
 def test_few_test_files_directly_in_tests() -> None:

@@ -103,6 +103,8 @@ def too_long(words: list[str]) -> str | None:
         return "trains every model x seed"
     if command == "compare" or (command == "report" and PLACEHOLDERS["NAME"] in words):
         return "reads an experiment's members, which the experiment would train"
+    if command == "replay" and "--pyg-batch" in words:
+        return "needs a run that logged PyG batches (README's Python example logs them)"
     if any(word.startswith("lightgcn:") for word in words):
         return "needs the LightGCN paper's benchmark files"
     return None

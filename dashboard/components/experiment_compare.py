@@ -11,7 +11,8 @@ import streamlit as st
 
 from dashboard.components.markdown import plain
 from dashboard.state import keys
-from engine.experiments import comparison, list_experiments, read_experiment, runs_of_experiment
+from engine.experiments import experiment_comparison, list_experiments, read_experiment
+from engine.experiments.budgets import budget_lines
 from engine.plots.comparison import activity_bars, activity_frame, forest_plot, paired_frame, seeds_frame
 from engine.runs.runstore import RunStore
 
@@ -19,8 +20,7 @@ from engine.runs.runstore import RunStore
 @st.cache_data(show_spinner="Comparing the experiment's runs…", max_entries=16)
 def _comparison(runs_dir: str, name: str, baseline: str, k: int, stamp: tuple) -> dict:
     """The comparison, recomputed when the experiment or one of its runs' summaries changes (``stamp``)."""
-    runs, notes = runs_of_experiment(runs_dir, name)
-    return comparison(runs, baseline, k, notes)
+    return experiment_comparison(runs_dir, name, baseline, k)
 
 
 def _stamp(runs_dir: Path, name: str, run_ids: list[str]) -> tuple:
@@ -79,7 +79,12 @@ def show(runs_dir: Path) -> None:
         st.warning(plain(error), icon=":material/hourglass_empty:")
         return
     for sentence in summary["headline"]:
-        st.markdown(plain(sentence))
+        if sentence == summary.get("budget_warning"):  # a tuned comparison of unequal budgets: said first, loudly
+            st.warning(plain(sentence), icon=":material/balance:")
+        else:
+            st.markdown(plain(sentence))
+    for line in budget_lines(summary.get("budgets") or {}):
+        st.caption(plain(f"Tuning budget of {line}"))
     st.dataframe(seeds_frame(summary), key="experiment_seeds")
     st.caption(
         plain(

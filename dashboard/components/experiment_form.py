@@ -52,6 +52,12 @@ def show(runs_dir: Path, dataset: str | None, data_dir: str | None) -> None:
     """The form, then the progress of the experiment this session started last."""
     launches = loaders.launched_experiments(str(runs_dir))
     _form(runs_dir, dataset, data_dir, launches)
+    show_progress(runs_dir)
+
+
+def show_progress(runs_dir: Path) -> None:
+    """The progress of the experiment this session started last (here or on the Tune page), polled while it runs."""
+    launches = loaders.launched_experiments(str(runs_dir))
     name = st.session_state.get(keys.TRAIN_EXPERIMENT)
     if name in launches:
         polling = launches[name].process.poll() is None

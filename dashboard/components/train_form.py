@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from engine.models import MODELS
+from engine.models import model_class
 from engine.runs.config import DEVICES, METRIC_NAMES, TrainConfig, resolve
 from engine.splits import SPLIT_METHODS
 
@@ -114,10 +114,9 @@ def _kind(hint: Any) -> str:
 
 
 def model_fields(model: str) -> list[FormField]:
-    """The hyper-parameters of ``model`` (a key of ``engine.models.MODELS``) as form fields."""
-    if model not in MODELS:
-        raise ValueError(f"unknown model {model!r}: choose one of {', '.join(MODELS)}")
-    params = MODELS[model].Params
+    """The hyper-parameters of ``model`` (a key of ``engine.models.MODELS`` or ``package.module:ClassName``) as
+    form fields."""
+    params = model_class(model).Params
     hints = typing.get_type_hints(params, globalns=vars(sys.modules[params.__module__]))
     fields = []
     for spec in dataclasses.fields(params):

@@ -68,6 +68,14 @@ def state_label(run: RunInfo) -> str:
     return f"{run.state} (damaged)" if run.damaged else run.state
 
 
+def chosen_on(run: RunInfo) -> str:
+    """The split that chose the run's weights, or that its test metrics were reported by the user (a run logged
+    with engine.track without a split: the engine computed none of them)."""
+    if (run.summary or {}).get("test_source") == "user":
+        return "metrics reported by the user"
+    return "validation" if run.protocol == "validation-selected" else "test (test-selected)"
+
+
 def runs_frame(runs: Sequence[RunInfo]) -> pd.DataFrame:
     """One row per run: run, model, dataset, status, the split that chose its weights, best NDCG@K and Recall@K
     (on that split), epochs, duration, start time, and the user's tags and note.
@@ -85,7 +93,7 @@ def runs_frame(runs: Sequence[RunInfo]) -> pd.DataFrame:
                 "model": run.config.get("model", "?"),
                 "dataset": run.config.get("dataset", "?"),
                 "status": state_label(run),
-                "chosen on": "validation" if run.protocol == "validation-selected" else "test (test-selected)",
+                "chosen on": chosen_on(run),
                 "best NDCG": best_value(run, ndcg_key),
                 "best Recall": best_value(run, recall_key),
                 "K": int(ndcg_key.partition("@")[2]) if ndcg_key else None,

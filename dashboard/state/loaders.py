@@ -12,7 +12,7 @@ import streamlit as st
 
 from engine import InteractionGraph
 from engine.datasets import DatasetInfo, dataset_stats, list_datasets, load_dataset
-from engine.jobs.process import ExperimentLaunch, Launch
+from engine.jobs.process import ExperimentLaunch, Launch, TuneLaunch
 from engine.runs.rundir import RunDir
 from engine.runs.runstore import RunStore
 from engine.training import LoadedRun, load_run
@@ -75,4 +75,10 @@ def launched_processes(runs_dir: str) -> dict[str, Launch]:
 @st.cache_resource(show_spinner=False)
 def launched_experiments(runs_dir: str) -> dict[str, ExperimentLaunch]:
     """Experiment processes this server started into ``runs_dir``, by experiment name."""
+    return {}
+
+
+@st.cache_resource(show_spinner=False)
+def launched_studies(runs_dir: str) -> dict[str, TuneLaunch]:
+    """Tune processes this server started into ``runs_dir``, by study name."""
     return {}

@@ -10,7 +10,7 @@ import numba
 import numpy as np
 import streamlit as st
 
-from dashboard.components import neighborhood_runs, node_picker, run_picker, sidebar
+from dashboard.components import neighborhood_runs, node_picker, pyg_batches, run_picker, sidebar
 from dashboard.components.markdown import plain
 from dashboard.plots import neighbor_tables, neighborhood_figures
 from dashboard.state import explore_cache, keys, loaders
@@ -27,6 +27,7 @@ from engine.analysis import (
     walk_frequency,
     walks_to_reach,
 )
+from engine.analysis.projector import IMPORTED_MODEL
 from engine.models import FanoutSpec, RandomWalkSpec
 from engine.plots.graph_view import GraphView, fanout_view, random_walk_view
 from engine.runs.rundir import RunInfo
@@ -307,6 +308,13 @@ def stability_note(budgets: TopTStability, num_walks: int, top_t: int) -> None:
     )
 
 
+def trained_here(run: RunInfo) -> bool:
+    """Whether the engine's loop trained the run, so it recorded a training graph to sample: not a run logged from
+    another training loop (model ``track:<name>``) nor one imported from projector files."""
+    model = str(run.config.get("model") or "")
+    return model != IMPORTED_MODEL and not model.startswith("track:")
+
+
 def runs_of_dataset(dataset: str) -> tuple[list[RunInfo], list[RunInfo]]:
     """Runs of ``dataset`` in the sidebar's runs directory that are readable and have trained an epoch, newest
     first; and the damaged runs left out that may be of it (their config names it, or names no dataset)."""
@@ -314,7 +322,10 @@ def runs_of_dataset(dataset: str) -> tuple[list[RunInfo], list[RunInfo]]:
     runs = [] if runs_dir is None else loaders.run_store(str(runs_dir)).list()
     ours = [run for run in runs if run.config.get("dataset") in (dataset, None)]
     usable = [
-        run for run in ours if run.config.get("dataset") and not run.damaged and int(run.status.get("epoch") or 0) > 0
+        run
+        for run in ours
+        if run.config.get("dataset") and not run.damaged and int(run.status.get("epoch") or 0) > 0
+        if trained_here(run)
     ]
     return usable, [run for run in ours if run.damaged]
 
@@ -425,6 +436,7 @@ else:
 
 if run is not None and spec is not None:
     neighborhood_runs.replay_section(run, run_key, graph, node)
+pyg_batches.pyg_replay_section(name, run, graph, dataset_graph, node)
 
 with st.expander("Aggregation weights of a trained model", icon=":material/model_training:"):
     neighborhood_runs.model_weights(name, graph, node, seed)

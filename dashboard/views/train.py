@@ -7,7 +7,7 @@ import math
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from dashboard.components import experiment_form, run_picker, sidebar
+from dashboard.components import experiment_form, run_picker, sidebar, tune_form
 from dashboard.components.markdown import plain
 from dashboard.components.train_form import (
     FormField,
@@ -23,7 +23,7 @@ from dashboard.plots.run_table import metrics_by_cutoff
 from dashboard.state import keys, loaders
 from engine.commands import resume_command
 from engine.jobs.process import resume_training, start_training, stop_training
-from engine.models import MODELS
+from engine.models import MODELS, model_class
 from engine.plots import figures
 from engine.runs.logs import log_tail
 from engine.runs.names import ACTIVE_STATES, RUN_STATES, RunDirError
@@ -90,6 +90,22 @@ def field_grid(fields: list[FormField], key_prefix: str) -> dict[str, object]:
 def start_form() -> None:
     """Model choice, its hyper-parameters and the trainer settings; Start launches the run."""
     model = st.selectbox("Model", list(MODELS), index=list(MODELS).index("lightgcn"), key=keys.TRAIN_MODEL)
+    custom = st.text_input(
+        "Custom model",
+        key=keys.TRAIN_CUSTOM_MODEL,
+        placeholder="package.module:ClassName",
+        help="Your own Recommender subclass, trained with the engine's loader, trainer and evaluation instead of the "
+        "model above; its package must be importable from the project folder or the PYTHONPATH the dashboard was "
+        "started with. `python -m engine check-model package.module:ClassName` checks it against the model "
+        "contract first.",
+    ).strip()
+    if custom:
+        try:
+            model_class(custom)
+        except ValueError as error:
+            st.error(plain(f"Custom model: {error}"), icon=":material/error:")
+            return
+        model = custom
     st.caption(f"Dataset **{plain(dataset or '(none)')}**, chosen in the sidebar.")
     cloned = st.session_state.get(keys.TRAIN_CLONED_FROM)
     if cloned:
@@ -287,6 +303,8 @@ with form_column:
     start_form()
     with st.expander("Experiment: several models × seeds", icon=":material/science:"):
         experiment_form.show(runs_dir, dataset, data_dir)
+    with st.expander("Tune: search this model's hyper-parameters", icon=":material/tune:"):
+        tune_form.show(runs_dir, dataset, data_dir, st.session_state[keys.TRAIN_MODEL])
 with panel_slot.container(key=PANEL_KEY):
     if st.session_state.pop(keys.TRAIN_SCROLL, False):
         st.html(SCROLL_TO_PANEL, unsafe_allow_javascript=True)  # a fixed script: no user text in it

@@ -19,7 +19,10 @@ COMMAND_MODULES = (
     "engine.cli.run",
     "engine.cli.sample",
     "engine.cli.experiment",
+    "engine.cli.tune",
     "engine.cli.report",
+    "engine.cli.projector",
+    "engine.cli.check_model",
 )
 
 

@@ -7,7 +7,7 @@ import csv
 import json
 import sys
 
-from engine.cli.args import whole_number
+from engine.cli.args import UserError, whole_number
 from engine.runs.names import SPLIT_PARTS
 
 
@@ -26,11 +26,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "replay",
         help="the batches of an epoch in which a node was a seed, and the neighborhood training sampled for it",
         description="Recreate what training sampled: the batches of epoch E in which node N was a user, positive or "
-        "negative, with the fanout blocks (GraphSAGE) or the epoch's random-walk neighborhood (PinSage) that fed it.",
+        "negative, with the fanout blocks (GraphSAGE) or the epoch's random-walk neighborhood (PinSage) that fed it. "
+        "With --pyg-batch I, read batch I a PyG loader returned and the run logged instead: its seeds, hops against "
+        "num_neighbors, global ids, and whether a positive supervision edge is also a message-passing edge (leakage).",
     )
     replay.add_argument("run_dir", metavar="RUN_DIR")
-    replay.add_argument("--epoch", type=whole_number, required=True, help="an epoch the run trained, from 1")
-    replay.add_argument("--node", required=True, help="node name such as item:1193 or user:42")
+    replay.add_argument("--epoch", type=whole_number, help="an epoch the run trained, from 1")
+    replay.add_argument("--node", help="node name such as item:1193 or user:42")
+    replay.add_argument(
+        "--pyg-batch", type=whole_number, metavar="I", help="show PyG loader batch I logged into the run"
+    )
     replay.add_argument("--json", action="store_true", help="print one JSON object with every batch's neighborhood")
     replay.set_defaults(func=run_replay)
 
@@ -53,6 +58,12 @@ def run_split(args: argparse.Namespace) -> int:
 
 
 def run_replay(args: argparse.Namespace) -> int:
+    if args.pyg_batch is not None:
+        from engine.cli.pyg_replay import run_pyg_replay
+
+        return run_pyg_replay(args)
+    if args.node is None or args.epoch is None:
+        raise UserError("replay needs --epoch E and --node NAME, or --pyg-batch I for a PyG batch the run logged")
     from engine.analysis.replay import replay
     from engine.cli.sample import node_json
     from engine.loader.reopen import open_run_graph

@@ -32,7 +32,8 @@ def choices_text(name: str) -> str:
     from engine.models import MODELS
 
     choices = {"model": tuple(MODELS), "split": SPLIT_METHODS, "monitor": METRIC_NAMES, "device": DEVICES}
-    return ": " + ", ".join(choices[name]) if name in choices else ""
+    own = ", or your own Recommender subclass as package.module:ClassName" if name == "model" else ""
+    return ": " + ", ".join(choices[name]) + own if name in choices else ""
 
 
 def default_text(name: str) -> str:
@@ -76,6 +77,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--run-id", help="name of the new run (default: <model>-<dataset>-<utc time>-<hex>)")
     train.add_argument("--resume", metavar="RUN_DIR", help="continue this run from its last checkpoint")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.add_argument(
+        "--refit",
+        action="store_true",
+        help="then train the settings again on train + validation for the best epoch, testing once; prints that run",
+    )
     train.set_defaults(func=run_train)
 
     evaluate = subparsers.add_parser("evaluate", help="metrics of a trained run on its test (or validation) split")
@@ -138,12 +144,23 @@ def run_train(args: argparse.Namespace) -> int:
             raise FileNotFoundError(f"run directory {args.resume} does not exist")
         path = resume(args.resume, epochs=args.epochs, device=args.device, progress=not args.quiet)
     else:
-        path = train(config_from_args(args), args.runs_dir, args.run_id, progress=not args.quiet)
+        config = config_from_args(args)
+        if args.refit and config.val_ratio <= 0:
+            raise ValueError("--refit retrains the epoch chosen on validation, so it needs --val-ratio above 0")
+        path = train(config, args.runs_dir, args.run_id, progress=not args.quiet)
     from engine.runs.rundir import read_run
 
+    state = read_run(path).state
+    selected = None
+    if args.refit and state == "finished":
+        from engine.training.refit import refit
+
+        selected, path = path, refit(path, progress=not args.quiet)
+        state = read_run(path).state
     if int(os.environ.get("RANK", "0")) != 0:  # under torchrun, rank 0 speaks for the run
         return 0
-    state = read_run(path).state
+    if selected is not None:
+        print(f"selected on validation: {selected}; refit on train + validation (test read once):", file=sys.stderr)
     if state != "finished":
         resume_command = "torchrun --nproc-per-node N -m engine" if os.environ.get("WORLD_SIZE") else "python -m engine"
         print(f"run {state}; continue it with: {resume_command} train --resume {path}", file=sys.stderr)

@@ -20,6 +20,8 @@ SPEC_FIELDS: dict[str, Any] = {
     "grid": dict[str, dict[str, list[Any]]],
     "epochs": int | None,
     "base": dict[str, Any],
+    "refit": bool,  # absent = False (experiments saved before --refit)
+    "tuned": dict[str, dict[str, Any]],
 }
 MEMBER_FIELDS: dict[str, Any] = {
     "run_id": str,

@@ -7,7 +7,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from engine.analysis.comparison import RunResult, compare, headline, training_progress
+from engine.experiments.budgets import budget_lines, budget_problem, unequal_warning
 from engine.experiments.runner import read_experiment, select_grid_points
 from engine.experiments.spec import ExperimentSpec
 from engine.runs.rundir import RunDir, RunInfo
@@ -36,10 +39,11 @@ def runs_of_experiment(runs_dir: str | Path, name: str) -> tuple[list[RunInfo], 
         chosen = selected.get(member.model, {}).get("grid_point", 0)
         if member.grid_point != chosen:
             continue
-        info = RunDir(store.path(member.run_id)).read() if store.path(member.run_id).is_dir() else None
+        run_id = f"{member.run_id}-refit" if spec.refit else member.run_id  # runner.refit_id
+        info = RunDir(store.path(run_id)).read() if store.path(run_id).is_dir() else None
         if info is None or info.state != "finished":
             state = info.state if info is not None else "not started"
-            notes.append(f"member {member.run_id} is missing ({state}); rerun the experiment command to finish it")
+            notes.append(f"member {run_id} is missing ({state}); rerun the experiment command to finish it")
             continue
         runs.append(info)
     if len(spec.grid_points(spec.models[0])) > 1:
@@ -82,6 +86,7 @@ def check_one_split(runs: Sequence[RunInfo]) -> None:
                 f"runs {first.run_id} and {run.run_id} are on different datasets or splits ({what}); compare runs "
                 "of one dataset and split"
             )
+    _check_logged_edges(runs)
     seen: dict[tuple[Any, Any], str] = {}
     for run in runs:
         key = (run.config.get("model"), run.config.get("seed"))
@@ -90,6 +95,31 @@ def check_one_split(runs: Sequence[RunInfo]) -> None:
                 f"runs {seen[key]} and {run.run_id} are both model {key[0]} with seed {key[1]}; pass one of them"
             )
         seen[key] = run.run_id
+
+
+def _check_logged_edges(runs: Sequence[RunInfo]) -> None:
+    """``ValueError`` when a run logged with engine.track (whose config alone does not define its split: it may be
+    edges the user chose) is tested on other edges than a run it would be paired with (same seed)."""
+    logged = [run for run in runs if RunDir(run.path).track_path.is_file()]
+    for run in logged:
+        ours = RunDir(run.path).read_split()
+        for other in runs:
+            if other is run or other.config.get("seed") != run.config.get("seed"):
+                continue
+            theirs = RunDir(other.path).read_split()
+            same = (
+                ours is not None
+                and theirs is not None
+                and all(
+                    np.array_equal(ours[name], theirs[name])
+                    for name in ("test_user", "test_item", "user_ids", "item_ids")
+                )
+            )
+            if not same:
+                raise ValueError(
+                    f"runs {run.run_id} and {other.run_id} are not tested on the same edges ({run.run_id} was logged "
+                    "with engine.track on a split of its own); compare runs logged on track.split_of(<that run>)"
+                )
 
 
 def validation_test_note(config: Mapping[str, Any]) -> str | None:
@@ -143,9 +173,29 @@ def run_training(run: RunInfo) -> dict[str, Any]:
     return training_progress(epochs, values, f"{split} {key}", bool(summary.get("stopped_early")))
 
 
-def comparison(runs: Sequence[RunInfo], baseline: str, k: int, notes: Sequence[str] = ()) -> dict[str, Any]:
+def experiment_comparison(runs_dir: str | Path, name: str, baseline: str, k: int) -> dict[str, Any]:
+    """What ``compare --experiment NAME`` prints: :func:`comparison` of the experiment's runs, with its notes and,
+    for a tuned comparison, each model's tuning budget.
+
+    Raises:
+        ValueError: No such experiment, none of its members finished, or no run of ``baseline``.
+    """
+    runs, notes = runs_of_experiment(runs_dir, name)
+    budgets = read_experiment(runs_dir, name)["spec"].get("tuned") or None
+    return comparison(runs, baseline, k, notes, budgets)
+
+
+def comparison(
+    runs: Sequence[RunInfo],
+    baseline: str,
+    k: int,
+    notes: Sequence[str] = (),
+    budgets: Mapping[str, Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
     """:func:`engine.analysis.comparison.compare` of ``runs`` (checked to share a split), with the runs' dataset,
-    split, protocol and whether each was still improving (:func:`run_training`) added."""
+    split, protocol and whether each was still improving (:func:`run_training`) added; with ``budgets`` (model ->
+    what its study spent, a tuned comparison's) those too, and, when they differ by more than 20%
+    (:func:`engine.experiments.budgets.budget_problem`), a warning that opens the headline."""
     check_one_split(runs)
     results = [
         RunResult(
@@ -169,6 +219,12 @@ def comparison(runs: Sequence[RunInfo], baseline: str, k: int, notes: Sequence[s
         )
     summary["notes"] = [*notes, *summary["notes"]]
     summary["headline"] = headline(summary, f"ndcg@{k}")
+    if budgets:
+        problem = budget_problem(budgets)
+        summary["budgets"] = {model: dict(budget) for model, budget in budgets.items()}
+        summary["budget_warning"] = unequal_warning(problem) if problem else None
+        if problem:
+            summary["headline"] = [summary["budget_warning"], *summary["headline"]]
     return summary
 
 
@@ -182,6 +238,14 @@ def render(summary: dict[str, Any]) -> str:
         "",
         "test metrics over seeds: mean ± std [95% CI, Student's t] (intervals clipped to [0, 1], the metrics' range)",
     ]
+    if summary.get("budgets"):
+        lines[1:1] = [
+            "",
+            "tuning budget per model (each at its Optuna study's best configuration; trials = finished + pruned):",
+            *(f"  {line}" for line in budget_lines(summary["budgets"])),
+        ]
+        if summary.get("budget_warning"):
+            lines[0:0] = [summary["budget_warning"], ""]  # first, where nobody reads past it
     models = summary["models"]
     rows = [
         [

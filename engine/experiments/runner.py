@@ -103,8 +103,35 @@ def _run_locked(spec: ExperimentSpec, runs_dir: str | Path, path: Path, progress
             _train_member(member, runs_dir, run_dir)
             bar.update(1)
     document["selected"] = select_grid_points(spec, members, store)
+    if spec.refit:
+        document["refits"] = _refit_chosen(members, document["selected"], store)
     write_json_atomic(path, document)
     return document
+
+
+def refit_id(member_run_id: str) -> str:
+    """The run id of a member's refit on train + validation (``experiment --refit``)."""
+    return f"{member_run_id}-refit"
+
+
+def _refit_chosen(members: list[Member], selected: dict[str, Any], store: RunStore) -> dict[str, str]:
+    """Refit every seed of each model's chosen grid point (those not refit yet); ``{member run id: refit run id}``."""
+    from engine.training.refit import refit
+
+    refits = {}
+    for member in members:
+        if member.grid_point != selected.get(member.model, {}).get("grid_point", 0):
+            continue
+        path = store.path(refit_id(member.run_id))
+        if path.is_dir() and RunDir(path).read().state != "finished":
+            with RunDir(path).lock():
+                RunDir(path).remove()  # a refit cut short: it has no checkpoint worth resuming at these few epochs
+        if not path.is_dir():
+            refit(store.path(member.run_id), path.name, progress=False)
+        if RunDir(path).read().state != "finished":
+            raise ExperimentInterrupted(f"the refit {path.name} was stopped; run the same command again to finish it")
+        refits[member.run_id] = path.name
+    return refits
 
 
 def check_experiment(spec: ExperimentSpec, runs_dir: str | Path) -> list[Member]:

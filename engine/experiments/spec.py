@@ -52,6 +52,10 @@ class ExperimentSpec:
         grid (dict): ``{model: {param: [values]}}``; a model without an entry runs at its defaults.
         epochs (int, optional): Every member's epochs. (default: each model's own)
         base (dict): Other :class:`TrainConfig` fields every member shares (e.g. ``data_dir``, ``ks``).
+        refit (bool): Refit each model's chosen grid point on train + validation, per seed, and compare those.
+            (default: ``False``)
+        tuned (dict): ``{model: budget}`` when each model runs its Optuna study's best configuration (its one grid
+            point): the study and what it spent (:func:`engine.experiments.tuned.tuned_spec`). (default: ``{}``)
     """
 
     name: str
@@ -61,6 +65,8 @@ class ExperimentSpec:
     grid: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
     epochs: int | None = None
     base: dict[str, Any] = field(default_factory=dict)
+    refit: bool = False
+    tuned: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def from_options(
@@ -72,6 +78,7 @@ class ExperimentSpec:
         grid: list[str] | None = None,
         epochs: int | None = None,
         ks: list[int] | None = None,
+        refit: bool = False,
         **base: Any,
     ) -> ExperimentSpec:
         """The experiment ``python -m engine experiment`` describes with these flags' values (the Experiment form
@@ -96,10 +103,16 @@ class ExperimentSpec:
             grid=parse_grid(list(grid or []), model_list),
             epochs=epochs,
             base=shared,
+            refit=bool(refit),
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        values = dataclasses.asdict(self)
+        if not self.refit:  # an experiment saved before --refit existed stays the same experiment
+            del values["refit"]
+        if not values["tuned"]:
+            del values["tuned"]  # an experiment saved before tuned comparisons existed keeps resuming
+        return values
 
     def path(self, runs_dir: str | Path) -> Path:
         return experiment_path(runs_dir, self.name)
@@ -135,6 +148,8 @@ class ExperimentSpec:
             )
         if max(budgets.values()) > 1 and self.base.get("val_ratio") == 0:
             raise ValueError("a grid point is chosen on the validation slice, and --val-ratio 0 leaves none")
+        if self.refit and self.base.get("val_ratio") == 0:
+            raise ValueError("--refit retrains the epoch chosen on validation, so it needs --val-ratio above 0")
         members = []
         for model in self.models:
             for index, point in enumerate(self.grid_points(model)):

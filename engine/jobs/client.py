@@ -194,6 +194,30 @@ def submit_training(runs_dir: str | Path, argv: list[str], log_path: Path, run: 
     return WorkerJob(paths, job_id, int(info["pid"]))
 
 
+def study_log_path(runs_dir: str | Path, name: str) -> Path:
+    """``<runs-dir>/.logs/studies/<name>.log``: output of a ``tune`` process the dashboard started.
+
+    Raises:
+        ValueError: ``name`` is not a study name (:func:`engine.tuning.storage.check_study_name`).
+    """
+    from engine.tuning.storage import check_study_name  # optuna's import, only when a study is started
+
+    return Path(runs_dir) / LOG_FOLDER / "studies" / f"{check_study_name(name)}.log"
+
+
+def submit_tuning(runs_dir: str | Path, argv: list[str], name: str) -> WorkerJob | None:
+    """Queue ``python -m engine <argv>`` (a ``tune`` command of study ``name`` in ``runs_dir``) on the live worker,
+    its output appended to :func:`study_log_path` (which must exist); ``None`` when no worker accepts jobs."""
+    info = worker_info(runs_dir)
+    if info is None or not info.get("ready"):
+        return None
+    paths = WorkerPaths.of(runs_dir)
+    job_id = new_job_id()
+    log = str(study_log_path(runs_dir, name).resolve())
+    write_job(paths.queue("train"), job_id, {"argv": argv, "log": log, "study": name})
+    return WorkerJob(paths, job_id, int(info["pid"]))
+
+
 def submit_projection(run: RunDir, epochs: list[int], method: str, requester: str | None = None) -> int | None:
     """Queue maps of ``epochs`` on the worker's projection child, marking each epoch pending with the worker's pid.
 

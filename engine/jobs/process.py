@@ -19,8 +19,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.commands import experiment_command, resume_command, train_command
-from engine.jobs.client import WorkerJob, is_forked_run, submit_projection, submit_training
+from engine.commands import experiment_command, resume_command, train_command, tune_command
+from engine.jobs.client import (
+    WorkerJob,
+    is_forked_run,
+    study_log_path,
+    submit_projection,
+    submit_training,
+    submit_tuning,
+)
 from engine.jobs.projection_queue import withdraw
 from engine.jobs.spawn import spawn
 from engine.runs.config import TrainConfig
@@ -138,6 +145,74 @@ def start_experiment(spec: ExperimentSpec, runs_dir: Path) -> ExperimentLaunch:
     with stream:
         process = spawn(command, stream)
     return ExperimentLaunch(spec.name, process, log)
+
+
+@dataclass(frozen=True)
+class TuneLaunch:
+    """A ``tune`` process (an Optuna study) the dashboard started."""
+
+    name: str  # the study's name
+    process: subprocess.Popen | WorkerJob  # the ``python -m engine tune`` process, forked by the worker or plain
+    log_path: Path  # combined stdout and stderr of the process
+
+
+def start_tuning(
+    name: str,
+    dataset: str,
+    model: str,
+    runs_dir: Path,
+    data_dir: str | None = None,
+    trials: int | None = None,
+    timeout: float | None = None,
+    epochs: int | None = None,
+) -> TuneLaunch:
+    """Start (or continue) study ``name`` of ``model`` on ``dataset``: until it holds ``trials`` trials or
+    ``timeout`` seconds have passed, each trial at most ``epochs`` epochs; on the runs directory's warm worker when
+    one is running, else in a fresh ``python -m engine tune`` process.
+
+    The settings are checked first, as the process will check them, so a bad model, an empty budget or a name
+    that exists with another dataset or model is an error now rather than a process that exits.
+
+    Raises:
+        ValueError: Bad settings, or a study of that name with other settings (naming what differs).
+        RunDirError: The process's log cannot be written in ``runs_dir``.
+    """
+    from engine.cli import build_parser
+    from engine.cli.tune import settings_from_args
+    from engine.tuning import load_study, study_names
+    from engine.tuning.runner import prepare
+    from engine.tuning.storage import check_study_name, read_meta
+
+    runs_dir = Path(runs_dir).resolve()
+    check_study_name(name)
+    options = {"data_dir": data_dir, "trials": trials, "timeout": timeout, "epochs": epochs}
+    command = tune_command(name, dataset, model, runs_dir, options)
+    try:
+        args = build_parser().parse_args(command[3:])
+    except SystemExit:  # argparse's own refusal (a data folder named like a flag): said on stderr, one line here
+        raise ValueError(f"the tune command cannot take these settings: {' '.join(command[3:])}") from None
+    _, _, meta = prepare(settings_from_args(args))
+    if name in study_names(runs_dir):
+        saved = read_meta(load_study(runs_dir, name))
+        differ = [f"{key} {saved.get(key)!r} there, {meta[key]!r} now" for key in meta if saved.get(key) != meta[key]]
+        if differ:
+            raise ValueError(
+                f"study {name!r} exists with other settings ({'; '.join(differ)}); give the same settings to "
+                "continue it, or another name"
+            )
+    log = study_log_path(runs_dir, name)
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        stream = open(log, "ab")  # a continued study keeps the output of the earlier attempts
+    except OSError as error:
+        raise RunDirError(
+            f"the study's log {log} cannot be written ({error.strerror}: {error.filename}); "
+            "pick a runs directory this user can write to"
+        ) from None
+    with stream:
+        job = submit_tuning(runs_dir, command[3:], name)
+        process = job if job is not None else spawn(command, stream)
+    return TuneLaunch(name, process, log)
 
 
 def is_training_process(pid: int) -> bool:

@@ -24,6 +24,7 @@ from engine.jobs.client import (
     RUN_PROCESS_NAME,
     WORKER_MODULE,
     WorkerPaths,
+    study_log_path,
     submit_projection,
     worker_info,
 )
@@ -169,11 +170,13 @@ def training_job_problem(job: dict[str, Any], runs_dir: Path) -> str | None:
     argv, log, run = job.get("argv"), job.get("log"), job.get("run")
     if not isinstance(argv, list) or not all(isinstance(word, str) for word in argv) or not argv:
         return "its command line is not a list of words"
+    if argv[0] == "tune":
+        return tune_job_problem(job, runs_dir)
     if not isinstance(log, str) or not isinstance(run, str):
         return "it names no log or no run"
     runs_dir = runs_dir.resolve()
     if argv[0] != "train":
-        return f"{argv[0]!r} is not a command the worker runs (only train)"
+        return f"{argv[0]!r} is not a command the worker runs (only train and tune)"
     if Path(run).parent.resolve() != runs_dir or Path(run).is_symlink():
         return f"its run {run!r} is not inside {runs_dir}"
     if Path(log).resolve() != RunDir(Path(run)).log_path.resolve():
@@ -190,12 +193,34 @@ def training_job_problem(job: dict[str, Any], runs_dir: Path) -> str | None:
     return None if same else f"its command line trains another run than {run!r}"
 
 
+def tune_job_problem(job: dict[str, Any], runs_dir: Path) -> str | None:
+    """Why the worker of ``runs_dir`` refuses a ``tune`` job, or ``None``: a study of ``runs_dir`` (its
+    ``--runs-dir``), named by the job as by its ``--name``, its log the study's log."""
+    argv, log, study = job["argv"], job.get("log"), job.get("study")
+    if not isinstance(log, str) or not isinstance(study, str):
+        return "it names no log or no study"
+
+    def value(flag: str) -> str | None:
+        return argv[argv.index(flag) + 1] if flag in argv[:-1] else None
+
+    try:
+        expected = study_log_path(runs_dir, study).resolve()
+    except ValueError as error:
+        return str(error)
+    if value("--name") != study:
+        return f"its command line tunes another study than {study!r}"
+    if value("--runs-dir") is None or Path(value("--runs-dir")).resolve() != runs_dir.resolve():
+        return f"its study is not in {runs_dir.resolve()}"
+    return None if Path(log).resolve() == expected else f"its log {log!r} is not the study's log"
+
+
 def _fork_training(job: dict[str, Any], runs_dir: Path) -> int | None:
     problem = training_job_problem(job, runs_dir)
     if problem is not None:
         print(f"worker: dropping training job: {problem}", flush=True)
         return None
-    argv, log, run = job["argv"], job["log"], RunDir(Path(job["run"]))
+    argv, log = job["argv"], job["log"]
+    run = RunDir(Path(job["run"])) if argv[0] == "train" else None  # a tune job's trials are runs of their own
 
     def run_training() -> int:
         _become_job_process(Path(log))
@@ -203,7 +228,7 @@ def _fork_training(job: dict[str, Any], runs_dir: Path) -> int | None:
 
         sys.argv = [f"{sys.executable} -m engine", *argv]
         code = main(argv)
-        if code == 0:
+        if code == 0 and run is not None:
             _queue_final_map(run)
         return code
 

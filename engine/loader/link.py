@@ -17,9 +17,9 @@ import torch
 
 from engine.graph import InteractionGraph
 from engine.loader.neighborhoods import (
+    EpochWalks,
     item_computation_graph,
     item_neighborhood,
-    item_walks,
     make_sampler,
     message_flow,
 )
@@ -36,7 +36,7 @@ class _EpochInputs:
     order: np.ndarray  # (E,) edge ids in the epoch's order
     num_hard: int  # hard negatives per positive
     neighborhood: ItemNeighborhood | None  # the epoch's item neighborhood, on the loader's device
-    walks: tuple[np.ndarray, np.ndarray] | None  # the epoch's top-T table, cut into each batch's computation graph
+    walks: EpochWalks | None  # the epoch's top-T table, walked as batches need it and cut into their computation graphs
 
 
 class LinkBatchLoader:
@@ -47,8 +47,9 @@ class LinkBatchLoader:
     PageRank), and what ``sampling`` asks for: fanout blocks around the batch's nodes, drawn without the batch's own
     (user, positive) edges so no block leaks the target, the epoch's item neighborhood, or the computation graph of
     the items the batch needs (each row's user pooling over a sample of its history) cut from the epoch's
-    neighborhood. With ``prefetch > 0`` one background thread samples up to that many batches ahead, so sampling
-    batch ``b + 1`` overlaps the model's step on batch ``b``; the batches are the same either way.
+    neighborhood, which walks from an item only when a batch first needs that item's neighbors. With ``prefetch > 0``
+    one background thread samples up to that many batches ahead, so sampling batch ``b + 1`` overlaps the model's
+    step on batch ``b``; the batches are the same either way.
 
     Args:
         graph (InteractionGraph): The train graph: its edges are the positives and the graph that is sampled.
@@ -102,6 +103,7 @@ class LinkBatchLoader:
         self.device = torch.device(device)
         self.rank, self.world_size = int(rank), int(world_size)
         self._sampler = None if sampling is None else make_sampler(sampling, graph)
+        self.walks: EpochWalks | None = None  # mini-batch PinSage: the last epoch's or batch's walks, what it walked
 
     @property
     def shard_size(self) -> int:
@@ -177,7 +179,7 @@ class LinkBatchLoader:
         """What every batch of ``epoch`` shares; ``neighborhood=False`` skips the walks (targets only)."""
         drawn = walks = None
         if neighborhood and isinstance(self.sampling, RandomWalkSpec) and self.sampling.layers:
-            walks = item_walks(self._sampler, derive_seed(self.seed, epoch))
+            walks = self.walks = EpochWalks(self._sampler, derive_seed(self.seed, epoch))  # on demand, once per item
         elif neighborhood and isinstance(self.sampling, RandomWalkSpec):
             drawn = self.epoch_neighborhood(epoch)
         num_hard = 0 if self.num_hard_negatives is None else int(self.num_hard_negatives(epoch))

@@ -80,6 +80,41 @@ def item_walks(sampler: RandomWalkSampler, seed: int) -> tuple[np.ndarray, np.nd
     return neighbors, walks.weights
 
 
+class EpochWalks:
+    """An epoch's top-T random-walk table, walked only for the items its batches ask for, each item once.
+
+    The paper's producer (Ying et al., Section 3.5) computes the neighborhoods of each batch's frontier; this cache
+    walks from an item the first time a batch's computation graph needs its neighbors and keeps the result for the
+    rest of the epoch, so an epoch walks from the items its batches use, not from the whole catalogue. Every item's
+    walks draw from the stream keyed by ``(seed, item)``, so a row is the same whether it was walked alone, with a
+    batch's frontier, or with every item (:func:`item_walks`).
+
+    Args:
+        sampler (RandomWalkSampler): The train graph's sampler.
+        seed (int): Seed of the epoch's walks.
+    """
+
+    def __init__(self, sampler: RandomWalkSampler, seed: int) -> None:
+        self.sampler, self.seed = sampler, seed
+        num_items = sampler.graph.num_items
+        self.walked = np.zeros(num_items, dtype=bool)  # (I,) whose row is filled
+        self.neighbors = np.full((num_items, sampler.top_t), -1, dtype=np.int64)  # (I, T)
+        self.weights = np.zeros((num_items, sampler.top_t), dtype=np.float32)  # (I, T)
+        self.walks_started = 0  # walks drawn so far: num_walks per walked item
+
+    def __getitem__(self, items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(neighbors (n, T), weights (n, T))`` of internal item ids ``items (n,)``, walking the missing ones."""
+        missing = np.unique(items[~self.walked[items]])
+        if len(missing):
+            num_users = self.sampler.graph.num_users
+            walks = self.sampler.sample(missing + num_users, seed=self.seed)
+            self.neighbors[missing] = np.where(walks.neighbors >= 0, walks.neighbors - num_users, -1)
+            self.weights[missing] = walks.weights
+            self.walked[missing] = True
+            self.walks_started += len(missing) * self.sampler.num_walks
+        return self.neighbors[items], self.weights[items]
+
+
 def item_neighborhood(sampler: RandomWalkSampler, seed: int, device: torch.device | str = "cpu") -> ItemNeighborhood:
     """Every item's top-T random-walk neighbors and normalised visit counts, as the ``(I, I)`` pooling matrix.
 
@@ -97,7 +132,7 @@ def item_neighborhood(sampler: RandomWalkSampler, seed: int, device: torch.devic
 
 
 def item_computation_graph(
-    walks: tuple[np.ndarray, np.ndarray],
+    walks: EpochWalks | tuple[np.ndarray, np.ndarray],
     positives: np.ndarray,
     negatives: np.ndarray,
     pools: np.ndarray,
@@ -107,7 +142,8 @@ def item_computation_graph(
     """The items a PinSage batch needs and their neighbors, layer by layer (Ying et al., Algorithm 1).
 
     Args:
-        walks (tuple[np.ndarray, np.ndarray]): The epoch's :func:`item_walks`.
+        walks (EpochWalks | tuple[np.ndarray, np.ndarray]): The epoch's walks, walked on demand (training), or
+            every item's (:func:`item_walks`).
         positives (np.ndarray): ``(B,)`` internal item ids.
         negatives (np.ndarray): ``(B, n)`` internal item ids.
         pools (np.ndarray): ``(B, P)`` each row's pool of internal item ids, ``-1`` padding
@@ -115,7 +151,7 @@ def item_computation_graph(
         layers (int): Convolutions.
         device (torch.device | str): Where the tensors go. (default: ``"cpu"``)
     """
-    neighbors, weights = walks
+    lookup = walks.__getitem__ if isinstance(walks, EpochWalks) else lambda nodes: (walks[0][nodes], walks[1][nodes])
     in_pool = pools >= 0  # (B, P)
     targets, inverse = np.unique(
         np.concatenate([positives, negatives.reshape(-1), pools[in_pool]]), return_inverse=True
@@ -128,7 +164,7 @@ def item_computation_graph(
 
     nodes, sizes, blocks = targets, [len(targets)], []  # blocks: (rows, cols, weights), outermost layer first
     for _ in range(layers):
-        near, weight = neighbors[nodes], weights[nodes]  # (N, T)
+        near, weight = lookup(nodes)  # (N, T): the neighbors of this layer's outputs
         rows, slots = np.nonzero(near >= 0)
         candidates = near[rows, slots]  # (nnz,) neighbors of every output, in output order
         fresh = candidates[~np.isin(candidates, nodes)]

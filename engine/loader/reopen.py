@@ -34,17 +34,17 @@ def build_model(config: TrainConfig, train_graph: InteractionGraph) -> torch.nn.
     """``MODELS[name](train_graph, dim, Params(**params), seed)`` with its inference inputs drawn on ``train_graph``
     (:func:`engine.loader.build_recommender`) — the one way a model is built or rebuilt."""
     from engine.loader import build_recommender
-    from engine.models import MODELS
+    from engine.models.registry import model_class
 
     params = model_params(config.model, config.params)
-    return build_recommender(MODELS[config.model], train_graph, config.dim, params, config.seed)
+    return build_recommender(model_class(config.model), train_graph, config.dim, params, config.seed)
 
 
 def make_split(config: TrainConfig, graph: InteractionGraph) -> Any:
     """The run's split of ``graph``: same config, same edges, every time (training, resuming, loading)."""
     from engine.splits import split_interactions
 
-    return split_interactions(
+    split = split_interactions(
         graph,
         method=config.split,
         test_ratio=config.test_ratio,
@@ -53,6 +53,22 @@ def make_split(config: TrainConfig, graph: InteractionGraph) -> Any:
         min_rating=config.min_rating,
         k_core=config.k_core,
     )
+    return _merge_validation(split, graph, config.refit_of) if config.refit_of else split
+
+
+def _merge_validation(split: Any, graph: InteractionGraph, refit_of: str) -> Any:
+    """A refit's split: the same test set, the validation slice given back to training (train ∪ val)."""
+    user = np.concatenate([split.train.user, split.val_user])
+    item = np.concatenate([split.train.item, split.val_item])
+    train = graph.with_edges(np.sort(_edge_ids(graph, user, item, refit_of)), name=split.train.name)
+    empty = np.zeros(0, dtype=np.int64)
+    report = {
+        **split.report,
+        "train_interactions": train.num_edges,
+        "val_interactions": 0,
+        "refit": f"the {len(split.val_user):,} validation interactions merged into training (refit of {refit_of})",
+    }
+    return dataclasses.replace(split, train=train, val_user=empty, val_item=empty, report=report)
 
 
 def load_split(config: TrainConfig) -> Any:
@@ -145,9 +161,9 @@ class RunGraph:
 
     def sampling(self) -> Any:
         """The model's sampling request with the run's params (a FanoutSpec or RandomWalkSpec), or ``None``."""
-        from engine.models import MODELS
+        from engine.models.registry import model_class
 
-        return MODELS[self.config.model].sampling(self.params())
+        return model_class(self.config.model).sampling(self.params())
 
     def training_node(self, name: str) -> int:
         """Global id of node ``name`` (``user:<id>`` / ``item:<id>``), refused when it has no training edge.
@@ -214,6 +230,26 @@ def open_run_graph(run_dir: str | Path, dataset: str | None = None) -> RunGraph:
     edges = _edge_ids(graph, *parts["train"], info.run_id)
     train = graph.with_edges(edges, name=f"{graph.name} (train)")
     return RunGraph(run, config, graph, train, parts, recorded=True)
+
+
+def recorded_split(run: RunDir, graph: InteractionGraph) -> Any:
+    """The :class:`~engine.splits.Split` of ``graph`` that ``run`` recorded in its ``split.npz``, or ``None`` for a
+    run from before that file (rebuild it with :func:`make_split`). A run logged with :mod:`engine.track` on edges
+    the user chose has only this record: its config cannot rebuild them.
+
+    Raises:
+        RunDirError: The record is unreadable, or the dataset changed since (other nodes, training edges gone).
+    """
+    from engine.splits import Split
+
+    arrays = run.read_split()
+    if arrays is None:
+        return None
+    _check_same_nodes(arrays, graph, run.path.name)
+    user, item = (arrays[f"train_{side}"].astype(np.int64) for side in ("user", "item"))
+    train = graph.with_edges(_edge_ids(graph, user, item, run.path.name), name=f"{graph.name} (train)")
+    held_out = {name: arrays[name].astype(np.int64) for name in ("test_user", "test_item", "val_user", "val_item")}
+    return Split(train=train, report={"recorded": True}, **held_out)
 
 
 def _check_same_nodes(arrays: dict[str, np.ndarray], graph: InteractionGraph, run_id: str) -> None:

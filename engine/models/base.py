@@ -37,6 +37,17 @@ class TrainDefaults:
     num_negatives: int  # uniform negatives per positive
 
 
+def free_table(rows: int, dim: int, std: float, generator: torch.Generator, sparse: bool) -> torch.nn.Embedding:
+    """A table of free ID vectors ``(rows, dim)`` drawn from ``N(0, std²)`` with ``generator``.
+
+    With ``sparse`` a step's gradient holds only the rows the batch looked up (``self.table(rows)``), and the trainer
+    updates them with a row-sparse Adam (:mod:`engine.training.optimizers`), so a step's cost follows the batch, not
+    the table. A model whose loss reads the whole table (full-graph propagation) keeps it dense.
+    """
+    weight = torch.randn(rows, dim, generator=generator) * std
+    return torch.nn.Embedding.from_pretrained(weight, freeze=False, sparse=sparse)  # no draw from the global RNG
+
+
 def params_help(params_cls: type) -> dict[str, dict[str, Any]]:
     """``{field: {"help", "min", "max", "default"}}`` of a model's ``Params`` dataclass (for forms and CLIs)."""
     return {f.name: {**f.metadata, "default": f.default} for f in fields(params_cls)}
@@ -74,6 +85,7 @@ class Recommender(torch.nn.Module, abc.ABC):
     inductive_is_approximate: ClassVar[bool] = False
     loss_kind: ClassVar[str] = "BPR"  # what metrics.jsonl's "loss" measures; losses of different kinds differ in scale
     default_train: ClassVar[TrainDefaults]  # trainer defaults for this model: epochs, lr, batch_size, num_negatives
+    search_space: ClassVar[dict[str, Any]]  # what `python -m engine tune` searches: name -> search.Range | Choices
 
     def __init__(self, graph: InteractionGraph, dim: int, params: Any, seed: int = 0) -> None:
         super().__init__()
@@ -84,6 +96,15 @@ class Recommender(torch.nn.Module, abc.ABC):
         # Rebuilt from the graph on every construction, so they stay out of the checkpoint.
         self.register_buffer("seen_indptr", torch.from_numpy(seen.indptr.copy()), persistent=False)
         self.register_buffer("seen_items", torch.from_numpy(seen.indices.copy()), persistent=False)
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs) -> None:
+        # Before free tables were torch.nn.Embedding modules they were plain parameters: "user_emb", not
+        # "user_emb.weight". Checkpoints of either kind load.
+        for name, module in self.named_children():
+            old, new = prefix + name, prefix + name + ".weight"
+            if isinstance(module, torch.nn.Embedding) and old in state_dict and new not in state_dict:
+                state_dict[new] = state_dict.pop(old)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     @classmethod
     def check_arguments(cls, graph: InteractionGraph, dim: int, params: Any) -> None:

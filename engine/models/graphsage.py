@@ -6,7 +6,8 @@ per node type) plus optional free ID vectors; ``L`` PyG :class:`~torch_geometric
 layers (mean aggregation) run on the :class:`~engine.models.inputs.MessageFlow` blocks every batch brings
 (:class:`~engine.models.inputs.FanoutSpec`: the loader draws them with the fanout sampler the Neighborhood
 page draws). Inference is layer-wise over every neighbor, as in PyG's ``inference`` examples, so
-:meth:`GraphSAGE.embeddings` is deterministic.
+:meth:`GraphSAGE.embeddings` is deterministic; each layer runs in chunks of destinations, so its memory follows the
+nodes, not the edges.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from torch_geometric.nn import SAGEConv
 
 from engine.features import item_features, user_features
 from engine.graph import InteractionGraph
-from engine.models.base import Recommender, TrainDefaults
+from engine.models.base import Recommender, TrainDefaults, free_table
 from engine.models.inputs import FanoutSpec, LinkBatch
 from engine.models.losses import bpr_loss, l2_penalty
+from engine.models.search import Choices, Range
 
 
 @dataclass
@@ -59,6 +61,14 @@ class GraphSAGE(Recommender):
     supports_inductive = True
     inductive_is_approximate = True
     default_train = TrainDefaults(epochs=30, lr=0.002, batch_size=2048, num_negatives=1)
+    inference_messages: int = 1 << 18  # most edges whose messages inference holds at once: 64 MiB at d = 64
+    search_space = {
+        "lr": Range(1e-4, 1e-2, log=True),
+        "batch_size": Choices((512, 1024, 2048, 4096)),
+        "reg": Range(1e-6, 1e-1, log=True),
+        "num_layers": Range(1, 3),
+        "fanout": Range(5, 25),
+    }
 
     def __init__(self, graph: InteractionGraph, dim: int, params: GraphSAGEParams, seed: int = 0) -> None:
         super().__init__(graph, dim, params, seed)
@@ -71,10 +81,17 @@ class GraphSAGE(Recommender):
             self.item_proj = torch.nn.Linear(items.shape[1], dim)
             self.convs = torch.nn.ModuleList(SAGEConv(dim, dim) for _ in range(params.num_layers))
         if params.id_embeddings:
-            self.id_emb = torch.nn.Parameter(torch.randn(graph.num_nodes, dim, generator=self.generator()) * 0.1)
+            # Sparse: a step updates the rows of its blocks' nodes only; the L2 penalty stays on the batch's outputs.
+            self.id_emb = free_table(graph.num_nodes, dim, 0.1, self.generator(), sparse=True)
+        # Inference's graph, both directions, sorted by destination: a CSR over destinations, cut into chunks.
         user = torch.from_numpy(graph.user)
         item = torch.from_numpy(graph.item) + graph.num_users
-        self.register_buffer("edge_index", torch.stack([torch.cat([item, user]), torch.cat([user, item])]), False)
+        src, dst = torch.cat([item, user]), torch.cat([user, item])  # (2E,), (2E,)
+        order = torch.argsort(dst, stable=True)
+        indptr = torch.zeros(graph.num_nodes + 1, dtype=torch.long)
+        indptr[1:] = torch.bincount(dst, minlength=graph.num_nodes).cumsum(0)
+        self.register_buffer("edge_src", src[order], persistent=False)  # (2E,) source of each edge, by destination
+        self.register_buffer("dst_indptr", indptr, persistent=False)  # (U + I + 1,)
 
     @classmethod
     def sampling(cls, params: GraphSAGEParams) -> FanoutSpec:
@@ -86,7 +103,7 @@ class GraphSAGE(Recommender):
         x = torch.empty(len(nodes), self.dim, device=self.device)
         x[is_user] = self.user_proj(self.user_x[nodes[is_user]])
         x[~is_user] = self.item_proj(self.item_x[nodes[~is_user] - self.num_users])
-        return x + self.id_emb[nodes] if self.params.id_embeddings else x
+        return x + self.id_emb(nodes) if self.params.id_embeddings else x
 
     def _layer(self, index: int, x: tuple[Tensor, Tensor], edge_index: Tensor) -> Tensor:
         out = self.convs[index](x, edge_index)
@@ -98,11 +115,35 @@ class GraphSAGE(Recommender):
         return out[: self.num_users].clone(), out[self.num_users :].clone()
 
     def _full_layers(self) -> list[Tensor]:
-        """Every node's output at every layer ``[x_0, ..., x_L]``, each ``(U + I, d)``, over all neighbors."""
-        layers = [self._inputs(torch.arange(self.num_users + self.num_items, device=self.device))]
+        """Every node's output at every layer ``[x_0, ..., x_L]``, each ``(U + I, d)``, over all neighbors.
+
+        Layer by layer in chunks of destinations holding at most ``inference_messages`` edges (one hub may hold more),
+        so the messages in memory at once are ``(inference_messages, d)``, not ``(2E, d)``: peak memory follows the
+        nodes, not the edges. The mean of each destination is the same as over the whole edge list at once.
+        """
+        num_nodes = self.num_users + self.num_items
+        layers = [self._inputs(torch.arange(num_nodes, device=self.device))]
         for index in range(len(self.convs)):
-            layers.append(self._layer(index, (layers[-1], layers[-1]), self.edge_index))
+            x, out = layers[-1], None
+            for start, end in self._chunks():
+                first, last = int(self.dst_indptr[start]), int(self.dst_indptr[end])
+                degree = self.dst_indptr[start + 1 : end + 1] - self.dst_indptr[start:end]  # (end - start,)
+                dst = torch.repeat_interleave(torch.arange(end - start, device=self.device), degree)  # local ids
+                part = self._layer(index, (x, x[start:end]), torch.stack([self.edge_src[first:last], dst]))
+                out = x.new_empty(num_nodes, part.shape[1]) if out is None else out
+                out[start:end] = part  # (end - start, d)
+            layers.append(out)
         return layers
+
+    def _chunks(self) -> list[tuple[int, int]]:
+        """``[(start, end), ...]`` consecutive destination ranges covering every node, each holding at most
+        ``inference_messages`` edges unless it is one node with more."""
+        indptr, chunks, start = self.dst_indptr.cpu(), [], 0
+        while start < len(indptr) - 1:
+            end = int(torch.searchsorted(indptr, indptr[start] + self.inference_messages, right=True)) - 1
+            chunks.append((start, max(end, start + 1)))
+            start = chunks[-1][1]
+        return chunks
 
     def loss(self, batch: LinkBatch) -> Tensor:
         flow = batch.blocks
@@ -127,7 +168,7 @@ class GraphSAGE(Recommender):
             layers = self._full_layers()
             user = self.user_proj(self.user_x.mean(0, keepdim=True))  # (1, d)
             if self.params.id_embeddings:
-                user = user + self.id_emb[: self.num_users].mean(0, keepdim=True)
+                user = user + self.id_emb.weight[: self.num_users].mean(0, keepdim=True)
             edge_index = torch.stack([torch.arange(len(items)), torch.zeros(len(items), dtype=torch.long)])
             edge_index = edge_index.to(self.device)  # (2, n): every chosen item sends to the new user
             for index in range(len(self.convs)):

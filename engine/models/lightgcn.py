@@ -24,6 +24,7 @@ from engine.graph import InteractionGraph
 from engine.models.base import Recommender, TrainDefaults
 from engine.models.inputs import LinkBatch
 from engine.models.losses import bpr_loss, l2_penalty
+from engine.models.search import Choices, Range
 from engine.models.sparse import spmm
 
 
@@ -85,6 +86,12 @@ class LightGCN(Recommender):
     supports_inductive = True
     inductive_is_approximate = True
     default_train = TrainDefaults(epochs=50, lr=0.01, batch_size=2048, num_negatives=1)
+    search_space = {
+        "lr": Range(1e-4, 5e-2, log=True),
+        "batch_size": Choices((512, 1024, 2048, 4096)),
+        "reg": Range(1e-6, 1e-1, log=True),
+        "num_layers": Range(1, 4),
+    }
 
     def __init__(self, graph: InteractionGraph, dim: int, params: LightGCNParams, seed: int = 0) -> None:
         super().__init__(graph, dim, params, seed)

@@ -13,9 +13,10 @@ import torch
 from torch import Tensor
 
 from engine.graph import InteractionGraph
-from engine.models.base import Recommender, TrainDefaults
+from engine.models.base import Recommender, TrainDefaults, free_table
 from engine.models.inputs import LinkBatch
 from engine.models.losses import bpr_loss, l2_penalty
+from engine.models.search import Choices, Range
 
 
 @dataclass
@@ -43,19 +44,25 @@ class MatrixFactorization(Recommender):
     supports_inductive = False
     inductive_is_approximate = False
     default_train = TrainDefaults(epochs=20, lr=0.005, batch_size=2048, num_negatives=1)
+    search_space = {
+        "lr": Range(1e-4, 1e-1, log=True),
+        "batch_size": Choices((512, 1024, 2048, 4096)),
+        "reg": Range(1e-6, 1e-1, log=True),
+    }
 
     def __init__(self, graph: InteractionGraph, dim: int, params: MFParams, seed: int = 0) -> None:
         super().__init__(graph, dim, params, seed)
         generator = self.generator()
-        self.user_emb = torch.nn.Parameter(torch.randn(self.num_users, dim, generator=generator) * params.init_std)
-        self.item_emb = torch.nn.Parameter(torch.randn(self.num_items, dim, generator=generator) * params.init_std)
+        # Sparse tables: a step updates the batch's rows only; the L2 penalty is on those rows too (Rendle et al.).
+        self.user_emb = free_table(self.num_users, dim, params.init_std, generator, sparse=True)
+        self.item_emb = free_table(self.num_items, dim, params.init_std, generator, sparse=True)
 
     def embeddings(self) -> tuple[Tensor, Tensor]:
-        return self.user_emb.detach().clone(), self.item_emb.detach().clone()
+        return self.user_emb.weight.detach().clone(), self.item_emb.weight.detach().clone()
 
     def loss(self, batch: LinkBatch) -> Tensor:
-        u, p = self.user_emb[batch.users], self.item_emb[batch.positives]  # (B, d), (B, d)
-        n = self.item_emb[batch.negatives]  # (B, n, d)
+        u, p = self.user_emb(batch.users), self.item_emb(batch.positives)  # (B, d), (B, d)
+        n = self.item_emb(batch.negatives)  # (B, n, d)
         pos_scores = (u * p).sum(-1)  # (B,)
         neg_scores = torch.einsum("bd,bnd->bn", u, n)  # (B, n)
         return bpr_loss(pos_scores, neg_scores) + self.params.reg * l2_penalty(u, p, n)

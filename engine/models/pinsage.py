@@ -43,9 +43,10 @@ from torch import Tensor
 
 from engine.features import item_features
 from engine.graph import InteractionGraph
-from engine.models.base import Recommender, TrainDefaults
+from engine.models.base import Recommender, TrainDefaults, free_table
 from engine.models.inputs import ItemNeighborhood, LinkBatch, RandomWalkSpec
 from engine.models.losses import l2_penalty, max_margin_loss
+from engine.models.search import Choices, Range
 from engine.models.sparse import csr_pair, spmm
 from engine.sampler_settings import RandomWalkSettings
 
@@ -149,6 +150,14 @@ class PinSage(Recommender):
     inductive_is_approximate = True
     loss_kind = "max-margin"
     default_train = TrainDefaults(epochs=16, lr=0.003, batch_size=2048, num_negatives=16)
+    search_space = {
+        "lr": Range(1e-4, 1e-2, log=True),
+        "batch_size": Choices((512, 1024, 2048, 4096)),
+        "reg": Range(1e-6, 1e-1, log=True),
+        "num_layers": Range(1, 3),
+        "top_t": Range(5, 50),
+        "num_walks": Range(50, 400),
+    }
 
     def __init__(
         self,
@@ -176,9 +185,11 @@ class PinSage(Recommender):
             self.user_transform = torch.nn.Linear(dim, dim)  # Q, q of the users' pooling
             self.user_combine = torch.nn.Linear(dim, dim)  # dense after the users' pooling
         if params.id_embeddings:
-            generator = self.generator()
-            self.id_emb = torch.nn.Parameter(torch.randn(graph.num_items, dim, generator=generator) * 0.1)
-            self.user_emb = torch.nn.Parameter(torch.randn(graph.num_users, dim, generator=generator) * 0.1)
+            # Sparse with mini-batches: a step updates the rows its computation graph and users touch; the full-graph
+            # step (minibatch=0) reads every row, so there the tables stay dense.
+            generator, sparse = self.generator(), bool(params.minibatch)
+            self.id_emb = free_table(graph.num_items, dim, 0.1, generator, sparse)
+            self.user_emb = free_table(graph.num_users, dim, 0.1, generator, sparse)
         # Inference always uses the neighborhood drawn with the model seed, so embeddings() is reproducible;
         # training pools over each epoch's redraw, as the paper samples neighborhoods per mini-batch.
         self.neighborhood = neighborhood
@@ -210,7 +221,7 @@ class PinSage(Recommender):
     def _items(self, neighborhood: ItemNeighborhood) -> tuple[Tensor, Tensor]:
         """``(item_emb (I, d), messages (I, d))``: item embeddings and what each sends to its users' pools."""
         layers = [(neighborhood.weights, neighborhood.weights_t)] * len(self.convs)
-        return self._convolve(self.item_x, self.id_emb if self.params.id_embeddings else None, layers)
+        return self._convolve(self.item_x, self.id_emb.weight if self.params.id_embeddings else None, layers)
 
     def _convolve(
         self, features: Tensor, ids: Tensor | None, layers: list[tuple[Tensor, Tensor]]
@@ -234,7 +245,7 @@ class PinSage(Recommender):
             item_emb, messages = self._items(self.neighborhood)
             users = self._users(spmm(self.history, self.history_t, messages), self.seen_indptr.diff().float())
             if self.params.id_embeddings:
-                users = users + self.user_emb
+                users = users + self.user_emb.weight
             return users, item_emb
 
     def loss(self, batch: LinkBatch) -> Tensor:
@@ -253,20 +264,20 @@ class PinSage(Recommender):
         # Without the penalty the hinge is met by growing every vector, after which only a few pairs still teach.
         # The users' pooled part goes unpenalised (only their free vectors are), so that part keeps the signal a
         # new user's embedding is made of.
-        free = self.user_emb[users] if self.params.id_embeddings else u.new_zeros(0, self.dim)
+        free = self.user_emb(users) if self.params.id_embeddings else u.new_zeros(0, self.dim)
         penalty = l2_penalty(p, n, free)
         return max_margin_loss(pos_scores, neg_scores, self.params.margin) + self.params.reg * penalty
 
     def _minibatch(self, batch: LinkBatch) -> tuple[Tensor, Tensor, Tensor]:
         """``(users (B, d), positives (B, d), negatives (B, n, d))`` from the batch's computation graph alone."""
         graph = batch.items
-        ids = self.id_emb[graph.items] if self.params.id_embeddings else None
+        ids = self.id_emb(graph.items) if self.params.id_embeddings else None
         layers = list(zip(graph.weights, graph.weights_t, strict=True))
         targets, messages = self._convolve(self.item_x[graph.items], ids, layers)  # (M, d), (M, d)
         # Each row's pool is a sample of its user's other training items; its mean estimates the whole history's.
         u = self._users(spmm(graph.pool, graph.pool_t, messages), graph.pool_size)  # (B, d)
         if self.params.id_embeddings:
-            u = u + self.user_emb[batch.users]
+            u = u + self.user_emb(batch.users)
         return u, targets[graph.positive_rows], targets[graph.negative_rows]
 
     def _full_graph(self, batch: LinkBatch) -> tuple[Tensor, Tensor, Tensor]:
@@ -279,7 +290,7 @@ class PinSage(Recommender):
         degree = self.seen_indptr[users + 1] - self.seen_indptr[users] - in_pool  # (B,)
         u = self._users(sums[users] - in_pool.unsqueeze(1) * messages[pos], degree)  # (B, d)
         if self.params.id_embeddings:
-            u = u + self.user_emb[users]
+            u = u + self.user_emb(users)
         return u, item_emb[pos], item_emb[neg]
 
     def _is_seen(self, users: Tensor, items: Tensor) -> Tensor:

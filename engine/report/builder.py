@@ -24,9 +24,11 @@ from plotly.offline import get_plotlyjs
 from engine.analysis.export import ExportError, external_fetches
 from engine.analysis.store import ProjectionStore
 from engine.commands import compare_command, experiment_command, train_command
+from engine.experiments.budgets import budget_lines
 from engine.experiments.results import comparison, runs_of_experiment, validation_test_note
 from engine.experiments.runner import read_experiment
 from engine.loader.reopen import RunGraph, open_run_graph
+from engine.models.registry import is_tracked
 from engine.plots import comparison as comparison_plots
 from engine.plots import embedding_view, figures
 from engine.plots.graph_view import fanout_view, random_walk_view
@@ -71,8 +73,12 @@ def run_report(run_dir: str | Path) -> str:
     ]
     if run.config.get("model") in SAMPLING_MODELS:
         sections.append(_neighborhood_section(run, run_graph))
-    command = shlex.join(train_command(TrainConfig.from_dict(run.config), run.path.parent, python="python"))
-    sections.append(Section("reproduce", "Reproduce", _commands([command], "Train the run again (a new run id):")))
+    if is_tracked(str(run.config.get("model"))):  # trained by the user's own loop, which no engine command repeats
+        body = _note("Logged with engine.track from a training loop outside the engine: run that script again.")
+    else:
+        command = shlex.join(train_command(TrainConfig.from_dict(run.config), run.path.parent, python="python"))
+        body = _commands([command], "Train the run again (a new run id):")
+    sections.append(Section("reproduce", "Reproduce", body))
     scales = validation_test_note(run.config) if run.protocol == "validation-selected" else None
     return _document(f"Run {run.run_id}", [_run_sentence(run), *([scales] if scales else [])], sections)
 
@@ -95,7 +101,7 @@ def experiment_report(runs_dir: str | Path, name: str, baseline: str | None = No
     baseline = baseline or spec["models"][0]
     k = k or min((spec.get("base") or {}).get("ks") or [10])
     runs, notes = runs_of_experiment(runs_dir, name)
-    result = comparison(runs, baseline, k, notes)
+    result = comparison(runs, baseline, k, notes, spec.get("tuned") or None)  # a tuned comparison states budgets
     metric = f"ndcg@{k}"
     split = result["split"]
     opening = (
@@ -167,6 +173,8 @@ def _run_sentence(run: RunInfo) -> str:
     k = ks[-1]
     names = [f"{name}@{k}" for name in ("recall", "ndcg", "precision", "hit", "coverage")] + ["mrr"]
     shown = [f"{name} {test[name]:.4f}" for name in names if isinstance(test.get(name), (int, float))]
+    if summary.get("test_source") == "user":
+        return f"{where}. Test metrics reported by the user (not computed by the engine): {', '.join(shown)}."
     return f"{where}; {protocol}. Test metrics: {', '.join(shown)}."
 
 
@@ -256,6 +264,7 @@ def _comparison_section(result: dict[str, Any], metric: str) -> Section:
         paired = comparison_plots.paired_frame(result)
         body += paired.to_html(index=False, escape=True, border=0, float_format="{:.4f}".format, formatters=p_text)
     body += "".join(_note(note) for note in result["notes"])
+    body += "".join(_note(f"Tuning budget of {line}") for line in budget_lines(result.get("budgets") or {}))
     return Section("comparison", "Comparison", body)
 
 

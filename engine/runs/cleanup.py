@@ -20,10 +20,12 @@ from engine.runs.names import (
     STATUS,
     SUMMARY,
     TAGS,
+    TRACK,
 )
 
 _ATOMIC_TEMPORARY = "|".join(
-    re.escape(name) for name in (MARKER, CONFIG, STATUS, METRICS, SUMMARY, CHECKPOINT, BEST, SPLIT, PER_USER, TAGS)
+    re.escape(name)
+    for name in (MARKER, CONFIG, STATUS, METRICS, SUMMARY, CHECKPOINT, BEST, SPLIT, PER_USER, TAGS, TRACK)
 )
 # Temporary files of atomic writes (engine.runs.jsonio.write_atomic, and the <pid> names of older versions),
 # left behind only by a process killed mid-write: by folder, what resume sweeps.
@@ -35,7 +37,7 @@ _TEMPORARY = {
 _RUN_FILES = re.compile(
     "|".join(
         re.escape(name)
-        for name in (MARKER, LOCK, CONFIG, STATUS, METRICS, SUMMARY, CHECKPOINT, BEST, PER_USER, SPLIT, TAGS)
+        for name in (MARKER, LOCK, CONFIG, STATUS, METRICS, SUMMARY, CHECKPOINT, BEST, PER_USER, SPLIT, TAGS, TRACK)
     )
     + "|"
     + _TEMPORARY[""].pattern

@@ -49,7 +49,7 @@ class TrainConfig:
 
     dataset: str = "synthetic"  # dataset name or csv:PATH
     data_dir: str | None = None  # folder with the dataset's files; None = the dataset's default place
-    model: str = "lightgcn"  # key of engine.models.MODELS
+    model: str = "lightgcn"  # key of engine.models.MODELS, or package.module:ClassName (engine.models.registry)
     params: dict[str, Any] = field(default_factory=dict)  # model Params fields; missing = the model's default
     # total training epochs (early stopping may end sooner); None = the model's
     epochs: int | None = field(default=None, metadata=_bounds(1, 10_000))
@@ -90,6 +90,12 @@ class TrainConfig:
     eval_batch_size: int = field(default=1024, metadata=_bounds(1, 65_536))
     # processes that trained the run together (torchrun --nproc-per-node x --nnodes); recorded, not a flag
     world_size: int = field(default=1, metadata=_bounds(1, 65_536))
+    # the Optuna study (python -m engine tune) this run is a trial of, and its trial number; recorded, not a flag
+    study: str | None = None
+    trial: int | None = None
+    # run id of the validation-selected run whose settings and best epoch this run repeats on train + validation,
+    # testing once at the end (--refit); None = an ordinary run
+    refit_of: str | None = None
 
     # ------------------------------------------------------------------ validation
     def validate(self) -> None:
@@ -97,11 +103,10 @@ class TrainConfig:
 
         It changes nothing: :func:`resolve` is what fills in the model's defaults.
         """
-        from engine.models import MODELS
+        from engine.models.registry import model_class
         from engine.sampling.negatives import MAX_NEGATIVES
 
-        if not isinstance(self.model, str) or self.model not in MODELS:
-            raise ValueError(f"unknown model {self.model!r}: choose one of {', '.join(sorted(MODELS))}")
+        model_class(self.model)
         if not isinstance(self.dataset, str) or not self.dataset.strip():
             raise ValueError(
                 f"'dataset' must be a dataset name such as 'synthetic' or 'csv:PATH' (got {self.dataset!r})"
@@ -129,6 +134,11 @@ class TrainConfig:
                 raise ValueError(f"unknown {what} {getattr(self, name)!r}: choose one of {', '.join(choices)}")
         if not isinstance(self.deterministic, bool):
             raise ValueError(f"'deterministic' must be true or false (got {self.deterministic!r})")
+        if self.refit_of is not None and (not isinstance(self.refit_of, str) or self.val_ratio <= 0):
+            raise ValueError(
+                f"'refit_of' ({self.refit_of!r}) names the validation-selected run a refit repeats on train + "
+                f"validation, so it needs a run id and a validation slice (val_ratio > 0, got {self.val_ratio})"
+            )
         if self.test_ratio + self.val_ratio >= 1:
             raise ValueError(
                 f"test_ratio + val_ratio must leave training data (got {self.test_ratio} + {self.val_ratio} >= 1)"
@@ -198,11 +208,9 @@ def resolve(config: TrainConfig) -> TrainConfig:
     Raises:
         ValueError: Naming the field, the value and what to do.
     """
-    from engine.models import MODELS
+    from engine.models.registry import model_class
 
-    if not isinstance(config.model, str) or config.model not in MODELS:
-        raise ValueError(f"unknown model {config.model!r}: choose one of {', '.join(sorted(MODELS))}")
-    defaults = MODELS[config.model].default_train
+    defaults = model_class(config.model).default_train
     values: dict[str, Any] = {
         spec.name: getattr(defaults, spec.name)
         for spec in dataclasses.fields(defaults)
@@ -224,10 +232,10 @@ def resolve(config: TrainConfig) -> TrainConfig:
 
 def model_params(model: str, values: dict[str, Any]) -> Any:
     """The model's ``Params`` dataclass filled from ``values`` (strings are converted), checked against its bounds."""
-    from engine.models import MODELS
     from engine.models.base import check_params
+    from engine.models.registry import model_class
 
-    params_class = MODELS[model].Params
+    params_class = model_class(model).Params
     fields = {f.name: f for f in dataclasses.fields(params_class)}
     if not isinstance(values, dict):
         raise ValueError(
@@ -284,11 +292,11 @@ def _check_number(config: TrainConfig, spec: dataclasses.Field, real: bool) -> N
 
 
 def _model_default(model: str, name: str) -> Any:
-    from engine.models import MODELS
+    from engine.models.registry import model_class
 
     if name == "threads":
         return default_threads()
-    return getattr(MODELS[model].default_train, name)
+    return getattr(model_class(model).default_train, name)
 
 
 def default_threads() -> int:

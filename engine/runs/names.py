@@ -28,6 +28,8 @@ MARKER, LOCK = ".gnn-run", ".train.lock"
 CONFIG, STATUS, METRICS, SUMMARY = "config.json", "status.json", "metrics.jsonl", "summary.json"
 CHECKPOINT, BEST, PER_USER, SPLIT = "checkpoint.pt", "best.pt", "per_user.npz", "split.npz"
 TAGS = "tags.json"  # the user's tags and note of a run (python -m engine tag), never part of its config
+TRACK = "track.json"  # what a run logged with engine.track adds: its name, the user's own config, where its split and
+# test metrics came from
 MAX_TAG_CHARS = 64
 MAX_RUN_NOTE_BYTES = 10_000  # a run's free-text note, UTF-8
 SPLIT_PARTS = ("train", "val", "test")
@@ -81,7 +83,8 @@ def new_run_id(model: str, dataset: str) -> str:
     """``<model>-<dataset>-<utc time>-<8 hex>``: readable, sortable, distinct for runs started in one second."""
     slug = re.sub(r"[^A-Za-z0-9]+", "-", Path(dataset.removeprefix("csv:")).stem or dataset).strip("-")[:40]
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
-    return check_run_id(f"{model}-{slug or 'data'}-{stamp}-{secrets.token_hex(4)}")
+    model = re.sub(r"[^A-Za-z0-9]+", "-", model.rpartition(":")[2]).strip("-")[:40]  # pkg.mod:Class -> Class
+    return check_run_id(f"{model or 'model'}-{slug or 'data'}-{stamp}-{secrets.token_hex(4)}")
 
 
 def process_alive(pid: Any) -> bool:

@@ -20,6 +20,9 @@ Layout of ``<runs-dir>/<run-id>/``, with the :class:`RunDir` attribute of each e
     projections/    [projections_dir] <epoch>_<method>.npz [projection_path]; while a process computes one, its pid in
                     <epoch>_<method>.pending [projection_pending_path]; why it failed in <epoch>_<method>.error
                     [projection_error_path]; the process's output in <method>.log [projection_log_path]
+    track.json      [track_path] only in a run logged with engine.track: {"name", "config" (the user's own),
+                    "split_source" (the engine run whose split it used, "edges" the user gave, or null: none),
+                    "test_source" ("engine": evaluated at finish; "user": metrics reported by the user; null)}
     tags.json       [tags_path] {"tags": [...], "note": "..."}: the user's labels of the run (:mod:`engine.runs.tags`)
     .train.lock     [lock_path] ``flock``-ed by the training process for its whole life; holds its pid
 
@@ -89,6 +92,7 @@ from engine.runs.names import (
     STATUS,
     SUMMARY,
     TAGS,
+    TRACK,
     RunDirError,
     process_alive,
 )
@@ -192,6 +196,10 @@ class RunDir(RunArrays):
     @property
     def tags_path(self) -> Path:
         return self.path / TAGS
+
+    @property
+    def track_path(self) -> Path:
+        return self.path / TRACK
 
     @property
     def lock_path(self) -> Path:

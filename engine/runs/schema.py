@@ -54,6 +54,7 @@ SUMMARY_FIELDS: dict[str, Any] = {
     "stopped_early": bool | None,
     "split": dict[str, Any] | None,
     "test": dict[str, Number | None] | None,
+    "test_source": str | None,  # "engine" (its evaluator) or "user" (reported to engine.track); absent: engine
     "validation": dict[str, Number | None] | None,  # null in a test-selected run (no validation slice)
 }
 # One line of metrics.jsonl: the declared fields, and every other field a metric value.

@@ -50,13 +50,23 @@ def finish_run(
     selected = next((r for r in run.read_metrics() if r.get("epoch") == selected_epoch), {})
     validation = {key: value for key, value in selected.items() if key not in ("epoch", "loss", "seconds", "split")}
     run.prune_snapshots(snapshots | {state["epoch"]})
+    refit = refit_record(run, config) if config.refit_of else None
+    if refit is not None:
+        validation = refit["validation"]
+    selected_by = f"validation {config.monitor_key}" if data.has_validation else "last epoch"
+    if refit is not None:
+        selected_by = (
+            f"validation {config.monitor_key} of run {config.refit_of} (its epoch {refit['selected_epoch']}); "
+            f"then refit on train + validation for {config.epochs} epochs, test read once"
+        )
     run.write_summary(
         {
             "test": test_users.means(),
-            "validation": validation if data.has_validation else None,
-            "protocol": PROTOCOLS[0] if data.has_validation else PROTOCOLS[1],
+            "validation": validation if data.has_validation or refit else None,
+            "protocol": PROTOCOLS[0] if data.has_validation or refit else PROTOCOLS[1],
             "best_epoch": selected_epoch,
-            "selected_by": f"validation {config.monitor_key}" if data.has_validation else "last epoch",
+            "selected_by": selected_by,
+            "refit": refit,
             "epochs_run": state["epoch"],
             "stopped_early": early,
             "train_seconds": state["train_seconds"],
@@ -70,6 +80,21 @@ def finish_run(
         }
     )
     set_status(run, config, "finished", epoch=state["epoch"], finished_at=time.time())
+
+
+def refit_record(run: RunDir, config: TrainConfig) -> dict[str, Any]:
+    """What a refit's summary says of the run it repeats (a sibling in the runs directory): its id, the epoch it
+    selected on validation and that epoch's validation metrics (``validation`` in the summary is those; ``test`` is
+    the refit's own)."""
+    selected = RunDir(run.path.parent / config.refit_of).read().summary or {}
+    return {
+        "of": config.refit_of,
+        "selected_epoch": selected.get("best_epoch"),
+        "validation": selected.get("validation") or {},
+        "selected_test": selected.get("test"),
+        "epochs": config.epochs,
+        "note": "validation: the selected run's, at its best epoch; test: this refit's, trained on train + validation",
+    }
 
 
 def _peak_rss_mib() -> float | None:

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from engine.graph import InteractionGraph
-from engine.loader.reopen import build_model, make_split, resolve_device
+from engine.loader.reopen import build_model, make_split, recorded_split, resolve_device
+from engine.models.registry import is_tracked
 from engine.runs.config import TrainConfig, resolve
 from engine.runs.names import CONFIG
 from engine.runs.rundir import RunDir, RunInfo
@@ -23,7 +24,8 @@ class LoadedRun:
         model: The :class:`~engine.models.Recommender`, weights of the selected epoch (best on validation when the
             run had a validation slice, else the last checkpointed epoch).
         graph: The full dataset (train, validation and test edges).
-        split: The run's split, rebuilt from its config (same seed, same edges).
+        split: The run's split, rebuilt from its config (same seed, same edges); a run logged with
+            :mod:`engine.track`: as its ``split.npz`` recorded it.
         config: The run's :class:`TrainConfig`.
         run: What the run directory says (status, metrics, summary).
         epoch: The epoch whose weights were loaded.
@@ -64,7 +66,9 @@ def load_run(run_dir: str | Path, device: str = "cpu") -> LoadedRun:
     target = resolve_device(device)
     read_checkpoint(path, config.model)
     graph = load_dataset(config.dataset, config.data_dir)
-    split = make_split(config, graph)
+    # A logged run's edges may be the user's own, which no config rebuilds; the engine's rebuild theirs (a config
+    # edited since then is caught by the checkpoint's data fingerprint).
+    split = (recorded_split(run, graph) if is_tracked(config.model) else None) or make_split(config, graph)
     contents = load_checkpoint(path, config.model, split.train, map_location=target)
     model = build_model(config, split.train).to(target)
     restore_model(model, contents, path)

@@ -1,7 +1,7 @@
 """The training loop: one run of one model on one split, recorded in a run directory as it goes.
 
-The trainer owns everything around the model (contract D' of the models): the Adam optimiser, the
-:class:`~engine.loader.LinkBatchLoader` that serves shuffled mini-batches of training edges with uniform negatives,
+The trainer owns everything around the model (contract D' of the models): the optimiser (Adam; row-sparse for tables),
+the :class:`~engine.loader.LinkBatchLoader` that serves shuffled mini-batches of training edges with uniform negatives,
 the model's curriculum of hard negatives and what the model asked to have sampled (sampling the next batch while the
 model steps on this one), evaluation every ``eval_every`` epochs, best-epoch selection and early stopping on the
 validation slice, checkpoints, embedding snapshots, and the run's status. Every epoch's randomness derives from
@@ -25,6 +25,7 @@ from tqdm import tqdm
 
 from engine.loader.build import run_loader
 from engine.loader.reopen import build_model, load_split, resolve_device, split_arrays
+from engine.models.registry import is_tracked
 from engine.runs.config import TrainConfig, resolve
 from engine.runs.jsonio import is_disk_full
 from engine.runs.names import ACTIVE_STATES, PROTOCOLS, RunDirError
@@ -35,6 +36,7 @@ from engine.training.determinism import reproducible
 from engine.training.distributed import SINGLE_PROCESS, Group, device_for, join, leave, loss_function
 from engine.training.evaluation import EvalData, evaluate_users
 from engine.training.finish import finish_run, set_status
+from engine.training.optimizers import TableAdam, restore_optimizer, use_dense_tables
 from engine.training.stopping import StopFlag
 
 if TYPE_CHECKING:
@@ -43,7 +45,13 @@ if TYPE_CHECKING:
 STATUS_INTERVAL_S = 1.0  # least time between two intra-epoch status writes
 
 
-def train(config: TrainConfig, runs_dir: str | Path = "runs", run_id: str | None = None, progress: bool = True) -> Path:
+def train(
+    config: TrainConfig,
+    runs_dir: str | Path = "runs",
+    run_id: str | None = None,
+    progress: bool = True,
+    on_evaluation: Callable[[int, dict[str, Any]], str | None] | None = None,
+) -> Path:
     """Train a new run and return its directory.
 
     Args:
@@ -52,12 +60,16 @@ def train(config: TrainConfig, runs_dir: str | Path = "runs", run_id: str | None
         runs_dir (str | Path): Parent of the run directory. (default: ``"runs"``)
         run_id (str, optional): Name of the new run; it must not exist. (default: generated, unique)
         progress (bool): Show a tqdm progress bar on stderr. (default: ``True``)
+        on_evaluation (Callable, optional): Called with ``(epoch, metrics)`` after each evaluated epoch of a single
+            process (a study's pruner); a string it returns stops the run there, as ``stopped`` with that reason
+            and no test metrics. (default: ``None``)
 
     Raises:
         ValueError: An invalid config, or a dataset that cannot be loaded (``DatasetError``), before the run
             directory is created.
     """
     config = resolve(config)
+    _check_trainable(config)
     group = join(resolve_device(config.device))
     try:
         config = dataclasses.replace(config, world_size=group.world_size)
@@ -71,10 +83,19 @@ def train(config: TrainConfig, runs_dir: str | Path = "runs", run_id: str | None
             run.write_config(config.to_dict())
             run.write_split(split_arrays(split))
             set_status(run, config, "queued", epoch=0, started_at=time.time(), error=None, traceback=None)
-            _execute(run, config, split, resume=False, progress=progress, group=group)
+            _execute(run, config, split, resume=False, progress=progress, group=group, on_evaluation=on_evaluation)
         return run.path
     finally:
         leave(group)
+
+
+def _check_trainable(config: TrainConfig) -> None:
+    """Refuse a run logged with :mod:`engine.track`: its model was trained by the user's own loop."""
+    if is_tracked(config.model):
+        raise ValueError(
+            f"model {config.model!r} is a run logged with engine.track from a training loop outside the engine; the "
+            "engine cannot train or resume it: log a new run from your own loop"
+        )
 
 
 def _on_main(group: Group, work: Callable[[], Any]) -> Any:
@@ -166,6 +187,7 @@ def _check_resume(run: RunDir, epochs: int | None, device: str | None, group: Gr
         raise ValueError(f"run {info.run_id} is still {info.state} (pid {info.status.get('pid')}); stop it first")
     changes = {name: value for name, value in (("epochs", epochs), ("device", device)) if value is not None}
     config = resolve(dataclasses.replace(TrainConfig.from_dict(info.config), **changes))
+    _check_trainable(config)
     done = int(info.status.get("epoch") or 0)
     if done and not run.checkpoint_path.exists():
         raise RunDirError(
@@ -194,12 +216,18 @@ def snapshot_epochs(config: TrainConfig) -> set[int]:
 
 
 def _execute(
-    run: RunDir, config: TrainConfig, split: Any, resume: bool, progress: bool, group: Group = SINGLE_PROCESS
+    run: RunDir,
+    config: TrainConfig,
+    split: Any,
+    resume: bool,
+    progress: bool,
+    group: Group = SINGLE_PROCESS,
+    on_evaluation: Callable[[int, dict[str, Any]], str | None] | None = None,
 ) -> None:
     stop = StopFlag()
     try:
         with stop.installed(), reproducible(config.threads, config.deterministic, resolve_device(config.device)):
-            _loop(run, config, split, resume, progress, stop, group)
+            _loop(run, config, split, resume, progress, stop, group, on_evaluation)
     except BaseException as error:
         lost = group.lost_rank(error)
         if lost is not None:
@@ -219,7 +247,14 @@ def _execute(
 
 
 def _loop(
-    run: RunDir, config: TrainConfig, split: Any, resume: bool, progress: bool, stop: StopFlag, group: Group
+    run: RunDir,
+    config: TrainConfig,
+    split: Any,
+    resume: bool,
+    progress: bool,
+    stop: StopFlag,
+    group: Group,
+    on_evaluation: Callable[[int, dict[str, Any]], str | None] | None = None,
 ) -> None:
     device = device_for(resolve_device(config.device), group)
     main = group.is_main
@@ -227,21 +262,23 @@ def _loop(
     train_graph = split.train
     model = build_model(config, train_graph).to(device)
     loader = run_loader(model, train_graph, config, device, rank=group.rank, world_size=group.world_size)
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    if group.parallel and device.type == "cuda":
+        use_dense_tables(model)  # nccl all-reduces dense gradients only
+    optimizer = TableAdam(model, config.lr)  # Adam for dense layers, row-sparse Adam for sparse ID tables
     step_loss = loss_function(model, group)  # the model's loss; through DDP (gradients averaged) with several ranks
     data = EvalData.from_split(split)
     state = {"epoch": 0, "best_epoch": None, "best_value": None, "bad_evals": 0, "train_seconds": 0.0}
     if resume and run.checkpoint_path.exists():
         saved = load_checkpoint(run.checkpoint_path, config.model, train_graph, map_location=device)
         restore_model(model, saved, run.checkpoint_path)
-        optimizer.load_state_dict(saved["optimizer_state"])
+        restore_optimizer(optimizer, saved, run.checkpoint_path, announce=main)
         for group_settings in optimizer.param_groups:
             group_settings["lr"] = config.lr
         torch.set_rng_state(saved["torch_rng"].cpu())
         if device.type == "cuda" and saved.get("cuda_rng") is not None:
             torch.cuda.set_rng_state(saved["cuda_rng"].cpu(), device)
         state = {key: saved[key] for key in state}
-    protocol = PROTOCOLS[0] if data.has_validation else PROTOCOLS[1]
+    protocol = PROTOCOLS[0] if data.has_validation or config.refit_of else PROTOCOLS[1]
     if main:
         run.truncate_metrics(state["epoch"])
         set_status(
@@ -250,6 +287,7 @@ def _loop(
         )  # fmt: skip
     snapshots = snapshot_epochs(config)
     stopped_early = stopping = False
+    pruned: str | None = None  # why on_evaluation stopped the run
     with tqdm(
         total=config.epochs,
         initial=state["epoch"],
@@ -269,7 +307,8 @@ def _loop(
             state["train_seconds"] += seconds
             record: dict[str, Any] = {"epoch": epoch, "loss": loss, "seconds": seconds}
             stopping = group.any(stop.requested)
-            if epoch % config.eval_every == 0 or epoch == config.epochs:
+            # a refit trains the epochs its selected run chose on validation and reads the test split once, at the end
+            if (epoch % config.eval_every == 0 or epoch == config.epochs) and not config.refit_of:
                 if main:  # rank 0 alone evaluates, keeps the best weights and snapshots; the others wait for its call
                     metrics, user_emb, item_emb = _evaluate_epoch(model, config, data, run, epoch, state)
                     record.update(metrics)
@@ -280,6 +319,7 @@ def _loop(
                         run.save_snapshot(epoch, user_emb, item_emb)
                     bar.set_postfix({"loss": f"{loss:.4f}", config.monitor_key: f"{metrics[config.monitor_key]:.4f}"})
                     stopped_early = patience_over
+                    pruned = on_evaluation(epoch, metrics) if on_evaluation is not None else None
                 stopped_early = group.share(stopped_early)
             else:
                 bar.set_postfix({"loss": f"{loss:.4f}"})
@@ -289,9 +329,11 @@ def _loop(
                 _save_state(run, model, optimizer, config, train_graph, state)
                 set_status(run, config, "running", epoch=epoch, batch=None, total_batches=None)
             bar.update(1)
-            if stopping or stopped_early:
+            if stopping or stopped_early or pruned:
                 break
-    if main and stopping:
+    if main and pruned:
+        set_status(run, config, "stopped", epoch=state["epoch"], reason=f"{pruned}; no test metrics")
+    elif main and stopping:
         how = {"SIGTERM": "SIGTERM: the Stop button or kill", "SIGINT": "SIGINT: Ctrl-C"}.get(
             stop.signal_name, "a signal" if stop.requested else "a signal to another rank"
         )
@@ -304,7 +346,7 @@ def _loop(
 
 def train_epoch(
     model,
-    optimizer: torch.optim.Optimizer,
+    optimizer: TableAdam | torch.optim.Optimizer,
     loader: LinkBatchLoader,
     epoch: int,
     stop: StopFlag | None = None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-PAGES = ["Data", "Train", "Runs", "Neighborhood", "Embeddings", "Recommend"]
+PAGES = ["Data", "Train", "Runs", "Tune", "Neighborhood", "Embeddings", "Recommend"]
 
 
 @pytest.mark.parametrize("label", PAGES)

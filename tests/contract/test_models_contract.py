@@ -22,6 +22,7 @@ from engine.graph import InteractionGraph
 from engine.loader import LinkBatchLoader, build_recommender
 from engine.models import MODELS, FanoutSpec, InductiveNotSupported, Recommender
 from engine.models.base import TrainDefaults
+from engine.training.optimizers import TableAdam
 from engine.training.trainer import train_epoch
 
 NUM_USERS, NUM_ITEMS, DIM = 8, 11, 16
@@ -81,9 +82,9 @@ def build(name: str, graph: InteractionGraph, seed: int = 0) -> Recommender:
 
 
 def train(model: Recommender, graph: InteractionGraph, steps: int = TRAIN_STEPS) -> list[float]:
-    """Full-batch Adam, one loader epoch per step; returns the loss of every step."""
+    """Full-batch steps of the trainer's optimiser, one loader epoch per step; returns the loss of every step."""
     loader = full_batch_loader(model, graph)
-    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+    optimizer = TableAdam(model, lr=0.01)
     losses = [train_epoch(model, optimizer, loader, epoch) for epoch in range(1, steps + 1)]
     model.eval()
     return losses

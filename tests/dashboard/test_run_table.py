@@ -192,3 +192,13 @@ def test_column_widths_fit_the_table_and_give_the_run_ids_the_rest() -> None:
     assert widths["chosen on"] >= 6 * len("test (test-selected)")
     crowded = column_widths({"run": ["run"], **{f"c{i}": ["x" * 30] for i in range(10)}})
     assert crowded["run"] == 160  # never squeezed below MIN_RUN_WIDTH
+
+
+def test_a_logged_runs_own_test_metrics_read_as_reported_by_the_user():
+    """Issue 21: a run logged with engine.track without a split has test metrics the engine never computed."""
+    reported = make_run("own", config={"model": "track:own"}, summary={"test": {"ndcg@20": 0.3}, "test_source": "user"})
+    evaluated = make_run(
+        "ours", summary={"test": {"ndcg@20": 0.3}, "test_source": "engine", "protocol": "validation-selected"}
+    )
+    chosen = runs_frame([reported, evaluated]).set_index("run")["chosen on"]
+    assert chosen["own"] == "metrics reported by the user" and chosen["ours"] == "validation"

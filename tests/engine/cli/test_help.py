@@ -63,8 +63,8 @@ def test_train_help_shows_the_train_config_default(name: str) -> None:
 
 def test_every_train_config_field_but_the_structural_ones_has_a_flag() -> None:
     flags = set(command_actions(training_cli, "train"))
-    # --param NAME=VALUE; config files only; what torchrun started, recorded
-    assert set(TRAIN_FIELDS) - flags == {"params", "eval_batch_size", "world_size"}
+    # --param NAME=VALUE; config files only; what torchrun started, recorded; what tune and --refit record
+    assert set(TRAIN_FIELDS) - flags == {"params", "eval_batch_size", "world_size", "study", "trial", "refit_of"}
 
 
 @pytest.mark.parametrize("spec", dataclasses.fields(RandomWalkSampler.Settings), ids=lambda spec: spec.name)

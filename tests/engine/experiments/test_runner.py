@@ -276,3 +276,25 @@ def test_an_experiment_whose_member_is_running_is_not_started_twice(tmp_path):
     run.update_status(state="running", pid=os.getpid(), epoch=0, total_epochs=1)
     with pytest.raises(ValueError, match=r"experiment 'busy' is already running: its member busy-mf-g0-s0 is running"):
         check_experiment(spec, tmp_path)
+
+
+def test_experiment_refit_compares_the_refits_of_the_chosen_settings(tmp_path, capsys):
+    argv = ["experiment", "--name", "rf", "--models", "mf", "--seeds", "0,1", "--epochs", "2", "--k", "10"]
+    argv += ["--grid", "mf.lr=0.05,0.0001", "--runs-dir", str(tmp_path), "--quiet", "--refit"]
+    assert main(argv) == 0
+    document = read_experiment(tmp_path, "rf")
+    assert document["spec"]["refit"] is True and document["selected"]["mf"]["settings"] == {"lr": 0.05}
+    assert document["refits"] == {f"rf-mf-g0-s{seed}": f"rf-mf-g0-s{seed}-refit" for seed in (0, 1)}
+    refit = read_run(tmp_path / "rf-mf-g0-s1-refit")
+    assert refit.config["refit_of"] == "rf-mf-g0-s1" and refit.config["lr"] == 0.05
+    capsys.readouterr()
+    assert main(["compare", "--experiment", "rf", "--runs-dir", str(tmp_path), "--baseline", "mf", "--json"]) == 0
+    compared = json.loads(capsys.readouterr().out)
+    assert sorted(member["run_id"] for member in compared["members"]) == ["rf-mf-g0-s0-refit", "rf-mf-g0-s1-refit"]
+    assert "--refit" in experiment_command_of(tmp_path, "rf")
+
+
+def experiment_command_of(runs_dir: Path, name: str) -> list[str]:
+    from engine.commands import experiment_command
+
+    return experiment_command(read_experiment(runs_dir, name)["spec"], runs_dir)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -84,3 +85,24 @@ def test_a_bad_experiment_is_refused_before_a_process_starts(tmp_path: Path) -> 
     with pytest.raises(ValueError, match="unknown model 'svd'"):
         start_experiment(ExperimentSpec("bad", "synthetic", ["svd"], [0]), tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_study_runs_in_the_background_and_a_bad_one_is_refused_before(tmp_path: Path) -> None:
+    from engine.jobs.process import start_tuning
+    from engine.tuning import study_info
+
+    started = start_tuning("bg-study", "synthetic", "mf", tmp_path, trials=2, epochs=1)
+    assert started.process.wait(timeout=300) == 0, log_tail(started.log_path)
+    assert started.log_path == tmp_path / ".logs" / "studies" / "bg-study.log"
+    assert "study bg-study: 2 finished" in log_tail(started.log_path)
+    info = study_info(tmp_path, "bg-study")
+    assert (info.done, info.model, info.meta["epochs"]) == (2, "mf", 1)
+    for arguments, trials, message in [
+        (("bg-study", "synthetic", "lightgcn"), 2, "study 'bg-study' exists with other settings (model 'mf' there, "),
+        (("new", "synthetic", "mf"), 0, "--trials must be at least 1 (got 0)"),
+        (("-x", "synthetic", "mf"), 2, "study name '-x' must be"),
+        (("new", "synthetic", "svd"), 2, "unknown model 'svd'"),
+    ]:
+        with pytest.raises(ValueError, match=re.escape(message)):
+            start_tuning(*arguments, tmp_path, trials=trials, epochs=1)
+    assert sorted(path.name for path in (tmp_path / ".logs" / "studies").iterdir()) == ["bg-study.log"]

@@ -85,3 +85,34 @@ def test_an_orphaned_child_leaves_the_next_childs_running_job(tmp_path: Path) ->
     assert json.loads(running.read_text())["id"] == "job-of-the-next-child"
     _clear_running(tmp_path, "job-of-the-next-child")
     assert not running.exists()
+
+
+def tune_job(runs_dir: Path, name: str = "study-a") -> dict:
+    """A tune job as engine.jobs.process.start_tuning writes it."""
+    from engine.commands import tune_command
+    from engine.jobs.client import study_log_path
+
+    command = tune_command(name, "synthetic", "mf", runs_dir.resolve(), {"trials": 3})
+    return {"argv": command[3:], "log": str(study_log_path(runs_dir, name).resolve()), "study": name}
+
+
+def test_the_clients_own_tune_jobs_are_accepted(tmp_path: Path) -> None:
+    assert training_job_problem(tune_job(tmp_path), tmp_path) is None
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        ({"study": "other"}, "its command line tunes another study than 'other'"),
+        ({"study": "../up"}, "study name '../up' must be"),
+        ({"study": None}, "names no log or no study"),
+        ({"log": "/tmp/elsewhere.log"}, "is not the study's log"),
+    ],
+)
+def test_a_forged_tune_job_is_refused(tmp_path: Path, change: dict, says: str) -> None:
+    assert says in training_job_problem({**tune_job(tmp_path), **change}, tmp_path)
+
+
+def test_a_tune_job_of_another_runs_directory_is_refused(tmp_path: Path) -> None:
+    elsewhere = tune_job(tmp_path / "sub")
+    assert "is not in" in training_job_problem({**tune_job(tmp_path), "argv": elsewhere["argv"]}, tmp_path)

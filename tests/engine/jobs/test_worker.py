@@ -300,3 +300,15 @@ def _state(store: RunStore, run_id: str) -> str | None:
         return store.get(run_id).state
     except ValueError:
         return None
+
+
+def test_worker_forks_a_study(worker_runs_dir: Path) -> None:
+    from engine.jobs.process import start_tuning
+    from engine.tuning import study_info
+
+    launch = start_tuning("worker-study", "synthetic", "mf", worker_runs_dir, trials=2, epochs=1)
+    assert isinstance(launch.process, WorkerJob)  # not a fresh process
+    assert launch.process.wait(timeout=300) == 0, log_tail(launch.log_path)
+    assert "study worker-study: 2 finished" in log_tail(launch.log_path)
+    assert study_info(worker_runs_dir, "worker-study").done == 2
+    assert RunStore(worker_runs_dir).get("worker-study-trial0001").state == "finished"

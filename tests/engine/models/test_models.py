@@ -49,8 +49,8 @@ def test_mf_loss_by_hand(graph):
     cls = MODELS["mf"]
     model = cls(graph, 2, cls.Params(reg=0.5), seed=0)
     with torch.no_grad():
-        model.user_emb.copy_(torch.tensor([[1.0, 0.0]] * 5))
-        model.item_emb.copy_(torch.tensor([[2.0, 0.0], [0.0, 1.0]] * 3))
+        model.user_emb.weight.copy_(torch.tensor([[1.0, 0.0]] * 5))
+        model.item_emb.weight.copy_(torch.tensor([[2.0, 0.0], [0.0, 1.0]] * 3))
     one = torch.tensor([0])
     loss = model.loss(LinkBatch(epoch=1, index=0, edges=one, users=one, positives=one, negatives=torch.tensor([[1]])))
     # score gap 2 - 0; penalty 0.5 * (1 + 4 + 1) / 2
