@@ -14,9 +14,7 @@ from engine.models.inputs import (
 from engine.models.lightgcn import LightGCN
 from engine.models.mf import MatrixFactorization
 from engine.models.pinsage import PinSage
-from engine.models.registry import is_tracked, model_class
-
-MODELS: dict[str, type[Recommender]] = {cls.name: cls for cls in (MatrixFactorization, LightGCN, GraphSAGE, PinSage)}
+from engine.models.registry import MODELS, is_tracked, model_class
 
 __all__ = [
     "MODELS",

@@ -12,6 +12,13 @@ import importlib
 import re
 
 from engine.models.base import Recommender, TrainDefaults
+from engine.models.graphsage import GraphSAGE
+from engine.models.lightgcn import LightGCN
+from engine.models.mf import MatrixFactorization
+from engine.models.pinsage import PinSage
+from engine.models.snapshot import SnapshotEmbeddings
+
+MODELS: dict[str, type[Recommender]] = {cls.name: cls for cls in (MatrixFactorization, LightGCN, GraphSAGE, PinSage)}
 
 TRACK_PREFIX = "track:"  # config.json's model of a run logged with engine.track: "track:<name>"
 _IMPORT_PATH = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*:[A-Za-z_][\w]*$")
@@ -38,13 +45,9 @@ def model_class(name: str) -> type[Recommender]:
         ValueError: An unknown name, a module that cannot be imported, or a class that is not a usable
             :class:`Recommender` (the message says what it lacks).
     """
-    from engine.models import MODELS
-
     if isinstance(name, str) and name in MODELS:
         return MODELS[name]
     if is_tracked(name):
-        from engine.models.snapshot import SnapshotEmbeddings
-
         return SnapshotEmbeddings
     if not is_import_path(name):
         raise ValueError(
