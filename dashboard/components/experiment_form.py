@@ -3,6 +3,7 @@ experiment`` process, its progress read from the experiment's folder, and the wa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
@@ -50,8 +51,7 @@ def spec_of_form(
 
 def show(runs_dir: Path, dataset: str | None, data_dir: str | None) -> None:
     """The form, then the progress of the experiment this session started last."""
-    launches = loaders.launched_experiments(str(runs_dir))
-    _form(runs_dir, dataset, data_dir, launches)
+    _form(runs_dir, dataset, data_dir)
     show_progress(runs_dir)
 
 
@@ -64,7 +64,7 @@ def show_progress(runs_dir: Path) -> None:
         st.fragment(_progress, run_every=REFRESH_SECONDS if polling else None)(runs_dir, launches[name], polling)
 
 
-def _form(runs_dir: Path, dataset: str | None, data_dir: str | None, launches: dict[str, ExperimentLaunch]) -> None:
+def _form(runs_dir: Path, dataset: str | None, data_dir: str | None) -> None:
     st.caption(
         plain(
             f"Every model x seed on {dataset or '(no dataset)'}, validation-selected, one run after another; "
@@ -92,12 +92,18 @@ def _form(runs_dir: Path, dataset: str | None, data_dir: str | None, launches: d
     if dataset is None:
         st.error("Pick a dataset in the sidebar first (a CSV dataset needs its path).")
         return
-    running = [launch.name for launch in launches.values() if launch.process.poll() is None]
+    epochs = None if epochs is None else int(epochs)
+    launch(runs_dir, name, lambda: spec_of_form(name, dataset, data_dir, models, seeds, epochs, grid))
+
+
+def launch(runs_dir: Path, name: str, make_spec: Callable[[], ExperimentSpec]) -> None:
+    """Start the experiment ``make_spec()`` describes through the worker and follow it on this page; a bad form, or
+    an experiment of that name already running from this page, is shown as an error and starts nothing."""
+    launches = loaders.launched_experiments(str(runs_dir))
     try:
-        if name.strip() in running:
+        if name.strip() in launches and launches[name.strip()].process.poll() is None:
             raise ValueError(f"experiment {name.strip()!r} is already running from this page")
-        spec = spec_of_form(name, dataset, data_dir, models, seeds, None if epochs is None else int(epochs), grid)
-        launched = start_experiment(spec, runs_dir)
+        launched = start_experiment(make_spec(), runs_dir)
     except ValueError as error:
         st.error(plain(f"Not started: {error}"), icon=":material/block:")
         return
@@ -117,7 +123,7 @@ def _progress(runs_dir: Path, launch: ExperimentLaunch, polling: bool) -> None:
         if alive:
             st.info(plain(f"Starting experiment {launch.name}…"), icon=":material/hourglass_top:")
         else:
-            _failed(launch)
+            failed(f"Experiment {launch.name}", launch, "resumes it")
         return
     done = sum(state == "finished" for state in states.values())
     now = next((run_id for run_id, state in states.items() if state in ("queued", "running")), None)
@@ -131,7 +137,7 @@ def _progress(runs_dir: Path, launch: ExperimentLaunch, polling: bool) -> None:
     if launch.process.returncode == 0 and done == len(states):
         st.success(plain(f"Experiment {launch.name} finished: {done} runs."), icon=":material/check_circle:")
     else:
-        _failed(launch)
+        failed(f"Experiment {launch.name}", launch, "resumes it")
     st.page_link(
         RUNS_PAGE,
         label="Compare on the Runs page",
@@ -141,11 +147,12 @@ def _progress(runs_dir: Path, launch: ExperimentLaunch, polling: bool) -> None:
     )
 
 
-def _failed(launch: ExperimentLaunch) -> None:
+def failed(what: str, launch, again: str) -> None:
+    """``what`` (``Experiment x``, ``Study y``) exited with an error: its code, what starting it again does, and its
+    log's tail."""
     st.error(
         plain(
-            f"Experiment {launch.name} exited with code {launch.process.returncode}; starting it again with the same "
-            "settings resumes it."
+            f"{what} exited with code {launch.process.returncode}; starting it again with the same settings {again}."
         ),
         icon=":material/error:",
     )

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import streamlit as st
 
+from dashboard.components import experiment_form
 from dashboard.components.markdown import plain
 from dashboard.plots.study_table import progress_text
 from dashboard.state import keys, loaders
 from engine.jobs.process import TuneLaunch, start_tuning
 from engine.plots.study_figures import study_figure
-from engine.runs.logs import log_tail
 from engine.tuning import describe, load_study
 
 REFRESH_SECONDS = 1.0
@@ -118,7 +118,7 @@ def _progress(runs_dir: Path, launch: TuneLaunch, polling: bool) -> None:
         if alive:
             st.info(plain(f"Starting study {launch.name}…"), icon=":material/hourglass_top:")
         else:
-            _failed(launch)
+            experiment_form.failed(f"Study {launch.name}", launch, "continues it")
         return
     info = describe(launch.name, study)
     target = st.session_state.get(keys.TRAIN_STUDY_TRIALS)
@@ -135,7 +135,7 @@ def _progress(runs_dir: Path, launch: TuneLaunch, polling: bool) -> None:
                 text += f"; best validation {info.metric} {info.best_value:.4f} (trial {info.best_trial})"
             st.success(plain(text + "."), icon=":material/check_circle:")
         else:
-            _failed(launch)
+            experiment_form.failed(f"Study {launch.name}", launch, "continues it")
     st.page_link(
         TUNE_PAGE,
         label="Open in the Tune view",
@@ -143,14 +143,3 @@ def _progress(runs_dir: Path, launch: TuneLaunch, polling: bool) -> None:
         icon=":material/tune:",
         query_params={"study": launch.name},
     )
-
-
-def _failed(launch: TuneLaunch) -> None:
-    st.error(
-        plain(
-            f"Study {launch.name} exited with code {launch.process.returncode}; starting it again with the same "
-            "settings continues it."
-        ),
-        icon=":material/error:",
-    )
-    st.code(log_tail(launch.log_path) or "(no output)", language="text")

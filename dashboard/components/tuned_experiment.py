@@ -12,10 +12,9 @@ import streamlit as st
 
 from dashboard.components import experiment_form
 from dashboard.components.markdown import plain
-from dashboard.state import keys, loaders
+from dashboard.state import keys
 from engine.experiments.budgets import BUDGET_TOLERANCE, budget_problem
 from engine.experiments.tuned import study_budget, tuned_spec
-from engine.jobs.process import start_experiment
 from engine.tuning import StudyInfo
 
 
@@ -93,19 +92,21 @@ def _budgets(chosen: Sequence[StudyInfo]) -> None:
 
 
 def _start(runs_dir: Path, name: str, chosen: list[str], seeds: str, unequal: bool, refit: bool) -> None:
-    launches = loaders.launched_experiments(str(runs_dir))
-    try:
-        if not name.strip():
-            raise ValueError("give the experiment a name (letters, digits, '.', '_' or '-'), e.g. tuned-mf-vs-lightgcn")
-        if not chosen:
-            raise ValueError("pick the studies whose best configurations to compare, one per model")
-        if name.strip() in launches and launches[name.strip()].process.poll() is None:
-            raise ValueError(f"experiment {name.strip()!r} is already running from this page")
-        spec = tuned_spec(runs_dir, name.strip(), chosen, seeds.replace(" ", ""), unequal, refit=refit)
-        launched = start_experiment(spec, runs_dir)
-    except ValueError as error:
-        st.error(plain(f"Not started: {error}"), icon=":material/block:")
+    if not name.strip():
+        st.error(
+            plain(
+                "Not started: give the experiment a name (letters, digits, '.', '_' or '-'), e.g. tuned-mf-vs-lightgcn"
+            ),
+            icon=":material/block:",
+        )
         return
-    launches[launched.name] = launched
-    st.session_state[keys.TRAIN_EXPERIMENT] = launched.name
-    st.toast(plain(f"Started experiment {launched.name}"), icon=":material/science:")
+    if not chosen:
+        st.error(
+            plain("Not started: pick the studies whose best configurations to compare, one per model"),
+            icon=":material/block:",
+        )
+        return
+    seeds = seeds.replace(" ", "")
+    experiment_form.launch(
+        runs_dir, name, lambda: tuned_spec(runs_dir, name.strip(), chosen, seeds, unequal, refit=refit)
+    )
