@@ -18,6 +18,7 @@ from engine.graph import InteractionGraph
 from engine.loader import LinkBatchLoader, build_recommender
 from engine.models import FanoutSpec, InductiveNotSupported, Recommender
 from engine.models.registry import class_problems, load_class
+from engine.training.optimizers import TableAdam
 from engine.training.trainer import train_epoch
 
 NUM_USERS, NUM_ITEMS, DIM = 8, 11, 16
@@ -90,7 +91,7 @@ def _loader(model: Recommender, graph: InteractionGraph) -> LinkBatchLoader:
 
 def _train(model: Recommender, graph: InteractionGraph, steps: int) -> list[float]:
     loader = _loader(model, graph)
-    optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=0.01)
+    optimizer = TableAdam(model, lr=0.01)  # the trainer's: Adam for dense layers, row-sparse Adam for sparse tables
     losses = [train_epoch(model, optimizer, loader, epoch) for epoch in range(1, steps + 1)]
     model.eval()
     return losses

@@ -114,8 +114,11 @@ def fresh_server(chromium_path: Path, tmp_path: Path) -> Callable[[], contextlib
 
 @pytest.fixture(scope="session")
 def browser(chromium_path: Path):
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # expect() waits 5 s by default, page waits a minute: on a loaded 2-core machine a page's script run can take
+    # longer than 5 s, so assertions wait as long as the app's runs may take (a passing check returns at once).
+    expect.set_options(timeout=APP_RUN_TIMEOUT_MS)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS)
         yield chromium
