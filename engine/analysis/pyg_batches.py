@@ -27,10 +27,10 @@ from typing import Any
 import numpy as np
 
 from engine.runs.jsonio import write_atomic
+from engine.runs.names import PYG_BATCHES
 from engine.runs.npzio import load_npz
 from engine.runs.rundir import RunDir
 
-PYG_BATCHES = "pyg_batches"
 NODE_KEYS = (
     "n_id",
     "num_sampled_nodes",

@@ -16,6 +16,7 @@ from engine.runs.names import (
     METRICS,
     PER_USER,
     PROJECTIONS,
+    PYG_BATCHES,
     SPLIT,
     STATUS,
     SUMMARY,
@@ -45,8 +46,9 @@ _RUN_FILES = re.compile(
 _FOLDER_FILES = {
     EMBEDDINGS: re.compile(r"(?:epoch_\d+|best)\.npz|" + _TEMPORARY[EMBEDDINGS].pattern),
     PROJECTIONS: re.compile(
-        r"\d+_[a-z]+\.(?:npz|pending|error|progress)|[a-z]+\.log|\.\d+_[a-z]+\.(?:npz|progress)\.\d+\.partial"
-    ),
+        r"\d+_[a-z0-9]+\.(?:npz|pending|error|progress)|[a-z0-9]+\.log|\.\d+_[a-z0-9]+\.(?:npz|progress)\.\d+\.partial"
+    ),  # [a-z0-9]: the 3-D maps' methods are pca3d and umap3d
+    PYG_BATCHES: re.compile(r"epoch-\d+-batch-\d+\.npz|\.epoch-\d+-batch-\d+\.npz\..+\.tmp"),
 }
 
 

@@ -38,6 +38,7 @@ MAX_SPLIT_BYTES = 2 * 2**30  # 32M interactions as int64 pairs, with room for th
 # the test split every epoch, which is only fair for reproducing a paper's protocol.
 PROTOCOLS = ("validation-selected", "test-selected")
 EMBEDDINGS, PROJECTIONS = "embeddings", "projections"
+PYG_BATCHES = "pyg_batches"  # PyG loader batches a run logged (engine.analysis.pyg_batches)
 LOG_FOLDER = ".logs"
 EXPERIMENTS, EXPERIMENT = "experiments", "experiment.json"
 

@@ -76,7 +76,9 @@ def test_clone_fills_the_train_form_with_the_runs_settings(app_at, action_runs: 
     assert new_id != "done-lightgcn"
     clone = wait_for(action_runs, new_id, lambda run: run.state == "finished", "finished")
     differ = {field for field, _, _ in config_diff(source.config, clone.config)}
-    assert differ <= {"run_id"}, differ  # the same settings: a new run differs only by name
+    # The same settings: a new run differs only by name, and by `threads`, which the Train form does not set (the new
+    # run takes this machine's default; the source may have been trained under another OMP_NUM_THREADS).
+    assert differ <= {"run_id", "threads"}, differ
 
 
 def test_clone_values_name_every_widget_and_refuse_an_unknown_model(action_runs: Path) -> None:

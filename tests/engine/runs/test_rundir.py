@@ -99,6 +99,11 @@ def test_delete_removes_every_file_a_run_writes(tmp_path: Path, trained: Path) -
     run.projection_error_path(1, "umap").write_text("failed")
     run.projection_pending_path(1, "umap").write_text("123")
     run.projection_log_path("umap").write_text("log")
+    run.projection_pending_path(1, "umap3d").write_text("123")  # the 3-D maps' files (issue 22)
+    (run.path / "projections" / "1_pca3d.npz").write_bytes(b"npz")
+    (run.path / "pyg_batches").mkdir()  # PyG batches logged by engine.track (issue 21)
+    (run.path / "pyg_batches" / "epoch-0001-batch-00000.npz").write_bytes(b"npz")
+    (run.path / "pyg_batches" / ".epoch-0001-batch-00001.npz.x1y2.tmp").write_bytes(b"np")
     run.log_path.parent.mkdir()
     run.log_path.write_text("training output")
     (run.path / ".status.json.tmpabc.tmp").write_text("{")  # left by a writer killed mid-write
