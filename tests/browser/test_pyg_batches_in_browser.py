@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from engine.loader.reopen import open_run_graph
+from tests.browser.test_embeddings_page import choose
 from tests.browser.test_explore import drawn_nodes, fill_sidebar, graph_frame, no_exception
 from tests.support.pyg_batches import log_loader_batches
 from tests.support.sample_runs import train_sample_run
@@ -38,9 +39,7 @@ def test_a_leaking_pyg_batch_is_flagged_and_a_clean_one_is_not(page, open_page, 
     page.wait_for_timeout(2500)
     screenshot(page, "neighborhood-pyg-leaking-batch")
 
-    page.get_by_role("combobox", name="PyG batch (3 logged by run browser-pyg)").click()
-    page.get_by_role("option").filter(has_text="epoch 1, batch 1").click()
-    wait_for_app(page)
+    choose(page, wait_for_app, "PyG batch (3 logged by run browser-pyg)", "epoch 1, batch 1")  # typed, then Enter
     no_exception(page)
     expect(page.get_by_text("No leakage: none of the batch's 6", exact=False)).to_be_visible()
     expect(leak).to_have_count(0)
