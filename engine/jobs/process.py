@@ -134,14 +134,7 @@ def start_experiment(spec: ExperimentSpec, runs_dir: Path) -> ExperimentLaunch:
     check_experiment(spec, runs_dir)
     command = experiment_command(spec, Path(runs_dir).resolve())
     log = experiment_log_path(runs_dir, spec.name)
-    try:
-        log.parent.mkdir(parents=True, exist_ok=True)
-        stream = open(log, "ab")  # a resumed experiment keeps the output of the earlier attempts
-    except OSError as error:
-        raise RunDirError(
-            f"the experiment log {log} cannot be written ({error.strerror}: {error.filename}); "
-            "pick a runs directory this user can write to"
-        ) from None
+    stream = _append_log(log, "the experiment log")  # a resumed experiment keeps the output of the earlier attempts
     with stream:
         process = spawn(command, stream)
     return ExperimentLaunch(spec.name, process, log)
@@ -201,14 +194,7 @@ def start_tuning(
                 "continue it, or another name"
             )
     log = study_log_path(runs_dir, name)
-    try:
-        log.parent.mkdir(parents=True, exist_ok=True)
-        stream = open(log, "ab")  # a continued study keeps the output of the earlier attempts
-    except OSError as error:
-        raise RunDirError(
-            f"the study's log {log} cannot be written ({error.strerror}: {error.filename}); "
-            "pick a runs directory this user can write to"
-        ) from None
+    stream = _append_log(log, "the study's log")  # a continued study keeps the output of the earlier attempts
     with stream:
         job = submit_tuning(runs_dir, command[3:], name)
         process = job if job is not None else spawn(command, stream)
@@ -288,3 +274,15 @@ def start_maps(store: ProjectionStore, epochs: list[int], method: str, requester
     if todo:
         start_projection(store.run, todo, method)
     return todo
+
+
+def _append_log(log: Path, what: str):
+    """``log`` opened for appending (its folder made), or :class:`RunDirError` naming ``what`` cannot be written."""
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        return open(log, "ab")
+    except OSError as error:
+        raise RunDirError(
+            f"{what} {log} cannot be written ({error.strerror}: {error.filename}); "
+            "pick a runs directory this user can write to"
+        ) from None
