@@ -52,6 +52,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     tune.add_argument(
         "--pruner-startup", type=whole_number, default=5, help="trials finished before any is pruned (default: 5)"
     )
+    tune.add_argument(
+        "--defaults-first",
+        action="store_true",
+        help="a new study's first trial is the model's defaults, so it says whether they hold on the same budget",
+    )
     tune.add_argument("--runs-dir", default=DEFAULT_RUNS_DIR, help="where runs and studies go (default: %(default)s)")
     tune.add_argument("--json", action="store_true", help="print the study's summary as one JSON object")
     tune.add_argument("--quiet", action="store_true", help="no per-trial progress bar")
@@ -87,6 +92,7 @@ def settings_from_args(args: argparse.Namespace):
         storage=args.storage,
         refit=args.refit,
         pruner_startup=args.pruner_startup,
+        defaults_first=args.defaults_first,
         ks_given=bool(args.ks),
     )
 

@@ -22,7 +22,7 @@ from optuna.trial import TrialState
 
 from engine.runs.config import METRIC_NAMES, TrainConfig, resolve
 from engine.runs.rundir import RunDir
-from engine.tuning.space import apply, parse_space, space_to_dict, suggest
+from engine.tuning.space import apply, current_values, parse_space, space_to_dict, suggest
 from engine.tuning.storage import check_study_name, open_storage, read_meta
 from engine.tuning.studies import META_KEYS, StudyInfo, describe
 
@@ -49,6 +49,8 @@ class TuneSettings:
         storage (str, optional): A database URL; ``None`` = the journal file in the runs directory.
         refit (bool): Refit the best trial on train + validation at the end. (default: ``False``)
         pruner_startup (int): Trials finished before the pruner judges any. (default: ``5``)
+        defaults_first (bool): A new study's first trial is the model's defaults (those inside the space), so the
+            study says whether they hold against its draws on the same budget. (default: ``False``)
     """
 
     name: str
@@ -60,6 +62,7 @@ class TuneSettings:
     storage: str | None = None
     refit: bool = False
     pruner_startup: int = 5
+    defaults_first: bool = False
     ks_given: bool = field(default=False, repr=False)  # the cut-offs came from --k (so must end at the metric's K)
 
 
@@ -157,6 +160,8 @@ def run_study(
     """
     base, space, _ = prepare(settings)
     study = open_study(settings, runs_dir)
+    if settings.defaults_first and not study.get_trials(deepcopy=False):
+        study.enqueue_trial(current_values(base, space), user_attrs={"defaults": True})
     clock = _Clock(settings.timeout)
     failures: list[str] = []  # errors of the trials that failed in a row
     while not clock.over() and _counted(study) < settings.trials:
@@ -243,6 +248,8 @@ def _run_trial(
     info = RunDir(path).read()
     trial.set_user_attr("cpu_seconds", _cpu_seconds() - started)
     shown = ", ".join(f"{name}={_short(value)}" for name, value in sorted(values.items()))
+    if trial.user_attrs.get("defaults"):
+        shown += " (the model's defaults)"
     if pruned:
         study.tell(trial, state=TrialState.PRUNED)
         report(f"trial {trial.number} pruned after epoch {info.status.get('epoch')}: {shown}  ({path.name})")

@@ -141,6 +141,22 @@ def suggest(trial: optuna.Trial, model: str, space: dict[str, Dimension]) -> dic
     return values
 
 
+def current_values(config: TrainConfig, space: dict[str, Dimension]) -> dict[str, Any]:
+    """The values resolved ``config`` already has for the names of ``space`` that lie inside it (its defaults, for a
+    config of defaults): the trial a study starts from with ``--defaults-first``."""
+    values = {}
+    for name, dimension in space.items():
+        value = getattr(config, name) if name in TRAINER_NAMES else config.params.get(name)
+        inside = (
+            value in dimension.values
+            if isinstance(dimension, Choices)
+            else value is not None and dimension.low <= value <= dimension.high
+        )
+        if inside:
+            values[name] = value
+    return values
+
+
 def apply(config: TrainConfig, values: dict[str, Any]) -> TrainConfig:
     """``config`` with the trainer settings and model parameters of ``values`` set."""
     trainer = {name: value for name, value in values.items() if name in TRAINER_NAMES}

@@ -108,3 +108,15 @@ def test_trials_failing_in_a_row_stop_the_study_in_words(tmp_path):
     assert [line.split(":")[0] for line in lines] == [f"trial {n} failed" for n in range(3)]
     study = load_study(tmp_path, "wall")
     assert [t.state for t in study.trials] == [TrialState.FAIL] * 3 and "error" in study.trials[0].user_attrs
+
+
+def test_defaults_first_starts_a_new_study_from_the_models_defaults_inside_its_space(tmp_path):
+    space = ["lr=1e-4:1e-1", "batch_size=1024,2048", "reg=1e-2:1e-1"]  # MF's default reg (1e-4) lies outside
+    lines: list[str] = []
+    run_study(settings("defaults", space=space, trials=2, defaults_first=True), tmp_path, report=lines.append)
+    first = load_study(tmp_path, "defaults").trials[0]
+    assert first.params["lr"] == 0.005 and first.params["batch_size"] == 2048 and first.user_attrs["defaults"]
+    assert first.params["reg"] != 1e-4 and 1e-2 <= first.params["reg"] <= 1e-1, "a default outside is drawn"
+    assert "(the model's defaults)" in lines[0] and "(the model's defaults)" not in lines[1]
+    run_study(settings("defaults", space=space, trials=3, defaults_first=True), tmp_path, report=lines.append)
+    assert sum(bool(t.user_attrs.get("defaults")) for t in load_study(tmp_path, "defaults").trials) == 1
