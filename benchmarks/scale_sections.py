@@ -12,6 +12,12 @@ their default batch on generated graphs of one size in users and interactions, a
 **inference** — GraphSAGE's full inference (``embeddings()``) on a generated graph of ``--inference-interactions``,
 in a fresh process per variant: the peak RSS above what the graph and model already held, in destination chunks
 (the default) and over the whole edge list at once (a single chunk: the inference before chunks).
+
+**coverage** — why PinSage's epoch still grows with the catalogue: the items one batch's computation graph holds
+(its targets, then each convolution's inputs: the top-T neighbors of the layer above) on generated graphs of the
+epoch's users and interactions at two catalogue sizes, at the defaults and with fewer pooled history items, batch
+negatives shared by every row (the paper's), a smaller batch and one convolution. A step's cost follows these
+counts; an epoch's, the counts times its steps (interactions / batch). No training: counts only.
 """
 
 from __future__ import annotations
@@ -184,6 +190,67 @@ def print_inference(rows: list[dict]) -> None:
         print(
             f"| {row['interactions']:,} | {row['nodes']:,} | {label} | {row['chunks']} | {row['seconds']:.1f} | "
             f"{row['before_mib']:,.0f} | {row['peak_rss_mib']:,.0f} | {row['peak_rss_mib'] - row['before_mib']:,.0f} |"
+        )
+
+
+COVERAGE_VARIANTS = (  # (label, batch, negatives per row or shared per batch, pool, layers)
+    ("defaults: batch 2048, 16 negatives per row, pool 32, 2 layers", 2048, ("row", 16), 32, 2),
+    ("pool 8", 2048, ("row", 16), 8, 2),
+    ("512 negatives shared by the batch, pool 8", 2048, ("shared", 512), 8, 2),
+    ("batch 512, 128 shared negatives, pool 8", 512, ("shared", 128), 8, 2),
+    ("batch 512, 128 shared negatives, pool 8, 1 layer", 512, ("shared", 128), 8, 1),
+)
+
+
+def bench_coverage(catalogues: list[int], users: int, interactions: int, batches: int = 3) -> list[dict]:
+    """Items per batch computation graph (mean of ``batches`` batches) for each variant at each catalogue size."""
+    from bench_scale import catalogue_graph
+
+    from engine.loader.neighborhoods import EpochWalks, item_computation_graph, make_sampler
+    from engine.models import MODELS
+    from engine.sampling import history_pools, uniform_negatives
+
+    cls, rows = MODELS["pinsage"], []
+    for items in catalogues:
+        graph = catalogue_graph(items, interactions, users)
+        rng = np.random.default_rng(0)
+        order = rng.permutation(graph.num_edges)
+        for label, batch, (kind, negatives), pool, layers in COVERAGE_VARIANTS:
+            params = cls.Params(pool_size=pool, num_layers=layers)
+            walks = EpochWalks(make_sampler(cls.sampling(params), graph), seed=1)
+            counts = []
+            for index in range(batches):
+                edges = order[index * batch : (index + 1) * batch]
+                users_b, positives = graph.user[edges], graph.item[edges]
+                if kind == "row":
+                    drawn = uniform_negatives(graph, users_b, negatives, seed=index)
+                else:
+                    drawn = np.tile(rng.integers(0, graph.num_items, negatives), (batch, 1))
+                pools = history_pools(graph, users_b, positives, pool, seed=index)
+                computation = item_computation_graph(walks, positives, drawn, pools, layers)
+                counts.append([len(computation.items), *computation.num_dst])  # inputs, then each layer's outputs
+            mean = np.mean(counts, axis=0)
+            rows.append({"items": graph.num_items, "variant": label, "batch": batch, "layers": layers,
+                         "inputs": float(mean[0]), "targets": float(mean[-1]),
+                         "epoch_items": float(mean[: layers + 1].sum() * interactions / batch)})  # fmt: skip
+    return rows
+
+
+def print_coverage(rows: list[dict]) -> None:
+    print("\nPinSage: items in one batch's computation graph (mean of 3 batches), and summed over an epoch's steps")
+    print("| items | variant | targets | inputs (layer 0) | share of the catalogue | items computed per epoch |")
+    print("|---|---|---|---|---|---|")
+    for row in rows:
+        print(
+            f"| {row['items']:,} | {row['variant']} | {row['targets']:,.0f} | {row['inputs']:,.0f} | "
+            f"{row['inputs'] / row['items']:.0%} | {row['epoch_items'] / 1e6:,.1f} M |"
+        )
+    small, large = min(row["items"] for row in rows), max(row["items"] for row in rows)
+    for variant in dict.fromkeys(row["variant"] for row in rows):
+        pair = {row["items"]: row for row in rows if row["variant"] == variant}
+        print(
+            f"{variant}: items ×{large / small:.1f} -> per-epoch computed items "
+            f"×{pair[large]['epoch_items'] / pair[small]['epoch_items']:.2f}"
         )
 
 

@@ -10,8 +10,12 @@ finishes, like every run, and only a refit's are printed.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import os
 import resource
+import socket
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -170,6 +174,7 @@ def run_study(
                 f"{len(failures)} trials of study {settings.name!r} failed in a row (the last: {failures[-1]}); "
                 "fix the settings or narrow --space, then run the same command again"
             )
+        reap_stale_trials(study, report)
         trial = study.ask()
         if _counted(study, before=trial.number) >= settings.trials:  # another process took the last trial first
             trial.set_user_attr("surplus", True)
@@ -181,6 +186,67 @@ def run_study(
     if settings.refit:
         info.refit_run = _refit(study, info, runs_dir, report, progress).name
     return info
+
+
+def reap_stale_trials(study: optuna.Study, report: Callable[[str], None] = print) -> list[int]:
+    """Mark failed the running trials whose ``tune`` process is gone, so they neither hold the budget nor read as
+    running forever: on this machine, those whose recorded process no longer exists (a SIGKILL, a crash, a reboot);
+    in a database, also those of any machine whose heartbeat stopped (Optuna's ``fail_stale_trials``). Their runs
+    read as interrupted and can be deleted; the study draws new trials in their place.
+
+    Returns:
+        list[int]: The trial numbers marked failed here.
+    """
+    optuna.storages.fail_stale_trials(study)  # a no-op without heartbeats (the journal file)
+    host, reaped = socket.gethostname(), []
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        pid = trial.user_attrs.get("pid")
+        if trial.user_attrs.get("host") != host or not isinstance(pid, int) or _alive(pid):
+            continue
+        why = f"its tune process (pid {pid} on {host}) ended without finishing it (killed?)"
+        try:
+            study._storage.set_trial_user_attr(trial._trial_id, "error", why)
+            study.tell(trial.number, state=TrialState.FAIL)
+        except (ValueError, RuntimeError):  # another process of the study reaped it first
+            continue
+        reaped.append(trial.number)
+        report(f"trial {trial.number} marked failed: {why}")
+    return reaped
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process holds that pid now
+        return True
+    return True
+
+
+@contextlib.contextmanager
+def _heartbeat(study: optuna.Study, trial: optuna.Trial):
+    """Record the trial's heartbeat every ``heartbeat_interval`` seconds while it trains (database storages)."""
+    storage = study._storage  # Optuna's cache over the database, a heartbeat storage itself
+    interval = storage.get_heartbeat_interval() if hasattr(storage, "record_heartbeat") else None
+    if interval is None:
+        yield
+        return
+    stop = threading.Event()
+
+    def beat() -> None:
+        while True:
+            storage.record_heartbeat(trial._trial_id)
+            if stop.wait(interval):
+                return
+
+    thread = threading.Thread(target=beat, name=f"heartbeat-trial-{trial.number}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _counted(study: optuna.Study, before: int | None = None) -> int:
@@ -237,7 +303,10 @@ def _run_trial(
         values = suggest(trial, base.model, space)
         config = resolve(dataclasses.replace(apply(base, values), trial=trial.number))
         trial.set_user_attr("run_id", run_id)
-        path = train(config, runs_dir, run_id, progress=progress, on_evaluation=judge)
+        trial.set_user_attr("host", socket.gethostname())
+        trial.set_user_attr("pid", os.getpid())
+        with _heartbeat(study, trial):
+            path = train(config, runs_dir, run_id, progress=progress, on_evaluation=judge)
     except KeyboardInterrupt:
         _tell_failed(study, trial, started, "interrupted (Ctrl-C)")
         raise TuneInterrupted(f"trial {trial.number} interrupted") from None

@@ -22,6 +22,10 @@ from engine.runs.names import RUN_ID_PATTERN
 STUDIES = "studies"  # folder of the runs directory holding the studies' journals and storage pointers
 JOURNAL_SUFFIX, POINTER_SUFFIX = ".journal", ".storage.json"
 CONNECT_TIMEOUT_S = 10  # how long a database storage may take to answer before `tune` gives up
+# A database study's running trial records a heartbeat this often; one silent for GRACE_S (its process killed, its
+# machine gone) is marked failed by the next `tune` process of the study (Optuna's fail_stale_trials).
+HEARTBEAT_S = 30
+GRACE_S = 300
 
 
 def check_study_name(name: str) -> str:
@@ -114,7 +118,13 @@ def _database(url: str) -> RDBStorage:
     connect = {"connect_timeout": CONNECT_TIMEOUT_S} if url.startswith("postgresql") else {}
     for attempt in range(1, 4):
         try:
-            return RDBStorage(url, engine_kwargs={"connect_args": connect}, skip_compatibility_check=False)
+            return RDBStorage(
+                url,
+                engine_kwargs={"connect_args": connect},
+                skip_compatibility_check=False,
+                heartbeat_interval=HEARTBEAT_S,
+                grace_period=GRACE_S,
+            )
         except (SQLAlchemyError, ImportError, OSError) as error:
             reason = " ".join(str(getattr(error, "orig", None) or error).split()).split(" (Background")[0]
             # Two processes meeting a new database both create Optuna's tables; the slower one finds them made.

@@ -121,3 +121,26 @@ def test_the_dashboards_tune_command_parses_to_the_study_it_describes(tmp_path):
     assert (settings.name, settings.base.model, settings.trials, settings.timeout) == ("ui", "lightgcn", 5, 60.0)
     assert (settings.base.epochs, settings.metric, settings.base.val_ratio) == (3, "recall@10", 0.2)
     assert list(settings.space) == ["num_layers=1:2"] and settings.refit
+
+
+def test_a_killed_tune_process_leaves_no_trial_running_forever(tmp_path):
+    """SIGKILL (no handler runs): the next `tune` of the study marks the dead process's trial failed, says so, and
+    draws a new trial in its place, so the budget is neither held nor short."""
+    runs = tmp_path / "runs"
+    command = [sys.executable, "-m", "engine", "tune", "--name", "kill", *TINY[:2], "--epochs", "30", *TINY[4:]]
+    command += ["--trials", "2", "--runs-dir", str(runs)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = RunDir(runs / "kill-trial0000")
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and not (first.status_path.exists() and first.read().state == "running"):
+        time.sleep(0.05)
+    process.kill()
+    process.communicate(timeout=60)
+    assert [t.state for t in load_study(runs, "kill").trials] == [TrialState.RUNNING]
+    resumed = subprocess.run(command, capture_output=True, text=True, timeout=400)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"trial 0 marked failed: its tune process (pid {process.pid}" in resumed.stdout
+    trials = load_study(runs, "kill").trials
+    assert [t.state for t in trials] == [TrialState.FAIL, TrialState.COMPLETE, TrialState.COMPLETE]
+    assert "ended without finishing it" in trials[0].user_attrs["error"]
+    assert first.read().state == "interrupted"  # the run itself reads as its process's end left it

@@ -120,3 +120,27 @@ def test_defaults_first_starts_a_new_study_from_the_models_defaults_inside_its_s
     assert "(the model's defaults)" in lines[0] and "(the model's defaults)" not in lines[1]
     run_study(settings("defaults", space=space, trials=3, defaults_first=True), tmp_path, report=lines.append)
     assert sum(bool(t.user_attrs.get("defaults")) for t in load_study(tmp_path, "defaults").trials) == 1
+
+
+def test_a_database_trial_whose_heartbeat_stopped_is_failed_by_the_next_process(tmp_path, monkeypatch):
+    """A trial of another machine (not this host's process to check) whose heartbeat went silent for the grace
+    period is marked failed before the next trial is drawn; one still beating is left running."""
+    import time
+
+    from engine.tuning import storage as storages
+    from engine.tuning.runner import reap_stale_trials
+
+    monkeypatch.setattr(storages, "GRACE_S", 1)
+    url = f"sqlite:///{tmp_path / 'studies.db'}"
+    study = open_study(settings("beat", storage=url), tmp_path)
+    assert study._storage.get_heartbeat_interval() == storages.HEARTBEAT_S
+    silent, beating = study.ask(), study.ask()
+    for trial in (silent, beating):
+        trial.set_user_attr("host", "another-machine")
+        trial.set_user_attr("pid", 1)
+        study._storage.record_heartbeat(trial._trial_id)
+    time.sleep(2.5)
+    study._storage.record_heartbeat(beating._trial_id)
+    assert reap_stale_trials(study, report=lambda line: None) == []  # Optuna's own reaper: not this host's trials
+    states = {t.number: t.state for t in load_study(tmp_path, "beat").trials}
+    assert states == {silent.number: TrialState.FAIL, beating.number: TrialState.RUNNING}
