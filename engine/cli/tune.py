@@ -26,6 +26,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     tune.add_argument("--timeout", type=finite_number, help="start no trial after this many seconds")
     tune.add_argument(
+        "--cpu-minutes",
+        type=finite_number,
+        help="the study's CPU budget, summed over its trials (every process, every run of the command): no trial "
+        "starts once it is spent and the trial that spends it stops at its next evaluated epoch",
+    )
+    tune.add_argument(
         "--storage",
         metavar="URL",
         help="a database several tune processes share, e.g. postgresql://USER@HOST:PORT/DB (password from "
@@ -89,6 +95,7 @@ def settings_from_args(args: argparse.Namespace):
         space=args.space,
         trials=args.trials,
         timeout=args.timeout,
+        cpu_minutes=args.cpu_minutes,
         storage=args.storage,
         refit=args.refit,
         pruner_startup=args.pruner_startup,

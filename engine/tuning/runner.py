@@ -50,6 +50,10 @@ class TuneSettings:
         space (Sequence[str]): ``--space`` texts narrowing the model's space. (default: none)
         trials (int): Trials the study must hold (finished or pruned) when this process stops. (default: ``20``)
         timeout (float, optional): Start no trial after this many seconds. (default: ``None``)
+        cpu_minutes (float, optional): The study's CPU budget: its trials' CPU time, summed over every process and
+            every run of the command; no trial starts once it is spent, and the trial that spends it stops at its
+            next evaluated epoch (marked pruned, "budget"), so studies given the same budget spent the same, within
+            an epoch. Unlike ``timeout``, other work sharing the machine does not shrink it. (default: ``None``)
         storage (str, optional): A database URL; ``None`` = the journal file in the runs directory.
         refit (bool): Refit the best trial on train + validation at the end. (default: ``False``)
         pruner_startup (int): Trials finished before the pruner judges any. (default: ``5``)
@@ -63,6 +67,7 @@ class TuneSettings:
     space: Sequence[str] = ()
     trials: int = 20
     timeout: float | None = None
+    cpu_minutes: float | None = None
     storage: str | None = None
     refit: bool = False
     pruner_startup: int = 5
@@ -81,6 +86,8 @@ def prepare(settings: TuneSettings) -> tuple[TrainConfig, dict[str, Any], dict[s
         raise ValueError(f"--trials must be at least 1 (got {settings.trials})")
     if settings.timeout is not None and not settings.timeout > 0:
         raise ValueError(f"--timeout must be a positive number of seconds (got {settings.timeout})")
+    if settings.cpu_minutes is not None and not settings.cpu_minutes > 0:
+        raise ValueError(f"--cpu-minutes must be a positive number of minutes (got {settings.cpu_minutes})")
     if settings.pruner_startup < 0:
         raise ValueError(f"--pruner-startup must be 0 or more (got {settings.pruner_startup})")
     monitor, k = _metric(settings.metric)
@@ -168,7 +175,7 @@ def run_study(
         study.enqueue_trial(current_values(base, space), user_attrs={"defaults": True})
     clock = _Clock(settings.timeout)
     failures: list[str] = []  # errors of the trials that failed in a row
-    while not clock.over() and _counted(study) < settings.trials:
+    while not clock.over() and not _budget_spent(study, settings) and _counted(study) < settings.trials:
         if len(failures) >= MAX_FAILURES_IN_A_ROW:
             raise ValueError(
                 f"{len(failures)} trials of study {settings.name!r} failed in a row (the last: {failures[-1]}); "
@@ -249,6 +256,15 @@ def _heartbeat(study: optuna.Study, trial: optuna.Trial):
         thread.join()
 
 
+def _cpu_spent(study: optuna.Study) -> float:
+    """CPU-seconds the study's trials have spent, in every process (each records its own when it ends)."""
+    return sum(float(t.user_attrs.get("cpu_seconds", 0.0)) for t in study.get_trials(deepcopy=False))
+
+
+def _budget_spent(study: optuna.Study, settings: TuneSettings) -> bool:
+    return settings.cpu_minutes is not None and _cpu_spent(study) >= settings.cpu_minutes * 60
+
+
 def _counted(study: optuna.Study, before: int | None = None) -> int:
     trials = study.get_trials(deepcopy=False, states=COUNTED)
     return sum(1 for t in trials if (before is None or t.number < before) and not t.user_attrs.get("surplus"))
@@ -285,11 +301,17 @@ def _run_trial(
     from engine.training.trainer import train
 
     started = _cpu_seconds()
+    spent_before = _cpu_spent(study)
     run_id = f"{settings.name}-trial{trial.number:04d}"
     pruned: list[str] = []
 
     def judge(epoch: int, metrics: dict[str, Any]) -> str | None:
         trial.report(float(metrics[base.monitor_key]), epoch)
+        if settings.cpu_minutes is not None and spent_before + _cpu_seconds() - started >= settings.cpu_minutes * 60:
+            trial.set_user_attr("budget", True)
+            pruned.append(f"stopped by study {settings.name} after epoch {epoch}: its CPU budget of "
+                          f"{settings.cpu_minutes:g} CPU-minutes is spent")  # fmt: skip
+            return pruned[0]
         if trial.should_prune():
             pruned.append(f"pruned by study {settings.name} after epoch {epoch} (validation {base.monitor_key} "
                           f"{metrics[base.monitor_key]:.4f}, below the median of earlier trials)")  # fmt: skip
@@ -321,7 +343,8 @@ def _run_trial(
         shown += " (the model's defaults)"
     if pruned:
         study.tell(trial, state=TrialState.PRUNED)
-        report(f"trial {trial.number} pruned after epoch {info.status.get('epoch')}: {shown}  ({path.name})")
+        why = "stopped, the CPU budget spent," if trial.user_attrs.get("budget") else "pruned"
+        report(f"trial {trial.number} {why} after epoch {info.status.get('epoch')}: {shown}  ({path.name})")
         return None
     if info.state != "finished":
         _tell_failed(study, trial, started, info.status.get("reason") or info.state)

@@ -144,3 +144,26 @@ def test_a_database_trial_whose_heartbeat_stopped_is_failed_by_the_next_process(
     assert reap_stale_trials(study, report=lambda line: None) == []  # Optuna's own reaper: not this host's trials
     states = {t.number: t.state for t in load_study(tmp_path, "beat").trials}
     assert states == {silent.number: TrialState.FAIL, beating.number: TrialState.RUNNING}
+
+
+def test_a_cpu_budget_stops_the_trial_that_spends_it_and_starts_no_other(tmp_path):
+    base = TrainConfig(dataset="synthetic", model="mf", epochs=40, dim=8, seed=0, device="cpu", patience=50)
+    tune = settings("budget", base=base, trials=50, cpu_minutes=0.01)  # 0.6 CPU-seconds: less than one trial
+    lines: list[str] = []
+    info = run_study(tune, tmp_path, report=lines.append)
+    trials = load_study(tmp_path, "budget").trials
+    assert len(trials) == 1 and trials[0].state == TrialState.PRUNED and trials[0].user_attrs["budget"]
+    run = RunDir(tmp_path / trials[0].user_attrs["run_id"]).read()
+    assert run.state == "stopped" and "CPU budget of 0.01 CPU-minutes is spent" in run.status["reason"]
+    assert run.status["epoch"] < 40 and lines == [lines[0]] and "stopped, the CPU budget spent," in lines[0]
+    assert info.cpu_seconds >= 0.6
+    again = run_study(TuneSettings(**{**tune.__dict__, "cpu_minutes": 0.01}), tmp_path, report=lines.append)
+    assert again.pruned == 1 and len(lines) == 1, "a spent budget starts nothing when the command runs again"
+
+
+def test_a_bad_cpu_budget_is_refused():
+    from engine.tuning.runner import prepare
+
+    for minutes in (0, -1.0):
+        with pytest.raises(ValueError, match="--cpu-minutes must be a positive number of minutes"):
+            prepare(settings("bad", cpu_minutes=minutes))
