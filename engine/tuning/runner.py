@@ -16,6 +16,7 @@ import os
 import resource
 import socket
 import threading
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -204,7 +205,9 @@ def reap_stale_trials(study: optuna.Study, report: Callable[[str], None] = print
     Returns:
         list[int]: The trial numbers marked failed here.
     """
-    optuna.storages.fail_stale_trials(study)  # a no-op without heartbeats (the journal file)
+    with warnings.catch_warnings():  # Optuna calls its heartbeat API experimental (since 2.9); it is what it has
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        optuna.storages.fail_stale_trials(study)  # a no-op without heartbeats (the journal file)
     host, reaped = socket.gethostname(), []
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         pid = trial.user_attrs.get("pid")

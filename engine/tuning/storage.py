@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -118,13 +119,15 @@ def _database(url: str) -> RDBStorage:
     connect = {"connect_timeout": CONNECT_TIMEOUT_S} if url.startswith("postgresql") else {}
     for attempt in range(1, 4):
         try:
-            return RDBStorage(
-                url,
-                engine_kwargs={"connect_args": connect},
-                skip_compatibility_check=False,
-                heartbeat_interval=HEARTBEAT_S,
-                grace_period=GRACE_S,
-            )
+            with warnings.catch_warnings():  # heartbeats are "experimental" in Optuna since 2.9
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                return RDBStorage(
+                    url,
+                    engine_kwargs={"connect_args": connect},
+                    skip_compatibility_check=False,
+                    heartbeat_interval=HEARTBEAT_S,
+                    grace_period=GRACE_S,
+                )
         except (SQLAlchemyError, ImportError, OSError) as error:
             reason = " ".join(str(getattr(error, "orig", None) or error).split()).split(" (Background")[0]
             # Two processes meeting a new database both create Optuna's tables; the slower one finds them made.
