@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard.components import sidebar, study_panel, tuned_experiment
 from dashboard.components.markdown import plain
-from dashboard.plots.study_table import studies_frame
+from dashboard.plots.study_table import studies_frame, without_idle_columns
 from dashboard.state import keys
 from engine.tuning import list_studies
 
@@ -27,7 +27,7 @@ if not studies:
     )
     st.stop()
 st.dataframe(
-    studies_frame(studies),
+    without_idle_columns(studies_frame(studies)),
     hide_index=True,
     key="tune_studies",
     column_config={
