@@ -8,15 +8,9 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from tests.browser.test_explore import plot_point_position
+from tests.support.browser_flows import choose
 
 UMAP_TIMEOUT_MS = 480_000
-
-
-def choose(page, wait_for_app, label: str, text: str) -> None:
-    page.locator("[data-testid='stSelectbox']").filter(has_text=label).first.locator("input").click()
-    page.keyboard.type(text)
-    page.keyboard.press("Enter")
-    wait_for_app(page)
 
 
 def titles(page) -> list[str]:

@@ -8,6 +8,7 @@ import time
 from playwright.sync_api import expect
 
 from engine.experiments import list_experiments, member_states
+from tests.support.browser_flows import follow_link, open_train_form
 
 EXPERIMENT_TIMEOUT_MS = 300_000
 
@@ -18,12 +19,7 @@ def test_start_an_experiment_and_see_its_comparison(browser, fresh_server, wait_
         context = browser.new_context(viewport={"width": 1440, "height": 1000})
         try:
             page = context.new_page()
-            page.set_default_timeout(60_000)
-            page.goto(f"{url}/train")
-            page.get_by_role("button", name="Start training").wait_for()
-            wait_for_app(page)
-            page.locator("[data-testid='stExpander']").filter(has_text="Experiment: several models").click()
-            form = page.locator("[data-testid='stForm']").filter(has_text="Start experiment")
+            form = open_train_form(page, url, wait_for_app, "Experiment: several models", "Start experiment")
             form.get_by_role("textbox", name="Experiment name").fill("browser-exp")
             expect(form.locator("[data-testid='stMultiSelect']")).to_contain_text("mf")
             expect(form.locator("[data-testid='stMultiSelect']")).to_contain_text("lightgcn")
@@ -41,10 +37,7 @@ def test_start_an_experiment_and_see_its_comparison(browser, fresh_server, wait_
             assert set(member_states(runs_dir, "browser-exp").values()) == {"finished"}
             screenshot(page, "train-experiment")
 
-            page.get_by_role("link", name="Compare on the Runs page").click()
-            page.locator("[data-testid='stSidebarNavLink'][aria-current='page']").filter(has_text="Runs").wait_for()
-            page.wait_for_timeout(300)
-            wait_for_app(page)
+            follow_link(page, wait_for_app, "Compare on the Runs page", "Runs")
             assert "experiment=browser-exp" in page.url
             expect(page.get_by_role("combobox", name="Experiment", exact=True)).to_have_value("browser-exp")
             page.get_by_text("2 seeds").first.wait_for()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.browser.test_embeddings_page import choose
+from tests.support.browser_flows import choose
 
 SMALL = {"width": 1280, "height": 720}
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from tests.browser.test_embeddings_page import choose
 from tests.browser.test_views_readable import readable, save_view
+from tests.support.browser_flows import choose
 
 MAP = "[data-testid='stPlotlyChart'] .js-plotly-plot"
 WAIT_MS = 60_000  # the machine is shared: a rerun can take seconds

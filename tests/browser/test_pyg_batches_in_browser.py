@@ -9,8 +9,8 @@ import pytest
 from playwright.sync_api import expect
 
 from engine.loader.reopen import open_run_graph
-from tests.browser.test_embeddings_page import choose
 from tests.browser.test_explore import drawn_nodes, fill_sidebar, graph_frame, no_exception
+from tests.support.browser_flows import choose
 from tests.support.pyg_batches import log_loader_batches
 from tests.support.sample_runs import train_sample_run
 

@@ -9,6 +9,7 @@ import time
 from playwright.sync_api import expect
 
 from engine.tuning import study_info, study_names
+from tests.support.browser_flows import follow_link, open_train_form
 
 STUDY_TIMEOUT_MS = 300_000
 
@@ -21,15 +22,7 @@ def test_start_a_study_from_the_train_page_and_see_its_history(
         context = browser.new_context(viewport={"width": 1440, "height": 1000})
         try:
             page = context.new_page()
-            page.set_default_timeout(60_000)
-            page.goto(f"{url}/train")
-            page.get_by_role("button", name="Start training").wait_for()
-            wait_for_app(page)
-            page.get_by_role("combobox", name="Model", exact=True).click()
-            page.get_by_role("option", name="mf", exact=True).click()
-            wait_for_app(page)
-            page.locator("[data-testid='stExpander']").filter(has_text="Tune: search this model").click()
-            form = page.locator("[data-testid='stForm']").filter(has_text="Start study")
+            form = open_train_form(page, url, wait_for_app, "Tune: search this model", "Start study", model="mf")
             form.get_by_role("textbox", name="Study name").fill("browser-study")
             form.get_by_role("spinbutton", name="Trials").fill("3")
             form.get_by_role("spinbutton", name="Epochs per trial").fill("1")
@@ -49,10 +42,7 @@ def test_start_a_study_from_the_train_page_and_see_its_history(
             assert info.done + info.pruned == 3 and info.model == "mf"
             screenshot(page, "train-study")
 
-            page.get_by_role("link", name="Open in the Tune view").click()
-            page.locator("[data-testid='stSidebarNavLink'][aria-current='page']").filter(has_text="Tune").wait_for()
-            page.wait_for_timeout(300)
-            wait_for_app(page)
+            follow_link(page, wait_for_app, "Open in the Tune view", "Tune")
             assert "study=browser-study" in page.url
             expect(page.get_by_role("combobox", name="Study", exact=True)).to_have_value("browser-study")
             tuned = page.locator("[data-testid='stPlotlyChart']").filter(has_text="Optimisation history")
