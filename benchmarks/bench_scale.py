@@ -20,7 +20,7 @@ default 200 only costs the walks time).
     python benchmarks/bench_scale.py --sections pinsage --items 50000 200000
     python benchmarks/bench_scale.py --sections ddp [--ddp-epochs 3] [--ddp-model lightgcn]   # torchrun 2 vs 1
     python benchmarks/bench_scale.py --sections models --interactions 1000000 10000000 [--model-steps 20]
-    python benchmarks/bench_scale.py --sections epoch steps inference coverage   # scale_sections.py: what grows
+    python benchmarks/bench_scale.py --sections epoch steps inference coverage eval   # scale_sections.py: what grows
 
 **models** — every model with its shipped defaults on a generated graph of each ``--interactions`` size, shaped like
 MovieLens 10M (a user per 140 interactions, an item per 930, long-tailed popularity), each in a fresh process so its
@@ -361,7 +361,7 @@ def main() -> None:
         "--sections",
         nargs="+",
         default=["load", "pinsage", "ddp"],
-        choices=["load", "pinsage", "ddp", "models", "epoch", "steps", "inference", "coverage"],
+        choices=["load", "pinsage", "ddp", "models", "epoch", "steps", "inference", "coverage", "eval"],
     )
     parser.add_argument("--epoch-items", nargs="+", type=int, default=[25_000, 100_000], help="epoch, steps: items")
     parser.add_argument("--epoch-users", type=int, default=10_000, help="epoch, steps: users")
@@ -396,7 +396,7 @@ def main() -> None:
     if "models" in args.sections:
         figures["models"] = bench_models(args.interactions, args.model_steps)
         print_models(figures["models"], args.model_steps)
-    if {"epoch", "steps", "inference", "coverage"} & set(args.sections):
+    if {"epoch", "steps", "inference", "coverage", "eval"} & set(args.sections):
         import scale_sections as more
 
         if "epoch" in args.sections:
@@ -413,6 +413,9 @@ def main() -> None:
             users, edges = args.epoch_users, args.epoch_interactions
             figures["coverage"] = more.bench_coverage(args.epoch_items, users, edges)
             more.print_coverage(figures["coverage"])
+        if "eval" in args.sections:
+            figures["eval"] = more.bench_eval(args.epoch_items)
+            more.print_eval(figures["eval"])
     if args.json:
         print(json.dumps(figures))
 

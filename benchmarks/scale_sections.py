@@ -13,6 +13,10 @@ their default batch on generated graphs of one size in users and interactions, a
 in a fresh process per variant: the peak RSS above what the graph and model already held, in destination chunks
 (the default) and over the whole edge list at once (a single chunk: the inference before chunks).
 
+**eval** — the peak RSS one evaluation adds (10k users, every item ranked, 125k held-out and 375k excluded random
+interactions, random embeddings) at two catalogue sizes, in a fresh process each: with ``python -m engine``'s
+fixed mmap threshold (:mod:`engine.allocator`) and with glibc's moving one (the process before it).
+
 **coverage** — why PinSage's epoch still grows with the catalogue: the items one batch's computation graph holds
 (its targets, then each convolution's inputs: the top-T neighbors of the layer above) on generated graphs of the
 epoch's users and interactions at two catalogue sizes, at the defaults and with fewer pooled history items, batch
@@ -193,6 +197,46 @@ def print_inference(rows: list[dict]) -> None:
         )
 
 
+def eval_child(items: int, fixed: bool) -> dict:
+    """Peak RSS that ranking 10k users against ``items`` items adds (run in a fresh process)."""
+    import torch
+
+    from engine.allocator import fix_mmap_threshold
+    from engine.graph import CSR
+    from engine.training.metrics import compute_metrics
+
+    if fixed:
+        fix_mmap_threshold()
+    torch.set_num_threads(1)
+    rng, users = np.random.default_rng(0), 10_000
+    user_emb, item_emb = torch.randn(users, 64), torch.randn(items, 64)
+    held_users, held_items = rng.integers(0, users, 125_000), rng.integers(0, items, 125_000)
+    train_users, train_items = np.sort(rng.integers(0, users, 375_000)), rng.integers(0, items, 375_000)
+    exclude = CSR(np.concatenate([[0], np.cumsum(np.bincount(train_users, minlength=users))]), train_items)
+    before, started = _peak_rss_mib(), time.perf_counter()
+    compute_metrics(user_emb, item_emb, exclude, held_users, held_items, [10, 20])
+    return {"items": items, "fixed": fixed, "seconds": time.perf_counter() - started, "before_mib": before,
+            "peak_rss_mib": _peak_rss_mib()}  # fmt: skip
+
+
+def bench_eval(catalogues: list[int]) -> list[dict]:
+    rows = []
+    for items in catalogues:
+        for fixed in (True, False):
+            command = [sys.executable, __file__, "--child-eval", str(items), str(int(fixed))]
+            done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
+            rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    return rows
+
+
+def print_eval(rows: list[dict]) -> None:
+    print("\nEvaluation of 10k users against every item (compute_metrics), a fresh process each")
+    print("| items | mmap threshold | seconds | peak RSS added MiB |\n|---|---|---|---|")
+    for row in rows:
+        label = "fixed 1 MiB (python -m engine)" if row["fixed"] else "glibc's moving one (before)"
+        print(f"| {row['items']:,} | {label} | {row['seconds']:.1f} | {row['peak_rss_mib'] - row['before_mib']:,.0f} |")
+
+
 COVERAGE_VARIANTS = (  # (label, batch, negatives per row or shared per batch, pool, layers)
     ("defaults: batch 2048, 16 negatives per row, pool 32, 2 layers", 2048, ("row", 16), 32, 2),
     ("pool 8", 2048, ("row", 16), 8, 2),
@@ -259,5 +303,7 @@ if __name__ == "__main__":
     sys.path.insert(0, str(ROOT / "benchmarks"))
     if sys.argv[1] == "--child-step":
         print(json.dumps(step_child(sys.argv[2], *map(int, sys.argv[3:7]))))
+    elif sys.argv[1] == "--child-eval":
+        print(json.dumps(eval_child(int(sys.argv[2]), bool(int(sys.argv[3])))))
     elif sys.argv[1] == "--child-inference":
         print(json.dumps(inference_child(int(sys.argv[2]), int(sys.argv[3]))))

@@ -17,6 +17,9 @@ from torch import Tensor
 from engine.graph import CSR
 
 RANKING_CHUNK = 1024  # users scored at once: bounds the (chunk, I) score matrix
+# Scores held at once (128 MiB of float32): a wide catalogue ranks fewer users per chunk, so the evaluation's peak
+# memory does not grow with the catalogue (1024 users x 100k items was 400 MB per matrix, several alive at once).
+RANKING_SCORES = 1 << 25
 
 
 def csr_gather(indptr: Tensor, indices: Tensor, rows: Tensor) -> tuple[Tensor, Tensor]:
@@ -82,7 +85,8 @@ def ranked_chunks(
     """Score ``users`` against every item, mask their ``exclude`` items and take the top ``k``, a chunk at a time.
 
     For callers that need more than the lists, e.g. the metrics, which also rank the held-out items among all
-    candidates; :func:`top_k` is the lists alone. Memory stays at ``chunk_size * I`` scores.
+    candidates; :func:`top_k` is the lists alone. Memory stays at ``min(chunk_size * I, RANKING_SCORES)`` scores:
+    past ``RANKING_SCORES / I`` users a chunk holds fewer (at least one).
 
     Args:
         user_emb (Tensor): ``(U, d)`` user embeddings.
@@ -91,9 +95,10 @@ def ranked_chunks(
         k (int): Items per user, ``1 <= k <= I``.
         exclude (CSR, optional): Items never ranked for each user (rows of ``user_emb``); numpy or torch arrays.
             (default: ``None``, every item is a candidate)
-        chunk_size (int): Users scored at once. (default: :data:`RANKING_CHUNK`)
+        chunk_size (int): Most users scored at once. (default: :data:`RANKING_CHUNK`)
     """
     num_items = item_emb.shape[0]
+    chunk_size = max(1, min(int(chunk_size), RANKING_SCORES // max(num_items, 1)))
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= num_items:
         raise ValueError(f"'k' must be an integer in [1, {num_items}] for top_k (got {k!r})")
     users = torch.as_tensor(users, device=user_emb.device).reshape(-1).long()  # (B,)

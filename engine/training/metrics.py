@@ -122,7 +122,7 @@ def compute_metrics(
         held_out_users (np.ndarray): Internal user id of every held-out interaction ``(n,)``.
         held_out_items (np.ndarray): Internal item id of every held-out interaction ``(n,)``.
         ks (Sequence[int]): Cut-offs.
-        batch_size (int): Users scored at once; bounds memory at ``batch_size * I`` floats.
+        batch_size (int): Most users scored at once; memory stays at ``min(batch_size * I, RANKING_SCORES)`` floats.
             (default: :data:`engine.ranking.RANKING_CHUNK`)
 
     Returns:

@@ -74,3 +74,17 @@ def test_csr_gather_matches_a_loop():
 def test_row_mask_marks_each_rows_columns():
     mask = row_mask(EXCLUDE, torch.tensor([2, 1, 0]), num_columns=4)
     assert mask.tolist() == [[True, True, True, False], [False] * 4, [True, False, False, False]]
+
+
+def test_a_wide_catalogue_ranks_fewer_users_per_chunk_with_the_same_lists(monkeypatch):
+    from engine import ranking
+
+    generator = torch.Generator().manual_seed(0)
+    users, items = torch.randn(50, 8, generator=generator), torch.randn(400, 8, generator=generator)
+    whole = [(c.users, c.items) for c in ranking.ranked_chunks(users, items, range(50), 10)]
+    monkeypatch.setattr(ranking, "RANKING_SCORES", 400 * 7)  # room for 7 users' scores of 400 items
+    chunks = list(ranking.ranked_chunks(users, items, range(50), 10))
+    assert [len(c.users) for c in chunks] == [7] * 7 + [1] and all(c.scores.numel() <= 400 * 7 for c in chunks)
+    assert torch.equal(torch.cat([c.items for c in chunks]), whole[0][1])
+    monkeypatch.setattr(ranking, "RANKING_SCORES", 10)  # fewer than one user's scores: still one user a chunk
+    assert [len(c.users) for c in ranking.ranked_chunks(users, items, range(3), 10)] == [1, 1, 1]
