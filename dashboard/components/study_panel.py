@@ -78,6 +78,11 @@ def show(runs_dir: Path, name: str, polling: bool) -> None:
         st.info(plain(figure), icon=":material/hourglass_top:")
     else:
         st.plotly_chart(figure, key="tune_figure_chart", theme=None)
+        if (choice or "History") == "History" and info.pruned:
+            st.caption(
+                f"{info.pruned} pruned trial{'s' if info.pruned != 1 else ''} have no final value and are not drawn: "
+                "their numbers are the gaps; *Trial curves* shows where each stopped."
+            )
     _best(runs_dir, info)
 
 

@@ -23,7 +23,7 @@ from engine.plots.theme import PALETTE, themed
 
 # kind -> (title, completed trials it needs); short enough for a narrow column (the metric names the value axis)
 FIGURES: dict[str, tuple[str, int]] = {
-    "history": ("Optimisation history: each trial and the best so far", 1),
+    "history": ("Optimisation history: finished trials, best so far", 1),
     "importances": ("Parameter importances (fANOVA)", 2),
     "parallel": ("Parallel coordinates: each trial's parameters", 1),
     "slice": ("Slice plots: the metric against each parameter", 1),
@@ -56,7 +56,7 @@ def study_figure(study: optuna.Study, kind: str, metric: str = "objective") -> g
         figure.data = [trace for trace in figure.data if trace.x is not None and len(trace.x)]  # no empty "Infeasible"
         for trace in figure.data:
             if trace.name == "Best Value":
-                trace.update(line={"color": PALETTE[1], "width": 2})
+                trace.update(name="best so far", line={"color": PALETTE[1], "width": 2})
             elif trace.name == "Objective Value":
                 trace.update(name=metric, marker={"color": PALETTE[0], "size": 8})
         trials = len(study.get_trials(deepcopy=False))

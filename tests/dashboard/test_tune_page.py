@@ -61,6 +61,7 @@ def test_studies_are_listed_with_their_progress_and_best(app_at, runs_dir: Path,
     assert "running" not in table.columns and "failed" not in table.columns
     assert at.selectbox(key=keys.TUNE_STUDY).value == "lightgcn-big"
     assert any("8 trials:" in shown(caption.value) for caption in at.caption)
+    assert not any("pruned trial" in caption.value for caption in at.caption), "nothing pruned, nothing to explain"
 
 
 @pytest.mark.parametrize(

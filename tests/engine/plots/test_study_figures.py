@@ -46,7 +46,7 @@ def test_history_draws_each_trial_and_the_best_so_far_in_distinct_palette_colour
     figure = study_figure(study, "history", METRIC)
     by_name = {trace.name: trace for trace in figure.data}
     assert len(by_name[METRIC].y) == 16
-    best = list(by_name["Best Value"].y)
+    best = list(by_name["best so far"].y)
     assert best == sorted(best) and best[-1] == pytest.approx(study.best_value)
     assert (figure.layout.xaxis.tick0, figure.layout.xaxis.dtick) == (0, 2)  # whole trial numbers, 8 of 16
     colours = legend_colours(figure)
