@@ -3,8 +3,8 @@ system at once.
 
 glibc raises that threshold each time a mapped block is freed (up to 32 MiB), after which blocks of that size come
 from the heap, where a freed block stays part of the process. Evaluation allocates score matrices of tens to
-hundreds of MiB chunk after chunk; with the moving threshold the peak RSS of ranking 10k users against 100k items
-grew by 1.7 GiB, with a fixed 1 MiB threshold by 0.6 GiB (``benchmarks/scale_sections.py``, ``--sections eval``).
+hundreds of MiB chunk after chunk; with the moving threshold ranking 10k users against 100k items added 2,123 MiB
+to the peak RSS, with a fixed 1 MiB threshold 593 MiB (``python benchmarks/bench_scale.py --sections eval``).
 ``python -m engine`` sets it before any command runs; other platforms, or a libc without ``mallopt``, are left alone.
 """
 
