@@ -101,6 +101,8 @@ def too_long(words: list[str]) -> str | None:
         return "fits a UMAP (minutes of numba compilation)"
     if command == "experiment":
         return "trains every model x seed"
+    if command == "tune" and "--cpu-minutes" in words:
+        return "spends a study's CPU budget (minutes)"
     if command == "compare" or (command == "report" and PLACEHOLDERS["NAME"] in words):
         return "reads an experiment's members, which the experiment would train"
     if command == "replay" and "--pyg-batch" in words:
