@@ -157,6 +157,14 @@ def run_training(run: RunInfo) -> dict[str, Any]:
     """:func:`engine.analysis.comparison.training_progress` of ``run``'s curve of the metric that chose its epoch (on
     validation; on test for a test-selected run)."""
     summary = run.summary or {}
+    refit_of = run.config.get("refit_of")
+    if refit_of and summary.get("refit"):
+        # A refit evaluates nothing while it trains: its length is the selected run's best epoch, so report that run.
+        selected = RunDir(run.path.parent / refit_of)
+        if selected.path.is_dir() and selected.path != run.path:
+            progress = run_training(selected.read())
+            return {**progress, "monitor": f"{progress['monitor']} of the run it refits"}
+        return training_progress([], [], f"the run it refits ({refit_of}) is not here")
     selected_by = str(summary.get("selected_by") or "")
     if selected_by.startswith("validation "):
         key = selected_by.partition(" ")[2]

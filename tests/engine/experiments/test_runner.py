@@ -291,6 +291,10 @@ def test_experiment_refit_compares_the_refits_of_the_chosen_settings(tmp_path, c
     assert main(["compare", "--experiment", "rf", "--runs-dir", str(tmp_path), "--baseline", "mf", "--json"]) == 0
     compared = json.loads(capsys.readouterr().out)
     assert sorted(member["run_id"] for member in compared["members"]) == ["rf-mf-g0-s0-refit", "rf-mf-g0-s1-refit"]
+    for member in compared["members"]:  # a refit evaluates nothing while training: its length is the selected run's
+        selected = read_run(tmp_path / member["run_id"].removesuffix("-refit"))
+        assert member["monitor"] == "validation ndcg@10 of the run it refits"
+        assert (member["best_epoch"], member["last_epoch"]) == (selected.summary["best_epoch"], 2)
     assert "--refit" in experiment_command_of(tmp_path, "rf")
 
 
