@@ -183,7 +183,9 @@ def run_study(
                 "fix the settings or narrow --space, then run the same command again"
             )
         reap_stale_trials(study, report)
-        trial = study.ask()
+        with warnings.catch_warnings():  # Optuna expects heartbeats with its own optimize(); ours beat per trial
+            warnings.filterwarnings("ignore", "Heartbeat of storage is supposed to be used", UserWarning)
+            trial = study.ask()
         if _counted(study, before=trial.number) >= settings.trials:  # another process took the last trial first
             trial.set_user_attr("surplus", True)
             study.tell(trial, state=TrialState.FAIL)

@@ -122,6 +122,7 @@ def test_defaults_first_starts_a_new_study_from_the_models_defaults_inside_its_s
     assert sum(bool(t.user_attrs.get("defaults")) for t in load_study(tmp_path, "defaults").trials) == 1
 
 
+@pytest.mark.filterwarnings("ignore:Heartbeat of storage is supposed to be used")  # this test asks by hand
 def test_a_database_trial_whose_heartbeat_stopped_is_failed_by_the_next_process(tmp_path, monkeypatch):
     """A trial of another machine (not this host's process to check) whose heartbeat went silent for the grace
     period is marked failed before the next trial is drawn; one still beating is left running."""

@@ -40,6 +40,7 @@ def _run_two(runs_a: Path, runs_b: Path, *extra: str) -> None:
     for process in processes:
         out, err = process.communicate(timeout=400)
         assert process.returncode == 0, err
+        assert "Warning" not in err, err  # Optuna's heartbeat and experimental warnings are not the user's concern
 
 
 def _check_each_trial_ran_once(runs_dirs: list[Path]) -> None:
