@@ -26,6 +26,7 @@ import optuna
 from optuna.trial import TrialState
 
 from engine.runs.config import METRIC_NAMES, TrainConfig, resolve
+from engine.runs.names import process_alive
 from engine.runs.rundir import RunDir
 from engine.tuning.space import apply, current_values, parse_space, space_to_dict, suggest
 from engine.tuning.storage import check_study_name, open_storage, read_meta
@@ -213,7 +214,7 @@ def reap_stale_trials(study: optuna.Study, report: Callable[[str], None] = print
     host, reaped = socket.gethostname(), []
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         pid = trial.user_attrs.get("pid")
-        if trial.user_attrs.get("host") != host or not isinstance(pid, int) or _alive(pid):
+        if trial.user_attrs.get("host") != host or not isinstance(pid, int) or process_alive(pid):
             continue
         why = f"its tune process (pid {pid} on {host}) ended without finishing it (killed?)"
         try:
@@ -224,16 +225,6 @@ def reap_stale_trials(study: optuna.Study, report: Callable[[str], None] = print
         reaped.append(trial.number)
         report(f"trial {trial.number} marked failed: {why}")
     return reaped
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process holds that pid now
-        return True
-    return True
 
 
 @contextlib.contextmanager
